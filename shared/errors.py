@@ -1,0 +1,192 @@
+"""The error taxonomy shared by the worker and the callback API.
+
+One base class and a small family of subclasses, in the manner of httpx's `_exceptions.py`:
+
+    TTSError
+    ├── InvalidInputError            invalid_input
+    │   ├── TextEmptyError           text_empty
+    │   ├── TextTooLongError         text_too_long
+    │   └── UnsupportedLanguageError unsupported_language
+    ├── VoiceProfileError
+    │   ├── VoiceProfileMissingError voice_profile_missing
+    │   └── VoiceProfileInvalidError voice_profile_invalid
+    ├── EngineError
+    │   ├── ModelUnavailableError    model_unavailable
+    │   ├── GPUOutOfMemoryError      gpu_out_of_memory
+    │   └── GenerationFailedError    generation_failed
+    ├── AudioProcessingError         audio_processing_failed
+    ├── StorageError
+    │   ├── StorageUploadError       storage_upload_failed
+    │   └── StorageAuthError         storage_auth_failed
+    └── InternalError                internal_error
+
+Each error carries `error_type` (the wire value sent as `metadata.error_type` in error
+callbacks), `message` (a sentence fit for the app's UI), `details` (technical, for
+logs and `error_details`) and `retryable` (whether running the same job again may succeed).
+Errors are raised inside the services and translated to the wire at their boundaries.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class ErrorType(StrEnum):
+    INVALID_INPUT = "invalid_input"
+    TEXT_EMPTY = "text_empty"
+    TEXT_TOO_LONG = "text_too_long"
+    UNSUPPORTED_LANGUAGE = "unsupported_language"
+    VOICE_PROFILE_MISSING = "voice_profile_missing"
+    VOICE_PROFILE_INVALID = "voice_profile_invalid"
+    MODEL_UNAVAILABLE = "model_unavailable"
+    GPU_OUT_OF_MEMORY = "gpu_out_of_memory"
+    GENERATION_FAILED = "generation_failed"
+    AUDIO_PROCESSING_FAILED = "audio_processing_failed"
+    STORAGE_UPLOAD_FAILED = "storage_upload_failed"
+    STORAGE_AUTH_FAILED = "storage_auth_failed"
+    INTERNAL_ERROR = "internal_error"
+
+
+class TTSError(Exception):
+    """Base of every error the services raise on purpose."""
+
+    error_type: ClassVar[ErrorType] = ErrorType.INTERNAL_ERROR
+    retryable: ClassVar[bool] = False
+    default_message: ClassVar[str] = "Something went wrong while creating the audio."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: str | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        self.context: dict[str, Any] = dict(context or {})
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as plain data: safe to log and to send (no traceback, no paths)."""
+        return {
+            "error_type": self.error_type.value,
+            "message": self.message,
+            "details": self.details,
+            "retryable": self.retryable,
+            **self.context,
+        }
+
+
+class InvalidInputError(TTSError):
+    error_type = ErrorType.INVALID_INPUT
+    default_message = "The request was not valid."
+
+
+class TextEmptyError(InvalidInputError):
+    error_type = ErrorType.TEXT_EMPTY
+    default_message = "The story has no text to read aloud."
+
+
+class TextTooLongError(InvalidInputError):
+    error_type = ErrorType.TEXT_TOO_LONG
+    default_message = "The story is too long to narrate in one go."
+
+
+class UnsupportedLanguageError(InvalidInputError):
+    error_type = ErrorType.UNSUPPORTED_LANGUAGE
+    default_message = "This language is not supported for narration yet."
+
+
+class VoiceProfileError(TTSError):
+    error_type = ErrorType.VOICE_PROFILE_INVALID
+    default_message = "The voice could not be used."
+
+
+class VoiceProfileMissingError(VoiceProfileError):
+    error_type = ErrorType.VOICE_PROFILE_MISSING
+    default_message = "The selected voice was not found. Please record or choose a voice again."
+
+
+class VoiceProfileInvalidError(VoiceProfileError):
+    error_type = ErrorType.VOICE_PROFILE_INVALID
+    default_message = "The selected voice is damaged. Please record the voice again."
+
+
+class EngineError(TTSError):
+    error_type = ErrorType.GENERATION_FAILED
+    retryable = True
+    default_message = "The narration could not be generated. Please try again."
+
+
+class ModelUnavailableError(EngineError):
+    error_type = ErrorType.MODEL_UNAVAILABLE
+    default_message = "The narration service is not available right now. Please try again later."
+
+
+class GPUOutOfMemoryError(EngineError):
+    error_type = ErrorType.GPU_OUT_OF_MEMORY
+    default_message = "The narration service is busy. Please try again in a few minutes."
+
+
+class GenerationFailedError(EngineError):
+    error_type = ErrorType.GENERATION_FAILED
+    default_message = "Part of the story could not be narrated. Please try again."
+
+
+class AudioProcessingError(TTSError):
+    error_type = ErrorType.AUDIO_PROCESSING_FAILED
+    retryable = True
+    default_message = "The narration could not be put together. Please try again."
+
+
+class StorageError(TTSError):
+    error_type = ErrorType.STORAGE_UPLOAD_FAILED
+    retryable = True
+    default_message = "The finished audio could not be saved. Please try again."
+
+
+class StorageUploadError(StorageError):
+    error_type = ErrorType.STORAGE_UPLOAD_FAILED
+
+
+class StorageAuthError(StorageError):
+    error_type = ErrorType.STORAGE_AUTH_FAILED
+    retryable = False
+    default_message = "The audio could not be saved because of a configuration problem."
+
+
+class InternalError(TTSError):
+    error_type = ErrorType.INTERNAL_ERROR
+    retryable = True
+
+
+ERRORS_BY_TYPE: dict[ErrorType, type[TTSError]] = {
+    cls.error_type: cls
+    for cls in (
+        InvalidInputError,
+        TextEmptyError,
+        TextTooLongError,
+        UnsupportedLanguageError,
+        VoiceProfileMissingError,
+        VoiceProfileInvalidError,
+        ModelUnavailableError,
+        GPUOutOfMemoryError,
+        GenerationFailedError,
+        AudioProcessingError,
+        StorageUploadError,
+        StorageAuthError,
+        InternalError,
+    )
+}
+
+
+def as_tts_error(exc: BaseException) -> TTSError:
+    """Translate any exception at a service boundary; unknown ones become `internal_error`.
+
+    The original exception's class name is kept in `details` for operators; its text is not,
+    since it may carry local paths or story text.
+    """
+    if isinstance(exc, TTSError):
+        return exc
+    return InternalError(details=f"unexpected {type(exc).__name__}")
