@@ -1,0 +1,117 @@
+"""Command line: `python -m worker synth|demo`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from tqdm import tqdm
+
+from shared.errors import InvalidInputError, TTSError, as_tts_error
+from worker.config import SynthesisSettings, get_settings
+from worker.encoding import FORMATS
+from worker.engines import SynthesisParams, VoiceSource, load_engine
+from worker.pipeline import StorySynthesizer, SynthesisResult
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_STORY = REPO_ROOT / "samples" / "story.txt"
+
+
+def synthesize_file(
+    text_file: Path,
+    out: Path,
+    *,
+    fmt: str,
+    voice_id: str | None,
+    engine_name: str,
+    settings: SynthesisSettings,
+) -> SynthesisResult:
+    try:
+        text = text_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"Cannot read the text file {text_file.name}.") from exc
+    engine = load_engine(engine_name)
+    voice = engine.prepare_voice(VoiceSource(voice_id=voice_id))
+    synthesizer = StorySynthesizer(engine, settings)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=out.parent, suffix=FORMATS[fmt].extension)
+    os.close(handle)
+    partial = Path(name)
+    try:
+        with tqdm(
+            unit="chunk", desc="narrating", file=sys.stderr, leave=False, disable=None
+        ) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            result = synthesizer.synthesize(
+                text, partial, voice=voice, params=SynthesisParams(), fmt=fmt, on_progress=progress
+            )
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    result.path = out
+    return result
+
+
+def _describe(result: SynthesisResult) -> str:
+    t = result.timings
+    return (
+        f"wrote {result.path} — {result.duration_seconds / 60:.1f} min of {result.format} "
+        f"({result.size_bytes / 1e6:.1f} MB), {result.chunk_count} chunks, "
+        f"{result.retries} retries, {t.total_s:.1f} s wall (real-time factor "
+        f"{result.real_time_factor:.3f}), engine {result.engine} {result.engine_version}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m worker")
+    commands = parser.add_subparsers(dest="command", required=True)
+    synth = commands.add_parser("synth", help="narrate a text file into one audio file")
+    synth.add_argument("--text-file", type=Path, required=True)
+    synth.add_argument("--out", type=Path, required=True)
+    synth.add_argument("--format", choices=sorted(FORMATS), default=None)
+    synth.add_argument("--voice", default=None, help="voice id (engine-specific)")
+    synth.add_argument("--engine", choices=["auto", "piper", "chatterbox"], default=None)
+    commands.add_parser("demo", help="narrate the bundled sample story to out/story.mp3")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    settings = get_settings()
+    if args.command == "demo":
+        args.text_file, args.out, args.voice, args.engine = (
+            SAMPLE_STORY,
+            REPO_ROOT / "out" / "story.mp3",
+            None,
+            None,
+        )
+        args.format = "mp3"
+    fmt = args.format or (args.out.suffix.lstrip(".") if args.out.suffix else None)
+    fmt = {"ogg": "opus"}.get(fmt or "", fmt) or settings.output_format
+    if fmt not in FORMATS:
+        parser.error(f"cannot tell the format from {args.out.name}; pass --format")
+    try:
+        result = synthesize_file(
+            args.text_file,
+            args.out,
+            fmt=fmt,
+            voice_id=args.voice,
+            engine_name=args.engine or settings.tts_engine,
+            settings=settings,
+        )
+    except Exception as exc:
+        error = as_tts_error(exc)
+        print(f"error: {error.error_type.value}: {error.message}", file=sys.stderr)
+        return 2 if isinstance(exc, TTSError) else 1
+    print(_describe(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

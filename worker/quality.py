@@ -1,0 +1,69 @@
+"""Per-chunk quality checks: catch audio that would leave a hole or a glitch in the story."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from worker.config import SynthesisSettings
+from worker.engines.base import EngineAudio
+
+FRAME_SECONDS = 0.02
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    problems: tuple[str, ...]
+    duration_s: float
+    chars_per_second: float
+    silence_ratio: float
+    rms_dbfs: float
+    clipped_ratio: float
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+def dbfs(value: float) -> float:
+    return float(20 * np.log10(max(value, 1e-10)))
+
+
+def frame_rms(samples: np.ndarray, frame: int) -> np.ndarray:
+    usable = len(samples) // frame * frame
+    if usable == 0:
+        return np.sqrt(np.mean(np.square(samples, dtype=np.float64), keepdims=True))
+    frames = samples[:usable].reshape(-1, frame).astype(np.float64)
+    return np.sqrt(np.mean(np.square(frames), axis=1))
+
+
+def check_chunk(speech: str, audio: EngineAudio, settings: SynthesisSettings) -> QualityReport:
+    samples = audio.samples
+    duration = len(samples) / audio.sample_rate
+    if duration == 0 or not np.all(np.isfinite(samples)):
+        problem = "no audio" if duration == 0 else "non-finite samples (NaN or inf)"
+        return QualityReport((problem,), duration, 0.0, 1.0, -200.0, 0.0)
+
+    rms = frame_rms(samples, max(1, int(audio.sample_rate * FRAME_SECONDS)))
+    silent = rms < 10 ** (settings.silence_threshold_dbfs / 20)
+    silence_ratio = float(np.mean(silent))
+    voiced_s = max(float(np.sum(~silent)) * FRAME_SECONDS, 1e-3)
+    cps = len(speech) / voiced_s
+    overall_rms = dbfs(float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))))
+    clipped = float(np.mean(np.abs(samples) >= 0.999))
+
+    problems: list[str] = []
+    if audio.truncated:
+        problems.append("engine stopped at its length cap (truncated)")
+    if cps > settings.qa_max_chars_per_second:
+        problems.append(f"too short for the text ({cps:.1f} chars/s)")
+    if cps < settings.qa_min_chars_per_second:
+        problems.append(f"too long for the text ({cps:.1f} chars/s)")
+    if silence_ratio > settings.qa_max_silence_ratio:
+        problems.append(f"mostly silent ({silence_ratio:.0%})")
+    if overall_rms < settings.qa_min_rms_dbfs:
+        problems.append(f"too quiet ({overall_rms:.1f} dBFS)")
+    if clipped > settings.qa_max_clipped_ratio:
+        problems.append(f"clipped ({clipped:.2%} of samples)")
+    return QualityReport(tuple(problems), duration, cps, silence_ratio, overall_rms, clipped)

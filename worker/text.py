@@ -1,0 +1,101 @@
+"""Text preparation: accept only text an engine can read, in one canonical form.
+
+The canonical form is NFKC, with typographic quotes, dashes and ellipses made plain, no
+control or invisible characters, single spaces, and paragraphs separated by one blank line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from shared.errors import TextEmptyError, TextTooLongError, UnsupportedLanguageError
+
+PARAGRAPH_BREAK = "\n\n"
+
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": " - ",
+        "\u2014": " - ",
+        "\u2015": " - ",
+        "\u2212": "-",
+        "\u2026": "...",
+    }
+)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_SPACES = re.compile(r"[^\S\n]+")
+_NEWLINE = re.compile(r"\n")
+
+
+def _is_dropped(char: str) -> bool:
+    """Control and format characters (zero-width spaces, BOMs, bidi marks) except newlines."""
+    if char in "\n\t":
+        return False
+    return unicodedata.category(char) in {"Cc", "Cf", "Co", "Cs", "Cn"}
+
+
+def normalize_text(raw: str) -> str:
+    """Return the canonical form of `raw` (may be empty)."""
+    text = unicodedata.normalize("NFKC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.translate(_TYPOGRAPHY)
+    text = "".join(" " if c == "\t" else c for c in text if not _is_dropped(c))
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    # Hard-wrapped text marks paragraphs with blank lines; otherwise every newline is one.
+    if _BLANK_LINE.search(text):
+        blocks = _BLANK_LINE.split(text)
+        paragraphs = (_NEWLINE.sub(" ", block) for block in blocks)
+    else:
+        paragraphs = iter(text.split("\n"))
+    cleaned = (_SPACES.sub(" ", p).strip() for p in paragraphs)
+    return PARAGRAPH_BREAK.join(p for p in cleaned if p)
+
+
+def has_words(text: str) -> bool:
+    return any(unicodedata.category(c)[0] in "LN" for c in text)
+
+
+def normalize_language(language: str) -> str:
+    """'en-US', 'EN_gb' and 'en' all become 'en'."""
+    return re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0]
+
+
+def prepare_text(raw: str, *, max_chars: int, language: str, languages: frozenset[str]) -> str:
+    """Validate and normalize a story; raises the matching `InvalidInputError` subclass."""
+    code = normalize_language(language)
+    if code not in languages:
+        supported = ", ".join(sorted(languages))
+        raise UnsupportedLanguageError(
+            f"Narration in '{language}' is not supported yet. Supported: {supported}.",
+            context={"language": language},
+        )
+    if len(raw) > 4 * max_chars:  # refuse absurd inputs before doing any work on them
+        raise _too_long(len(raw), max_chars)
+    text = normalize_text(raw)
+    if not has_words(text):
+        raise TextEmptyError(details="the text has no letters or digits after normalization")
+    if len(text) > max_chars:
+        raise _too_long(len(text), max_chars)
+    return text
+
+
+def _too_long(length: int, max_chars: int) -> TextTooLongError:
+    return TextTooLongError(
+        f"The story is {length:,} characters long; the limit is {max_chars:,}. "
+        "Please shorten it or split it into parts.",
+        context={"text_length": length, "max_chars": max_chars},
+    )
