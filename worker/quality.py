@@ -38,11 +38,21 @@ def frame_rms(samples: np.ndarray, frame: int) -> np.ndarray:
     return np.sqrt(np.mean(np.square(frames), axis=1))
 
 
+def _unusable(samples: np.ndarray) -> str | None:
+    if samples.ndim != 1:
+        return "not mono"
+    if len(samples) == 0:
+        return "no audio"
+    if not np.all(np.isfinite(samples)):
+        return "non-finite samples (NaN or inf)"
+    return None
+
+
 def check_chunk(speech: str, audio: EngineAudio, settings: SynthesisSettings) -> QualityReport:
     samples = audio.samples
-    duration = len(samples) / audio.sample_rate
-    if duration == 0 or not np.all(np.isfinite(samples)):
-        problem = "no audio" if duration == 0 else "non-finite samples (NaN or inf)"
+    duration = samples.shape[-1] / audio.sample_rate
+    problem = _unusable(samples)
+    if problem:
         return QualityReport((problem,), duration, 0.0, 1.0, -200.0, 0.0)
 
     rms = frame_rms(samples, max(1, int(audio.sample_rate * FRAME_SECONDS)))

@@ -1,0 +1,57 @@
+import json
+
+import pytest
+
+from shared import errors
+from shared.errors import ERRORS_BY_TYPE, ErrorType, TTSError, as_tts_error
+
+
+def test_every_error_type_has_exactly_one_class() -> None:
+    assert set(ERRORS_BY_TYPE) == set(ErrorType)
+    for error_type, cls in ERRORS_BY_TYPE.items():
+        assert cls().error_type is error_type
+        assert issubclass(cls, TTSError)
+
+
+@pytest.mark.parametrize("cls", list(ERRORS_BY_TYPE.values()))
+def test_default_messages_are_fit_for_the_ui(cls: type[TTSError]) -> None:
+    message = cls().message
+    assert message.endswith(".")
+    assert "_" not in message
+    assert "Traceback" not in message
+
+
+def test_families_group_related_errors() -> None:
+    assert issubclass(errors.TextEmptyError, errors.InvalidInputError)
+    assert issubclass(errors.VoiceProfileMissingError, errors.VoiceProfileError)
+    assert issubclass(errors.GPUOutOfMemoryError, errors.EngineError)
+    assert issubclass(errors.StorageAuthError, errors.StorageError)
+
+
+def test_retryable_marks_transient_failures() -> None:
+    assert errors.StorageUploadError().retryable
+    assert errors.GPUOutOfMemoryError().retryable
+    assert not errors.StorageAuthError().retryable
+    assert not errors.TextTooLongError().retryable
+    assert not errors.VoiceProfileMissingError().retryable
+
+
+def test_to_dict_is_plain_data_with_context() -> None:
+    error = errors.GenerationFailedError("Part 3 failed.", details="qa", context={"chunk_index": 2})
+    data = error.to_dict()
+    assert json.loads(json.dumps(data)) == {
+        "error_type": "generation_failed",
+        "message": "Part 3 failed.",
+        "details": "qa",
+        "retryable": True,
+        "chunk_index": 2,
+    }
+
+
+def test_unknown_exceptions_become_internal_errors_without_their_text() -> None:
+    translated = as_tts_error(FileNotFoundError("/secret/path/story.txt"))
+    assert translated.error_type is ErrorType.INTERNAL_ERROR
+    assert "/secret" not in json.dumps(translated.to_dict())
+    assert "FileNotFoundError" in (translated.details or "")
+    known = errors.TextEmptyError()
+    assert as_tts_error(known) is known

@@ -1,0 +1,47 @@
+import numpy as np
+import pytest
+import soundfile as sf
+
+from shared.errors import AudioProcessingError
+from tests.fakes import speech_like
+from worker.encoding import FORMATS, StreamEncoder, output_rate
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("rate", [22_050, 24_000])
+def test_incremental_encoding_decodes_to_the_same_duration(tmp_path, fmt: str, rate: int) -> None:
+    blocks = [speech_like(s, rate, seed=i) for i, s in enumerate([0.7, 1.3, 0.01, 2.2])]
+    path = tmp_path / f"story{FORMATS[fmt].extension}"
+    with StreamEncoder(path, fmt, rate) as encoder:
+        for block in blocks:
+            encoder.write(block)
+    expected = sum(len(b) for b in blocks) / rate
+    decoded, decoded_rate = sf.read(path, dtype="float32")
+    assert decoded_rate == output_rate(fmt, rate)
+    assert abs(len(decoded) / decoded_rate - expected) <= 0.05
+    assert abs(encoder.duration_s - expected) < 1e-9
+    assert np.sqrt(np.mean(decoded**2)) > 0.01  # real audio, not silence
+
+
+@pytest.mark.parametrize("rate", [22_050, 24_000])
+@pytest.mark.parametrize("kbps", [96, 112, 128])
+def test_mp3_is_mono_constant_bitrate_in_range(tmp_path, rate: int, kbps: int) -> None:
+    path = tmp_path / "a.mp3"
+    with StreamEncoder(path, "mp3", rate, mp3_kbps=kbps) as encoder:
+        encoder.write(speech_like(10.0, rate))
+    info = sf.info(path)
+    assert info.channels == 1
+    measured = path.stat().st_size * 8 / info.duration / 1000
+    assert 96 * 0.95 <= measured <= 128 * 1.05
+    assert abs(measured - kbps) <= 10
+
+
+def test_opus_gets_a_rate_opus_supports() -> None:
+    assert output_rate("opus", 22_050) == 24_000
+    assert output_rate("opus", 24_000) == 24_000
+    assert output_rate("mp3", 22_050) == 22_050
+
+
+def test_unknown_format_is_a_typed_error(tmp_path) -> None:
+    with pytest.raises(AudioProcessingError):
+        StreamEncoder(tmp_path / "x.flac", "flac", 24_000)
