@@ -1,12 +1,16 @@
-"""Incremental encoding to MP3, Opus/OGG or WAV with libsndfile (shipped in the soundfile
-wheel, so no ffmpeg binary is needed). Blocks are encoded as they arrive."""
+"""Incremental encoding: MP3 through LAME (lameenc), Opus/OGG and WAV through libsndfile
+(soundfile). Both libraries ship in their wheels, so no ffmpeg binary is needed. Blocks are
+encoded as they arrive; nothing holds the whole track."""
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import lameenc
 import numpy as np
 import soundfile as sf
 import soxr
@@ -15,8 +19,6 @@ from shared.errors import AudioProcessingError
 from worker.engines.base import Samples
 
 OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)
-# MPEG-2 layer III (16-24 kHz) tops out at 160 kbit/s, MPEG-1 (32-48 kHz) at 320.
-_MP3_MAX_KBPS = {16_000: 160, 22_050: 160, 24_000: 160, 32_000: 320, 44_100: 320, 48_000: 320}
 
 
 @dataclass(frozen=True)
@@ -42,16 +44,162 @@ def output_rate(fmt: str, input_rate: int) -> int:
     return next((r for r in OPUS_RATES if r >= input_rate), OPUS_RATES[-1])
 
 
-def mp3_compression_level(sample_rate: int, kbps: int) -> float:
-    """libsndfile picks the constant bitrate from a 0..1 compression level."""
-    top = _MP3_MAX_KBPS.get(sample_rate, 160)
-    return min(1.0, max(0.0, (top - kbps) / (top - 8)))
+class _FrameCounter:
+    """Counts MPEG audio frames in a byte stream fed in arbitrary pieces."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+        self.first_header = b""
+        self._position = 0
+        self._next_header = 0
+        self._tail = b""
+
+    def feed(self, data: bytes) -> None:
+        buffer = self._tail + data
+        base = self._position - len(self._tail)
+        while self._next_header + 4 <= base + len(buffer):
+            offset = self._next_header - base
+            header = buffer[offset : offset + 4]
+            self.first_header = self.first_header or header
+            self.frames += 1
+            self._next_header += _frame_size(header)
+        self._position += len(data)
+        self._tail = buffer[-3:]
+
+
+def _mpeg_layout(sample_rate: int) -> tuple[bool, int]:
+    """(is MPEG-1, samples per frame)."""
+    mpeg1 = sample_rate >= 32_000
+    return mpeg1, 1152 if mpeg1 else 576
+
+
+def _frame_size(header: bytes) -> int:
+    if header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+        raise AudioProcessingError(details="MP3 encoder produced an invalid frame header")
+    mpeg1 = bool(header[1] & 0x08)
+    kbps = _BITRATES[mpeg1][header[2] >> 4]
+    rate = _RATES[mpeg1][(header[2] >> 2) & 3]
+    return (144 if mpeg1 else 72) * kbps * 1000 // rate + ((header[2] >> 1) & 1)
+
+
+_BITRATES = {
+    True: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    False: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_RATES = {True: (44_100, 48_000, 32_000), False: (22_050, 24_000, 16_000)}
+LAME_ENCODER_DELAY = 576
+
+
+def _crc16(data: bytes) -> int:
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+def lame_info_frame(
+    first_header: bytes, frames: int, music_bytes: int, samples: int, sample_rate: int
+) -> bytes:
+    """A Xing "Info" frame with a LAME tag, so decoders drop the encoder's delay and padding
+    and the file decodes to exactly `samples` samples (gapless)."""
+    mpeg1, per_frame = _mpeg_layout(sample_rate)
+    header = bytearray(first_header)
+    header[2] &= 0xFD  # no padding bit: the frame size below is exact
+    size = _frame_size(bytes(header))
+    total_bytes = size + music_bytes
+    padding = frames * per_frame - LAME_ENCODER_DELAY - samples
+    frame = bytearray(size)
+    frame[:4] = header
+    xing = 4 + (17 if mpeg1 else 9)  # after the side information of a mono frame
+    toc = bytes(min(255, i * 256 // 100) for i in range(100))
+    frame[xing : xing + 120] = b"Info" + struct.pack(">III", 0x0F, frames, total_bytes) + toc
+    frame[xing + 116 : xing + 120] = struct.pack(">I", 50)
+    lame = xing + 120
+    frame[lame : lame + 9] = b"LAME3.100"
+    frame[lame + 9] = 0x01  # tag revision 0, constant bitrate
+    frame[lame + 20] = min(255, _BITRATES[mpeg1][header[2] >> 4])
+    frame[lame + 21 : lame + 24] = (
+        (LAME_ENCODER_DELAY << 12) | max(0, min(padding, 0xFFF))
+    ).to_bytes(3, "big")
+    frame[lame + 28 : lame + 32] = struct.pack(">I", total_bytes)
+    frame[lame + 34 : lame + 36] = struct.pack(">H", _crc16(bytes(frame[: lame + 34])))
+    return bytes(frame)
+
+
+class _Mp3Writer:
+    """Constant-bitrate MP3 through LAME (lameenc); the first frame is reserved for the
+    LAME info frame, written on close once the totals are known."""
+
+    def __init__(self, path: Path, sample_rate: int, kbps: int, quality: int) -> None:
+        self._encoder = lameenc.Encoder()
+        self._encoder.set_bit_rate(kbps)
+        self._encoder.set_in_sample_rate(sample_rate)
+        self._encoder.set_channels(1)
+        self._encoder.set_quality(quality)
+        self._rate = sample_rate
+        self._samples = 0
+        self._counter = _FrameCounter()
+        mpeg1, _ = _mpeg_layout(sample_rate)
+        self._reserved = (144 if mpeg1 else 72) * kbps * 1000 // sample_rate
+        self._file = path.open("wb")
+        self._file.write(bytes(self._reserved))
+
+    def write(self, block: Samples) -> None:
+        self._samples += len(block)
+        self._emit(self._encoder.encode((block * 32767).astype("<i2").tobytes()))
+
+    def close(self) -> None:
+        if self._samples:  # LAME refuses to flush an encoder that never started
+            self._emit(self._encoder.flush())
+        music = self._file.tell() - self._reserved
+        if not self._counter.frames:
+            self._file.truncate(0)
+        else:
+            self._file.seek(0)
+            self._file.write(
+                lame_info_frame(
+                    self._counter.first_header,
+                    self._counter.frames,
+                    music,
+                    self._samples,
+                    self._rate,
+                )
+            )
+        self._file.close()
+
+    def _emit(self, data: bytes) -> None:
+        self._counter.feed(data)
+        self._file.write(data)
+
+
+class _SoundFileWriter:
+    """Opus/OGG and WAV through libsndfile."""
+
+    def __init__(self, path: Path, spec: FormatSpec, sample_rate: int) -> None:
+        self._file = sf.SoundFile(
+            path,
+            "w",
+            samplerate=sample_rate,
+            channels=1,
+            format=spec.container,
+            subtype=spec.subtype,
+        )
+
+    def write(self, block: Samples) -> None:
+        self._file.write(block)
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class StreamEncoder:
     """Writes mono float32 blocks to `path` as they arrive; use as a context manager."""
 
-    def __init__(self, path: Path, fmt: str, sample_rate: int, mp3_kbps: int = 112) -> None:
+    def __init__(
+        self, path: Path, fmt: str, sample_rate: int, mp3_kbps: int = 112, mp3_quality: int = 5
+    ) -> None:
         if fmt not in FORMATS:
             raise AudioProcessingError(details=f"unknown output format {fmt!r}")
         self.spec = FORMATS[fmt]
@@ -63,24 +211,14 @@ class StreamEncoder:
             if self.sample_rate != sample_rate
             else None
         )
-        extra: dict[str, object] = {}
-        if fmt == "mp3":
-            extra = {
-                "bitrate_mode": "CONSTANT",
-                "compression_level": mp3_compression_level(self.sample_rate, mp3_kbps),
-            }
         try:
-            self._file = sf.SoundFile(
-                path,
-                "w",
-                samplerate=self.sample_rate,
-                channels=1,
-                format=self.spec.container,
-                subtype=self.spec.subtype,
-                **extra,
+            self._writer: _Mp3Writer | _SoundFileWriter = (
+                _Mp3Writer(path, self.sample_rate, mp3_kbps, mp3_quality)
+                if fmt == "mp3"
+                else _SoundFileWriter(path, self.spec, self.sample_rate)
             )
-        except (sf.LibsndfileError, RuntimeError) as exc:
-            raise AudioProcessingError(details=f"cannot open {fmt} encoder: {exc}") from exc
+        except (OSError, RuntimeError) as exc:
+            raise AudioProcessingError(details=f"cannot open the {fmt} encoder: {exc}") from exc
 
     @property
     def duration_s(self) -> float:
@@ -92,17 +230,18 @@ class StreamEncoder:
         self.samples_in += len(block)
         if self._resampler is not None:
             block = self._resampler.resample_chunk(block)
-        self._write(block)
+        self._guarded(self._writer.write, np.clip(block, -1.0, 1.0))
 
     def close(self) -> None:
         if self._resampler is not None:
-            self._write(self._resampler.resample_chunk(np.zeros(0, np.float32), last=True))
-        self._file.close()
+            tail = self._resampler.resample_chunk(np.zeros(0, np.float32), last=True)
+            self._guarded(self._writer.write, np.clip(tail, -1.0, 1.0))
+        self._guarded(self._writer.close)
 
-    def _write(self, block: Samples) -> None:
+    def _guarded(self, action: Callable[..., None], *args: Samples) -> None:
         try:
-            self._file.write(np.clip(block, -1.0, 1.0))
-        except (sf.LibsndfileError, RuntimeError) as exc:
+            action(*args)
+        except (OSError, RuntimeError) as exc:
             raise AudioProcessingError(details=f"{self.spec.name} encoding failed: {exc}") from exc
 
     def __enter__(self) -> StreamEncoder:

@@ -184,7 +184,7 @@ class StorySynthesizer:
         """Returns (retries, output sample rate, duration in seconds)."""
         s = self.settings
         rate = self.engine.capabilities.sample_rate
-        encoder = StreamEncoder(out_path, fmt, rate, s.mp3_bitrate_kbps)
+        encoder = StreamEncoder(out_path, fmt, rate, s.mp3_bitrate_kbps, s.mp3_quality)
         assembler = Assembler(
             rate,
             target_lufs=s.target_lufs,
@@ -195,6 +195,7 @@ class StorySynthesizer:
         worker = _AssemblyThread(assembler, encoder, s.pipeline_queue_chunks)
         worker.start()
         retries = 0
+        failed = True
         try:
             generation_started = time.perf_counter()
             for chunk in chunks:
@@ -205,11 +206,16 @@ class StorySynthesizer:
                 if on_progress:
                     on_progress(chunk.index + 1, len(chunks))
             timings.generation_s = time.perf_counter() - generation_started
+            failed = False
         finally:
             worker.items.put(None)
             worker.join()
             close_started = time.perf_counter()
-            encoder.close()
+            try:
+                encoder.close()
+            except TTSError:
+                if not failed:  # else the error already on its way out is the one to report
+                    raise
             timings.encoding_s = worker.encoding_s + time.perf_counter() - close_started
             timings.assembly_s = worker.assembly_s
         if worker.error is not None:

@@ -45,3 +45,23 @@ def test_opus_gets_a_rate_opus_supports() -> None:
 def test_unknown_format_is_a_typed_error(tmp_path) -> None:
     with pytest.raises(AudioProcessingError):
         StreamEncoder(tmp_path / "x.flac", "flac", 24_000)
+
+
+@pytest.mark.parametrize("rate", [16_000, 22_050, 24_000, 44_100, 48_000])
+def test_mp3_decodes_sample_exact_and_aligned(tmp_path, rate: int) -> None:
+    signal = speech_like(1.7, rate, level=0.5)
+    path = tmp_path / "gapless.mp3"
+    with StreamEncoder(path, "mp3", rate) as encoder:
+        for start in range(0, len(signal), 777):  # odd block sizes split MP3 frames
+            encoder.write(signal[start : start + 777])
+    decoded, decoded_rate = sf.read(path, dtype="float32")
+    assert decoded_rate == rate
+    assert len(decoded) == len(signal)
+    onset = int(np.argmax(np.abs(signal) > 0.05))
+    assert abs(int(np.argmax(np.abs(decoded) > 0.05)) - onset) <= 2
+    mpeg_version = b"\xff\xf3" if rate < 32_000 else b"\xff\xfb"  # MPEG-2 or MPEG-1, layer III
+    assert path.read_bytes()[:2] == mpeg_version
+
+
+def test_closing_an_encoder_that_got_no_audio_is_clean(tmp_path) -> None:
+    StreamEncoder(tmp_path / "empty.mp3", "mp3", 24_000).close()

@@ -1,0 +1,176 @@
+"""Synthesis pipeline benchmark: `python -m bench.pipeline` (or `make bench`).
+
+Prints, for the ~13,000-character sample story:
+  1. Piper on this CPU, end to end (target: real-time factor <= 0.10);
+  2. a GPU stand-in that returns Piper's audio after sleeping audio_seconds / 20, i.e. a GPU
+     at 20x real time that leaves the CPU free (target: overhead <= 0.03);
+  3. assembly + encoding of the same chunks against a pydub-concatenation baseline
+     (target: >= 10x faster);
+  4. peak memory growth while narrating a 60-minute story with the stand-in (target < 300 MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+from pydub import AudioSegment
+
+from tests.fakes import PreparedAudioEngine
+from worker.__main__ import SAMPLE_STORY
+from worker.audio import Assembler
+from worker.config import SynthesisSettings
+from worker.encoding import StreamEncoder
+from worker.engines.base import EngineAudio, Samples, SynthesisParams, Voice
+from worker.engines.piper import PiperEngine
+from worker.pipeline import StorySynthesizer, SynthesisResult
+
+
+class RecordingEngine:
+    """Wraps an engine and keeps the audio it returned, in chunk order."""
+
+    def __init__(self, engine: PiperEngine) -> None:
+        self.engine = engine
+        self.capabilities = engine.capabilities
+        self.audio: dict[str, Samples] = {}
+
+    def prepare_voice(self, source: object) -> Voice:
+        return self.engine.prepare_voice(None)
+
+    def synthesize(self, text: str, voice: Voice, params: SynthesisParams) -> EngineAudio:
+        audio = self.engine.synthesize(text, voice, params)
+        self.audio[text] = audio.samples
+        return audio
+
+
+def report(label: str, result: SynthesisResult) -> None:
+    t = result.timings
+    overhead = (t.total_s - t.engine_s) / t.engine_s
+    print(
+        f"{label:<22} chars={result.text_length:>6} chunks={result.chunk_count:>4} "
+        f"audio_s={result.duration_seconds:8.1f} wall_s={t.total_s:7.2f} "
+        f"engine_s={t.engine_s:7.2f} rtf={t.total_s / result.duration_seconds:.4f} "
+        f"overhead={overhead:.4f} retries={result.retries}"
+    )
+
+
+def ours(
+    chunks: list[tuple[Samples, float]], rate: int, settings: SynthesisSettings, encode: bool
+) -> float:
+    """Our streaming assembly (and encoding), single-threaded, same chunks."""
+    assembler = Assembler(
+        rate,
+        target_lufs=settings.target_lufs,
+        peak_ceiling_dbfs=settings.peak_ceiling_dbfs,
+        crossfade_ms=settings.crossfade_ms,
+        silence_threshold_dbfs=settings.silence_threshold_dbfs,
+    )
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "a.mp3"
+        kbps, quality = settings.mp3_bitrate_kbps, settings.mp3_quality
+        with StreamEncoder(path, "mp3", rate, kbps, quality) as enc:
+            write = enc.write if encode else (lambda block: None)
+            for samples, pause in chunks:
+                for block in assembler.add(samples, pause):
+                    write(block)
+            for block in assembler.finish():
+                write(block)
+    return time.perf_counter() - started
+
+
+def pydub_baseline(
+    chunks: list[tuple[Samples, float]], rate: int, kbps: int
+) -> tuple[float, float]:
+    """The straightforward way: chained AudioSegment additions, then an ffmpeg export.
+
+    Returns (assembly seconds, assembly + export seconds).
+    """
+    AudioSegment.converter = imageio_ffmpeg.get_ffmpeg_exe()
+    started = time.perf_counter()
+    track = AudioSegment.empty().set_frame_rate(rate)
+    for samples, pause in chunks:
+        pcm = (np.clip(samples, -1, 1) * 32767).astype(np.int16).tobytes()
+        segment = AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=1)
+        segment = segment.strip_silence(silence_len=50, silence_thresh=-50, padding=15)
+        segment = segment.apply_gain(-20.0 - segment.dBFS)
+        track = track.append(segment, crossfade=15) if len(track) > 15 else track + segment
+        track += AudioSegment.silent(duration=int(pause * 1000), frame_rate=rate)
+    assembled = time.perf_counter() - started
+    track.export(io.BytesIO(), format="mp3", bitrate=f"{kbps}k")
+    return assembled, time.perf_counter() - started
+
+
+def memory_for_an_hour(chunks: list[tuple[Samples, float]], rate: int, text: str) -> None:
+    """Narrate a ~60-minute story with a fast stand-in; report peak traced memory growth."""
+    audio = [samples for samples, _ in chunks]
+    per_chunk = float(np.mean([len(a) for a in audio])) / rate
+    settings = SynthesisSettings(max_text_chars=200_000)
+    long_text = "\n\n".join([text] * 8)
+    engine = PreparedAudioEngine(audio, rate, speedup=1e6)
+    synthesizer = StorySynthesizer(engine, settings)
+    needed = int(3600 / per_chunk) + 1
+    chunks_needed = synthesizer.prepare(long_text, "en")[:needed]
+    story = "".join(c.text for c in chunks_needed)
+    with tempfile.TemporaryDirectory() as tmp:
+        tracemalloc.start()
+        result = synthesizer.synthesize(story, Path(tmp) / "hour.mp3", voice=Voice("v"))
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    print(
+        f"{'60-minute story':<22} audio_min={result.duration_seconds / 60:6.1f} "
+        f"chunks={result.chunk_count} peak_traced_growth_MB={peak / 1e6:6.1f} (target < 300)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-hour", action="store_true", help="skip the 60-minute memory run")
+    args = parser.parse_args()
+    text = SAMPLE_STORY.read_text(encoding="utf-8")
+    settings = SynthesisSettings()
+    piper = RecordingEngine(PiperEngine())
+    rate = piper.capabilities.sample_rate
+    print(f"sample story: {len(text)} characters; engine piper {piper.capabilities.version}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        synthesizer = StorySynthesizer(piper, settings)
+        result = synthesizer.synthesize(text, Path(tmp) / "piper.mp3", voice=Voice("joe"))
+        report("piper (CPU)", result)
+
+        chunk_list = synthesizer.prepare(text, "en")
+        chunks = [
+            (
+                piper.audio[c.speech],
+                (settings.paragraph_pause_ms if c.paragraph_end else settings.pause_ms) / 1000,
+            )
+            for c in chunk_list
+        ]
+        stand_in = PreparedAudioEngine([a for a, _ in chunks], rate, speedup=20)
+        gpu = StorySynthesizer(stand_in, settings)
+        result = gpu.synthesize(text, Path(tmp) / "gpu.mp3", voice=Voice("prepared"))
+        report("GPU stand-in (20x)", result)
+
+    assembly_s = ours(chunks, rate, settings, encode=False)
+    ours_s = ours(chunks, rate, settings, encode=True)
+    baseline_assembly_s, baseline_s = pydub_baseline(chunks, rate, settings.mp3_bitrate_kbps)
+    print(
+        f"{'assembly only':<22} ours_s={assembly_s:.2f} pydub_baseline_s={baseline_assembly_s:.2f} "
+        f"speedup={baseline_assembly_s / assembly_s:.1f}x"
+    )
+    print(
+        f"{'assembly + encoding':<22} ours_s={ours_s:.2f} pydub_baseline_s={baseline_s:.2f} "
+        f"speedup={baseline_s / ours_s:.1f}x (target >= 10x)"
+    )
+    if not args.skip_hour:
+        memory_for_an_hour(chunks, rate, text)
+
+
+if __name__ == "__main__":
+    main()
