@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME_REQS := requirements-worker-core.txt requirements-api.txt
 DEV_REQS := requirements-dev.txt $(RUNTIME_REQS)
+CHATTERBOX_WHEEL := .cache/wheels/chatterbox_tts-0.1.7-py3-none-any.whl
 
 .PHONY: demo test lint bench clean
 
@@ -15,9 +16,15 @@ $(VENV)/.runtime: $(BIN)/python $(RUNTIME_REQS)
 	$(BIN)/python -m pip install -q $(addprefix -r ,$(RUNTIME_REQS))
 	touch $@
 
-$(VENV)/.dev: $(BIN)/python $(DEV_REQS)
+$(VENV)/.dev: $(BIN)/python $(DEV_REQS) $(CHATTERBOX_WHEEL)
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
+
+# The real chatterbox-tts release, downloaded (never installed) so tests can read its source.
+$(CHATTERBOX_WHEEL): requirements-worker.txt | $(BIN)/python
+	$(BIN)/python -m pip download -q --no-deps --dest $(dir $@) \
+		"chatterbox-tts==$$(sed -n 's/^chatterbox-tts==//p' requirements-worker.txt)"
+	test -f $@
 
 demo: $(VENV)/.runtime
 	$(BIN)/python -m worker demo
@@ -36,4 +43,4 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.callbacks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache out
+	rm -rf $(VENV) .pytest_cache .ruff_cache .cache out
