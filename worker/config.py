@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 EngineName = Literal["auto", "piper", "chatterbox"]
 AudioFormat = Literal["mp3", "opus", "wav"]
@@ -53,3 +54,49 @@ class SynthesisSettings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> SynthesisSettings:
     return SynthesisSettings()
+
+
+class ServiceSettings(BaseSettings):
+    """How the RunPod worker talks to the outside: storage and callbacks."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    storage_backend: Literal["local", "r2"] = "local"
+    local_storage_dir: Path = Path("out/storage")
+    local_storage_public_url: str = "http://127.0.0.1:8765"
+
+    r2_account_id: str | None = None
+    r2_endpoint_url: str | None = None
+    """Overrides the endpoint derived from R2_ACCOUNT_ID (any S3-compatible store)."""
+    r2_access_key_id: SecretStr | None = None
+    r2_secret_access_key: SecretStr | None = None
+    r2_bucket: str | None = None
+    r2_public_base_url: str | None = None
+    r2_presign_expiry_s: int = Field(7 * 24 * 3600, ge=60, le=7 * 24 * 3600)
+    r2_multipart_threshold_mb: int = Field(8, ge=5)
+    storage_max_attempts: int = Field(4, ge=1, le=10)
+    storage_backoff_max_s: float = Field(8.0, gt=0)
+
+    callback_signing_secret: SecretStr | None = None
+    callback_allowed_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
+    callback_allow_loopback_http: bool = False
+    callback_connect_timeout_s: float = Field(5.0, gt=0)
+    callback_read_timeout_s: float = Field(15.0, gt=0)
+    callback_max_attempts: int = Field(5, ge=1, le=20)
+    callback_backoff_initial_s: float = Field(1.0, ge=0)
+    callback_backoff_max_s: float = Field(30.0, gt=0)
+    callback_breaker_fail_max: int = Field(5, ge=1)
+    callback_breaker_reset_s: float = Field(60.0, gt=0)
+    progress_min_interval_s: float = Field(1.0, ge=0)
+
+    @field_validator("callback_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(h.strip().lower() for h in value.split(",") if h.strip())
+        return value
+
+
+@lru_cache(maxsize=1)
+def get_service_settings() -> ServiceSettings:
+    return ServiceSettings()

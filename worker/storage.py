@@ -1,19 +1,46 @@
 """Object storage for finished audio, voice profiles and dead-lettered callbacks.
 
-`ObjectStore` is the interface; `LocalObjectStore` (a directory, for `make demo`) and the R2
-store implement it.
+`ObjectStore` is the interface; `LocalObjectStore` (a directory, for `make demo`) and
+`R2ObjectStore` (Cloudflare R2, or any S3-compatible store) implement it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 
-from shared.errors import StorageUploadError
+import boto3
+from boto3.exceptions import S3UploadFailedError
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from shared.errors import StorageAuthError, StorageUploadError
+from worker.config import ServiceSettings
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+CACHE_CONTROL = "public, max-age=31536000, immutable"
+_AUTH_CODES = frozenset(
+    {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "Unauthorized", "Forbidden"}
+)
+_TRANSIENT_CODES = frozenset(
+    {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "InternalError",
+     "ServiceUnavailable", "RequestTimeTooSkewed"}
+)  # fmt: skip
 
 _SAFE_KEY = re.compile(r"^(?!/)(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9._\-/]{1,512}$")
 
@@ -40,6 +67,8 @@ class ObjectStore(Protocol):
 
     def list_keys(self, prefix: str) -> list[str]: ...
 
+    def url_for(self, key: str) -> str: ...
+
     def delete(self, key: str) -> None: ...
 
 
@@ -51,10 +80,15 @@ def check_key(key: str) -> str:
 
 
 class LocalObjectStore:
-    """A directory standing in for a bucket; URLs are file:// URLs."""
+    """A directory standing in for a bucket, for local runs; URLs are made from
+    `public_url` (the demo serves the directory there), never from the local path."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, public_url: str = "http://127.0.0.1:8765") -> None:
         self.root = root.resolve()
+        self.public_url = public_url.rstrip("/")
+
+    def url_for(self, key: str) -> str:
+        return f"{self.public_url}/{quote(key)}"
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
@@ -66,7 +100,7 @@ class LocalObjectStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
         self._write_metadata(target, content_type, metadata)
-        return StoredObject(key, target.as_uri(), target.stat().st_size)
+        return StoredObject(key, self.url_for(key), target.stat().st_size)
 
     def put_bytes(
         self, key: str, data: bytes, content_type: str, metadata: dict[str, str]
@@ -75,7 +109,7 @@ class LocalObjectStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         self._write_metadata(target, content_type, metadata)
-        return StoredObject(key, target.as_uri(), len(data))
+        return StoredObject(key, self.url_for(key), len(data))
 
     def get_bytes(self, key: str) -> bytes | None:
         target = self._path(key)
@@ -100,3 +134,163 @@ class LocalObjectStore:
     def _write_metadata(target: Path, content_type: str, metadata: dict[str, str]) -> None:
         sidecar = target.with_name(target.name + ".meta.json")
         sidecar.write_text(json.dumps({"content_type": content_type, "metadata": metadata}))
+
+
+class _Transient(Exception):
+    """A failure worth another attempt (5xx, throttling, timeouts, dropped connections)."""
+
+
+def _classify(exc: BaseException) -> BaseException:
+    """Map a boto error to `_Transient`, `StorageAuthError` or a permanent `StorageUploadError`."""
+    if isinstance(exc, S3UploadFailedError) and exc.__context__ is not None:
+        exc = exc.__context__
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        if status in (401, 403) or code in _AUTH_CODES:
+            return StorageAuthError(details=f"storage refused the credentials ({code or status})")
+        if status >= 500 or status == 429 or code in _TRANSIENT_CODES:
+            return _Transient(f"{code or status}")
+        return StorageUploadError(details=f"storage rejected the request ({code or status})")
+    if isinstance(exc, ConnectionError | HTTPClientError):
+        return _Transient(type(exc).__name__)
+    if isinstance(exc, BotoCoreError):
+        return StorageUploadError(details=f"storage client error ({type(exc).__name__})")
+    return exc
+
+
+class R2ObjectStore:
+    """Cloudflare R2 through boto3, with our own retries (tenacity) around each operation."""
+
+    def __init__(self, settings: ServiceSettings, client: Any | None = None) -> None:
+        if not settings.r2_bucket:
+            raise StorageAuthError(details="R2_BUCKET is not set")
+        self.bucket = settings.r2_bucket
+        self.settings = settings
+        self.client = client or make_r2_client(settings)
+        threshold = settings.r2_multipart_threshold_mb * 1024 * 1024
+        self.transfer = TransferConfig(multipart_threshold=threshold, multipart_chunksize=threshold)
+
+    def put_file(
+        self, key: str, path: Path, content_type: str, metadata: dict[str, str]
+    ) -> StoredObject:
+        extra = {"ContentType": content_type, "CacheControl": CACHE_CONTROL, "Metadata": metadata}
+        self._call(
+            lambda: self.client.upload_file(
+                str(path), self.bucket, check_key(key), ExtraArgs=extra, Config=self.transfer
+            )
+        )
+        return StoredObject(key, self.url_for(key), path.stat().st_size)
+
+    def put_bytes(
+        self, key: str, data: bytes, content_type: str, metadata: dict[str, str]
+    ) -> StoredObject:
+        self._call(
+            lambda: self.client.put_object(
+                Bucket=self.bucket,
+                Key=check_key(key),
+                Body=data,
+                ContentType=content_type,
+                Metadata=metadata,
+            )
+        )
+        return StoredObject(key, self.url_for(key), len(data))
+
+    def get_bytes(self, key: str) -> bytes | None:
+        def fetch() -> bytes | None:
+            try:
+                response = self.client.get_object(Bucket=self.bucket, Key=check_key(key))
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                    return None
+                raise
+            return bytes(response["Body"].read())
+
+        return self._call(fetch)
+
+    def list_keys(self, prefix: str) -> list[str]:
+        def listing() -> list[str]:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+        return self._call(listing)
+
+    def delete(self, key: str) -> None:
+        self._call(lambda: self.client.delete_object(Bucket=self.bucket, Key=check_key(key)))
+
+    def url_for(self, key: str) -> str:
+        if self.settings.r2_public_base_url:
+            return f"{self.settings.r2_public_base_url.rstrip('/')}/{quote(key)}"
+        return str(
+            self.client.generate_presigned_url(
+                "get_object",
+                Params={"Bucket": self.bucket, "Key": key},
+                ExpiresIn=self.settings.r2_presign_expiry_s,
+            )
+        )
+
+    def _call(self, operation: Callable[[], T]) -> T:
+        def attempt() -> T:
+            try:
+                return operation()
+            except (ClientError, BotoCoreError, S3UploadFailedError) as exc:
+                raise _classify(exc) from None
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.settings.storage_max_attempts),
+            wait=wait_exponential_jitter(initial=0.2, max=self.settings.storage_backoff_max_s),
+            retry=retry_if_exception_type(_Transient),
+            reraise=True,
+        )
+        try:
+            return retrying(attempt)
+        except _Transient as exc:
+            raise StorageUploadError(
+                details=f"storage still failing after {self.settings.storage_max_attempts} "
+                f"attempts ({exc})"
+            ) from None
+
+
+def make_r2_client(settings: ServiceSettings) -> Any:
+    endpoint = settings.r2_endpoint_url or (
+        f"https://{settings.r2_account_id}.r2.cloudflarestorage.com"
+        if settings.r2_account_id
+        else None
+    )
+    if not endpoint or not settings.r2_access_key_id or not settings.r2_secret_access_key:
+        raise StorageAuthError(
+            details="R2 needs R2_ACCOUNT_ID (or R2_ENDPOINT_URL), R2_ACCESS_KEY_ID "
+            "and R2_SECRET_ACCESS_KEY"
+        )
+    config = Config(
+        region_name="auto",
+        signature_version="s3v4",
+        retries={"max_attempts": 1, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=60,
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=settings.r2_access_key_id.get_secret_value(),
+        aws_secret_access_key=settings.r2_secret_access_key.get_secret_value(),
+        config=config,
+    )
+
+
+def make_store(settings: ServiceSettings) -> ObjectStore:
+    if settings.storage_backend == "r2":
+        return R2ObjectStore(settings)
+    return LocalObjectStore(settings.local_storage_dir, settings.local_storage_public_url)
+
+
+_SAFE_SEGMENT = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def audio_key(user_id: str, story_id: str, job_id: str, extension: str) -> str:
+    """Deterministic: a retried job overwrites its own object instead of adding another."""
+    return f"audio/{user_id}/{story_id}/{_SAFE_SEGMENT.sub('_', job_id)}{extension}"
