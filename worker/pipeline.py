@@ -139,12 +139,36 @@ class StorySynthesizer:
         fmt: str | None = None,
         on_progress: ProgressFn | None = None,
     ) -> SynthesisResult:
+        """Prepare and render `text`: the whole story in one call."""
         params = params or SynthesisParams()
-        fmt = fmt or self.settings.output_format
-        timings = StageTimings()
         started = time.perf_counter()
         chunks = self.prepare(text, params.language)
-        timings.text_s = time.perf_counter() - started
+        return self.render(
+            chunks,
+            out_path,
+            voice=voice,
+            params=params,
+            fmt=fmt,
+            on_progress=on_progress,
+            text_s=time.perf_counter() - started,
+        )
+
+    def render(
+        self,
+        chunks: list[Chunk],
+        out_path: Path,
+        *,
+        voice: Voice,
+        params: SynthesisParams | None = None,
+        fmt: str | None = None,
+        on_progress: ProgressFn | None = None,
+        text_s: float = 0.0,
+    ) -> SynthesisResult:
+        """Generate, check, assemble and encode prepared chunks into `out_path`."""
+        params = params or SynthesisParams()
+        fmt = fmt or self.settings.output_format
+        timings = StageTimings(text_s=text_s)
+        started = time.perf_counter() - text_s
         try:
             retries, sample_rate, duration = self._run(
                 chunks, out_path, voice, params, fmt, timings, on_progress
