@@ -196,7 +196,8 @@ class CallbackSender:
 
     def _wait(self, state: RetryCallState) -> float:
         backoff = wait_exponential_jitter(
-            initial=self.settings.callback_backoff_initial_s,
+            multiplier=self.settings.callback_backoff_initial_s,
+            jitter=self.settings.callback_backoff_initial_s,
             max=self.settings.callback_backoff_max_s,
         )(state)
         outcome = state.outcome.exception() if state.outcome else None

@@ -240,7 +240,9 @@ class R2ObjectStore:
 
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.storage_max_attempts),
-            wait=wait_exponential_jitter(initial=0.2, max=self.settings.storage_backoff_max_s),
+            wait=wait_exponential_jitter(
+                multiplier=0.2, jitter=0.2, max=self.settings.storage_backoff_max_s
+            ),
             retry=retry_if_exception_type(_Transient),
             reraise=True,
         )
@@ -267,7 +269,7 @@ def make_r2_client(settings: ServiceSettings) -> Any:
     config = Config(
         region_name="auto",
         signature_version="s3v4",
-        retries={"max_attempts": 1, "mode": "standard"},
+        retries={"total_max_attempts": 1, "mode": "standard"},  # tenacity retries
         connect_timeout=5,
         read_timeout=60,
         request_checksum_calculation="when_required",

@@ -1,0 +1,172 @@
+"""Storage against a real S3 HTTP server (moto, in process) and a fault-injecting proxy."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import boto3
+import pytest
+import requests
+from moto.server import ThreadedMotoServer
+
+from shared.errors import StorageAuthError, StorageUploadError
+from tests.servers import FaultPlan, fault_proxy
+from worker.config import ServiceSettings
+from worker.storage import LocalObjectStore, R2ObjectStore, audio_key, make_store
+
+BUCKET = "story-audio"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="auto",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "auto"})
+    yield endpoint
+    server.stop()
+
+
+def r2_settings(endpoint: str, **overrides: object) -> ServiceSettings:
+    values: dict[str, object] = {
+        "storage_backend": "r2",
+        "r2_endpoint_url": endpoint,
+        "r2_access_key_id": "test",
+        "r2_secret_access_key": "test",
+        "r2_bucket": BUCKET,
+        "storage_backoff_max_s": 0.05,
+        "r2_multipart_threshold_mb": 5,
+    }
+    values.update(overrides)
+    return ServiceSettings(**values)
+
+
+def test_upload_sets_type_cache_and_metadata(s3_endpoint, tmp_path) -> None:
+    store = R2ObjectStore(r2_settings(s3_endpoint))
+    path = tmp_path / "story.mp3"
+    path.write_bytes(b"ID3" + os.urandom(2048))
+    key = audio_key("user_1", "story_1", "job-1", ".mp3")
+    stored = store.put_file(key, path, "audio/mpeg", {"story_id": "story_1", "job_id": "job-1"})
+    head = store.client.head_object(Bucket=BUCKET, Key=key)
+    assert stored.key == "audio/user_1/story_1/job-1.mp3"
+    assert stored.size_bytes == 2051
+    assert head["ContentType"] == "audio/mpeg"
+    assert "immutable" in head["CacheControl"]
+    assert head["Metadata"] == {"story_id": "story_1", "job_id": "job-1"}
+    assert store.get_bytes(key) == path.read_bytes()
+
+
+def test_large_files_go_up_in_parts(s3_endpoint, tmp_path) -> None:
+    store = R2ObjectStore(r2_settings(s3_endpoint))
+    path = tmp_path / "long.mp3"
+    path.write_bytes(os.urandom(11 * 1024 * 1024))
+    store.put_file("audio/u/s/long.mp3", path, "audio/mpeg", {})
+    head = store.client.head_object(Bucket=BUCKET, Key="audio/u/s/long.mp3")
+    assert head["ETag"].strip('"').endswith("-3")  # three parts of at most 5 MiB
+    assert store.get_bytes("audio/u/s/long.mp3") == path.read_bytes()
+
+
+def test_a_retried_job_overwrites_its_object(s3_endpoint, tmp_path) -> None:
+    store = R2ObjectStore(r2_settings(s3_endpoint))
+    key = audio_key("u", "overwrite", "job-7", ".mp3")
+    for content in (b"first", b"second"):
+        path = tmp_path / "a.mp3"
+        path.write_bytes(content)
+        store.put_file(key, path, "audio/mpeg", {})
+    assert store.list_keys("audio/u/overwrite/") == [key]
+    assert store.get_bytes(key) == b"second"
+
+
+def test_presigned_url_fetches_the_object(s3_endpoint) -> None:
+    store = R2ObjectStore(r2_settings(s3_endpoint, r2_presign_expiry_s=600))
+    store.put_bytes("audio/u/s/p.mp3", b"audio-bytes", "audio/mpeg", {})
+    url = store.url_for("audio/u/s/p.mp3")
+    assert "X-Amz-Signature=" in url
+    assert "Expires=600" in url
+    response = requests.get(url, timeout=10)
+    assert response.status_code == 200
+    assert response.content == b"audio-bytes"
+
+
+def test_public_base_url_is_used_when_set(s3_endpoint) -> None:
+    settings = r2_settings(s3_endpoint, r2_public_base_url="https://audio.example.com/")
+    store = R2ObjectStore(settings)
+    stored = store.put_bytes("audio/u/s/j.mp3", b"x", "audio/mpeg", {})
+    assert stored.url == "https://audio.example.com/audio/u/s/j.mp3"
+
+
+def test_transient_503_is_retried_until_success(s3_endpoint, tmp_path) -> None:
+    plan = FaultPlan(count=2, status=503)
+    with fault_proxy(s3_endpoint, plan) as proxy:
+        store = R2ObjectStore(r2_settings(proxy))
+        path = tmp_path / "a.mp3"
+        path.write_bytes(b"payload")
+        store.put_file("audio/u/s/retry.mp3", path, "audio/mpeg", {})
+    assert plan.faults_served == 2
+    assert plan.seen == 3
+    assert R2ObjectStore(r2_settings(s3_endpoint)).get_bytes("audio/u/s/retry.mp3") == b"payload"
+
+
+def test_persistent_5xx_becomes_storage_upload_failed(s3_endpoint) -> None:
+    plan = FaultPlan(count=100, status=500)
+    with fault_proxy(s3_endpoint, plan) as proxy:
+        store = R2ObjectStore(r2_settings(proxy, storage_max_attempts=3))
+        with pytest.raises(StorageUploadError) as info:
+            store.put_bytes("audio/u/s/x.mp3", b"x", "audio/mpeg", {})
+    assert plan.seen == 3
+    assert info.value.error_type.value == "storage_upload_failed"
+    assert info.value.retryable
+
+
+def test_403_is_storage_auth_failed_and_not_retried(s3_endpoint) -> None:
+    body = b"<Error><Code>AccessDenied</Code><Message>no</Message></Error>"
+    plan = FaultPlan(count=100, status=403, body=body)
+    with fault_proxy(s3_endpoint, plan) as proxy:
+        store = R2ObjectStore(r2_settings(proxy))
+        with pytest.raises(StorageAuthError) as info:
+            store.put_bytes("audio/u/s/x.mp3", b"x", "audio/mpeg", {})
+    assert plan.seen == 1
+    assert not info.value.retryable
+
+
+def test_missing_object_reads_as_none(s3_endpoint) -> None:
+    assert R2ObjectStore(r2_settings(s3_endpoint)).get_bytes("voices/u/none.pt") is None
+
+
+def test_missing_credentials_are_a_storage_auth_error() -> None:
+    with pytest.raises(StorageAuthError):
+        make_store(ServiceSettings(storage_backend="r2", r2_bucket="b"))
+
+
+def test_local_store_has_the_same_interface(tmp_path) -> None:
+    store = make_store(
+        ServiceSettings(local_storage_dir=tmp_path, local_storage_public_url="http://127.0.0.1:9/")
+    )
+    assert isinstance(store, LocalObjectStore)
+    source = tmp_path / "in.mp3"
+    source.write_bytes(b"abc")
+    stored = store.put_file("audio/u/s/j.mp3", source, "audio/mpeg", {"job_id": "j"})
+    assert stored.url == "http://127.0.0.1:9/audio/u/s/j.mp3"
+    assert store.get_bytes("audio/u/s/j.mp3") == b"abc"
+    assert store.list_keys("audio/") == ["audio/u/s/j.mp3"]
+    store.delete("audio/u/s/j.mp3")
+    assert store.get_bytes("audio/u/s/j.mp3") is None
+
+
+@pytest.mark.parametrize("key", ["../etc/passwd", "/abs", "a/../b", "a//b/.."])
+def test_unsafe_keys_are_refused(tmp_path, key: str) -> None:
+    with pytest.raises(StorageUploadError):
+        LocalObjectStore(tmp_path).put_bytes(key, b"x", "text/plain", {})
+
+
+def test_job_ids_cannot_escape_the_key() -> None:
+    assert audio_key("u", "s", "../../x", ".mp3") == "audio/u/s/______x.mp3"
