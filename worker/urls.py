@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Collection
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from shared.errors import InvalidInputError
 
@@ -20,12 +20,18 @@ LOOPBACK_NAMES = frozenset({"localhost"})
 
 
 def derive_sibling_url(callback_url: str, name: str) -> str:
-    """The contract's three rules, for `error-callback` (and likewise `progress`)."""
+    """The contract's three rules, for `error-callback` (and likewise `progress`).
+
+    The contract's third example (`…/callback` → `…/error-callback`) replaces the last path
+    segment; its sample code appended instead. The examples are what the app relies on.
+    """
     if SUCCESS_PATH in callback_url:
         return callback_url.replace(SUCCESS_PATH, f"/api/tts/{name}")
     if "/api/tts/" in callback_url:
         return callback_url.rsplit("/", 1)[0] + f"/{name}"
-    return f"{callback_url.rstrip('/')}/{name}"
+    parts = urlsplit(callback_url.rstrip("/"))
+    parent = parts.path.rsplit("/", 1)[0] if parts.path else ""
+    return urlunsplit((parts.scheme, parts.netloc, f"{parent}/{name}", "", ""))
 
 
 def derive_error_callback_url(callback_url: str) -> str:
