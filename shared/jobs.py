@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,8 +19,18 @@ from shared.errors import InvalidInputError
 
 SafeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2048, pattern=r"^https?://\S+$")]
+
+
+def _relative_key(value: str) -> str:
+    if value.startswith("/") or any(part in ("", ".", "..") for part in value.split("/")):
+        raise ValueError("must be a relative storage key without empty, '.' or '..' segments")
+    return value
+
+
 StorageKey = Annotated[
-    str, StringConstraints(max_length=512, pattern=r"^(?!/)(?!.*\.\.)[A-Za-z0-9._\-/]+$")
+    str,
+    StringConstraints(max_length=512, pattern=r"^[A-Za-z0-9._/-]+$"),
+    AfterValidator(_relative_key),
 ]
 Base64 = Annotated[str, StringConstraints(min_length=4, max_length=40_000_000)]
 

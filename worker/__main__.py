@@ -12,10 +12,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from shared.errors import InvalidInputError, TTSError, as_tts_error
-from worker.config import SynthesisSettings, get_settings
+from worker.callbacks import CallbackSender
+from worker.config import SynthesisSettings, get_service_settings, get_settings
 from worker.encoding import FORMATS
 from worker.engines import SynthesisParams, VoiceSource, load_engine
 from worker.pipeline import StorySynthesizer, SynthesisResult
+from worker.storage import make_store
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_STORY = REPO_ROOT / "samples" / "story.txt"
@@ -60,6 +62,15 @@ def synthesize_file(
     return result
 
 
+def replay_callbacks() -> int:
+    """Re-send every callback in the dead letter; exit 1 while some are still undelivered."""
+    service = get_service_settings()
+    store = make_store(service)
+    sent, left = CallbackSender(service, store).replay_dead_letters()
+    print(f"replayed {sent} callbacks; {left} still undelivered")
+    return 1 if left else 0
+
+
 def _describe(result: SynthesisResult) -> str:
     t = result.timings
     return (
@@ -80,8 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--voice", default=None, help="voice id (engine-specific)")
     synth.add_argument("--engine", choices=["auto", "piper", "chatterbox"], default=None)
     commands.add_parser("demo", help="narrate the bundled sample story to out/story.mp3")
+    commands.add_parser("replay-callbacks", help="re-send dead-lettered callbacks")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "replay-callbacks":
+        return replay_callbacks()
 
     settings = get_settings()
     if args.command == "demo":

@@ -196,7 +196,7 @@ class TTSJobRunner:
         voice = synthesizer.engine.prepare_voice(_voice_source(job))
         fmt = job.output_format or synthesizer.settings.output_format
         progress = ProgressReporter(
-            self.sender, ctx, self.settings.progress_min_interval_s, console
+            self.sender, ctx, targets, job.story_id, self.settings.progress_min_interval_s, console
         )
         with tempfile.TemporaryDirectory(prefix="story-") as tmp:
             ctx.stage = "generation"
