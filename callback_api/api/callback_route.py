@@ -1,0 +1,69 @@
+"""The route class of the callback endpoints.
+
+It reads the raw body (refusing more than 64 KiB, announced or streamed), checks its signature
+before FastAPI parses it, so that an unsigned request gets 401 whatever its content, and records
+every callback's outcome and latency, whether it ends in a response or in an exception.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+
+from callback_api.api.observation import CallbackObservation
+from callback_api.core.config import MAX_BODY_BYTES
+from callback_api.core.errors import PayloadTooLargeError
+from shared.signing import HEADER_ID, Verifier
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class LimitedRequest(Request):
+    """A request whose body may not exceed `MAX_BODY_BYTES`."""
+
+    async def body(self) -> bytes:
+        if not hasattr(self, "_body"):
+            declared = self.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+                raise PayloadTooLargeError
+            chunks, size = [], 0
+            async for chunk in self.stream():
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise PayloadTooLargeError
+                chunks.append(chunk)
+            self._body = b"".join(chunks)
+        return self._body
+
+
+class CallbackRoute(APIRoute):
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+        model = self.body_field.field_info.annotation if self.body_field else None
+        callback_type = str(getattr(model, "callback_type", "unknown"))
+
+        async def handle(request: Request) -> Response:
+            started = time.perf_counter()
+            request = LimitedRequest(request.scope, request.receive)
+            observation = CallbackObservation(callback_type, request.headers.get(HEADER_ID))
+            request.state.observation = observation
+            try:
+                body = await request.body()
+                verifier: Verifier | None = request.app.state.verifier
+                if verifier is not None:
+                    verifier.verify(request.headers, body)
+                response = await handler(request)
+            except Exception as exc:
+                observation.failed(exc)
+                raise
+            else:
+                observation.status_code = response.status_code
+                return response
+            finally:
+                observation.record(request.app.state.metrics, time.perf_counter() - started)
+
+        return handle

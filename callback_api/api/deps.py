@@ -1,0 +1,65 @@
+"""Dependencies, as `Annotated` aliases for route signatures.
+
+All are `async def`: they do no I/O, and a plain `def` would cost a threadpool hop each.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from callback_api.api.observation import CallbackObservation
+from callback_api.core.config import Settings
+from callback_api.core.metrics import Metrics
+from callback_api.services.stories import StoryStore
+from shared.signing import HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP
+
+
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_store(request: Request) -> StoryStore:
+    store: StoryStore = request.app.state.store
+    return store
+
+
+async def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+async def get_observation(request: Request) -> CallbackObservation:
+    observation: CallbackObservation = request.state.observation
+    return observation
+
+
+async def signature_headers(
+    webhook_id: Annotated[
+        str | None, Header(alias=HEADER_ID, description="Unique message id, e.g. `msg_2b…`.")
+    ] = None,
+    webhook_timestamp: Annotated[
+        str | None,
+        Header(
+            alias=HEADER_TIMESTAMP,
+            description="Send time in integer Unix seconds; more than 5 minutes off is refused.",
+        ),
+    ] = None,
+    webhook_signature: Annotated[
+        str | None,
+        Header(
+            alias=HEADER_SIGNATURE,
+            description="`v1,<base64 HMAC-SHA256 of id.timestamp.body>`; several may be "
+            "space-separated. Required unless the service runs in local development mode.",
+        ),
+    ] = None,
+) -> None:
+    """Documents the Standard Webhooks headers; `CallbackRoute` has checked them already."""
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[StoryStore, Depends(get_store)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+ObservationDep = Annotated[CallbackObservation, Depends(get_observation)]

@@ -1,0 +1,39 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from callback_api.api.deps import MetricsDep, SettingsDep, StoreDep
+from callback_api.core.errors import FirestoreUnavailableError
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health", summary="The process is up")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/ready",
+    summary="Firestore is reachable",
+    responses={503: {"description": "Firestore did not answer in time."}},
+)
+async def ready(store: StoreDep, settings: SettingsDep) -> JSONResponse:
+    try:
+        await store.ping()
+    except FirestoreUnavailableError:
+        return JSONResponse(
+            {"status": "unavailable"},
+            status_code=503,
+            headers={"Retry-After": str(settings.retry_after_seconds)},
+        )
+    return JSONResponse({"status": "ready"})
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(metrics: MetricsDep) -> Response:
+    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,69 @@
+"""Settings, read from the environment (see the README's table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.callbacks import StoryId
+from shared.signing import parse_secret
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+
+    callback_signing_secret: SecretStr | None = None
+    callback_signing_secret_previous: SecretStr | None = None
+    callback_api_dev_mode: bool = False
+
+    google_cloud_project: str | None = None
+    firebase_credentials_file: Path | None = None
+    firestore_emulator_host: str | None = None
+    stories_collection: StoryId = "stories"
+
+    firestore_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0
+    firestore_transaction_attempts: Annotated[int, Field(ge=1, le=50)] = 10
+    retry_after_seconds: Annotated[int, Field(ge=1, le=3600)] = 5
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("callback_signing_secret", "callback_signing_secret_previous")
+    @classmethod
+    def _well_formed_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_secret(value.get_secret_value())
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _secret_unless_local(self) -> Self:
+        if self.callback_signing_secret is None and self.callback_signing_secret_previous:
+            raise ValueError("CALLBACK_SIGNING_SECRET_PREVIOUS needs CALLBACK_SIGNING_SECRET")
+        if self.callback_signing_secret is None and not self.callback_api_dev_mode:
+            raise ValueError(
+                "CALLBACK_SIGNING_SECRET is required; only local development "
+                "(CALLBACK_API_DEV_MODE=true with FIRESTORE_EMULATOR_HOST) may run without one"
+            )
+        if self.callback_api_dev_mode and not self.firestore_emulator_host:
+            raise ValueError("CALLBACK_API_DEV_MODE is only allowed with FIRESTORE_EMULATOR_HOST")
+        return self
+
+    @property
+    def signing_secrets(self) -> list[str]:
+        """The active secrets, current first; empty only in local development mode."""
+        candidates = (self.callback_signing_secret, self.callback_signing_secret_previous)
+        return [secret.get_secret_value() for secret in candidates if secret is not None]
+
+    @property
+    def project_id(self) -> str | None:
+        if self.google_cloud_project or not self.firestore_emulator_host:
+            return self.google_cloud_project
+        return "demo-local"

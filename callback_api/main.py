@@ -1,0 +1,114 @@
+"""The callback API: `create_app(settings)`, and `app` for `uvicorn callback_api.main:app`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from callback_api.api.routes import health, tts
+from callback_api.core.config import Settings
+from callback_api.core.errors import CallbackAPIError, FirestoreUnavailableError
+from callback_api.core.firestore import close_firestore, open_firestore
+from callback_api.core.logging import configure_logging
+from callback_api.core.metrics import Metrics
+from callback_api.services.stories import StoryStore
+from shared.signing import SignatureVerificationError, Verifier
+
+logger = logging.getLogger("callback_api")
+
+DESCRIPTION = """\
+Receives the TTS worker's callbacks and writes each story's audio status into Firestore.
+
+Every callback must be signed with the [Standard Webhooks](https://www.standardwebhooks.com/)
+scheme: headers `webhook-id`, `webhook-timestamp` and `webhook-signature`, an HMAC-SHA256 over
+`id.timestamp.body` with the shared secret `CALLBACK_SIGNING_SECRET` (`whsec_…`). Unsigned,
+badly signed or expired (more than 5 minutes off) callbacks get 401 and write nothing.
+"""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    metrics: Metrics = app.state.metrics
+    client, firebase_app = open_firestore(settings)
+    store = StoryStore(
+        client,
+        settings.stories_collection,
+        timeout=settings.firestore_timeout_seconds,
+        transaction_attempts=settings.firestore_transaction_attempts,
+        on_firestore_error=lambda kind: metrics.firestore_errors.labels(kind=kind).inc(),
+    )
+    app.state.store = store
+    try:
+        yield
+    finally:
+        await store.aclose()
+        close_firestore(firebase_app)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    app = FastAPI(title="TTS callback API", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.verifier = Verifier(settings.signing_secrets) if settings.signing_secrets else None
+    if app.state.verifier is None:
+        logger.warning("local development mode: callback signatures are NOT checked")
+    app.include_router(tts.router)
+    app.include_router(health.router)
+    _add_exception_handlers(app, settings)
+    return app
+
+
+def _failure(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"success": False, "error": message}, status_code, headers=headers)
+
+
+def _add_exception_handlers(app: FastAPI, settings: Settings) -> None:
+    @app.exception_handler(SignatureVerificationError)
+    async def _signature(request: Request, exc: SignatureVerificationError) -> JSONResponse:
+        return _failure(401, "invalid or missing signature")
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _failure(422, f"invalid callback: {_describe(exc)}")
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        return _failure(exc.status_code, str(exc.detail).lower(), headers=exc.headers)
+
+    @app.exception_handler(CallbackAPIError)
+    async def _api(request: Request, exc: CallbackAPIError) -> JSONResponse:
+        headers = None
+        if isinstance(exc, FirestoreUnavailableError):
+            headers = {"Retry-After": str(settings.retry_after_seconds)}
+        return _failure(exc.status_code, exc.public_message, headers)
+
+
+def _describe(exc: RequestValidationError) -> str:
+    """Where and why validation failed, without echoing the input."""
+    parts = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error.get("loc", ())[1:]) or "body"
+        parts.append(f"{location}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+@cache
+def _default_app() -> FastAPI:
+    return create_app()
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `app` is built on first access, so that importing `create_app` needs no configuration.
+    if name == "app":
+        return _default_app()
+    raise AttributeError(name)

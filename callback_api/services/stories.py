@@ -1,0 +1,178 @@
+"""Applying callbacks to story documents, each inside one Firestore transaction.
+
+The transaction reads the story, lets `rules.decide()` choose, and writes only when the callback
+applies, so concurrent callbacks (on any number of API instances) cannot undo each other.
+Within one process, callbacks for the same story also wait their turn on a per-story lock: that
+costs nothing when stories differ and spares the transactions from fighting over one document.
+
+Every Firestore call runs under one deadline. Past it, or on a transient Firestore error, the
+caller gets `FirestoreUnavailableError` (answered 503 + Retry-After); a write that completes after
+the deadline is harmless, since the retried callback will then be a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from google.api_core import exceptions as google_exceptions
+from google.cloud.firestore import (
+    AsyncClient,
+    AsyncDocumentReference,
+    AsyncTransaction,
+    async_transactional,
+)
+
+from callback_api.core.errors import (
+    FirestoreRequestError,
+    FirestoreUnavailableError,
+    StoryNotFoundError,
+)
+from callback_api.services.rules import Decision, decide
+from shared.callbacks import TTSCallbackRequest
+
+T = TypeVar("T")
+
+READY_PROBE_ID = "_ready_probe"
+_REQUEST_ERRORS = (
+    google_exceptions.InvalidArgument,
+    google_exceptions.FailedPrecondition,
+    google_exceptions.OutOfRange,
+)
+
+
+class KeyedLock:
+    """One asyncio lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+@async_transactional
+async def _decide_and_write(
+    transaction: AsyncTransaction,
+    ref: AsyncDocumentReference,
+    callback: TTSCallbackRequest,
+    timeout: float,
+) -> Decision:
+    snapshot = await ref.get(transaction=transaction, timeout=timeout)
+    if not snapshot.exists:
+        raise StoryNotFoundError
+    decision = decide(callback, snapshot.to_dict() or {})
+    if decision.updates:
+        transaction.update(ref, dict(decision.updates))
+    return decision
+
+
+class StoryStore:
+    def __init__(
+        self,
+        client: AsyncClient,
+        collection: str,
+        *,
+        timeout: float,
+        transaction_attempts: int,
+        on_firestore_error: Callable[[str], None] = lambda kind: None,
+    ) -> None:
+        self._client = client
+        self._collection = client.collection(collection)
+        self._timeout = timeout
+        self._attempts = transaction_attempts
+        self._on_firestore_error = on_firestore_error
+        self._locks = KeyedLock()
+        self._overdue: set[asyncio.Task[Any]] = set()
+
+    async def apply(self, callback: TTSCallbackRequest) -> Decision:
+        """Apply `callback` to its story; raises `StoryNotFoundError` or a Firestore error."""
+        return await self._call(self._apply_in_turn(callback))
+
+    async def ping(self) -> None:
+        """Raise `FirestoreUnavailableError` unless Firestore answers a read in time."""
+        probe = self._collection.document(READY_PROBE_ID)
+        await self._call(probe.get(timeout=self._timeout))
+
+    async def _apply_in_turn(self, callback: TTSCallbackRequest) -> Decision:
+        ref = self._collection.document(callback.story_id)
+        async with self._locks.hold(callback.story_id):
+            transaction = self._client.transaction(max_attempts=self._attempts)
+            return await _decide_and_write(transaction, ref, callback, self._timeout)
+
+    async def _call(self, work: Coroutine[Any, Any, T]) -> T:
+        try:
+            return await self._within_deadline(work)
+        except StoryNotFoundError:
+            raise
+        except Exception as exc:
+            translated = _translate(exc)
+            if isinstance(translated, FirestoreUnavailableError | FirestoreRequestError):
+                self._on_firestore_error(translated.kind)
+            raise translated from exc
+
+    async def _within_deadline(self, work: Coroutine[Any, Any, T]) -> T:
+        # Not asyncio.timeout(): that would wait for the cancelled transaction's rollback,
+        # which retries for up to a minute when Firestore is unreachable.
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=self._timeout)
+        if task in done:
+            return task.result()
+        task.cancel()
+        self._overdue.add(task)
+        task.add_done_callback(self._forget)
+        raise TimeoutError
+
+    def _forget(self, task: asyncio.Task[Any]) -> None:
+        self._overdue.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved, so asyncio does not report it as lost
+
+    async def aclose(self) -> None:
+        """Wait briefly for overdue work to finish after its deadline."""
+        if self._overdue:
+            await asyncio.wait(set(self._overdue), timeout=self._timeout)
+
+
+def _translate(exc: BaseException) -> BaseException:
+    """A Firestore failure as a typed error; anything else unchanged (a bug, answered 500)."""
+    for cause in _chain(exc):
+        if isinstance(cause, StoryNotFoundError):
+            return cause
+        if isinstance(cause, _REQUEST_ERRORS):
+            return FirestoreRequestError(_kind(cause))
+        if isinstance(cause, google_exceptions.GoogleAPICallError):
+            return FirestoreUnavailableError(_kind(cause))
+        if isinstance(cause, TimeoutError):
+            return FirestoreUnavailableError("timeout")
+    return exc
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _kind(exc: google_exceptions.GoogleAPICallError) -> str:
+    code = exc.grpc_status_code
+    return code.name.lower() if code is not None else type(exc).__name__.lower()

@@ -1,0 +1,194 @@
+"""The callback contract between the worker and the callback API.
+
+The worker builds these models and sends `model.to_body()`, signed with `shared.signing.sign`;
+the API validates the same bytes into the same classes. No FastAPI imports here.
+
+`job_started_at` is a timezone-aware datetime (ISO 8601 on the wire, e.g.
+`"2025-06-01T12:00:00.123456+00:00"`), normalized to UTC. It is the moment the worker began the
+job; the API orders jobs by it. It must not be more than five minutes in the future.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+STORY_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_METADATA_DEPTH = 10
+_INT64 = range(-(2**63), 2**63)
+
+
+class CallbackType(StrEnum):
+    SUCCESS = "success"
+    ERROR = "error"
+    PROGRESS = "progress"
+
+
+class IgnoredReason(StrEnum):
+    """Why a well-formed, authentic callback was answered 200 without a write."""
+
+    STALE = "stale"  # from an older job, or a progress after the job finished
+    DUPLICATE = "duplicate"  # an identical repeat of what is stored
+    CONFLICT = "conflict"  # a second, different terminal callback from the same job
+
+
+def _reject_reserved_id(value: str) -> str:
+    if value.startswith("__") and value.endswith("__"):
+        raise ValueError("ids of the form __x__ are reserved by Firestore")
+    return value
+
+
+def _check_not_in_future(value: datetime) -> datetime:
+    value = value.astimezone(UTC)
+    if value > datetime.now(UTC) + MAX_CLOCK_SKEW:
+        raise ValueError("job_started_at is in the future")
+    return value
+
+
+def _check_firestore_value(value: Any, depth: int = 0) -> None:
+    if depth > MAX_METADATA_DEPTH:
+        raise ValueError(f"metadata is nested deeper than {MAX_METADATA_DEPTH} levels")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _reject_reserved_id(key)
+            if not key:
+                raise ValueError("metadata keys must not be empty")
+            _check_firestore_value(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_firestore_value(item, depth + 1)
+    elif isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
+        raise ValueError("metadata integers must fit in 64 bits")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("metadata numbers must be finite")
+
+
+def _check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is not None:
+        _check_firestore_value(value)
+    return value
+
+
+StoryId = Annotated[
+    str,
+    StringConstraints(pattern=STORY_ID_PATTERN),
+    AfterValidator(_reject_reserved_id),
+]
+"""A Firestore document id that is safe to use as given: no `/`, no `.`, not `__x__`."""
+
+JobId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+JobStartedAt = Annotated[AwareDatetime, AfterValidator(_check_not_in_future)]
+Metadata = Annotated[dict[str, Any] | None, AfterValidator(_check_metadata)]
+ShortText = Annotated[str, StringConstraints(max_length=256)]
+
+
+class _Callback(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    callback_type: ClassVar[CallbackType]
+
+    story_id: StoryId
+    user_id: ShortText | None = None
+    voice_id: ShortText | None = None
+    metadata: Metadata = None
+
+    def to_body(self) -> bytes:
+        """The JSON bytes to sign and send."""
+        return self.model_dump_json(exclude_none=True).encode()
+
+
+class TTSErrorCallbackRequest(_Callback):
+    """`POST /api/tts/error-callback`: the job failed.
+
+    `job_id` and `job_started_at` are optional only so that the original minimal payload
+    (`story_id`, `error`) is still accepted; the worker always sends both.
+    """
+
+    callback_type: ClassVar[CallbackType] = CallbackType.ERROR
+
+    error: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
+        description="Human-readable message, fit for the app's UI."
+    )
+    error_details: Annotated[str, StringConstraints(max_length=8000)] | None = Field(
+        default=None, description="Technical details for debugging."
+    )
+    job_id: JobId | None = None
+    job_started_at: JobStartedAt | None = None
+    metadata: Metadata = Field(
+        default=None, description="Context; `metadata.error_type` carries the worker's error type."
+    )
+
+    @model_validator(mode="after")
+    def _started_at_needs_job_id(self) -> TTSErrorCallbackRequest:
+        if self.job_started_at is not None and self.job_id is None:
+            raise ValueError("job_started_at requires job_id")
+        return self
+
+
+class TTSSuccessCallbackRequest(_Callback):
+    """`POST /api/tts/callback`: the audio is uploaded and ready."""
+
+    callback_type: ClassVar[CallbackType] = CallbackType.SUCCESS
+
+    job_id: JobId
+    job_started_at: JobStartedAt
+    audio_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2048)]
+    storage_key: Annotated[str, StringConstraints(max_length=1024)] | None = None
+    duration_seconds: float = Field(ge=0, allow_inf_nan=False)
+    format: ShortText | None = None
+    sample_rate: int | None = Field(default=None, gt=0)
+    chunk_count: int | None = Field(default=None, ge=0)
+    engine: ShortText | None = None
+
+
+class TTSProgressCallbackRequest(_Callback):
+    """`POST /api/tts/progress`: the job is running; `chunks_done` of `chunks_total` are done."""
+
+    callback_type: ClassVar[CallbackType] = CallbackType.PROGRESS
+
+    job_id: JobId
+    job_started_at: JobStartedAt
+    chunks_done: int = Field(ge=0)
+    chunks_total: int = Field(gt=0)
+    stage: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+    @model_validator(mode="after")
+    def _done_within_total(self) -> TTSProgressCallbackRequest:
+        if self.chunks_done > self.chunks_total:
+            raise ValueError("chunks_done must not exceed chunks_total")
+        return self
+
+    @property
+    def fraction(self) -> float:
+        return self.chunks_done / self.chunks_total
+
+
+TTSCallbackRequest = (
+    TTSErrorCallbackRequest | TTSSuccessCallbackRequest | TTSProgressCallbackRequest
+)
+
+
+class TTSCallbackResponse(BaseModel):
+    """The answer to every callback.
+
+    `success` is true when the sender can stop retrying: the callback was stored
+    (`applied: true`) or deliberately ignored (`applied: false` with `reason`).
+    """
+
+    success: bool
+    error: str | None = None
+    applied: bool | None = None
+    reason: str | None = None

@@ -1,0 +1,133 @@
+"""Standard Webhooks signatures for callbacks, over the `standardwebhooks` package.
+
+The worker signs each callback body with `sign()` and sends the returned headers; the API checks
+them with `verify()` (or a reusable `Verifier`), which accepts any of the active secrets so that a
+secret can be rotated without downtime. The library rejects timestamps more than five minutes off.
+
+Secrets look like `whsec_<base64 of 24 to 64 random bytes>`; `generate_secret()` makes one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+HEADER_ID = "webhook-id"
+HEADER_TIMESTAMP = "webhook-timestamp"
+HEADER_SIGNATURE = "webhook-signature"
+SIGNATURE_HEADERS = (HEADER_ID, HEADER_TIMESTAMP, HEADER_SIGNATURE)
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format prefix, not a secret
+MIN_SECRET_BYTES = 24
+MAX_SECRET_BYTES = 64
+
+
+class SigningSecretError(ValueError):
+    """A configured secret is not a `whsec_` secret of 24 to 64 bytes."""
+
+
+class SignatureFailure(StrEnum):
+    MISSING = "missing"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+
+
+class SignatureVerificationError(Exception):
+    """The callback is not authentic; `failure` says why (never the signature itself)."""
+
+    def __init__(self, failure: SignatureFailure) -> None:
+        self.failure = failure
+        super().__init__(f"signature {failure.value}")
+
+
+def generate_secret(size: int = 32) -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(size)).decode()
+
+
+def new_message_id() -> str:
+    """A fresh `webhook-id`; a retried delivery of the same callback should reuse its id."""
+    return f"msg_{uuid.uuid4().hex}"
+
+
+def parse_secret(secret: str) -> Webhook:
+    """A `Webhook` for a well-formed secret; raises `SigningSecretError` (without the secret)."""
+    if not secret.startswith(SECRET_PREFIX):
+        raise SigningSecretError(f"a signing secret must start with {SECRET_PREFIX!r}")
+    encoded = secret.removeprefix(SECRET_PREFIX)
+    try:
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
+    except binascii.Error as exc:
+        raise SigningSecretError("a signing secret must be base64 after 'whsec_'") from exc
+    if not MIN_SECRET_BYTES <= len(key) <= MAX_SECRET_BYTES:
+        raise SigningSecretError(
+            f"a signing secret must hold {MIN_SECRET_BYTES} to {MAX_SECRET_BYTES} bytes"
+        )
+    return Webhook(key)
+
+
+def _utc(timestamp: datetime | float) -> datetime:
+    if isinstance(timestamp, datetime):
+        if timestamp.tzinfo is None:
+            raise ValueError("timestamp must be timezone-aware")
+        return timestamp.astimezone(UTC)
+    return datetime.fromtimestamp(timestamp, tz=UTC)
+
+
+def sign(
+    secret: str,
+    body: bytes,
+    msg_id: str | None = None,
+    timestamp: datetime | float | None = None,
+) -> dict[str, str]:
+    """The three Standard Webhooks headers for `body` (UTF-8 JSON), sent at `timestamp`."""
+    msg_id = msg_id or new_message_id()
+    moment = _utc(timestamp if timestamp is not None else datetime.now(UTC))
+    signature = parse_secret(secret).sign(msg_id=msg_id, timestamp=moment, data=body.decode())
+    return {
+        HEADER_ID: msg_id,
+        HEADER_TIMESTAMP: str(int(moment.timestamp())),
+        HEADER_SIGNATURE: signature,
+    }
+
+
+class Verifier:
+    """Checks signatures against every active secret; build it once, use it per request."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._webhooks = [parse_secret(secret) for secret in secrets]
+        if not self._webhooks:
+            raise SigningSecretError("at least one signing secret is required")
+
+    def verify(self, headers: Mapping[str, str], body: bytes) -> None:
+        lowered = {name.lower(): value for name, value in headers.items()}
+        present = {name: lowered[name] for name in SIGNATURE_HEADERS if lowered.get(name)}
+        if len(present) != len(SIGNATURE_HEADERS):
+            raise SignatureVerificationError(SignatureFailure.MISSING)
+        for webhook in self._webhooks:
+            if self._matches(webhook, present, body):
+                return
+        raise SignatureVerificationError(SignatureFailure.INVALID)
+
+    @staticmethod
+    def _matches(webhook: Webhook, headers: dict[str, str], body: bytes) -> bool:
+        try:
+            webhook.verify(body, headers, json_parse=False)
+        except WebhookVerificationError as exc:
+            if str(exc).startswith("Message timestamp"):
+                raise SignatureVerificationError(SignatureFailure.EXPIRED) from None
+            return False
+        except ValueError:
+            # A malformed signature header, bad base64, or a body that is not UTF-8.
+            return False
+        return True
+
+
+def verify(secrets: list[str], headers: Mapping[str, str], body: bytes) -> None:
+    """Raise `SignatureVerificationError` unless one of `secrets` signed `body` recently."""
+    Verifier(secrets).verify(headers, body)

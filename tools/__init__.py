@@ -1,0 +1,1 @@
+"""Developer tooling shared by tests, benchmarks and `make demo`."""
