@@ -27,7 +27,7 @@ $(CHATTERBOX_WHEEL): requirements-worker.txt | $(BIN)/python
 	test -f $@
 
 demo: $(VENV)/.runtime
-	$(BIN)/python -m worker demo
+	$(BIN)/python -m tools.demo
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .

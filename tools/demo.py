@@ -1,0 +1,121 @@
+"""`make demo`: the whole loop on this machine, on the embedded defaults.
+
+Firestore emulator → callback API → RunPod's local API serving the worker (Piper, local
+storage) → the sample story narrated → the story document's transitions printed as the app's
+frontend would see them → where the audio is.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from typing import Any
+
+import requests
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import firestore
+
+from shared.signing import generate_secret
+from tools.firestore_emulator import FirestoreEmulator
+from tools.stack import REPO_ROOT, callback_api, runpod_worker, static_files
+
+PROJECT = "demo-story-tts"
+STORY_ID = "demo_story"
+USER_ID = "demo_user"
+OUT = REPO_ROOT / "out"
+
+
+def watch_story(doc: firestore.DocumentReference) -> threading.Event:
+    """Print every change of the story's audio fields, like the frontend's listener."""
+    done = threading.Event()
+    last: tuple[Any, ...] = ()
+
+    def on_change(snapshots: list[firestore.DocumentSnapshot], *_: object) -> None:
+        nonlocal last
+        for snapshot in snapshots:
+            data = snapshot.to_dict() or {}
+            state = (data.get("audioStatus"), data.get("audioProgress"), data.get("audioUrl"))
+            if state == last:
+                continue
+            last = state
+            progress = data.get("audioProgress")
+            shown = f" {progress:.0%}" if isinstance(progress, float) else ""
+            print(f"  story {STORY_ID}: audioStatus={data.get('audioStatus')}{shown}", flush=True)
+            if data.get("audioStatus") in ("ready", "failed"):
+                done.set()
+
+    doc.on_snapshot(on_change)
+    return done
+
+
+def run_job(runpod_url: str, job_input: dict[str, Any]) -> dict[str, Any]:
+    """Submit with `/run`, then poll `/status` (the local API runs the job on that call)."""
+    job = requests.post(f"{runpod_url}/run", json={"input": job_input}, timeout=30).json()
+    while True:
+        status = requests.post(f"{runpod_url}/status/{job['id']}", timeout=900).json()
+        if status.get("status") in ("COMPLETED", "FAILED"):
+            return status
+        time.sleep(1)
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    storage = OUT / "storage"
+    secret = generate_secret()
+    text = (REPO_ROOT / "samples" / "story.txt").read_text(encoding="utf-8")
+    print("starting the Firestore emulator …", flush=True)
+    with FirestoreEmulator(project=PROJECT) as emulator, static_files(storage) as files:
+        api_env = {
+            "FIRESTORE_EMULATOR_HOST": emulator.host_port,
+            "GOOGLE_CLOUD_PROJECT": PROJECT,
+            "CALLBACK_SIGNING_SECRET": secret,
+            "LOG_LEVEL": "WARNING",
+        }
+        worker_env = {
+            "TTS_ENGINE": "piper",
+            "STORAGE_BACKEND": "local",
+            "LOCAL_STORAGE_DIR": str(storage),
+            "LOCAL_STORAGE_PUBLIC_URL": files,
+            "CALLBACK_SIGNING_SECRET": secret,
+            "CALLBACK_ALLOW_LOOPBACK_HTTP": "true",
+            "LOG_LEVEL": "WARNING",
+        }
+        with callback_api(api_env) as api:
+            print(f"callback API on {api}; starting the worker (RunPod local API) …", flush=True)
+            with runpod_worker(worker_env, OUT / "worker.log") as runpod_url:
+                db = firestore.Client(project=PROJECT, credentials=AnonymousCredentials())
+                doc = db.collection("stories").document(STORY_ID)
+                doc.set({"title": text.splitlines()[0], "audioStatus": "pending"})
+                finished = watch_story(doc)
+                print(f"narrating {len(text):,} characters with Piper …", flush=True)
+                started = time.monotonic()
+                status = run_job(
+                    runpod_url,
+                    {
+                        "text": text,
+                        "story_id": STORY_ID,
+                        "user_id": USER_ID,
+                        "story_type": "user",
+                        "callback_url": f"{api}/api/tts/callback",
+                    },
+                )
+                finished.wait(timeout=30)
+                elapsed = time.monotonic() - started
+                story = doc.get().to_dict() or {}
+    print(f"RunPod job {status['status']} in {elapsed:.0f} s")
+    if status["status"] != "COMPLETED":
+        print(json.dumps(status, indent=2))
+        return 1
+    output = status["output"]
+    local = storage / output["storage_key"]
+    print(
+        f"story audioStatus={story.get('audioStatus')} audioDuration={story.get('audioDuration')}"
+    )
+    print(f"audio: {local} ({output['duration_seconds'] / 60:.1f} min, {output['format']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""The local stack for `make demo` and the end-to-end tests, all on 127.0.0.1:
+the callback API (uvicorn, in a thread), RunPod's local API serving our worker (a subprocess),
+and a static file server standing in for a public bucket URL."""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import uvicorn
+
+from tools.firestore_emulator import free_port
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_for_http(
+    url: str, timeout_s: float, process: subprocess.Popen[bytes] | None = None
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+                return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout_s:.0f} s")
+
+
+@contextmanager
+def callback_api(env: Mapping[str, str], port: int | None = None) -> Iterator[str]:
+    """Serve the callback API configured by `env` (applied to this process); yields its URL."""
+    from callback_api.core.config import Settings
+    from callback_api.main import create_app
+
+    port = port or free_port()
+    previous = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        app = create_app(Settings())
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        )
+        thread = threading.Thread(target=server.run, name="callback-api", daemon=True)
+        thread.start()
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base}/health", 30)
+        try:
+            yield base
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
+def runpod_worker(env: Mapping[str, str], log: Path) -> Iterator[str]:
+    """Run `python -m worker.handler --rp_serve_api`; yields the local RunPod API's URL."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "worker.handler", "--rp_serve_api",
+        "--rp_api_host", "127.0.0.1", "--rp_api_port", str(port),
+    ]  # fmt: skip
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+            command,
+            cwd=REPO_ROOT,
+            env={**os.environ, **env},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_for_http(f"http://127.0.0.1:{port}/docs", 120, process)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def static_files(root: Path, port: int | None = None) -> Iterator[str]:
+    """Serve `root` over HTTP on 127.0.0.1; yields the base URL."""
+    root.mkdir(parents=True, exist_ok=True)
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", port or 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="static-files", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
