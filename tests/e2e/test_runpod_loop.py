@@ -1,0 +1,198 @@
+"""The whole loop, for real, on 127.0.0.1: RunPod local API `/runsync` → worker (Piper) →
+moto's S3 server → signed callbacks → callback API → Firestore emulator."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import boto3
+import pytest
+import requests
+import soundfile as sf
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import firestore
+from moto.server import ThreadedMotoServer
+
+from shared.signing import generate_secret
+from tests.conftest import FIRESTORE_PROJECT_ID
+from tools.firestore_emulator import FirestoreEmulator, free_port
+from tools.stack import REPO_ROOT, callback_api, runpod_worker
+
+pytestmark = pytest.mark.slow
+
+BUCKET = "story-audio"
+SECRET = generate_secret()
+TEXT = (
+    "The night train hummed across the valley. In the last carriage, a girl named Ivy pressed "
+    "her nose to the window and counted the lights of the farms below.\n\n"
+    '"Twelve," she whispered. "Thirteen." Her grandfather smiled over his newspaper.'
+)
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="auto",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "auto"})
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def firestore_env_module(firestore_emulator: FirestoreEmulator) -> Iterator[dict[str, str]]:
+    env = {
+        "FIRESTORE_EMULATOR_HOST": firestore_emulator.host_port,
+        "GOOGLE_CLOUD_PROJECT": FIRESTORE_PROJECT_ID,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        yield env
+
+
+@pytest.fixture(scope="module")
+def db(firestore_env_module: dict[str, str]) -> firestore.Client:
+    return firestore.Client(project=FIRESTORE_PROJECT_ID, credentials=AnonymousCredentials())
+
+
+@pytest.fixture(scope="module")
+def api_env(firestore_env_module: dict[str, str]) -> dict[str, str]:
+    return {**firestore_env_module, "CALLBACK_SIGNING_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
+
+
+@pytest.fixture(scope="module")
+def worker_env(s3_endpoint: str) -> dict[str, str]:
+    return {
+        "TTS_ENGINE": "piper",
+        "STORAGE_BACKEND": "r2",
+        "R2_ENDPOINT_URL": s3_endpoint,
+        "R2_ACCESS_KEY_ID": "test",
+        "R2_SECRET_ACCESS_KEY": "test",
+        "R2_BUCKET": BUCKET,
+        "CALLBACK_SIGNING_SECRET": SECRET,
+        "CALLBACK_ALLOW_LOOPBACK_HTTP": "true",
+        "CALLBACK_MAX_ATTEMPTS": "2",
+        "CALLBACK_BACKOFF_INITIAL_S": "0.05",
+        "CALLBACK_BACKOFF_MAX_S": "0.2",
+        "CALLBACK_BREAKER_FAIL_MAX": "50",
+        "PROGRESS_MIN_INTERVAL_S": "0",
+    }
+
+
+@pytest.fixture(scope="module")
+def api(api_env: dict[str, str]) -> Iterator[str]:
+    with callback_api(api_env) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def runpod(worker_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    try:
+        with runpod_worker(worker_env, log) as base:
+            yield base
+    finally:
+        # Secrets and story text must never reach the worker's logs.
+        written = log.read_text(errors="replace") if log.exists() else ""
+        assert SECRET not in written
+        assert "counted the lights" not in written
+
+
+def pending_story(db: firestore.Client, story_id: str) -> firestore.DocumentReference:
+    doc = db.collection("stories").document(story_id)
+    doc.set({"title": "The night train", "audioStatus": "pending"})
+    return doc
+
+
+def runsync(runpod: str, **job_input: object) -> dict:
+    response = requests.post(f"{runpod}/runsync", json={"input": job_input}, timeout=300)
+    response.raise_for_status()
+    return response.json()
+
+
+def job(story_id: str, callback_url: str, **overrides: object) -> dict[str, object]:
+    return {
+        "text": TEXT,
+        "story_id": story_id,
+        "user_id": "user_e2e",
+        "story_type": "user",
+        "callback_url": callback_url,
+        **overrides,
+    }
+
+
+def test_story_ends_ready_with_audio_of_plausible_duration(db, api, runpod) -> None:
+    doc = pending_story(db, "e2e_ready")
+    result = runsync(runpod, **job("e2e_ready", f"{api}/api/tts/callback"))
+
+    assert result["status"] == "COMPLETED", result
+    output = result["output"]
+    assert output["callback_delivered"] is True
+    story = doc.get().to_dict()
+    assert story["audioStatus"] == "ready"
+    assert story["audioUrl"] == output["audio_url"]
+    assert story["audioJobId"] == result["id"]
+    assert story["audioDuration"] == pytest.approx(output["duration_seconds"])
+
+    audio = requests.get(story["audioUrl"], timeout=30)
+    assert audio.status_code == 200
+    samples, rate = sf.read(io.BytesIO(audio.content), dtype="float32")
+    seconds = len(samples) / rate
+    assert abs(seconds - output["duration_seconds"]) <= 0.05
+    assert len(TEXT) / 22 <= seconds <= len(TEXT) / 8
+    assert output["storage_key"] == f"audio/user_e2e/e2e_ready/{result['id']}.mp3"
+
+
+def test_missing_voice_profile_fails_the_story_and_the_runpod_job(db, api, runpod) -> None:
+    doc = pending_story(db, "e2e_no_voice")
+    result = runsync(runpod, **job("e2e_no_voice", f"{api}/api/tts/callback", voice_id="ghost"))
+
+    assert result["status"] == "FAILED"
+    assert isinstance(result["error"], str)
+    story = doc.get().to_dict()
+    assert story["audioStatus"] == "failed"
+    assert story["audioError"] == result["error"]
+    assert story["audioErrorMetadata"]["error_type"] == "voice_profile_missing"
+    assert story["audioErrorMetadata"]["stage"] == "voice"
+    assert story["audioJobId"] == result["id"]
+
+
+def test_callback_api_down_dead_letters_then_replay_makes_the_story_ready(
+    db, api_env, runpod, worker_env
+) -> None:
+    doc = pending_story(db, "e2e_replay")
+    port = free_port()  # the API is "down": nothing listens here yet
+    result = runsync(runpod, **job("e2e_replay", f"http://127.0.0.1:{port}/api/tts/callback"))
+
+    assert result["status"] == "COMPLETED", result
+    assert result["output"]["callback_delivered"] is False
+    assert doc.get().to_dict()["audioStatus"] == "pending"
+
+    with callback_api(api_env, port=port):
+        replay = subprocess.run(
+            [sys.executable, "-m", "worker", "replay-callbacks"],
+            cwd=REPO_ROOT,
+            env={**os.environ, **worker_env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert replay.returncode == 0, replay.stderr
+    assert "replayed 1 callbacks; 0 still undelivered" in replay.stdout
+    story = doc.get().to_dict()
+    assert story["audioStatus"] == "ready"
+    assert story["audioUrl"] == result["output"]["audio_url"]
