@@ -23,6 +23,7 @@ from worker.encoding import FORMATS
 from worker.engines.base import Engine, SynthesisParams, Voice
 from worker.pipeline import StorySynthesizer
 from worker.storage import ObjectStore, check_key
+from worker.text import normalize_language
 from worker.voices import profile_key
 
 GENERATION_METHOD = "chatterbox_prepare_conditionals"
@@ -176,7 +177,7 @@ def _reference_audio(request: VoiceProfileRequest, store: ObjectStore) -> bytes:
 def _sample_text(request: VoiceProfileRequest) -> str:
     if request.sample_text and request.sample_text.strip():
         return request.sample_text
-    language = request.language.lower()
+    language = normalize_language(request.language)
     if language not in SAMPLE_TEXTS:
         raise InvalidInputError(
             "Please provide a sample sentence in the voice's language.",

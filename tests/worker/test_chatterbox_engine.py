@@ -111,15 +111,26 @@ def test_missing_weights_are_model_unavailable(tmp_path) -> None:
     assert str(tmp_path) not in info.value.details
 
 
-def test_a_failing_load_is_model_unavailable_and_recycles_the_worker(make, monkeypatch) -> None:
+@pytest.mark.parametrize(
+    ("error", "context"),
+    [
+        (RuntimeError("corrupt safetensors header"), {}),
+        (standin.device_assert(), {"refresh_worker": True}),
+        (standin.cuda_oom(), {"refresh_worker": True}),
+    ],
+    ids=["broken-weights", "device-error", "oom"],
+)
+def test_a_failing_load_is_model_unavailable(make, monkeypatch, error, context) -> None:
+    """Only a GPU fault recycles the worker: a broken image would fail the same on a new one."""
+
     def broken(cls, ckpt_dir, device):
-        raise RuntimeError("corrupt safetensors header")
+        raise error
 
     monkeypatch.setattr(standin.ChatterboxTTS, "from_local", classmethod(broken))
     with pytest.raises(ModelUnavailableError) as info:
         make()
-    assert info.value.context == {"refresh_worker": True}
-    assert "RuntimeError" in info.value.details
+    assert info.value.context == context
+    assert type(error).__name__ in info.value.details
 
 
 def test_a_missing_package_is_model_unavailable(tmp_path) -> None:
@@ -148,6 +159,10 @@ def test_a_failing_warm_up_is_model_unavailable(make, monkeypatch) -> None:
     with pytest.raises(ModelUnavailableError) as info:
         make()
     assert info.value.context == {"refresh_worker": True}
+    monkeypatch.setattr(standin.ChatterboxTTS, "generate", lambda self, text, **kw: 1 / 0)
+    with pytest.raises(ModelUnavailableError) as info:
+        make()
+    assert info.value.context == {}
 
 
 def test_without_a_builtin_voice_warm_up_is_skipped(make) -> None:
@@ -282,6 +297,13 @@ def test_multilingual_rejects_unsupported_languages_before_any_gpu_work(make, tm
     assert faults(engine).texts == []
     assert len(say(engine, "Le renard court dans le bois sombre.", language="fr")) > 0
     assert engine.generate_kwargs(SynthesisParams(language="fr"))["language_id"] == "fr"
+    assert engine.generate_kwargs(SynthesisParams(language="fr-CA"))["language_id"] == "fr"
+
+
+def test_regional_language_tags_read_as_their_language(make) -> None:
+    assert len(say(make(warmup=False), TWO_SENTENCES, language="en-US")) > 0
+    engine = make("multilingual", warmup=False)
+    assert len(say(engine, "Le renard court dans le bois sombre.", language="fr_FR")) > 0
 
 
 def test_multilingual_hooks_do_not_pile_up_across_calls(make) -> None:

@@ -119,7 +119,7 @@ def test_a_voice_id_is_generated_when_not_given(engine, store) -> None:
 
 
 def test_the_sample_is_read_in_the_voices_language(engine, store) -> None:
-    create_voice_profile(request(language="fr"), engine=engine, store=store)
+    create_voice_profile(request(language="fr-CA"), engine=engine, store=store)
     assert engine._model.faults.texts == [SAMPLE_TEXTS["fr"]]
     create_voice_profile(
         request(sample_text="Il était une fois un renard."), engine=engine, store=store

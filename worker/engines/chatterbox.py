@@ -26,6 +26,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import ModuleType
@@ -39,6 +40,7 @@ from shared.errors import (
     GPUOutOfMemoryError,
     InvalidInputError,
     ModelUnavailableError,
+    TTSError,
     UnsupportedLanguageError,
     VoiceProfileInvalidError,
     VoiceProfileMissingError,
@@ -53,6 +55,7 @@ from worker.engines.base import (
 )
 from worker.engines.chatterbox_config import VARIANTS, ChatterboxSettings
 from worker.storage import ObjectStore
+from worker.text import normalize_language
 from worker.voices import (
     ConditionalsCache,
     ProfileSpec,
@@ -287,7 +290,7 @@ class ChatterboxEngine:
             logger.exception("chatterbox failed to load")
             raise ModelUnavailableError(
                 details=f"Chatterbox {self.settings.variant} failed to load: {type(exc).__name__}",
-                context=REFRESH,
+                context=_refresh_if_gpu(exc),
             ) from exc
 
     def _instrument_t3(self) -> None:
@@ -326,7 +329,8 @@ class ChatterboxEngine:
             self._render(WARMUP_TEXT, conds, SynthesisParams(seed=0), max_depth=0)
         except Exception as exc:
             raise ModelUnavailableError(
-                details=f"the warm-up generation failed: {type(exc).__name__}", context=REFRESH
+                details=f"the warm-up generation failed: {type(exc).__name__}",
+                context=_refresh_if_gpu(exc),
             ) from exc
 
     # --- voices ----------------------------------------------------------------------------
@@ -413,7 +417,8 @@ class ChatterboxEngine:
     # --- synthesis -------------------------------------------------------------------------
 
     def synthesize(self, text: str, voice: Voice, params: SynthesisParams) -> EngineAudio:
-        language = params.language.lower()
+        params = replace(params, language=normalize_language(params.language))
+        language = params.language
         if language not in self.capabilities.languages:
             raise UnsupportedLanguageError(
                 details=f"chatterbox {self.settings.variant} cannot read {language!r}"
@@ -498,7 +503,7 @@ class ChatterboxEngine:
             "temperature": temperature,
         }
         if self.settings.variant == "multilingual":
-            kwargs["language_id"] = params.language.lower()
+            kwargs["language_id"] = normalize_language(params.language)
         return kwargs
 
     def _check_length(self, text: str, language: str) -> None:
@@ -512,8 +517,8 @@ class ChatterboxEngine:
     def _long_enough(self, text: str, language: str) -> bool:
         if self.settings.variant != "multilingual":
             return bool(text.strip())
-        normalized = self._punc_norm(text)
-        tokens = self._model.tokenizer.text_to_tokens(normalized, language_id=language.lower())
+        tokenizer, language_id = self._model.tokenizer, normalize_language(language)
+        tokens = tokenizer.text_to_tokens(self._punc_norm(text), language_id=language_id)
         return int(self._runtime.to_numpy(tokens).shape[-1]) + 2 >= MIN_MULTILINGUAL_TEXT_TOKENS
 
     def _attention_modules(self) -> list[Any]:
@@ -544,6 +549,13 @@ class ChatterboxEngine:
         for i, part in enumerate(parts):
             pieces.extend([gap, part.samples] if i else [part.samples])
         return EngineAudio(np.concatenate(pieces), rate, truncated=any(p.truncated for p in parts))
+
+
+def _refresh_if_gpu(exc: BaseException) -> dict[str, bool]:
+    """Recycle the worker when the GPU is at fault; a broken image would fail the same anew."""
+    if isinstance(exc, TTSError):
+        return REFRESH if exc.context.get("refresh_worker") else {}
+    return REFRESH if is_cuda_oom(exc) or is_cuda_device_error(exc) else {}
 
 
 def _torch_runtime() -> Runtime:
