@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from callback_api.api.observation import CallbackObservation
 from callback_api.core.config import Settings
 from callback_api.core.metrics import Metrics
 from callback_api.services.stories import StoryStore
-from shared.signing import HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP
 
 
 async def get_settings(request: Request) -> Settings:
@@ -34,29 +33,6 @@ async def get_metrics(request: Request) -> Metrics:
 async def get_observation(request: Request) -> CallbackObservation:
     observation: CallbackObservation = request.state.observation
     return observation
-
-
-async def signature_headers(
-    webhook_id: Annotated[
-        str | None, Header(alias=HEADER_ID, description="Unique message id, e.g. `msg_2b…`.")
-    ] = None,
-    webhook_timestamp: Annotated[
-        str | None,
-        Header(
-            alias=HEADER_TIMESTAMP,
-            description="Send time in integer Unix seconds; more than 5 minutes off is refused.",
-        ),
-    ] = None,
-    webhook_signature: Annotated[
-        str | None,
-        Header(
-            alias=HEADER_SIGNATURE,
-            description="`v1,<base64 HMAC-SHA256 of id.timestamp.body>`; several may be "
-            "space-separated. Required unless the service runs in local development mode.",
-        ),
-    ] = None,
-) -> None:
-    """Documents the Standard Webhooks headers; `CallbackRoute` has checked them already."""
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

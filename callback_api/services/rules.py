@@ -87,7 +87,7 @@ def decide(callback: TTSCallbackRequest, story: Mapping[str, Any]) -> Decision:
         return Decision(Outcome.STALE)
     if relation is _Relation.SAME and (ignored := _ignored_within_job(callback, story)):
         return Decision(ignored)
-    return Decision(Outcome.APPLIED, _updates(callback, followed, relation))
+    return Decision(Outcome.APPLIED, _updates(callback, story, followed, relation))
 
 
 def _relation(callback: TTSCallbackRequest, followed: _Followed) -> _Relation:
@@ -175,7 +175,10 @@ def _audio_metadata(callback: TTSSuccessCallbackRequest) -> dict[str, Any]:
 
 
 def _updates(
-    callback: TTSCallbackRequest, followed: _Followed, relation: _Relation
+    callback: TTSCallbackRequest,
+    story: Mapping[str, Any],
+    followed: _Followed,
+    relation: _Relation,
 ) -> dict[str, Any]:
     updates = {**_content(callback), "updatedAt": SERVER_TIMESTAMP}
     if callback.job_id is not None:
@@ -186,4 +189,5 @@ def _updates(
         updates["audioJobStartedAt"] = callback.job_started_at
     if relation is _Relation.NEWER and isinstance(callback, TTSProgressCallbackRequest):
         updates.update(dict.fromkeys(ERROR_FIELDS, DELETE_FIELD))
-    return updates
+    # Deleting a field that is not there changes nothing; leave it out of the write.
+    return {k: v for k, v in updates.items() if v is not DELETE_FIELD or k in story}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from callback_api.api.callback_route import CallbackRoute
-from callback_api.api.deps import ObservationDep, StoreDep, signature_headers
+from callback_api.api.deps import ObservationDep, StoreDep
 from callback_api.api.observation import CallbackObservation
 from callback_api.services.rules import Outcome
 from callback_api.services.stories import StoryStore
@@ -18,11 +18,32 @@ from shared.callbacks import (
     TTSProgressCallbackRequest,
     TTSSuccessCallbackRequest,
 )
+from shared.signing import HEADER_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP
 
 
 def _error(description: str) -> dict[str, Any]:
     return {"model": TTSCallbackResponse, "description": description}
 
+
+def _header(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": True, "schema": {"type": "string"}} | {
+        "description": description
+    }
+
+
+# The signature headers are checked by `CallbackRoute` before FastAPI parses anything, so they
+# are documented here rather than declared as `Header` parameters (which would cost per call).
+SIGNED = {
+    "parameters": [
+        _header(HEADER_ID, "Unique message id, e.g. `msg_2b…`; the same for each retry."),
+        _header(HEADER_TIMESTAMP, "Send time in integer Unix seconds; 5 minutes off is refused."),
+        _header(
+            HEADER_SIGNATURE,
+            "`v1,<base64 HMAC-SHA256 of id.timestamp.body>`; several may be space-separated. "
+            "Not needed only in local development mode without a secret.",
+        ),
+    ]
+}
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -40,7 +61,6 @@ router = APIRouter(
     prefix="/api/tts",
     tags=["tts callbacks"],
     route_class=CallbackRoute,
-    dependencies=[Depends(signature_headers)],
     responses=RESPONSES,
 )
 
@@ -56,7 +76,9 @@ async def _apply(
     return TTSCallbackResponse(success=True, applied=False, reason=decision.outcome.value)
 
 
-@router.post("/callback", response_model_exclude_none=True, summary="Audio ready")
+@router.post(
+    "/callback", response_model_exclude_none=True, summary="Audio ready", openapi_extra=SIGNED
+)
 async def success_callback(
     callback: TTSSuccessCallbackRequest, store: StoreDep, observation: ObservationDep
 ) -> TTSCallbackResponse:
@@ -65,7 +87,12 @@ async def success_callback(
     return await _apply(callback, store, observation)
 
 
-@router.post("/error-callback", response_model_exclude_none=True, summary="Audio failed")
+@router.post(
+    "/error-callback",
+    response_model_exclude_none=True,
+    summary="Audio failed",
+    openapi_extra=SIGNED,
+)
 async def error_callback(
     callback: TTSErrorCallbackRequest, store: StoreDep, observation: ObservationDep
 ) -> TTSCallbackResponse:
@@ -74,7 +101,9 @@ async def error_callback(
     return await _apply(callback, store, observation)
 
 
-@router.post("/progress", response_model_exclude_none=True, summary="Audio in progress")
+@router.post(
+    "/progress", response_model_exclude_none=True, summary="Audio in progress", openapi_extra=SIGNED
+)
 async def progress_callback(
     callback: TTSProgressCallbackRequest, store: StoreDep, observation: ObservationDep
 ) -> TTSCallbackResponse:

@@ -1,0 +1,96 @@
+"""Settings: a signing secret is required outside local development."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from callback_api.core.config import Settings
+from callback_api.main import create_app
+from shared.signing import generate_secret
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "CALLBACK_SIGNING_SECRET",
+        "CALLBACK_SIGNING_SECRET_PREVIOUS",
+        "CALLBACK_API_DEV_MODE",
+        "FIRESTORE_EMULATOR_HOST",
+        "GOOGLE_CLOUD_PROJECT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_refuses_to_start_without_a_secret() -> None:
+    with pytest.raises(ValidationError, match="CALLBACK_SIGNING_SECRET is required"):
+        Settings()
+    with pytest.raises(ValidationError):
+        create_app()
+
+
+def test_local_development_mode_needs_the_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLBACK_API_DEV_MODE", "true")
+    with pytest.raises(ValidationError, match="only allowed with FIRESTORE_EMULATOR_HOST"):
+        Settings()
+
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:8080")
+    settings = Settings()
+    assert settings.signing_secrets == []
+    assert settings.project_id == "demo-local"
+
+
+def test_reads_every_variable_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    current, previous = generate_secret(), generate_secret()
+    environment = {
+        "CALLBACK_SIGNING_SECRET": current,
+        "CALLBACK_SIGNING_SECRET_PREVIOUS": previous,
+        "GOOGLE_CLOUD_PROJECT": "my-project",
+        "FIREBASE_CREDENTIALS_FILE": "/secrets/sa.json",
+        "STORIES_COLLECTION": "tales",
+        "FIRESTORE_TIMEOUT_SECONDS": "2.5",
+        "FIRESTORE_TRANSACTION_ATTEMPTS": "3",
+        "RETRY_AFTER_SECONDS": "9",
+        "LOG_LEVEL": "debug",
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    settings = Settings()
+
+    assert settings.signing_secrets == [current, previous]
+    assert settings.project_id == "my-project"
+    assert str(settings.firebase_credentials_file) == "/secrets/sa.json"
+    assert settings.stories_collection == "tales"
+    assert settings.firestore_timeout_seconds == 2.5
+    assert settings.firestore_transaction_attempts == 3
+    assert settings.retry_after_seconds == 9
+    assert settings.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["not-a-secret", "whsec_", "whsec_c2hvcnQ=", "whsec_!!!notbase64!!!" + "A" * 40],
+)
+def test_malformed_secrets_are_refused_without_being_echoed(secret: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(callback_signing_secret=SecretStr(secret))
+
+    assert secret not in str(caught.value)
+
+
+def test_settings_repr_hides_the_secrets() -> None:
+    secret = generate_secret()
+
+    settings = Settings(callback_signing_secret=SecretStr(secret))
+
+    assert secret not in repr(settings)
+    assert secret not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize("collection", ["a/b", "__x__", ""])
+def test_collection_name_must_be_a_safe_id(collection: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings(
+            callback_signing_secret=SecretStr(generate_secret()), stories_collection=collection
+        )

@@ -1,0 +1,77 @@
+"""Structured JSON logs: one line per callback, never a secret, a signature or story text."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from callback_api.core.config import Settings
+from callback_api.main import create_app
+from shared.signing import sign
+from tests.callback_api.conftest import JSON, Sender, Stories, error, success
+
+
+@pytest.fixture
+def log_lines(api_settings: Settings) -> Iterator[tuple[TestClient, io.StringIO]]:
+    app = create_app(api_settings)
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "callback-api-json")
+    assert isinstance(handler, logging.StreamHandler)
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    try:
+        with TestClient(app) as client:
+            yield client, buffer
+    finally:
+        handler.setStream(previous)
+
+
+def _records(buffer: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in buffer.getvalue().splitlines() if line]
+
+
+def test_each_callback_logs_one_json_line_with_its_identity(
+    log_lines: tuple[TestClient, io.StringIO], signing_secret: str, stories: Stories
+) -> None:
+    client, buffer = log_lines
+    stories.create("story-7")
+
+    Sender(client, signing_secret).send(success("story-7", job_id="job-9"))
+
+    lines = [r for r in _records(buffer) if r.get("logger") == "callback_api.callbacks"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["story_id"] == "story-7"
+    assert line["job_id"] == "job-9"
+    assert line["callback_type"] == "success"
+    assert line["outcome"] == "applied"
+    assert line["status_code"] == 200
+    assert line["level"] == "INFO"
+    assert isinstance(line["duration_ms"], float)
+
+
+def test_logs_carry_no_secret_signature_or_story_text(
+    log_lines: tuple[TestClient, io.StringIO], signing_secret: str, stories: Stories
+) -> None:
+    client, buffer = log_lines
+    stories.create("story-7", text="Once upon a time a fox sang to the moon.")
+    message = "Narration failed near: a fox sang to the moon"
+    callback = error("story-7", error=message, error_details="chunk 3: a fox sang")
+    body = callback.to_body()
+    headers = {**JSON, **sign(signing_secret, body)}
+
+    client.post("/api/tts/error-callback", content=body, headers=headers)
+    client.post("/api/tts/error-callback", content=body, headers={**headers, "webhook-id": "x"})
+
+    output = buffer.getvalue()
+    outcomes = [r.get("outcome") for r in _records(buffer) if "outcome" in r]
+    assert outcomes == ["applied", "rejected"]
+    assert signing_secret not in output
+    assert signing_secret.removeprefix("whsec_") not in output
+    assert headers["webhook-signature"].split(",", 1)[1] not in output
+    assert "fox" not in output

@@ -1,0 +1,319 @@
+"""The state rules, applied by `StoryStore` in Firestore transactions on the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
+
+import pytest
+from pydantic import SecretStr
+
+from callback_api.core.config import Settings
+from callback_api.core.errors import FirestoreUnavailableError, StoryNotFoundError
+from callback_api.core.firestore import close_firestore, open_firestore
+from callback_api.services.rules import Outcome
+from callback_api.services.stories import KeyedLock, StoryStore
+from shared.callbacks import TTSCallbackRequest
+from tests.callback_api.conftest import Stories, error, progress, started, success
+from tools.firestore_emulator import free_port
+
+T = TypeVar("T")
+
+
+class StoreHarness:
+    """A `StoryStore` on its own event loop, driven from synchronous tests."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._runner = asyncio.Runner()
+        self._client, self._app = open_firestore(settings)
+        self.store = StoryStore(
+            self._client,
+            settings.stories_collection,
+            timeout=settings.firestore_timeout_seconds,
+            transaction_attempts=settings.firestore_transaction_attempts,
+        )
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        return self._runner.run(work)
+
+    def apply(self, callback: TTSCallbackRequest) -> Outcome:
+        return self.run(self.store.apply(callback)).outcome
+
+    def close(self) -> None:
+        self.run(self.store.aclose())
+        close_firestore(self._app)
+        self._runner.close()
+
+
+@pytest.fixture
+def harness(api_settings: Settings) -> Iterator[StoreHarness]:
+    harness = StoreHarness(api_settings)
+    yield harness
+    harness.close()
+
+
+def test_first_callback_of_a_job_is_applied(harness: StoreHarness, stories: Stories) -> None:
+    stories.create("s")
+
+    assert harness.apply(progress("s", job_id="job-a", at=0)) is Outcome.APPLIED
+
+    story = stories.get("s")
+    assert (story["audioJobId"], story["audioJobStartedAt"]) == ("job-a", started(0))
+
+
+@pytest.mark.parametrize(
+    "late",
+    [
+        progress("s", job_id="job-a", at=0, done=3),
+        success("s", job_id="job-a", at=0),
+        error("s", job_id="job-a", at=0),
+    ],
+    ids=["progress", "success", "error"],
+)
+def test_callback_of_an_older_job_is_stale_and_writes_nothing(
+    harness: StoreHarness, stories: Stories, late: TTSCallbackRequest
+) -> None:
+    stories.create("s")
+    harness.apply(progress("s", job_id="job-b", at=5, done=1))
+    before = stories.get("s")
+
+    assert harness.apply(late) is Outcome.STALE
+    assert stories.get("s") == before
+
+
+@pytest.mark.parametrize("first", ["success", "error"])
+def test_a_newer_job_takes_over_whatever_the_state(
+    harness: StoreHarness, stories: Stories, first: str
+) -> None:
+    stories.create("s")
+    harness.apply(success("s", "job-a", 0) if first == "success" else error("s", "job-a", 0))
+
+    assert harness.apply(progress("s", job_id="job-b", at=5, done=1, total=2)) is Outcome.APPLIED
+    story = stories.get("s")
+    assert (story["audioStatus"], story["audioProgress"]) == ("processing", 0.5)
+    assert (story["audioJobId"], story["audioJobStartedAt"]) == ("job-b", started(5))
+    assert "audioError" not in story
+
+    assert harness.apply(success("s", job_id="job-b", at=5)) is Outcome.APPLIED
+    assert stories.get("s")["audioUrl"] == "https://audio.example/s/job-b.mp3"
+
+
+def test_a_newer_job_may_fail_a_ready_story(harness: StoreHarness, stories: Stories) -> None:
+    stories.create("s")
+    harness.apply(success("s", job_id="job-a", at=0))
+
+    assert harness.apply(error("s", job_id="job-b", at=5)) is Outcome.APPLIED
+    assert stories.get("s")["audioStatus"] == "failed"
+
+
+@pytest.mark.parametrize("terminal", ["success", "error"])
+def test_progress_never_leaves_a_terminal_state(
+    harness: StoreHarness, stories: Stories, terminal: str
+) -> None:
+    stories.create("s")
+    harness.apply(success("s") if terminal == "success" else error("s"))
+    before = stories.get("s")
+
+    assert harness.apply(progress("s", done=4, total=4)) is Outcome.STALE
+    assert stories.get("s") == before
+
+
+def test_progress_never_goes_backwards(harness: StoreHarness, stories: Stories) -> None:
+    stories.create("s")
+    assert harness.apply(progress("s", done=3)) is Outcome.APPLIED
+
+    assert harness.apply(progress("s", done=2)) is Outcome.STALE
+    assert harness.apply(progress("s", done=3)) is Outcome.DUPLICATE
+    assert stories.get("s")["audioProgress"] == 0.75
+    assert harness.apply(progress("s", done=3, stage="encoding")) is Outcome.APPLIED
+    assert harness.apply(progress("s", done=4)) is Outcome.APPLIED
+    assert stories.get("s")["audioProgress"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("success", "error"), ("error", "success")],
+)
+def test_first_terminal_callback_of_a_job_wins(
+    harness: StoreHarness, stories: Stories, first: str, second: str
+) -> None:
+    make = {"success": success, "error": error}
+    stories.create("s")
+    assert harness.apply(make[first]("s")) is Outcome.APPLIED
+    before = stories.get("s")
+
+    assert harness.apply(make[second]("s")) is Outcome.CONFLICT
+    assert stories.get("s") == before
+
+
+@pytest.mark.parametrize("kind", ["success", "error"])
+def test_identical_terminal_repeat_is_a_duplicate(
+    harness: StoreHarness, stories: Stories, kind: str
+) -> None:
+    make = {"success": success, "error": error}
+    stories.create("s")
+    harness.apply(make[kind]("s"))
+    before = stories.get("s")
+
+    assert harness.apply(make[kind]("s")) is Outcome.DUPLICATE
+    assert stories.get("s") == before
+
+
+def test_same_job_different_success_is_a_conflict(harness: StoreHarness, stories: Stories) -> None:
+    stories.create("s")
+    harness.apply(success("s"))
+
+    assert harness.apply(success("s", audio_url="https://audio.example/other.mp3")) is (
+        Outcome.CONFLICT
+    )
+    assert stories.get("s")["audioUrl"] == "https://audio.example/s/job-a.mp3"
+
+
+@pytest.mark.parametrize("status", ["pending", "processing"])
+def test_minimal_payload_applies_while_pending_or_processing(
+    harness: StoreHarness, stories: Stories, status: str
+) -> None:
+    stories.create("s", audioStatus=status)
+
+    assert harness.apply(error("s", job_id=None, at=None, metadata=None)) is Outcome.APPLIED
+    assert stories.get("s")["audioStatus"] == "failed"
+
+
+@pytest.mark.parametrize("status", ["ready", "failed"])
+def test_minimal_payload_is_stale_once_finished(
+    harness: StoreHarness, stories: Stories, status: str
+) -> None:
+    stories.create("s", audioStatus=status)
+    before = stories.get("s")
+
+    assert harness.apply(error("s", job_id=None, at=None)) is Outcome.STALE
+    assert stories.get("s") == before
+
+
+def test_minimal_payload_naming_another_job_is_stale(
+    harness: StoreHarness, stories: Stories
+) -> None:
+    stories.create("s")
+    harness.apply(progress("s", job_id="job-b", at=5))
+
+    assert harness.apply(error("s", job_id="job-a", at=None)) is Outcome.STALE
+    assert harness.apply(error("s", job_id="job-b", at=None)) is Outcome.APPLIED
+    assert stories.get("s")["audioJobStartedAt"] == started(5)
+
+
+def test_job_recorded_by_the_app_is_followed(harness: StoreHarness, stories: Stories) -> None:
+    stories.create("s", audioJobId="job-b")
+
+    assert harness.apply(progress("s", job_id="job-b", at=5)) is Outcome.APPLIED
+    assert stories.get("s")["audioJobStartedAt"] == started(5)
+    assert harness.apply(progress("s", job_id="job-a", at=0)) is Outcome.STALE
+
+
+def test_unknown_start_time_lets_another_job_in_only_while_awaiting(
+    harness: StoreHarness, stories: Stories
+) -> None:
+    stories.create("waiting", audioJobId="job-a", audioStatus="pending")
+    stories.create("done", audioJobId="job-a", audioStatus="failed")
+
+    assert harness.apply(progress("waiting", job_id="job-b", at=5)) is Outcome.APPLIED
+    assert harness.apply(progress("done", job_id="job-b", at=5)) is Outcome.STALE
+
+
+def test_jobs_started_at_the_same_moment_are_ordered_by_id(
+    harness: StoreHarness, stories: Stories
+) -> None:
+    stories.create("s")
+    harness.apply(success("s", job_id="job-b", at=5))
+
+    assert harness.apply(success("s", job_id="job-a", at=5)) is Outcome.STALE
+    assert harness.apply(success("s", job_id="job-c", at=5)) is Outcome.APPLIED
+    assert stories.get("s")["audioJobId"] == "job-c"
+
+
+def test_unknown_story_raises_and_creates_nothing(harness: StoreHarness, stories: Stories) -> None:
+    with pytest.raises(StoryNotFoundError):
+        harness.apply(success("ghost"))
+
+    assert stories.ids() == set()
+
+
+def test_unreachable_firestore_is_unavailable_within_the_deadline(
+    monkeypatch: pytest.MonkeyPatch, signing_secret: str
+) -> None:
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
+    settings = Settings(
+        callback_signing_secret=SecretStr(signing_secret), firestore_timeout_seconds=0.5
+    )
+    harness = StoreHarness(settings)
+    try:
+        started_at = time.monotonic()
+        with pytest.raises(FirestoreUnavailableError):
+            harness.apply(success("s"))
+        with pytest.raises(FirestoreUnavailableError):
+            harness.run(harness.store.ping())
+        assert time.monotonic() - started_at < 3
+    finally:
+        harness.close()
+
+
+def test_two_stores_on_one_story_still_agree(api_settings: Settings, stories: Stories) -> None:
+    """Without the in-process lock between them, only the transaction keeps them consistent."""
+    stories.create("s")
+    first, second = StoreHarness(api_settings), StoreHarness(api_settings)
+    try:
+        outcomes = _concurrently(
+            [
+                (first, success("s", job_id="job-a", at=0)),
+                (second, error("s", job_id="job-a", at=0)),
+            ]
+        )
+    finally:
+        first.close()
+        second.close()
+
+    assert sorted(outcomes) == sorted([Outcome.APPLIED, Outcome.CONFLICT])
+    story = stories.get("s")
+    winner = "ready" if outcomes[0] is Outcome.APPLIED else "failed"
+    assert story["audioStatus"] == winner
+    assert ("audioUrl" in story) == (winner == "ready")
+    assert ("audioError" in story) == (winner == "failed")
+
+
+def _concurrently(work: list[tuple[StoreHarness, TTSCallbackRequest]]) -> list[Outcome]:
+    results: list[Outcome | None] = [None] * len(work)
+    barrier = threading.Barrier(len(work))
+
+    def run(index: int) -> None:
+        harness, callback = work[index]
+        barrier.wait()
+        results[index] = harness.apply(callback)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(work))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(result is not None for result in results)
+    return [result for result in results if result is not None]
+
+
+def test_keyed_lock_serializes_one_key_and_forgets_it() -> None:
+    lock = KeyedLock()
+    order: list[str] = []
+
+    async def hold(key: str, name: str, delay: float) -> None:
+        async with lock.hold(key):
+            order.append(f"{name}+")
+            await asyncio.sleep(delay)
+            order.append(f"{name}-")
+
+    async def main() -> None:
+        await asyncio.gather(hold("a", "1", 0.05), hold("a", "2", 0), hold("b", "3", 0))
+
+    asyncio.run(main())
+    assert order.index("1-") < order.index("2+")
+    assert order.index("3+") < order.index("1-")
+    assert len(lock) == 0

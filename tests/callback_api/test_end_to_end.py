@@ -1,0 +1,187 @@
+"""The API under uvicorn: parallel callbacks, a frontend-style listener, Firestore outages."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from google.cloud.firestore import DocumentSnapshot
+from pydantic import SecretStr
+
+from callback_api.core.config import Settings
+from callback_api.main import create_app
+from shared.callbacks import TTSCallbackRequest
+from tests.callback_api.conftest import (
+    LiveServer,
+    Sender,
+    Stories,
+    error,
+    progress,
+    success,
+)
+from tools.firestore_emulator import free_port
+
+
+def send_in_parallel(url: str, secret: str, callbacks: list[TTSCallbackRequest]) -> list[Any]:
+    """Every callback at once, each on its own connection; their answers in the same order."""
+    barrier = threading.Barrier(len(callbacks))
+
+    def send(callback: TTSCallbackRequest) -> Any:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            barrier.wait()
+            response = Sender(client, secret).send(callback)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    with ThreadPoolExecutor(len(callbacks)) as pool:
+        return list(pool.map(send, callbacks))
+
+
+def outcome(answer: dict[str, Any]) -> str:
+    return "applied" if answer["applied"] else answer["reason"]
+
+
+def test_20_identical_callbacks_in_parallel_apply_once(
+    live_api: LiveServer, signing_secret: str, stories: Stories
+) -> None:
+    stories.create("s", audioStatus="processing")
+
+    answers = send_in_parallel(live_api.url, signing_secret, [success("s")] * 20)
+
+    assert sorted(map(outcome, answers)) == ["applied"] + ["duplicate"] * 19
+    story = stories.get("s")
+    assert story["audioStatus"] == "ready"
+    assert story["audioUrl"] == "https://audio.example/s/job-a.mp3"
+    assert story["audioJobId"] == "job-a"
+
+
+def test_20_conflicting_callbacks_in_parallel_leave_one_whole_result(
+    live_api: LiveServer, signing_secret: str, stories: Stories
+) -> None:
+    stories.create("s", audioStatus="processing")
+    callbacks: list[TTSCallbackRequest] = [success("s")] * 8 + [error("s")] * 8
+    callbacks += [progress("s", done=n) for n in range(4)]
+    random.Random(3).shuffle(callbacks)
+
+    answers = send_in_parallel(live_api.url, signing_secret, callbacks)
+
+    terminal = [
+        (type(callback).__name__, outcome(answer))
+        for callback, answer in zip(callbacks, answers, strict=True)
+        if "Progress" not in type(callback).__name__
+    ]
+    winners = [kind for kind, result in terminal if result == "applied"]
+    assert len(winners) == 1
+    winner = winners[0]
+    for kind, result in terminal:
+        if result != "applied":
+            assert result == ("duplicate" if kind == winner else "conflict")
+    story = stories.get("s")
+    if winner == "TTSSuccessCallbackRequest":
+        assert story["audioStatus"] == "ready"
+        assert story["audioUrl"] == "https://audio.example/s/job-a.mp3"
+        assert "audioError" not in story
+    else:
+        assert story["audioStatus"] == "failed"
+        assert story["audioError"].startswith("The selected voice was not found")
+        assert "audioUrl" not in story
+
+
+def test_callbacks_of_many_jobs_in_parallel_end_with_the_newest(
+    live_api: LiveServer, signing_secret: str, stories: Stories
+) -> None:
+    stories.create("s")
+    callbacks: list[TTSCallbackRequest] = []
+    for job in range(5):
+        callbacks += [progress("s", job_id=f"job-{job}", at=job, done=n) for n in (1, 2)]
+        callbacks += [success("s", job_id=f"job-{job}", at=job), error("s", f"job-{job}", job)]
+    random.Random(7).shuffle(callbacks)
+
+    send_in_parallel(live_api.url, signing_secret, callbacks)
+
+    story = stories.get("s")
+    assert story["audioJobId"] == "job-4"
+    assert story["audioStatus"] in {"ready", "failed"}
+    if story["audioStatus"] == "ready":
+        assert story["audioUrl"] == "https://audio.example/s/job-4.mp3"
+
+
+def test_a_listener_sees_pending_processing_ready_in_order(
+    live_api: LiveServer, signing_secret: str, stories: Stories
+) -> None:
+    ref = stories.create("s")
+    seen: list[str] = []
+    finished = threading.Event()
+
+    def on_snapshot(snapshots: list[DocumentSnapshot], *_: Any) -> None:
+        for snapshot in snapshots:
+            status = (snapshot.to_dict() or {}).get("audioStatus")
+            if not seen or seen[-1] != status:
+                seen.append(status)
+            if status == "ready":
+                finished.set()
+
+    watch = ref.on_snapshot(on_snapshot)
+    try:
+        with httpx.Client(base_url=live_api.url, timeout=30) as client:
+            sender = Sender(client, signing_secret)
+            for callback in [progress("s", done=1), progress("s", done=3), success("s")]:
+                assert sender.send(callback).json()["applied"] is True
+        assert finished.wait(timeout=20), seen
+    finally:
+        watch.unsubscribe()
+
+    assert seen == ["pending", "processing", "ready"]
+
+
+@pytest.fixture
+def unreachable_firestore(monkeypatch: pytest.MonkeyPatch, signing_secret: str) -> Settings:
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
+    return Settings(
+        callback_signing_secret=SecretStr(signing_secret),
+        firestore_timeout_seconds=0.5,
+        retry_after_seconds=7,
+    )
+
+
+@pytest.mark.parametrize("make", [success, error, progress])
+def test_firestore_down_is_503_with_retry_after(
+    unreachable_firestore: Settings,
+    signing_secret: str,
+    make: Callable[[str], TTSCallbackRequest],
+) -> None:
+    with TestClient(create_app(unreachable_firestore)) as client:
+        response = Sender(client, signing_secret).send(make("s"))
+        metrics = client.get("/metrics").text
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "7"
+    assert response.json() == {"success": False, "error": "firestore unavailable, retry later"}
+    assert 'tts_callbacks_total{outcome="unavailable"' in metrics
+    assert "firestore_errors_total" in metrics
+
+
+def test_stopped_emulator_is_503_then_recovers(
+    live_api: LiveServer, signing_secret: str, stories: Stories, firestore_env: Any
+) -> None:
+    stories.create("s")
+    with httpx.Client(base_url=live_api.url, timeout=30) as client:
+        sender = Sender(client, signing_secret)
+        assert sender.send(progress("s", done=1)).status_code == 200
+        firestore_env.stop()
+        try:
+            down = sender.send(progress("s", done=2))
+        finally:
+            firestore_env.start()
+        assert down.status_code == 503
+        assert "retry-after" in down.headers
+
+        stories.create("s")
+        assert sender.send(progress("s", done=3)).status_code == 200
+    assert stories.get("s")["audioProgress"] == 0.75

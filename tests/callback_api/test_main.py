@@ -1,0 +1,82 @@
+"""The app factory, the module-level `app`, and local development mode."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from callback_api.core.config import Settings
+from callback_api.main import create_app
+from shared.signing import generate_secret
+from tests.callback_api.conftest import Sender, Stories, error
+from tools.firestore_emulator import FirestoreEmulator
+
+
+def test_module_level_app_uses_the_environment(
+    firestore_env: FirestoreEmulator, monkeypatch: pytest.MonkeyPatch, signing_secret: str
+) -> None:
+    monkeypatch.setenv("CALLBACK_SIGNING_SECRET", signing_secret)
+    code = "from callback_api.main import app; print(type(app).__name__, app.title)"
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "FastAPI TTS callback API"
+
+
+def test_the_service_will_not_start_without_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CALLBACK_SIGNING_SECRET", raising=False)
+    monkeypatch.delenv("CALLBACK_API_DEV_MODE", raising=False)
+
+    result = subprocess.run(
+        [sys.executable, "-c", "from callback_api.main import app"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "CALLBACK_SIGNING_SECRET is required" in result.stderr
+
+
+def test_local_development_mode_accepts_the_seed_curl_unsigned(
+    firestore_env: FirestoreEmulator, stories: Stories
+) -> None:
+    stories.create("test_story_123", audioStatus="processing")
+    settings = Settings(callback_api_dev_mode=True)
+
+    with TestClient(create_app(settings)) as client:
+        response = client.post(
+            "/api/tts/error-callback",
+            json={
+                "story_id": "test_story_123",
+                "error": "Voice profile not found",
+                "user_id": "test_user_456",
+            },
+        )
+
+    assert response.status_code == 200
+    assert response.json()["success"] is True
+    assert stories.get("test_story_123")["audioStatus"] == "failed"
+
+
+def test_previous_secret_is_accepted_during_rotation(
+    firestore_env: FirestoreEmulator, stories: Stories
+) -> None:
+    old, new = generate_secret(), generate_secret()
+    settings = Settings(
+        callback_signing_secret=SecretStr(new), callback_signing_secret_previous=SecretStr(old)
+    )
+    stories.create("a")
+    stories.create("b")
+
+    with TestClient(create_app(settings)) as client:
+        assert Sender(client, old).send(error("a")).status_code == 200
+        assert Sender(client, new).send(error("b")).status_code == 200
+        assert Sender(client, generate_secret()).send(error("a")).status_code == 401

@@ -1,0 +1,59 @@
+"""Fixtures for every test folder: a real Firestore emulator, started only when a test asks.
+
+- `firestore_emulator` (session): one emulator process for the whole run.
+- `firestore_env` (test): empties the emulator and points `FIRESTORE_EMULATOR_HOST` and
+  `GOOGLE_CLOUD_PROJECT` at it for the test's duration.
+- `firestore_db` (test): a synchronous Firestore client through firebase-admin, with
+  anonymous credentials, for arranging and checking documents.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import firebase_admin
+import pytest
+from firebase_admin import firestore
+from google.auth.credentials import AnonymousCredentials
+from google.cloud.firestore import Client
+
+from tools.firestore_emulator import EmulatorNotInstalledError, FirestoreEmulator
+
+FIRESTORE_PROJECT_ID = "demo-test"
+
+
+@pytest.fixture(scope="session")
+def firestore_emulator() -> Iterator[FirestoreEmulator]:
+    emulator = FirestoreEmulator(project=FIRESTORE_PROJECT_ID)
+    try:
+        emulator.start()
+    except EmulatorNotInstalledError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def firestore_env(
+    firestore_emulator: FirestoreEmulator, monkeypatch: pytest.MonkeyPatch
+) -> FirestoreEmulator:
+    firestore_emulator.reset()
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", firestore_emulator.host_port)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", FIRESTORE_PROJECT_ID)
+    return firestore_emulator
+
+
+@pytest.fixture
+def firestore_db(firestore_env: FirestoreEmulator) -> Iterator[Client]:
+    app = firebase_admin.initialize_app(
+        AnonymousCredentials(),
+        {"projectId": FIRESTORE_PROJECT_ID},
+        name=f"tests-{uuid.uuid4().hex}",
+    )
+    try:
+        yield firestore.client(app)
+    finally:
+        firebase_admin.delete_app(app)

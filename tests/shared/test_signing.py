@@ -1,0 +1,196 @@
+"""Standard Webhooks signing over the `standardwebhooks` package."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from standardwebhooks.webhooks import Webhook
+
+from shared.signing import (
+    SignatureFailure,
+    SignatureVerificationError,
+    SigningSecretError,
+    Verifier,
+    generate_secret,
+    new_message_id,
+    parse_secret,
+    sign,
+    verify,
+)
+
+SECRET = generate_secret()
+BODY = b'{"story_id":"s1","error":"boom"}'
+
+
+def _failure(secrets: list[str], headers: dict[str, str], body: bytes) -> SignatureFailure:
+    with pytest.raises(SignatureVerificationError) as caught:
+        verify(secrets, headers, body)
+    return caught.value.failure
+
+
+def test_sign_then_verify() -> None:
+    headers = sign(SECRET, BODY, "msg_1", datetime.now(UTC))
+
+    assert set(headers) == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    assert headers["webhook-id"] == "msg_1"
+    assert headers["webhook-signature"].startswith("v1,")
+    verify([SECRET], headers, BODY)
+
+
+def test_signature_is_the_standard_hmac_of_id_timestamp_body() -> None:
+    headers = sign(SECRET, BODY, "msg_1", 1_700_000_000)
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    expected = hmac.new(key, b"msg_1.1700000000." + BODY, hashlib.sha256).digest()
+
+    assert headers["webhook-timestamp"] == "1700000000"
+    assert headers["webhook-signature"] == "v1," + base64.b64encode(expected).decode()
+
+
+def test_interoperates_with_the_library_directly() -> None:
+    headers = sign(SECRET, BODY)
+
+    Webhook(SECRET).verify(BODY, headers)
+    library_headers = {
+        "webhook-id": "msg_2",
+        "webhook-timestamp": str(int(time.time())),
+        "webhook-signature": Webhook(SECRET).sign("msg_2", datetime.now(UTC), BODY.decode()),
+    }
+    verify([SECRET], library_headers, BODY)
+
+
+def test_non_utc_timestamps_are_signed_as_the_same_instant() -> None:
+    moment = datetime.now(timezone(timedelta(hours=-7)))
+
+    headers = sign(SECRET, BODY, "msg_1", moment)
+
+    assert headers["webhook-timestamp"] == str(int(moment.timestamp()))
+    verify([SECRET], headers, BODY)
+
+
+def test_naive_timestamps_are_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        sign(SECRET, BODY, "msg_1", datetime.now())
+
+
+def test_either_active_secret_verifies_for_rotation() -> None:
+    old, new = generate_secret(), generate_secret()
+
+    verify([new, old], sign(old, BODY), BODY)
+    verify([new, old], sign(new, BODY), BODY)
+    assert _failure([new, old], sign(generate_secret(), BODY), BODY) is SignatureFailure.INVALID
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("webhook-id", "msg_other"),
+        ("webhook-timestamp", str(int(time.time()) - 1)),
+        ("webhook-signature", "v1,AAAA"),
+        ("webhook-signature", "v1"),
+        ("webhook-signature", "v1,not*base64"),
+        ("webhook-signature", "v2,abc"),
+        ("webhook-timestamp", "soon"),
+    ],
+)
+def test_altered_headers_are_invalid(name: str, value: str) -> None:
+    headers = sign(SECRET, BODY) | {name: value}
+
+    assert _failure([SECRET], headers, BODY) is SignatureFailure.INVALID
+
+
+def test_altered_or_undecodable_body_is_invalid() -> None:
+    headers = sign(SECRET, BODY)
+
+    assert _failure([SECRET], headers, BODY + b" ") is SignatureFailure.INVALID
+    assert _failure([SECRET], headers, b"\xff\xfe") is SignatureFailure.INVALID
+
+
+@pytest.mark.parametrize("missing", ["webhook-id", "webhook-timestamp", "webhook-signature"])
+def test_missing_headers(missing: str) -> None:
+    headers = sign(SECRET, BODY)
+    del headers[missing]
+
+    assert _failure([SECRET], headers, BODY) is SignatureFailure.MISSING
+    assert _failure([SECRET], {**headers, missing: ""}, BODY) is SignatureFailure.MISSING
+
+
+@pytest.mark.parametrize("offset", [-301, 301, -86400])
+def test_timestamps_more_than_five_minutes_off_are_expired(offset: int) -> None:
+    headers = sign(SECRET, BODY, timestamp=time.time() + offset)
+
+    assert _failure([SECRET], headers, BODY) is SignatureFailure.EXPIRED
+
+
+@pytest.mark.parametrize("offset", [-290, 290])
+def test_timestamps_within_five_minutes_are_accepted(offset: int) -> None:
+    verify([SECRET], sign(SECRET, BODY, timestamp=time.time() + offset), BODY)
+
+
+def test_header_names_are_case_insensitive() -> None:
+    headers = {name.upper(): value for name, value in sign(SECRET, BODY).items()}
+
+    verify([SECRET], headers, BODY)
+
+
+def test_several_signatures_in_one_header() -> None:
+    headers = sign(SECRET, BODY)
+    headers["webhook-signature"] = "v1,AAAA " + headers["webhook-signature"]
+
+    verify([SECRET], headers, BODY)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "",
+        "abc",
+        "whsec_",
+        "whsec_%%%%",
+        "whsec_" + base64.b64encode(b"x" * 8).decode(),
+        "whsec_" + base64.b64encode(b"x" * 65).decode(),
+    ],
+)
+def test_malformed_secrets_are_refused_without_echo(secret: str) -> None:
+    with pytest.raises(SigningSecretError) as caught:
+        parse_secret(secret)
+
+    if len(secret) > len("whsec_"):
+        assert secret.removeprefix("whsec_") not in str(caught.value)
+
+
+def test_a_verifier_needs_a_secret() -> None:
+    with pytest.raises(SigningSecretError):
+        Verifier([])
+
+
+def test_generated_secrets_and_message_ids() -> None:
+    first, second = generate_secret(), generate_secret()
+
+    assert first != second
+    assert len(base64.b64decode(first.removeprefix("whsec_"))) == 32
+    assert new_message_id().startswith("msg_")
+    assert new_message_id() != new_message_id()
+
+
+def test_errors_never_carry_the_signature() -> None:
+    headers = sign(SECRET, BODY)
+
+    with pytest.raises(SignatureVerificationError) as caught:
+        verify([generate_secret()], headers, BODY)
+
+    assert headers["webhook-signature"] not in str(caught.value)
+    assert str(caught.value) == "signature invalid"
+
+
+@given(st.text(max_size=500), st.text(alphabet="abc123_", min_size=1, max_size=40))
+def test_any_utf8_body_round_trips(text: str, msg_id: str) -> None:
+    body = text.encode()
+
+    verify([SECRET], sign(SECRET, body, msg_id), body)
