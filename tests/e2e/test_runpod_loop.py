@@ -24,7 +24,7 @@ from tools.stack import REPO_ROOT, callback_api, runpod_worker
 
 pytestmark = pytest.mark.slow
 
-BUCKET = "story-audio"
+BUCKET = "e2e-audio"  # moto keeps one backend per process: a bucket per module
 SECRET = generate_secret()
 TEXT = (
     "The night train hummed across the valley. In the last carriage, a girl named Ivy pressed "
