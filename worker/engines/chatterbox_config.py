@@ -1,6 +1,6 @@
 """Chatterbox settings (`CHATTERBOX_*`) and the weights each variant loads.
 
-`python -m worker.engines.chatterbox_config fetch` downloads the configured variant's weights
+`python worker/engines/chatterbox_config.py fetch` downloads the configured variant's weights
 into `CHATTERBOX_MODEL_DIR`; Dockerfile.worker runs it at build time so that the image starts
 with `HF_HUB_OFFLINE=1` and never reaches the Hub.
 """
@@ -137,7 +137,7 @@ def _warm_pkuseg() -> None:
 
 def main(argv: list[str]) -> int:
     if argv != ["fetch"]:
-        print("usage: python -m worker.engines.chatterbox_config fetch", file=sys.stderr)
+        print("usage: python worker/engines/chatterbox_config.py fetch", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO)
     settings = ChatterboxSettings()
