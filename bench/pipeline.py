@@ -64,13 +64,7 @@ def ours(
     chunks: list[tuple[Samples, float]], rate: int, settings: SynthesisSettings, encode: bool
 ) -> float:
     """Our streaming assembly (and encoding), single-threaded, same chunks."""
-    assembler = Assembler(
-        rate,
-        target_lufs=settings.target_lufs,
-        peak_ceiling_dbfs=settings.peak_ceiling_dbfs,
-        crossfade_ms=settings.crossfade_ms,
-        silence_threshold_dbfs=settings.silence_threshold_dbfs,
-    )
+    assembler = Assembler.from_settings(rate, settings)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "a.mp3"

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import boto3
+from moto.server import ThreadedMotoServer
+
 
 @dataclass
 class Recorded:
@@ -33,6 +36,18 @@ class Script:
         return self.responses[index]
 
 
+def _reply(
+    handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], payload: bytes
+) -> None:
+    handler.send_response(status)
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    if handler.command != "HEAD":
+        handler.wfile.write(payload)
+
+
 def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, threading.Thread]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -48,13 +63,7 @@ def scripted_server(script: Script) -> Iterator[str]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             script.requests.append(Recorded("POST", self.path, dict(self.headers), body))
-            status, headers, payload = script.next_response()
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            _reply(self, *script.next_response())
 
         def log_message(self, *args: object) -> None:
             pass
@@ -92,7 +101,7 @@ def fault_proxy(upstream: str, plan: FaultPlan) -> Iterator[str]:
             plan.seen += 1
             if plan.faults_served < plan.count:
                 plan.faults_served += 1
-                self._reply(plan.status, {"Content-Type": "application/xml"}, plan.body)
+                _reply(self, plan.status, {"Content-Type": "application/xml"}, plan.body)
                 return
             connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
             headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
@@ -101,21 +110,13 @@ def fault_proxy(upstream: str, plan: FaultPlan) -> Iterator[str]:
             response = connection.getresponse()
             payload = response.read()
             skip = {"transfer-encoding", "connection", "content-length"}
-            self._reply(
+            _reply(
+                self,
                 response.status,
                 {k: v for k, v in response.getheaders() if k.lower() not in skip},
                 payload,
             )
             connection.close()
-
-        def _reply(self, status: int, headers: dict[str, str], payload: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
 
         do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
 
@@ -128,3 +129,27 @@ def fault_proxy(upstream: str, plan: FaultPlan) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join()
+
+
+@contextmanager
+def s3_server(bucket: str) -> Iterator[str]:
+    """moto's real S3 HTTP server, in process, with `bucket` created; yields the endpoint.
+
+    moto keeps one backend per process, so each test module should use a bucket of its own.
+    """
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="auto",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "auto"})
+    try:
+        yield endpoint
+    finally:
+        server.stop()

@@ -21,6 +21,7 @@ import numpy as np
 import pyloudnorm
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
+from worker.config import SynthesisSettings
 from worker.engines.base import Samples
 from worker.quality import frame_rms
 
@@ -106,6 +107,16 @@ class Assembler:
         self.fade_in, self.fade_out = equal_power_curves(self.fade)
         self._held: Samples | None = None
         self._pause = 0
+
+    @classmethod
+    def from_settings(cls, sample_rate: int, settings: SynthesisSettings) -> Assembler:
+        return cls(
+            sample_rate,
+            target_lufs=settings.target_lufs,
+            peak_ceiling_dbfs=settings.peak_ceiling_dbfs,
+            crossfade_ms=settings.crossfade_ms,
+            silence_threshold_dbfs=settings.silence_threshold_dbfs,
+        )
 
     def clean(self, samples: Samples) -> Samples:
         """DC removal, silence trim, loudness to target, peak limit; at least 2 fades long."""

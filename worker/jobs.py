@@ -41,8 +41,8 @@ from worker.callbacks import CallbackSender
 from worker.config import ServiceSettings
 from worker.encoding import FORMATS
 from worker.engines.base import SynthesisParams, VoiceSource
-from worker.pipeline import StorySynthesizer
-from worker.storage import ObjectStore, audio_key
+from worker.pipeline import StorySynthesizer, SynthesisResult
+from worker.storage import ObjectStore, StoredObject, audio_key
 from worker.urls import CallbackTargets
 
 logger = logging.getLogger(__name__)
@@ -182,13 +182,6 @@ class TTSJobRunner:
         if isinstance(synthesizer, TTSError):
             raise synthesizer
         ctx.stage = "text"
-        params = SynthesisParams(
-            language=job.language,
-            exaggeration=job.exaggeration,
-            cfg_weight=job.cfg_weight,
-            temperature=job.temperature,
-            seed=job.seed,
-        )
         started = time.perf_counter()
         chunks = synthesizer.prepare(job.text, job.language)
         text_s = time.perf_counter() - started
@@ -206,7 +199,7 @@ class TTSJobRunner:
                     chunks,
                     Path(tmp) / f"story{FORMATS[fmt].extension}",
                     voice=voice,
-                    params=params,
+                    params=_params(job),
                     fmt=fmt,
                     on_progress=progress,
                     text_s=text_s,
@@ -214,22 +207,46 @@ class TTSJobRunner:
             finally:
                 progress.close()
             ctx.stage = "upload"
-            upload_started = time.perf_counter()
-            key = audio_key(job.user_id, job.story_id, ctx.job_id, FORMATS[fmt].extension)
-            stored = self.store.put_file(
-                key,
-                result.path,
-                result.content_type,
-                {
-                    "story_id": job.story_id,
-                    "job_id": ctx.job_id,
-                    "duration_seconds": f"{result.duration_seconds:.3f}",
-                },
-            )
-            upload_s = time.perf_counter() - upload_started
-        ctx.stage = "callback"
+            stored, upload_s = self._upload(job, ctx, result)
         metadata = result.metadata()
         metadata["timings"]["upload_s"] = round(upload_s, 3)
+        ctx.stage = "callback"
+        delivered = self._announce(job, targets, ctx, result, stored, metadata)
+        return {
+            "status": "ready",
+            "story_id": job.story_id,
+            "audio_url": stored.url,
+            "storage_key": stored.key,
+            "size_bytes": stored.size_bytes,
+            "callback_delivered": delivered,
+            **{k: v for k, v in metadata.items() if k != "text_length"},
+        }
+
+    def _upload(
+        self, job: TTSJobInput, ctx: JobContext, result: SynthesisResult
+    ) -> tuple[StoredObject, float]:
+        started = time.perf_counter()
+        stored = self.store.put_file(
+            audio_key(job.user_id, job.story_id, ctx.job_id, FORMATS[result.format].extension),
+            result.path,
+            result.content_type,
+            {
+                "story_id": job.story_id,
+                "job_id": ctx.job_id,
+                "duration_seconds": f"{result.duration_seconds:.3f}",
+            },
+        )
+        return stored, time.perf_counter() - started
+
+    def _announce(
+        self,
+        job: TTSJobInput,
+        targets: CallbackTargets,
+        ctx: JobContext,
+        result: SynthesisResult,
+        stored: StoredObject,
+        metadata: dict[str, Any],
+    ) -> bool:
         success = TTSSuccessCallbackRequest(
             story_id=job.story_id,
             job_id=ctx.job_id,
@@ -248,16 +265,7 @@ class TTSJobRunner:
         delivery = self.sender.delivery(
             CallbackType.SUCCESS, targets.success, success.to_body(), ctx.job_id, job.story_id
         )
-        delivered = self.sender.send(delivery)
-        return {
-            "status": "ready",
-            "story_id": job.story_id,
-            "audio_url": stored.url,
-            "storage_key": stored.key,
-            "size_bytes": stored.size_bytes,
-            "callback_delivered": delivered,
-            **{k: v for k, v in metadata.items() if k != "text_length"},
-        }
+        return self.sender.send(delivery)
 
     def _fail(self, error: TTSError, ctx: JobContext, cause: BaseException) -> dict[str, Any]:
         refresh = bool(error.context.get("refresh_worker"))
@@ -341,6 +349,16 @@ def _salvage(raw_input: Any, ctx: JobContext, settings: ServiceSettings) -> None
         )
     except (KeyError, InvalidInputError, TypeError, AttributeError):
         ctx.targets = None
+
+
+def _params(job: TTSJobInput) -> SynthesisParams:
+    return SynthesisParams(
+        language=job.language,
+        exaggeration=job.exaggeration,
+        cfg_weight=job.cfg_weight,
+        temperature=job.temperature,
+        seed=job.seed,
+    )
 
 
 def _voice_source(job: TTSJobInput) -> VoiceSource:

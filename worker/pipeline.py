@@ -209,13 +209,7 @@ class StorySynthesizer:
         s = self.settings
         rate = self.engine.capabilities.sample_rate
         encoder = StreamEncoder(out_path, fmt, rate, s.mp3_bitrate_kbps, s.mp3_quality)
-        assembler = Assembler(
-            rate,
-            target_lufs=s.target_lufs,
-            peak_ceiling_dbfs=s.peak_ceiling_dbfs,
-            crossfade_ms=s.crossfade_ms,
-            silence_threshold_dbfs=s.silence_threshold_dbfs,
-        )
+        assembler = Assembler.from_settings(rate, s)
         worker = _AssemblyThread(assembler, encoder, s.pipeline_queue_chunks)
         worker.start()
         retries = 0

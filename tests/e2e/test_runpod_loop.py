@@ -9,16 +9,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-import boto3
 import pytest
 import requests
 import soundfile as sf
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
-from moto.server import ThreadedMotoServer
 
 from shared.signing import generate_secret
 from tests.conftest import FIRESTORE_PROJECT_ID
+from tests.servers import s3_server
 from tools.firestore_emulator import FirestoreEmulator, free_port
 from tools.stack import REPO_ROOT, callback_api, runpod_worker
 
@@ -35,20 +34,8 @@ TEXT = (
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="auto",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "auto"})
-    yield endpoint
-    server.stop()
+    with s3_server(BUCKET) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
 from shared.errors import StorageAuthError, StorageUploadError
-from tests.servers import FaultPlan, fault_proxy
+from tests.servers import FaultPlan, fault_proxy, s3_server
 from worker.config import ServiceSettings
 from worker.storage import LocalObjectStore, R2ObjectStore, audio_key, make_store
 
@@ -20,20 +18,8 @@ BUCKET = "story-audio"
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="auto",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "auto"})
-    yield endpoint
-    server.stop()
+    with s3_server(BUCKET) as endpoint:
+        yield endpoint
 
 
 def r2_settings(endpoint: str, **overrides: object) -> ServiceSettings:
