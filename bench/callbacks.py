@@ -34,6 +34,7 @@ import httpx
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 
+from callback_api.services.rules import READ_FIELDS
 from shared.callbacks import (
     TTSCallbackRequest,
     TTSErrorCallbackRequest,
@@ -50,6 +51,7 @@ PATHS = {
     TTSErrorCallbackRequest: "/api/tts/error-callback",
     TTSProgressCallbackRequest: "/api/tts/progress",
 }
+STORY_TEXT = "Once upon a time, a fox sang to the moon. " * 100  # about 4 KB, like a short story
 TARGET_RATIO = 0.8
 TARGET_P99_MS = 100.0
 
@@ -179,7 +181,7 @@ def seed(db: firestore.Client, story_ids: list[str]) -> None:
         batch = db.batch()
         for story_id in story_ids[start : start + 400]:
             ref = db.collection(COLLECTION).document(story_id)
-            batch.set(ref, {"title": "A story", "audioStatus": "pending"})
+            batch.set(ref, {"title": "A story", "text": STORY_TEXT, "audioStatus": "pending"})
         batch.commit()
 
 
@@ -239,13 +241,14 @@ async def send_all(
 
 
 async def raw_updates(story_ids: list[str], updates_per_story: int, concurrency: int) -> Run:
-    """Transactional read-then-update of each story, `concurrency` stories at a time."""
+    """Transactional read-then-update of each story, `concurrency` stories at a time: the same
+    read as the API (its fields only) and a write of four fields, through the same library."""
     client = firestore.AsyncClient(project=PROJECT, credentials=AnonymousCredentials())
     collection = client.collection(COLLECTION)
 
     @firestore.async_transactional
     async def update(transaction: Any, ref: Any, n: int) -> None:
-        snapshot = await ref.get(transaction=transaction)
+        snapshot = await ref.get(READ_FIELDS, transaction=transaction)
         transaction.update(
             ref,
             {

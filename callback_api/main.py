@@ -85,6 +85,10 @@ def _add_exception_handlers(app: FastAPI, settings: Settings) -> None:
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         return _failure(exc.status_code, str(exc.detail).lower(), headers=exc.headers)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return _failure(500, "internal error")
+
     @app.exception_handler(CallbackAPIError)
     async def _api(request: Request, exc: CallbackAPIError) -> JSONResponse:
         headers = None

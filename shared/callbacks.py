@@ -28,6 +28,7 @@ from pydantic import (
 STORY_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_METADATA_DEPTH = 10
+MAX_KEY_BYTES = 1500  # Firestore's limit on a field name
 _INT64 = range(-(2**63), 2**63)
 
 
@@ -64,8 +65,8 @@ def _check_firestore_value(value: Any, depth: int = 0) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             _reject_reserved_id(key)
-            if not key:
-                raise ValueError("metadata keys must not be empty")
+            if not key or len(key.encode()) > MAX_KEY_BYTES:
+                raise ValueError(f"metadata keys must hold 1 to {MAX_KEY_BYTES} bytes")
             _check_firestore_value(item, depth + 1)
     elif isinstance(value, list):
         for item in value:

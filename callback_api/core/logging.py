@@ -7,16 +7,22 @@ import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
-_HANDLER_NAME = "callback-api-json"
+HANDLER_NAME = "callback-api-json"
 _UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+def _drop_color_message(record: logging.LogRecord) -> bool:
+    record.__dict__.pop("color_message", None)  # uvicorn's ANSI-coloured copy of the message
+    return True
 
 
 def configure_logging(level: str = "INFO") -> None:
     """Send every record to one JSON handler on the root logger; safe to call twice."""
     root = logging.getLogger()
-    root.handlers = [h for h in root.handlers if h.get_name() != _HANDLER_NAME]
+    root.handlers = [h for h in root.handlers if h.get_name() != HANDLER_NAME]
     handler = logging.StreamHandler(sys.stdout)
-    handler.set_name(_HANDLER_NAME)
+    handler.set_name(HANDLER_NAME)
+    handler.addFilter(_drop_color_message)
     handler.setFormatter(
         JsonFormatter(
             "{asctime}{levelname}{name}{message}",
@@ -28,5 +34,7 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     for name in _UVICORN_LOGGERS:
         uvicorn_logger = logging.getLogger(name)
-        uvicorn_logger.handlers = []
-        uvicorn_logger.propagate = True
+        # Loggers that uvicorn switched off (e.g. --no-access-log) have no handlers: leave them.
+        if uvicorn_logger.handlers:
+            uvicorn_logger.handlers = []
+            uvicorn_logger.propagate = True

@@ -43,6 +43,18 @@ class AudioStatus(StrEnum):
 TERMINAL = frozenset({AudioStatus.READY, AudioStatus.FAILED})
 AWAITING = frozenset({AudioStatus.PENDING, AudioStatus.PROCESSING})
 ERROR_FIELDS = ("audioError", "audioErrorDetails", "audioErrorMetadata")
+READ_FIELDS = (
+    "audioStatus",
+    "audioJobId",
+    "audioJobStartedAt",
+    "audioProgress",
+    "audioProgressStage",
+    "audioUrl",
+    "audioDuration",
+    "audioMetadata",
+    *ERROR_FIELDS,
+)
+"""Every field `decide()` looks at: the transaction reads only these, never the story's text."""
 
 
 class Outcome(StrEnum):

@@ -30,7 +30,7 @@ from callback_api.core.errors import (
     FirestoreUnavailableError,
     StoryNotFoundError,
 )
-from callback_api.services.rules import Decision, decide
+from callback_api.services.rules import READ_FIELDS, Decision, decide
 from shared.callbacks import TTSCallbackRequest
 
 T = TypeVar("T")
@@ -74,7 +74,7 @@ async def _decide_and_write(
     callback: TTSCallbackRequest,
     timeout: float,
 ) -> Decision:
-    snapshot = await ref.get(transaction=transaction, timeout=timeout)
+    snapshot = await ref.get(READ_FIELDS, transaction=transaction, timeout=timeout)
     if not snapshot.exists:
         raise StoryNotFoundError
     decision = decide(callback, snapshot.to_dict() or {})

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from callback_api.core.config import Settings
+from callback_api.core.firestore import FirestoreConfigError
 from callback_api.main import create_app
 from shared.signing import generate_secret
 from tests.callback_api.conftest import Sender, Stories, error
@@ -80,3 +81,14 @@ def test_previous_secret_is_accepted_during_rotation(
         assert Sender(client, old).send(error("a")).status_code == 200
         assert Sender(client, new).send(error("b")).status_code == 200
         assert Sender(client, generate_secret()).send(error("a")).status_code == 401
+
+
+def test_emulator_setting_must_match_what_the_client_library_reads(
+    firestore_env: FirestoreEmulator, signing_secret: str
+) -> None:
+    settings = Settings(
+        callback_signing_secret=SecretStr(signing_secret), firestore_emulator_host="127.0.0.1:1"
+    )
+
+    with pytest.raises(FirestoreConfigError), TestClient(create_app(settings)):
+        pass

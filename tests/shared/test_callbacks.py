@@ -138,6 +138,7 @@ def test_progress_fraction() -> None:
     "metadata",
     [
         {"": 1},
+        {"k" * 1501: 1},
         {"__name__": 1},
         {"nested": {"__x__": 1}},
         {"big": 2**63},

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from callback_api.core.config import Settings
+from callback_api.core.logging import HANDLER_NAME, configure_logging
 from callback_api.main import create_app
 from shared.signing import sign
 from tests.callback_api.conftest import JSON, Sender, Stories, error, success
@@ -20,7 +21,7 @@ from tests.callback_api.conftest import JSON, Sender, Stories, error, success
 @pytest.fixture
 def log_lines(api_settings: Settings) -> Iterator[tuple[TestClient, io.StringIO]]:
     app = create_app(api_settings)
-    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "callback-api-json")
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == HANDLER_NAME)
     assert isinstance(handler, logging.StreamHandler)
     buffer = io.StringIO()
     previous = handler.setStream(buffer)
@@ -75,3 +76,31 @@ def test_logs_carry_no_secret_signature_or_story_text(
     assert signing_secret.removeprefix("whsec_") not in output
     assert headers["webhook-signature"].split(",", 1)[1] not in output
     assert "fox" not in output
+
+
+def test_uvicorn_logs_become_json_unless_uvicorn_switched_them_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    error_logger, access_logger = (
+        logging.getLogger("uvicorn.error"),
+        logging.getLogger("uvicorn.access"),
+    )
+    monkeypatch.setattr(error_logger, "handlers", [logging.NullHandler()])
+    monkeypatch.setattr(error_logger, "propagate", False)
+    monkeypatch.setattr(access_logger, "handlers", [])
+    monkeypatch.setattr(access_logger, "propagate", False)  # what --no-access-log leaves
+    configure_logging("INFO")
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == HANDLER_NAME)
+    assert isinstance(handler, logging.StreamHandler)
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    try:
+        error_logger.info("Started %s", "server", extra={"color_message": "\x1b[1mStarted"})
+        access_logger.info("GET /health 200")
+    finally:
+        handler.setStream(previous)
+
+    records = _records(buffer)
+    assert [r["message"] for r in records] == ["Started server"]
+    assert records[0]["logger"] == "uvicorn.error"
+    assert "color_message" not in records[0]
