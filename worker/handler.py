@@ -31,7 +31,7 @@ def build_runner() -> TTSJobRunner:
     sender = CallbackSender(service, store)
     synthesizer: StorySynthesizer | TTSError
     try:
-        synthesizer = StorySynthesizer(load_engine(settings.tts_engine), settings)
+        synthesizer = StorySynthesizer(load_engine(settings.tts_engine, store), settings)
     except Exception as exc:  # reported through every job, not a crash loop
         synthesizer = as_tts_error(exc)
         logger.error("engine failed to load", extra={"error_type": synthesizer.error_type.value})

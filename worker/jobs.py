@@ -8,8 +8,6 @@ audio was stored: the output still carries the URL, with `callback_delivered: fa
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import tempfile
 import threading
@@ -44,6 +42,7 @@ from worker.engines.base import SynthesisParams, VoiceSource
 from worker.pipeline import StorySynthesizer, SynthesisResult
 from worker.storage import ObjectStore, StoredObject, audio_key
 from worker.urls import CallbackTargets
+from worker.voices import decode_base64
 
 logger = logging.getLogger(__name__)
 
@@ -362,22 +361,16 @@ def _params(job: TTSJobInput) -> SynthesisParams:
 
 
 def _voice_source(job: TTSJobInput) -> VoiceSource:
-    def decode(value: str | None, field: str) -> bytes | None:
-        if value is None:
-            return None
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise InvalidInputError(
-                f"The narration request is invalid: {field}: not valid base64.",
-                context={"fields": [field]},
-            ) from None
+    """Undecodable base64 is a damaged voice (`voice_profile_invalid`), found before any work."""
+
+    def decode(value: str | None, what: str) -> bytes | None:
+        return None if value is None else decode_base64(value, what)
 
     return VoiceSource(
         voice_id=job.voice_id,
         user_id=job.user_id,
-        profile_bytes=decode(job.profile_base64, "profile_base64"),
-        reference_audio=decode(job.reference_audio_base64, "reference_audio_base64"),
+        profile_bytes=decode(job.profile_base64, "voice profile"),
+        reference_audio=decode(job.reference_audio_base64, "reference audio"),
         storage_key=job.voice_storage_key,
     )
 

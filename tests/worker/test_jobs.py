@@ -212,3 +212,13 @@ def test_non_object_input_is_invalid(tmp_path) -> None:
     runner, _ = make_runner(tmp_path)
     output = runner.run("job-11", "just a string")
     assert output["error_type"] == "invalid_input"
+
+
+def test_undecodable_inline_profile_is_voice_profile_invalid(tmp_path) -> None:
+    script = Script()
+    runner, _ = make_runner(tmp_path)
+    with scripted_server(script) as base:
+        output = runner.run("job-12", job_input(base, profile_base64="!!not base64!!"))
+    assert output["error_type"] == "voice_profile_invalid"
+    assert output["stage"] == "voice"
+    assert [r.path for r in script.requests] == ["/api/tts/error-callback"]

@@ -15,6 +15,7 @@ from worker.engines.base import (
     Voice,
     VoiceSource,
 )
+from worker.storage import ObjectStore
 
 __all__ = [
     "Engine",
@@ -52,8 +53,11 @@ def resolve_engine_name(name: str) -> str:
     return "piper"
 
 
-def load_engine(name: str = "auto") -> Engine:
-    """Load an engine once per process; failures become `model_unavailable`."""
+def load_engine(name: str = "auto", voice_store: ObjectStore | None = None) -> Engine:
+    """Load an engine once per process; failures become `model_unavailable`.
+
+    `voice_store` is where engines that clone voices read stored profiles and reference audio.
+    """
     resolved = resolve_engine_name(name)
     if resolved not in _ENGINES:
         raise ModelUnavailableError(details=f"unknown TTS engine {name!r}")
@@ -64,7 +68,7 @@ def load_engine(name: str = "auto") -> Engine:
         raise ModelUnavailableError(
             details=f"the {resolved} engine is not installed in this image ({exc.name})"
         ) from exc
-    engine: Engine = getattr(module, class_name)()
+    engine: Engine = getattr(module, class_name)(voice_store=voice_store)
     logger.info(
         "engine loaded",
         extra={"engine": engine.capabilities.name, "engine_version": engine.capabilities.version},

