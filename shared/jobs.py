@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -76,12 +76,15 @@ class TTSJobInput(BaseModel):
         return self
 
 
-def parse_job_input(raw: Any) -> TTSJobInput:
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def parse_job_input(raw: Any, model: type[ModelT] = TTSJobInput) -> ModelT:  # type: ignore[assignment]
     """Validate a job's input; the `invalid_input` error names every offending field."""
     if not isinstance(raw, dict):
         raise InvalidInputError("The job input must be a JSON object.")
     try:
-        return TTSJobInput.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         raise InvalidInputError(
             "The narration request is invalid: " + describe_validation_error(exc),

@@ -14,43 +14,52 @@ os.environ.setdefault("RUNPOD_LOG_LEVEL", "INFO")  # the SDK's DEBUG level logs 
 import runpod
 
 from shared.errors import TTSError, as_tts_error
+from shared.voices import VOICE_PROFILE_ACTION
 from worker.callbacks import CallbackSender
 from worker.config import get_service_settings, get_settings
-from worker.engines import load_engine
+from worker.engines import Engine, load_engine
 from worker.jobs import TTSJobRunner
 from worker.logs import configure_logging
 from worker.pipeline import StorySynthesizer
 from worker.storage import make_store
+from worker.voice_jobs import VoiceProfileJobRunner
 
 logger = logging.getLogger(__name__)
 
 
-def build_runner() -> TTSJobRunner:
+def build_runners() -> tuple[TTSJobRunner, VoiceProfileJobRunner]:
     settings, service = get_settings(), get_service_settings()
     store = make_store(service)
     sender = CallbackSender(service, store)
-    synthesizer: StorySynthesizer | TTSError
+    engine: Engine | TTSError
     try:
-        synthesizer = StorySynthesizer(load_engine(settings.tts_engine, store), settings)
+        engine = load_engine(settings.tts_engine, store)
     except Exception as exc:  # reported through every job, not a crash loop
-        synthesizer = as_tts_error(exc)
-        logger.error("engine failed to load", extra={"error_type": synthesizer.error_type.value})
-    return TTSJobRunner(synthesizer, store, sender, service)
+        engine = as_tts_error(exc)
+        logger.error("engine failed to load", extra={"error_type": engine.error_type.value})
+    synthesizer = engine if isinstance(engine, TTSError) else StorySynthesizer(engine, settings)
+    return (
+        TTSJobRunner(synthesizer, store, sender, service),
+        VoiceProfileJobRunner(engine, store, sender, service, settings),
+    )
 
 
 configure_logging()
-RUNNER = build_runner()
+STORY_RUNNER, VOICE_RUNNER = build_runners()
 
 
 def handler(job: dict[str, Any]) -> dict[str, Any]:
     job_id = str(job.get("id", "unknown"))
+    raw_input = job.get("input")
     try:
-        return RUNNER.run(
+        if isinstance(raw_input, dict) and raw_input.get("action") == VOICE_PROFILE_ACTION:
+            return VOICE_RUNNER.run(job_id, raw_input)
+        return STORY_RUNNER.run(
             job_id,
-            job.get("input"),
+            raw_input,
             console=lambda progress: runpod.serverless.progress_update(job, progress),
         )
-    except Exception:  # the runner reports its own failures; this is the last line of defence
+    except Exception:  # the runners report their own failures; this is the last line of defence
         logger.exception("handler failed", extra={"job_id": job_id})
         return {"error": "Something went wrong while creating the audio.", "refresh_worker": True}
 

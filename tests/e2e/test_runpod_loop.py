@@ -183,3 +183,15 @@ def test_callback_api_down_dead_letters_then_replay_makes_the_story_ready(
     story = doc.get().to_dict()
     assert story["audioStatus"] == "ready"
     assert story["audioUrl"] == result["output"]["audio_url"]
+
+
+def test_voice_profile_jobs_are_routed_and_fail_cleanly_on_piper(runpod) -> None:
+    result = runsync(
+        runpod,
+        action="create_voice_profile",
+        user_id="user_e2e",
+        name="Grandma",
+        reference_audio_key="uploads/user_e2e/recording.wav",
+    )
+    assert result["status"] == "FAILED"
+    assert result["error"] == "Creating a voice is not available right now. Please try again later."
