@@ -136,9 +136,8 @@ def _combine(first: str, second: str, max_chars: int) -> list[str]:
     if len(joined) <= max_chars:
         return [joined]
     middle = len(joined) // 2
-    cuts = [m.end() for m in _SPACE.finditer(joined) if 0 < m.end() < len(joined)]
-    if not cuts:
-        return [first, second]
+    # Scripts written without spaces (Chinese, Japanese) may be cut between any characters.
+    cuts = [m.end() for m in _SPACE.finditer(joined) if 0 < m.end() < len(joined)] or [middle]
     cut = min(cuts, key=lambda c: abs(c - middle))
     if max(cut, len(joined) - cut) > max_chars:
         return [first, second]

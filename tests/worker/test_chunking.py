@@ -130,3 +130,10 @@ def test_sample_story_chunks_within_engine_bounds(sample_story: str) -> None:
     assert "".join(c.text for c in chunks) == text
     assert len(text) / 300 < len(chunks) <= 110  # dialogue: many short paragraphs
     assert all(12 <= len(c.speech) <= 300 for c in chunks)
+
+
+def test_text_without_spaces_never_leaves_a_tiny_fragment() -> None:
+    text = "这是一个很长的句子" * 9  # 81 characters: hard cuts would leave 40 + 40 + 1
+    chunks = chunk_text(text, 40, min_chars=12)
+    assert "".join(c.text for c in chunks) == text
+    assert all(12 <= len(c.speech) <= 40 for c in chunks)
