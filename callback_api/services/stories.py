@@ -123,6 +123,8 @@ class StoryStore:
             raise
         except Exception as exc:
             translated = _translate(exc)
+            if translated is exc:
+                raise
             if isinstance(translated, FirestoreUnavailableError | FirestoreRequestError):
                 self._on_firestore_error(translated.kind)
             raise translated from exc

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from google.cloud.firestore import DocumentSnapshot
+from google.auth.credentials import AnonymousCredentials
+from google.cloud.firestore import Client, DocumentSnapshot
 from pydantic import SecretStr
 
 from callback_api.core.config import Settings
@@ -25,7 +26,8 @@ from tests.callback_api.conftest import (
     progress,
     success,
 )
-from tools.firestore_emulator import free_port
+from tests.conftest import FIRESTORE_PROJECT_ID
+from tools.firestore_emulator import FirestoreEmulator, free_port
 
 
 def send_in_parallel(url: str, secret: str, callbacks: list[TTSCallbackRequest]) -> list[Any]:
@@ -168,20 +170,30 @@ def test_firestore_down_is_503_with_retry_after(
 
 
 def test_stopped_emulator_is_503_then_recovers(
-    live_api: LiveServer, signing_secret: str, stories: Stories, firestore_env: Any
+    monkeypatch: pytest.MonkeyPatch, signing_secret: str
 ) -> None:
-    stories.create("s")
-    with httpx.Client(base_url=live_api.url, timeout=30) as client:
-        sender = Sender(client, signing_secret)
-        assert sender.send(progress("s", done=1)).status_code == 200
-        firestore_env.stop()
-        try:
-            down = sender.send(progress("s", done=2))
-        finally:
-            firestore_env.start()
-        assert down.status_code == 503
-        assert "retry-after" in down.headers
-
+    # An emulator of its own: stopping the session's one would disturb other tests.
+    with FirestoreEmulator(project=FIRESTORE_PROJECT_ID) as emulator:
+        monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", emulator.host_port)
+        monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", FIRESTORE_PROJECT_ID)
+        db = Client(project=FIRESTORE_PROJECT_ID, credentials=AnonymousCredentials())
+        stories = Stories(db)
+        settings = Settings(
+            callback_signing_secret=SecretStr(signing_secret), firestore_timeout_seconds=2
+        )
         stories.create("s")
-        assert sender.send(progress("s", done=3)).status_code == 200
-    assert stories.get("s")["audioProgress"] == 0.75
+        live_server = LiveServer(create_app(settings))
+        with live_server as live, httpx.Client(base_url=live.url, timeout=30) as client:
+            sender = Sender(client, signing_secret)
+            assert sender.send(progress("s", done=1)).status_code == 200
+            emulator.stop()
+            try:
+                down = sender.send(progress("s", done=2))
+            finally:
+                emulator.start()
+            assert down.status_code == 503
+            assert down.headers["retry-after"] == str(settings.retry_after_seconds)
+
+            stories.create("s")
+            assert sender.send(progress("s", done=3)).status_code == 200
+        assert stories.get("s")["audioProgress"] == 0.75

@@ -26,8 +26,13 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def _header(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "header", "required": True, "schema": {"type": "string"}} | {
-        "description": description
+    schema = {"type": "string"}
+    return {
+        "name": name,
+        "in": "header",
+        "required": True,
+        "schema": schema,
+        "description": description,
     }
 
 
