@@ -117,6 +117,11 @@ class FirestoreEmulator:
         return f"http://{self.host_port}"
 
     @property
+    def pid(self) -> int | None:
+        """The emulator's process id, which is also its process group id."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
