@@ -8,6 +8,7 @@ frontend would see them → where the audio is.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import threading
 import time
@@ -60,7 +61,12 @@ def run_job(runpod_url: str, job_input: dict[str, Any]) -> dict[str, Any]:
         time.sleep(1)
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds the context managers, which stop every server
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     OUT.mkdir(exist_ok=True)
     storage = OUT / "storage"
     secret = generate_secret()
