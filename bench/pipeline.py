@@ -26,10 +26,10 @@ from tests.fakes import PreparedAudioEngine
 from worker.__main__ import SAMPLE_STORY
 from worker.audio import Assembler
 from worker.config import SynthesisSettings
-from worker.encoding import StreamEncoder
 from worker.engines.base import EngineAudio, Samples, SynthesisParams, Voice
 from worker.engines.piper import PiperEngine
 from worker.pipeline import StorySynthesizer, SynthesisResult
+from worker.writer import AudioWriter
 
 
 class RecordingEngine:
@@ -63,19 +63,20 @@ def report(label: str, result: SynthesisResult) -> None:
 def ours(
     chunks: list[tuple[Samples, float]], rate: int, settings: SynthesisSettings, encode: bool
 ) -> float:
-    """Our streaming assembly (and encoding), single-threaded, same chunks."""
-    assembler = Assembler.from_settings(rate, settings)
+    """Our streaming path over the same chunks: the pipeline's own AudioWriter (assembly and
+    encoding threads), or the assembler alone when `encode` is false."""
     started = time.perf_counter()
+    if not encode:
+        assembler = Assembler.from_settings(rate, settings)
+        for samples, pause in chunks:
+            for _ in assembler.add(samples, pause):
+                pass
+        return time.perf_counter() - started
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "a.mp3"
-        kbps, quality = settings.mp3_bitrate_kbps, settings.mp3_quality
-        with StreamEncoder(path, "mp3", rate, kbps, quality) as enc:
-            write = enc.write if encode else (lambda block: None)
-            for samples, pause in chunks:
-                for block in assembler.add(samples, pause):
-                    write(block)
-            for block in assembler.finish():
-                write(block)
+        writer = AudioWriter(Path(tmp) / "a.mp3", "mp3", rate, settings)
+        for samples, pause in chunks:
+            writer.add(samples, pause)
+        writer.close()
     return time.perf_counter() - started
 
 

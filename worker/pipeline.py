@@ -1,30 +1,28 @@
 """Story text in, one finished audio file out.
 
-The calling thread generates chunk after chunk (checking each and regenerating bad ones);
-a second thread cleans, joins and encodes the chunks it is handed through a bounded queue,
-so with a GPU engine nearly all post-processing hides behind generation.
+The calling thread generates chunk after chunk, checking each and regenerating bad ones, and
+hands them to an `AudioWriter`, whose assembly and encoding threads work behind bounded
+queues: with a GPU engine nearly all post-processing hides behind generation.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from shared.errors import AudioProcessingError, GenerationFailedError, TTSError
-from worker.audio import Assembler
 from worker.chunking import Chunk, chunk_text
 from worker.config import SynthesisSettings
-from worker.encoding import FORMATS, StreamEncoder
-from worker.engines.base import Engine, EngineAudio, Samples, SynthesisParams, Voice
+from worker.encoding import FORMATS
+from worker.engines.base import Engine, EngineAudio, SynthesisParams, Voice
 from worker.quality import check_chunk
 from worker.text import prepare_text
+from worker.writer import AudioWriter
 
 logger = logging.getLogger(__name__)
 
@@ -73,42 +71,6 @@ class SynthesisResult:
             round(self.timings.engine_s / self.duration_seconds, 4) if self.duration_seconds else 0
         )
         return data
-
-
-class _AssemblyThread(threading.Thread):
-    """Consumes (samples, pause) items until `None`; records the first error it meets."""
-
-    def __init__(self, assembler: Assembler, encoder: StreamEncoder, depth: int) -> None:
-        super().__init__(name="assembly", daemon=True)
-        self.assembler = assembler
-        self.encoder = encoder
-        self.items: queue.Queue[tuple[Samples, float] | None] = queue.Queue(maxsize=depth)
-        self.error: BaseException | None = None
-        self.assembly_s = 0.0
-        self.encoding_s = 0.0
-
-    def run(self) -> None:
-        while (item := self.items.get()) is not None:
-            if self.error is None:
-                try:
-                    self._emit(self.assembler.add(*item))
-                except BaseException as exc:  # handed to the producer, which raises it
-                    self.error = exc
-        if self.error is None:
-            try:
-                self._emit(self.assembler.finish())
-            except BaseException as exc:
-                self.error = exc
-
-    def _emit(self, blocks: Iterable[Samples]) -> None:
-        started = time.perf_counter()
-        encoding = 0.0
-        for block in blocks:
-            mark = time.perf_counter()
-            self.encoder.write(block)
-            encoding += time.perf_counter() - mark
-        self.encoding_s += encoding
-        self.assembly_s += time.perf_counter() - started - encoding
 
 
 class StorySynthesizer:
@@ -207,11 +169,7 @@ class StorySynthesizer:
     ) -> tuple[int, int, float]:
         """Returns (retries, output sample rate, duration in seconds)."""
         s = self.settings
-        rate = self.engine.capabilities.sample_rate
-        encoder = StreamEncoder(out_path, fmt, rate, s.mp3_bitrate_kbps, s.mp3_quality)
-        assembler = Assembler.from_settings(rate, s)
-        worker = _AssemblyThread(assembler, encoder, s.pipeline_queue_chunks)
-        worker.start()
+        writer = AudioWriter(out_path, fmt, self.engine.capabilities.sample_rate, s)
         retries = 0
         failed = True
         try:
@@ -220,36 +178,19 @@ class StorySynthesizer:
                 audio, attempts = self._generate(chunk, len(chunks), voice, params, timings)
                 retries += attempts
                 pause_ms = s.paragraph_pause_ms if chunk.paragraph_end else s.pause_ms
-                self._hand_over(worker, (audio.samples, pause_ms / 1000))
+                writer.add(audio.samples, pause_ms / 1000)
                 if on_progress:
                     on_progress(chunk.index + 1, len(chunks))
             timings.generation_s = time.perf_counter() - generation_started
             failed = False
         finally:
-            worker.items.put(None)
-            worker.join()
-            close_started = time.perf_counter()
             try:
-                encoder.close()
+                writer.close()
             except TTSError:
                 if not failed:  # else the error already on its way out is the one to report
                     raise
-            timings.encoding_s = worker.encoding_s + time.perf_counter() - close_started
-            timings.assembly_s = worker.assembly_s
-        if worker.error is not None:
-            raise _as_audio_error(worker.error)
-        return retries, encoder.sample_rate, encoder.duration_s
-
-    @staticmethod
-    def _hand_over(worker: _AssemblyThread, item: tuple[Samples, float]) -> None:
-        while True:
-            if worker.error is not None:
-                raise _as_audio_error(worker.error)
-            try:
-                worker.items.put(item, timeout=0.5)
-                return
-            except queue.Full:
-                continue
+            timings.assembly_s, timings.encoding_s = writer.assembly_s, writer.encoding_s
+        return retries, writer.sample_rate, writer.duration_s
 
     def _generate(
         self,
@@ -297,9 +238,3 @@ def _generation_failed(chunk: Chunk, total: int, problems: list[str]) -> Generat
         details=f"chunk {chunk.index} failed {len(problems)} attempts: " + " | ".join(problems),
         context={"chunk_index": chunk.index, "attempts": len(problems)},
     )
-
-
-def _as_audio_error(exc: BaseException) -> TTSError:
-    if isinstance(exc, TTSError):
-        return exc
-    return AudioProcessingError(details=f"assembly failed: {type(exc).__name__}: {exc}")

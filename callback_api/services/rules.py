@@ -158,6 +158,7 @@ def _content(callback: TTSCallbackRequest) -> dict[str, Any]:
             "audioUrl": callback.audio_url,
             "audioDuration": callback.duration_seconds,
             "audioMetadata": _audio_metadata(callback),
+            "audioProgress": 1.0,
             **dict.fromkeys(ERROR_FIELDS, DELETE_FIELD),
         }
     if isinstance(callback, TTSErrorCallbackRequest):

@@ -24,6 +24,7 @@ from tests.fakes import (
 )
 from worker.audio import Assembler
 from worker.config import SynthesisSettings
+from worker.encoding import StreamEncoder
 from worker.engines.base import EngineAudio, SynthesisParams, Voice
 from worker.pipeline import StorySynthesizer
 from worker.quality import check_chunk
@@ -150,3 +151,14 @@ def test_quality_report_measures_what_it_flags() -> None:
     assert not check_chunk("A sentence of about forty characters ok.", slow, settings).passed
     quiet = EngineAudio(good.samples * 0.001, good.sample_rate)
     assert any("quiet" in p for p in check_chunk("Hi there.", quiet, settings).problems)
+
+
+def test_encoder_failure_is_a_typed_error(tmp_path, monkeypatch) -> None:
+    def full_disk(self, block):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(StreamEncoder, "write", full_disk)
+    with pytest.raises(AudioProcessingError) as info:
+        run(ToneEngine(), tmp_path)
+    assert "No space left" in (info.value.details or "")
+    assert not (tmp_path / "story.wav").exists()
