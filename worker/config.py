@@ -39,7 +39,7 @@ class SynthesisSettings(BaseSettings):
 
     output_format: AudioFormat = "mp3"
     mp3_bitrate_kbps: int = Field(112, ge=96, le=128)
-    mp3_quality: int = Field(5, ge=0, le=9)
+    mp3_quality: int = Field(7, ge=0, le=9)
     pipeline_queue_chunks: int = Field(4, ge=1, le=64)
 
     @model_validator(mode="after")

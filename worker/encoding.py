@@ -198,7 +198,7 @@ class StreamEncoder:
     """Writes mono float32 blocks to `path` as they arrive; use as a context manager."""
 
     def __init__(
-        self, path: Path, fmt: str, sample_rate: int, mp3_kbps: int = 112, mp3_quality: int = 5
+        self, path: Path, fmt: str, sample_rate: int, mp3_kbps: int = 112, mp3_quality: int = 7
     ) -> None:
         if fmt not in FORMATS:
             raise AudioProcessingError(details=f"unknown output format {fmt!r}")
