@@ -48,11 +48,17 @@ def _reply(
         handler.wfile.write(payload)
 
 
-def _serve(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, threading.Thread]:
+@contextmanager
+def _running(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve `handler` on a free loopback port for the duration; yields the base URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    return server, thread
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
 
 
 @contextmanager
@@ -68,12 +74,8 @@ def scripted_server(script: Script) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server, thread = _serve(Handler)
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
+    with _running(Handler) as base:
+        yield base
 
 
 @dataclass
@@ -123,12 +125,8 @@ def fault_proxy(upstream: str, plan: FaultPlan) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server, thread = _serve(Handler)
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
+    with _running(Handler) as base:
+        yield base
 
 
 @contextmanager
