@@ -129,6 +129,21 @@ class CallbackSender:
     ) -> Delivery:
         return Delivery(type_, url, body, new_message_id(), job_id, story_id)
 
+    def post(
+        self,
+        type_: CallbackType,
+        url: str,
+        body: bytes,
+        job_id: str,
+        story_id: str,
+        *,
+        dead_letter: bool = True,
+        attempts: int | None = None,
+    ) -> bool:
+        """Sign and deliver a new callback; True once the API acknowledged it. Never raises."""
+        delivery = self.delivery(type_, url, body, job_id, story_id)
+        return self.send(delivery, dead_letter=dead_letter, attempts=attempts)
+
     def send(
         self, delivery: Delivery, *, dead_letter: bool = True, attempts: int | None = None
     ) -> bool:

@@ -119,10 +119,15 @@ class ProgressReporter:
             user_id=ctx.user_id,
             voice_id=ctx.voice_id,
         )
-        delivery = self.sender.delivery(
-            CallbackType.PROGRESS, self.url, payload.to_body(), ctx.job_id, self.story_id
+        return self.sender.post(
+            CallbackType.PROGRESS,
+            self.url,
+            payload.to_body(),
+            ctx.job_id,
+            self.story_id,
+            dead_letter=False,
+            attempts=2,
         )
-        return self.sender.send(delivery, dead_letter=False, attempts=2)
 
 
 class TTSJobRunner:
@@ -261,10 +266,9 @@ class TTSJobRunner:
             voice_id=job.voice_id,
             metadata={**(job.metadata or {}), "tts": _callback_metadata(metadata)},
         )
-        delivery = self.sender.delivery(
+        return self.sender.post(
             CallbackType.SUCCESS, targets.success, success.to_body(), ctx.job_id, job.story_id
         )
-        return self.sender.send(delivery)
 
     def _fail(self, error: TTSError, ctx: JobContext, cause: BaseException) -> dict[str, Any]:
         refresh = bool(error.context.get("refresh_worker"))
@@ -318,10 +322,9 @@ class TTSJobRunner:
             voice_id=ctx.voice_id,
             metadata={k: v for k, v in metadata.items() if v is not None},
         )
-        delivery = self.sender.delivery(
+        return self.sender.post(
             CallbackType.ERROR, ctx.targets.error, payload.to_body(), ctx.job_id, ctx.story_id
         )
-        return self.sender.send(delivery)
 
 
 _STORY_ID = TypeAdapter(StoryId)

@@ -104,10 +104,9 @@ class VoiceProfileJobRunner:
             details={k: result[k] for k in ("engine", "engine_version", "sample_duration_seconds")},
             metadata=job.metadata,
         )
-        delivery = self.sender.delivery(
+        return self.sender.post(
             CallbackType.SUCCESS, url, payload.to_body(), job_id, f"voice-{result['voice_id']}"
         )
-        return self.sender.send(delivery)
 
     def _fail(
         self,
@@ -132,10 +131,9 @@ class VoiceProfileJobRunner:
                 error_details=error.details,
                 metadata={"error_type": error.error_type.value, "retryable": error.retryable},
             )
-            delivery = self.sender.delivery(
+            delivered = self.sender.post(
                 CallbackType.ERROR, url, payload.to_body(), job_id, f"voice-{user_id}"
             )
-            delivered = self.sender.send(delivery)
         output: dict[str, Any] = {
             "error": error.message,
             "error_type": error.error_type.value,
