@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import http.client
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import boto3
 from moto.server import ThreadedMotoServer
+
+from tools.stack import serving
 
 
 @dataclass
@@ -49,19 +50,6 @@ def _reply(
 
 
 @contextmanager
-def _running(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    """Serve `handler` on a free loopback port for the duration; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-
-
-@contextmanager
 def scripted_server(script: Script) -> Iterator[str]:
     """Yields the base URL of a server that records requests and answers from `script`."""
 
@@ -74,7 +62,7 @@ def scripted_server(script: Script) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    with _running(Handler) as base:
+    with serving(Handler) as base:
         yield base
 
 
@@ -125,7 +113,7 @@ def fault_proxy(upstream: str, plan: FaultPlan) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    with _running(Handler) as base:
+    with serving(Handler) as base:
         yield base
 
 

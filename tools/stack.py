@@ -12,9 +12,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import uvicorn
@@ -102,6 +102,21 @@ def runpod_worker(env: Mapping[str, str], log: Path) -> Iterator[str]:
 
 
 @contextmanager
+def serving(
+    handler: Callable[..., BaseHTTPRequestHandler], port: int | None = None
+) -> Iterator[str]:
+    """Serve `handler` on 127.0.0.1 (a free port unless given) in a thread; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", port or 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@contextmanager
 def static_files(root: Path, port: int | None = None) -> Iterator[str]:
     """Serve `root` over HTTP on 127.0.0.1; yields the base URL."""
     root.mkdir(parents=True, exist_ok=True)
@@ -110,12 +125,5 @@ def static_files(root: Path, port: int | None = None) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    handler = functools.partial(Quiet, directory=str(root))
-    server = ThreadingHTTPServer(("127.0.0.1", port or 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="static-files", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
+    with serving(functools.partial(Quiet, directory=str(root)), port) as base:
+        yield base

@@ -90,7 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--format", choices=sorted(FORMATS), default=None)
     synth.add_argument("--voice", default=None, help="voice id (engine-specific)")
     synth.add_argument("--engine", choices=["auto", "piper", "chatterbox"], default=None)
-    commands.add_parser("demo", help="narrate the bundled sample story to out/story.mp3")
     commands.add_parser("replay-callbacks", help="re-send dead-lettered callbacks")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -98,14 +97,6 @@ def main(argv: list[str] | None = None) -> int:
         return replay_callbacks()
 
     settings = get_settings()
-    if args.command == "demo":
-        args.text_file, args.out, args.voice, args.engine = (
-            SAMPLE_STORY,
-            REPO_ROOT / "out" / "story.mp3",
-            None,
-            None,
-        )
-        args.format = "mp3"
     fmt = args.format or (args.out.suffix.lstrip(".") if args.out.suffix else None)
     fmt = {"ogg": "opus"}.get(fmt or "", fmt) or settings.output_format
     if fmt not in FORMATS:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -85,17 +84,15 @@ class ProgressReporter:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress")
         self._in_flight: Future[bool] | None = None
         self._last = float("-inf")
-        self._lock = threading.Lock()
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
         if done >= total or now - self._last < self.min_interval_s:
             return
-        with self._lock:
-            if self._in_flight is not None and not self._in_flight.done():
-                return  # the API is slow: skip rather than queue stale progress
-            self._last = now
-            self._in_flight = self._pool.submit(self._send, done, total)
+        if self._in_flight is not None and not self._in_flight.done():
+            return  # the API is slow: skip rather than queue stale progress
+        self._last = now
+        self._in_flight = self._pool.submit(self._send, done, total)
         if self.console:
             self.console({"stage": "generating", "chunks_done": done, "chunks_total": total})
 

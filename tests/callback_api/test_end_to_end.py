@@ -119,6 +119,7 @@ def test_a_listener_sees_pending_processing_ready_in_order(
 ) -> None:
     ref = stories.create("s")
     seen: list[str] = []
+    listening = threading.Event()
     finished = threading.Event()
 
     def on_snapshot(snapshots: list[DocumentSnapshot], *_: Any) -> None:
@@ -126,11 +127,14 @@ def test_a_listener_sees_pending_processing_ready_in_order(
             status = (snapshot.to_dict() or {}).get("audioStatus")
             if not seen or seen[-1] != status:
                 seen.append(status)
+            listening.set()
             if status == "ready":
                 finished.set()
 
     watch = ref.on_snapshot(on_snapshot)
     try:
+        # The frontend's listener is attached before the job starts; so is this one.
+        assert listening.wait(timeout=20), "the listener never got its first snapshot"
         with httpx.Client(base_url=live_api.url, timeout=30) as client:
             sender = Sender(client, signing_secret)
             for callback in [progress("s", done=1), progress("s", done=3), success("s")]:
