@@ -23,14 +23,14 @@ import imageio_ffmpeg
 import numpy as np
 from pydub import AudioSegment
 
-from tests.fakes import PreparedAudioEngine
+from tests.helpers.fakes import PreparedAudioEngine
 from worker.__main__ import SAMPLE_STORY
-from worker.audio import Assembler
 from worker.config import SynthesisSettings
 from worker.engines.base import EngineAudio, Samples, SynthesisParams, Voice
 from worker.engines.piper import PiperEngine
-from worker.pipeline import StorySynthesizer, SynthesisResult
-from worker.writer import AudioWriter
+from worker.synthesis.assembly import Assembler
+from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult
+from worker.synthesis.writer import AudioWriter
 
 
 class RecordingEngine:

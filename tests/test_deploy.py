@@ -25,8 +25,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from shared.jobs import TTSJobInput
-from worker.engines.chatterbox_config import VARIANTS, ChatterboxSettings
+from shared.job_input import TTSJobInput
+from worker.engines.chatterbox.config import VARIANTS, ChatterboxSettings
 
 REPO = Path(__file__).resolve().parents[1]
 DOCKERFILES = sorted(REPO.glob("Dockerfile*"))
@@ -148,7 +148,7 @@ def test_the_worker_image_builds_the_gpu_runtime() -> None:
 
 def test_the_weights_fetcher_runs_as_a_plain_script() -> None:
     """The image runs it before the sources are copied: only installed packages may be used."""
-    tree = ast.parse((REPO / "worker/engines/chatterbox_config.py").read_text())
+    tree = ast.parse((REPO / "worker/engines/chatterbox/config.py").read_text())
     top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
     modules = {(n.module if isinstance(n, ast.ImportFrom) else n.names[0].name) for n in top}
     assert not {m for m in modules if m and m.split(".")[0] in {"worker", "shared", "tests"}}

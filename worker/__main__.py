@@ -12,12 +12,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from shared.errors import InvalidInputError, TTSError, as_tts_error
-from worker.callbacks import CallbackSender
 from worker.config import SynthesisSettings, get_service_settings, get_settings
-from worker.encoding import FORMATS
+from worker.delivery.sender import CallbackSender
 from worker.engines import SynthesisParams, VoiceSource, load_engine
-from worker.pipeline import StorySynthesizer, SynthesisResult
 from worker.storage import make_store
+from worker.synthesis.encoding import FORMATS
+from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_STORY = REPO_ROOT / "samples" / "story.txt"

@@ -14,15 +14,15 @@ os.environ.setdefault("RUNPOD_LOG_LEVEL", "INFO")  # the SDK's DEBUG level logs 
 import runpod
 
 from shared.errors import TTSError, as_tts_error
-from shared.voices import VOICE_PROFILE_ACTION
-from worker.callbacks import CallbackSender
+from shared.voice_job_input import VOICE_PROFILE_ACTION
 from worker.config import get_service_settings, get_settings
+from worker.delivery.sender import CallbackSender
 from worker.engines import Engine, load_engine
-from worker.jobs import TTSJobRunner
+from worker.jobs.story import TTSJobRunner
+from worker.jobs.voice_profile import VoiceProfileJobRunner
 from worker.logs import configure_logging
-from worker.pipeline import StorySynthesizer
 from worker.storage import make_store
-from worker.voice_jobs import VoiceProfileJobRunner
+from worker.synthesis.synthesizer import StorySynthesizer
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from google.cloud import firestore
 
 from shared.signing import generate_secret
 from tests.conftest import FIRESTORE_PROJECT_ID
-from tests.servers import s3_server
+from tests.helpers.servers import s3_server
 from tools.firestore_emulator import FirestoreEmulator, free_port
 from tools.stack import REPO_ROOT, callback_api, runpod_worker
 

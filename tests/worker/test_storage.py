@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from shared.errors import StorageAuthError, StorageUploadError
-from tests.servers import FaultPlan, fault_proxy, s3_server
+from tests.helpers.servers import FaultPlan, fault_proxy, s3_server
 from worker.config import ServiceSettings
 from worker.storage import LocalObjectStore, R2ObjectStore, audio_key, make_store
 

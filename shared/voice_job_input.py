@@ -1,0 +1,72 @@
+"""The `create_voice_profile` job contract: its input and the callbacks it sends.
+
+A job with `"action": "create_voice_profile"` turns a reference recording into a Chatterbox
+voice profile (`voices/{user_id}/{voice_id}.pt`) and a short sample in that voice.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from shared.callbacks import Metadata
+from shared.job_input import Base64, SafeId, StorageKey, Url
+
+VOICE_PROFILE_ACTION = "create_voice_profile"
+
+
+class VoiceProfileJobInput(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    action: Literal["create_voice_profile"]
+    user_id: SafeId
+    name: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    voice_id: SafeId | None = None
+    reference_audio_base64: Base64 | None = None
+    reference_audio_key: StorageKey | None = None
+    language: Annotated[
+        str, StringConstraints(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+    ] = "en"
+    sample_text: Annotated[str, StringConstraints(max_length=500)] | None = None
+    seed: int | None = Field(default=None, ge=0, lt=2**32)
+    callback_url: Url | None = None
+    error_callback_url: Url | None = None
+    metadata: Metadata = None
+
+    @model_validator(mode="after")
+    def _one_recording(self) -> VoiceProfileJobInput:
+        if (self.reference_audio_base64 is None) == (self.reference_audio_key is None):
+            raise ValueError("give exactly one of reference_audio_base64, reference_audio_key")
+        return self
+
+
+class _VoiceCallback(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    user_id: SafeId
+    voice_id: SafeId | None = None
+    job_id: str
+    metadata: Metadata = None
+
+    def to_body(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+
+class VoiceProfileCallbackRequest(_VoiceCallback):
+    """Sent to `callback_url`: the profile and its sample are stored."""
+
+    voice_id: SafeId
+    name: str
+    profile_key: str
+    sample_url: str
+    sample_key: str
+    generation_method: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class VoiceProfileErrorCallbackRequest(_VoiceCallback):
+    """Sent to the error callback URL: no profile was stored."""
+
+    error: str
+    error_details: str | None = None

@@ -1,0 +1,100 @@
+"""The create_voice_profile job: validation, callbacks, and its routing in the handler."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from shared.errors import ModelUnavailableError
+from shared.signing import generate_secret, verify
+from tests.helpers import chatterbox_standin as standin
+from tests.helpers.servers import Script, scripted_server
+from worker.config import ServiceSettings, SynthesisSettings
+from worker.delivery.sender import CallbackSender
+from worker.jobs.voice_profile import VoiceProfileJobRunner
+from worker.storage import LocalObjectStore
+
+SECRET = generate_secret()
+
+
+@pytest.fixture
+def store(tmp_path) -> LocalObjectStore:
+    return LocalObjectStore(tmp_path / "bucket", "https://cdn.example.com")
+
+
+def runner(tmp_path, store, engine=None) -> VoiceProfileJobRunner:
+    settings = ServiceSettings(
+        callback_signing_secret=SECRET,
+        callback_allow_loopback_http=True,
+        callback_max_attempts=1,
+    )
+    engine = engine or standin.build_engine(tmp_path / "w", "english", warmup=False, store=store)
+    return VoiceProfileJobRunner(
+        engine, store, CallbackSender(settings, store), settings, SynthesisSettings()
+    )
+
+
+def voice_job(base: str | None = None, **overrides: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "action": "create_voice_profile",
+        "user_id": "user_1",
+        "voice_id": "grandma",
+        "name": "Grandma",
+        "reference_audio_base64": base64.b64encode(standin.tone_wav(8)).decode(),
+    }
+    if base:
+        values["callback_url"] = f"{base}/api/voices/callback"
+    values.update(overrides)
+    return values
+
+
+def test_profile_is_created_stored_and_announced(tmp_path, store) -> None:
+    script = Script()
+    with scripted_server(script) as base:
+        output = runner(tmp_path, store).run("vjob-1", voice_job(base))
+    assert output["profile_key"] == "voices/user_1/grandma.pt"
+    assert output["generation_method"]
+    assert output["callback_delivered"] is True
+    [request] = script.requests
+    verify([SECRET], request.headers, request.body)
+    body = json.loads(request.body)
+    assert request.path == "/api/voices/callback"
+    assert body["voice_id"] == "grandma"
+    assert body["sample_url"] == "https://cdn.example.com/voices/user_1/grandma_sample.mp3"
+    assert store.get_bytes("voices/user_1/grandma.pt")
+
+
+def test_without_a_callback_url_only_the_output_reports(tmp_path, store) -> None:
+    output = runner(tmp_path, store).run("vjob-2", voice_job())
+    assert output["callback_delivered"] is None
+    assert output["voice_id"] == "grandma"
+
+
+def test_two_recordings_are_invalid_input(tmp_path, store) -> None:
+    script = Script()
+    with scripted_server(script) as base:
+        output = runner(tmp_path, store).run(
+            "vjob-3", voice_job(base, reference_audio_key="uploads/u/rec.wav")
+        )
+    assert output["error_type"] == "invalid_input"
+    assert "reference_audio" in output["error"]
+    [request] = script.requests
+    assert request.path == "/api/voices/error-callback"
+    assert json.loads(request.body)["metadata"]["error_type"] == "invalid_input"
+
+
+def test_missing_recording_in_storage_is_voice_profile_missing(tmp_path, store) -> None:
+    job = voice_job(reference_audio_key="uploads/user_1/none.wav")
+    del job["reference_audio_base64"]
+    output = runner(tmp_path, store).run("vjob-4", job)
+    assert output["error_type"] == "voice_profile_missing"
+    assert store.list_keys("voices/") == []
+
+
+def test_engine_that_cannot_load_fails_the_job_cleanly(tmp_path, store) -> None:
+    broken = runner(tmp_path, store, engine=ModelUnavailableError(details="no weights"))
+    output = broken.run("vjob-5", voice_job())
+    assert output["error_type"] == "model_unavailable"
+    assert output["error"] == ModelUnavailableError.default_message

@@ -1,0 +1,139 @@
+import nltk
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from worker.synthesis import chunking
+from worker.synthesis.chunking import chunk_text, sentence_tokenizer
+from worker.synthesis.text import normalize_text
+
+WORDS = st.sampled_from(
+    ["the", "Mr.", "Dr.", "cat", "said", "e.g.", "42", "3.5", "St.", "hello", "?", "!", "...",
+     "a", "supercalifragilistic", "well,", "yes;", "no:", "-", '"Hi!"', "etc.", "x" * 70]
+)  # fmt: skip
+SEPARATORS = st.sampled_from([" ", " ", " ", ". ", "? ", "\n", "\n\n", ", "])
+STORIES = st.lists(st.tuples(WORDS, SEPARATORS), min_size=1, max_size=120).map(
+    lambda pairs: normalize_text("".join(w + s for w, s in pairs))
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tokenizer():
+    sentence_tokenizer.cache_clear()
+    yield
+    sentence_tokenizer.cache_clear()
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=STORIES, max_chars=st.integers(min_value=40, max_value=400))
+def test_chunks_reproduce_text_exactly_and_respect_the_bound(text: str, max_chars: int) -> None:
+    chunks = chunk_text(text, max_chars, min_chars=12)
+    assert "".join(c.text for c in chunks) == text
+    assert all(len(c.text) <= max_chars for c in chunks)
+    assert [c.index for c in chunks] == list(range(len(chunks)))
+    if chunks:
+        assert chunks[-1].paragraph_end
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(min_size=1, max_size=2000).map(normalize_text))
+def test_any_unicode_text_is_chunked_losslessly(text: str) -> None:
+    chunks = chunk_text(text, 60, min_chars=12)
+    assert "".join(c.text for c in chunks) == text
+    assert all(len(c.text) <= 60 for c in chunks)
+
+
+def test_sentences_are_packed_whole() -> None:
+    text = "Mr. Smith met Dr. Jones on St. James Street. They talked. It rained all day."
+    chunks = chunk_text(text, 50)
+    assert [c.speech for c in chunks] == [
+        "Mr. Smith met Dr. Jones on St. James Street.",
+        "They talked. It rained all day.",
+    ]
+
+
+def test_long_sentence_splits_at_clause_punctuation_first() -> None:
+    sentence = (
+        "The river ran past the mill, under the old stone bridge, through the meadow where "
+        "the children played; and on it went, slowly, until it reached the sea."
+    )
+    chunks = chunk_text(sentence, 80)
+    assert "".join(c.text for c in chunks) == sentence
+    assert all(c.speech[-1] in ",;." for c in chunks)
+
+
+def test_long_clause_splits_between_words_never_inside_one() -> None:
+    words = [f"word{i}" for i in range(60)]
+    chunks = chunk_text(" ".join(words), 50)
+    assert len(chunks) > 1
+    assert [w for c in chunks for w in c.speech.split()] == words
+
+
+def test_tiny_fragments_merge_into_a_neighbour() -> None:
+    text = "The door creaked open and a cold wind blew in. ? Nobody was there at all."
+    chunks = chunk_text(text, 48, min_chars=12)
+    assert all(len(c.speech) >= 12 for c in chunks)
+    assert "".join(c.text for c in chunks) == text
+
+
+def test_lone_short_paragraph_joins_the_next() -> None:
+    text = "Why?\n\nBecause the sky was falling, and nobody had noticed it yet."
+    chunks = chunk_text(text, 100, min_chars=12)
+    assert len(chunks) == 1
+    assert chunks[0].speech == "Why? Because the sky was falling, and nobody had noticed it yet."
+
+
+def test_paragraph_ends_are_marked_and_never_crossed_when_packing() -> None:
+    text = "One sentence here.\n\nAnother paragraph starts. It goes on."
+    chunks = chunk_text(text, 200)
+    assert [(c.speech, c.paragraph_end) for c in chunks] == [
+        ("One sentence here.", True),
+        ("Another paragraph starts. It goes on.", True),
+    ]
+
+
+def test_token_longer_than_the_bound_is_cut() -> None:
+    url = "https://example.org/" + "a" * 150
+    chunks = chunk_text(f"See {url} now.", 60)
+    assert all(len(c.text) <= 60 for c in chunks)
+    assert "".join(c.text for c in chunks) == f"See {url} now."
+
+
+def test_fallback_tokenizer_knows_common_abbreviations(monkeypatch) -> None:
+    monkeypatch.setattr(nltk.data, "path", [])
+    tokenizer = sentence_tokenizer()
+    text = "Mrs. Brown and Dr. Lee met at 7 p.m. on Main St. near the bank. They ate e.g. soup."
+    assert len(tokenizer.tokenize(text)) == 2
+
+
+def test_installed_punkt_tab_is_used_without_any_download(monkeypatch, tmp_path) -> None:
+    english = tmp_path / "tokenizers" / "punkt_tab" / "english"
+    english.mkdir(parents=True)
+    (english / "abbrev_types.txt").write_text("zork\n")
+    (english / "collocations.tab").write_text("")
+    (english / "sent_starters.txt").write_text("")
+    (english / "ortho_context.tab").write_text("")
+    monkeypatch.setattr(nltk.data, "path", [str(tmp_path)])
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("nltk.download must never run")
+
+    monkeypatch.setattr(nltk, "download", no_download)
+    text = "The Zork. Empire fell. It was sad."
+    assert sentence_tokenizer().tokenize(text) == ["The Zork. Empire fell.", "It was sad."]
+    assert chunking.FALLBACK_ABBREVIATIONS.isdisjoint({"zork"})
+
+
+def test_sample_story_chunks_within_engine_bounds(sample_story: str) -> None:
+    text = normalize_text(sample_story)
+    chunks = chunk_text(text, 300, min_chars=12)
+    assert "".join(c.text for c in chunks) == text
+    assert len(text) / 300 < len(chunks) <= 110  # dialogue: many short paragraphs
+    assert all(12 <= len(c.speech) <= 300 for c in chunks)
+
+
+def test_text_without_spaces_never_leaves_a_tiny_fragment() -> None:
+    text = "这是一个很长的句子" * 9  # 81 characters: hard cuts would leave 40 + 40 + 1
+    chunks = chunk_text(text, 40, min_chars=12)
+    assert "".join(c.text for c in chunks) == text
+    assert all(12 <= len(c.speech) <= 40 for c in chunks)

@@ -1,0 +1,164 @@
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from shared.errors import (
+    AudioProcessingError,
+    ErrorType,
+    GenerationFailedError,
+    ModelUnavailableError,
+    TextEmptyError,
+    UnsupportedLanguageError,
+)
+from tests.helpers.fakes import (
+    FaultyEngine,
+    ToneEngine,
+    clipped_audio,
+    nan_audio,
+    raise_runtime,
+    silent_audio,
+    too_short_audio,
+    truncated_audio,
+)
+from worker.config import SynthesisSettings
+from worker.engines.base import EngineAudio, SynthesisParams, Voice
+from worker.synthesis.assembly import Assembler
+from worker.synthesis.encoding import StreamEncoder
+from worker.synthesis.quality import check_chunk
+from worker.synthesis.synthesizer import StorySynthesizer
+
+STORY = (
+    "The lighthouse stood at the end of the pier. Every night its lamp turned slowly.\n\n"
+    "One evening the lamp went dark. Nobody in the village knew why.\n\n"
+    "Old Mr. Hale climbed the stairs with a lantern, counting every step."
+)
+SETTINGS = SynthesisSettings(chunk_max_chars=90, output_format="wav")
+
+
+def run(engine, tmp_path, text=STORY, settings=SETTINGS, **kwargs):
+    synthesizer = StorySynthesizer(engine, settings)
+    return synthesizer.synthesize(text, tmp_path / "story.wav", voice=Voice("v"), **kwargs)
+
+
+def test_story_becomes_one_file_with_metadata(tmp_path) -> None:
+    engine = ToneEngine(levels=(0.05, 0.4))
+    progress: list[tuple[int, int]] = []
+    result = run(engine, tmp_path, on_progress=lambda d, t: progress.append((d, t)))
+    decoded, rate = sf.read(result.path)
+    assert result.chunk_count == len(engine.calls) == 3
+    assert progress == [(1, 3), (2, 3), (3, 3)]
+    assert abs(len(decoded) / rate - result.duration_seconds) < 0.05
+    assert result.retries == 0
+    meta = result.metadata()
+    assert meta["engine"] == "tone"
+    assert meta["chunk_count"] == 3
+    assert set(meta["timings"]) >= {"text_s", "generation_s", "assembly_s", "encoding_s"}
+    assert str(tmp_path) not in json.dumps(meta)
+    assert "path" not in meta
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [raise_runtime, nan_audio, silent_audio, truncated_audio, clipped_audio, too_short_audio],
+)
+def test_a_bad_chunk_is_regenerated(tmp_path, fault) -> None:
+    engine = FaultyEngine({1: [fault]})
+    result = run(engine, tmp_path)
+    assert result.retries == 1
+    assert result.chunk_count == 3
+    attempts = [params.attempt for _, params in engine.calls]
+    assert attempts == [0, 0, 1, 0]
+
+
+def test_retries_exhausted_fail_the_job_naming_the_chunk(tmp_path) -> None:
+    engine = FaultyEngine({2: [silent_audio, raise_runtime, truncated_audio]})
+    with pytest.raises(GenerationFailedError) as info:
+        run(engine, tmp_path)
+    error = info.value
+    assert error.error_type is ErrorType.GENERATION_FAILED
+    assert error.context == {"chunk_index": 2, "attempts": 3}
+    assert "Part 3 of 3" in error.message
+    assert '"Old Mr. Hale climbed the stairs with a' in error.message
+    assert "mostly silent" in error.details
+    assert "RuntimeError" in error.details
+    assert "truncated" in error.details
+    assert not (tmp_path / "story.wav").exists()  # no half-written file is left
+
+
+def test_retry_count_is_configurable(tmp_path) -> None:
+    engine = FaultyEngine({0: [silent_audio]})
+    with pytest.raises(GenerationFailedError):
+        run(engine, tmp_path, settings=SynthesisSettings(chunk_max_retries=0))
+
+
+def test_errors_that_retrying_cannot_fix_propagate_at_once(tmp_path) -> None:
+    class Unavailable(ToneEngine):
+        def synthesize(self, text, voice, params):
+            self.calls.append((text, params))
+            raise ModelUnavailableError(details="weights missing")
+
+    engine = Unavailable()
+    with pytest.raises(ModelUnavailableError):
+        run(engine, tmp_path)
+    assert len(engine.calls) == 1
+
+
+def test_invalid_text_fails_before_any_generation(tmp_path) -> None:
+    engine = ToneEngine()
+    with pytest.raises(TextEmptyError):
+        run(engine, tmp_path, text=" \n ")
+    with pytest.raises(UnsupportedLanguageError):
+        run(engine, tmp_path, params=SynthesisParams(language="de"))
+    assert engine.calls == []
+
+
+def test_assembly_failure_is_a_typed_error_and_stops_generation(tmp_path, monkeypatch) -> None:
+    def broken_clean(self, samples):
+        raise ValueError("simulated DSP bug")
+
+    monkeypatch.setattr(Assembler, "clean", broken_clean)
+    text = " ".join(f"Sentence number {i} of a long story." for i in range(40))
+    engine = ToneEngine()
+    with pytest.raises(AudioProcessingError) as info:
+        run(engine, tmp_path, text=text)
+    assert "ValueError" in info.value.details
+    assert len(engine.calls) < 20  # generation stopped soon after the failure
+    assert not (tmp_path / "story.wav").exists()
+
+
+def test_multichannel_audio_fails_the_check() -> None:
+    engine = ToneEngine()
+    audio = engine.synthesize("Two channels of speech here.", Voice("v"), SynthesisParams())
+    stereo = EngineAudio(np.stack([audio.samples, audio.samples]), audio.sample_rate)
+    assert (
+        "not mono"
+        in check_chunk("Two channels of speech here.", stereo, SynthesisSettings()).problems
+    )
+
+
+def test_quality_report_measures_what_it_flags() -> None:
+    settings = SynthesisSettings()
+    engine = ToneEngine()
+    good = engine.synthesize(
+        "A sentence of about forty characters ok.", Voice("v"), SynthesisParams()
+    )
+    report = check_chunk("A sentence of about forty characters ok.", good, settings)
+    assert report.passed, report.problems
+    assert 4 <= report.chars_per_second <= 30
+    slow = EngineAudio(np.tile(good.samples, 8), good.sample_rate)
+    assert not check_chunk("A sentence of about forty characters ok.", slow, settings).passed
+    quiet = EngineAudio(good.samples * 0.001, good.sample_rate)
+    assert any("quiet" in p for p in check_chunk("Hi there.", quiet, settings).problems)
+
+
+def test_encoder_failure_is_a_typed_error(tmp_path, monkeypatch) -> None:
+    def full_disk(self, block):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(StreamEncoder, "write", full_disk)
+    with pytest.raises(AudioProcessingError) as info:
+        run(ToneEngine(), tmp_path)
+    assert "No space left" in (info.value.details or "")
+    assert not (tmp_path / "story.wav").exists()

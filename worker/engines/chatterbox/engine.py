@@ -1,0 +1,587 @@
+"""Chatterbox (chatterbox-tts 0.1.7) on GPU: the production engine.
+
+Written against the pinned release's API and proven against its source by
+tests/worker/engines/chatterbox/test_release_api.py. torch and chatterbox are imported only
+when the engine is constructed; everything torch-specific sits behind `Runtime`, so the adapter
+is tested with a stand-in model and runtime.
+
+Pitfalls of 0.1.7 handled here:
+- `generate()` stops silently at 1,000 speech tokens: the T3 token model is wrapped to count
+  what it returns, and a chunk that hit the cap comes back `truncated` for the pipeline to redo.
+- The multilingual model registers attention hooks on every call and never removes them
+  (resemble-ai/chatterbox#504): hooks added during a call are removed after it.
+- Multilingual texts of five tokens or fewer crash the alignment analyzer (#548): refused
+  before generation.
+- resemble-perth fails to import its watermarker with setuptools >= 81 (#198): detected at load.
+
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import logging
+import re
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import replace
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Protocol
+
+import numpy as np
+import soundfile as sf
+
+from shared.errors import (
+    GenerationFailedError,
+    GPUOutOfMemoryError,
+    InvalidInputError,
+    ModelUnavailableError,
+    TTSError,
+    UnsupportedLanguageError,
+    VoiceProfileInvalidError,
+    VoiceProfileMissingError,
+)
+from worker.engines.base import (
+    EngineAudio,
+    EngineCapabilities,
+    Samples,
+    SynthesisParams,
+    Voice,
+    VoiceSource,
+)
+from worker.engines.chatterbox.config import VARIANTS, ChatterboxSettings
+from worker.storage import ObjectStore
+from worker.synthesis.text import normalize_language
+from worker.voices.sources import (
+    ConditionalsCache,
+    ProfileSpec,
+    VoiceLimits,
+    decode_reference_audio,
+    resolve_voice,
+    validate_conditionals,
+)
+
+logger = logging.getLogger(__name__)
+
+TURBO_MAX_GEN_LEN = 1000
+"""`T3.inference_turbo`'s default `max_gen_len`; `ChatterboxTurboTTS.generate` keeps it."""
+MIN_MULTILINGUAL_TEXT_TOKENS = 6
+"""#548: the alignment analyzer fails on five text tokens or fewer (start/stop included)."""
+LANGUAGE_MAX_CHARS = {"zh": 80, "ja": 100, "ko": 120}
+"""Dense scripts say more per character; longer texts are generated in parts."""
+WARMUP_TEXT = "Hello! This short sentence warms the narration model up."
+JOIN_GAP_SECONDS = 0.05
+TEMPERATURE_STEP = 0.1
+MIN_TEMPERATURE = 0.5
+REFRESH = {"refresh_worker": True}
+
+_OOM_MESSAGES = ("out of memory", "cublas_status_alloc_failed")
+_DEVICE_ERROR_MESSAGES = (
+    "cuda error",
+    "device-side assert",
+    "illegal memory access",
+    "cublas_status_execution_failed",
+    "cudnn_status",
+    "unspecified launch failure",
+)
+_SPLITS = (
+    re.compile(r"(?<=[.!?。！？])\s*"),
+    re.compile(r"(?<=[,;:、，；：])\s*"),
+    re.compile(r"\s+"),
+)
+
+
+class Runtime(Protocol):
+    """The torch calls the adapter makes; tests replace it with a numpy stand-in."""
+
+    def cuda_available(self) -> bool: ...
+
+    def inference_mode(self) -> AbstractContextManager[Any]: ...
+
+    def autocast_bf16(self) -> AbstractContextManager[Any]: ...
+
+    def manual_seed(self, seed: int) -> None: ...
+
+    def empty_cache(self) -> None: ...
+
+    def to_numpy(self, tensor: Any) -> np.ndarray: ...
+
+
+class TorchRuntime:
+    def __init__(self) -> None:
+        import torch
+
+        self._torch = torch
+
+    def cuda_available(self) -> bool:
+        return bool(self._torch.cuda.is_available())
+
+    def inference_mode(self) -> AbstractContextManager[Any]:
+        return self._torch.inference_mode()
+
+    def autocast_bf16(self) -> AbstractContextManager[Any]:
+        return self._torch.autocast("cuda", dtype=self._torch.bfloat16)
+
+    def manual_seed(self, seed: int) -> None:
+        self._torch.manual_seed(seed)
+
+    def empty_cache(self) -> None:
+        if self._torch.cuda.is_available():
+            self._torch.cuda.empty_cache()
+
+    def to_numpy(self, tensor: Any) -> np.ndarray:
+        if not self._torch.is_tensor(tensor):
+            return np.asarray(tensor)
+        tensor = tensor.detach().cpu()
+        return (tensor.float() if tensor.is_floating_point() else tensor).numpy()
+
+
+def is_cuda_oom(exc: BaseException) -> bool:
+    """`torch.cuda.OutOfMemoryError` (matched by name: torch may not be importable here)."""
+    if any(cls.__name__ == "OutOfMemoryError" for cls in type(exc).__mro__):
+        return True
+    return isinstance(exc, RuntimeError) and any(m in str(exc).lower() for m in _OOM_MESSAGES)
+
+
+def is_cuda_device_error(exc: BaseException) -> bool:
+    """Errors after which the CUDA context is unusable: the worker must be replaced."""
+    if any(cls.__name__ == "AcceleratorError" for cls in type(exc).__mro__):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and any(m in text for m in _DEVICE_ERROR_MESSAGES)
+
+
+def split_in_two(text: str) -> tuple[str, str] | None:
+    """Halves at the sentence, else clause, else word boundary nearest the middle."""
+    text = text.strip()
+    if len(text) < 2:
+        return None
+    middle, quarter = len(text) / 2, len(text) / 4
+    for pattern in _SPLITS:
+        cuts = [
+            m.end() for m in pattern.finditer(text) if quarter <= m.end() <= len(text) - quarter
+        ]
+        if cuts:
+            cut = min(cuts, key=lambda c: abs(c - middle))
+            return text[:cut].strip(), text[cut:].strip()
+    cut = len(text) // 2  # no boundary: scripts without spaces, or one very long token
+    return text[:cut].strip(), text[cut:].strip()
+
+
+def split_to_budget(text: str, max_chars: int) -> list[str]:
+    if len(text) <= max_chars or (halves := split_in_two(text)) is None:
+        return [text]
+    return [part for half in halves for part in split_to_budget(half, max_chars)]
+
+
+class _OutOfMemory(Exception):
+    """Internal: a CUDA OOM, raised outside the `except` that caught it so its frames are freed."""
+
+
+class _TokenProbe:
+    """Wraps the T3 token model to see whether a generation ran into the token cap."""
+
+    def __init__(self, to_numpy: Callable[[Any], np.ndarray], stop_token: int) -> None:
+        self.to_numpy = to_numpy
+        self.stop_token = stop_token
+        self.truncated = False
+        self.tokens = 0
+
+    def wrap_inference(self, inference: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            tokens = inference(*args, **kwargs)
+            ids = self.to_numpy(tokens).reshape(-1)
+            cap = kwargs.get("max_new_tokens")
+            self.tokens = ids.size
+            # The loop appends EOS before stopping, so a full-length run without it hit the cap.
+            self.truncated = cap is not None and ids.size >= cap and int(ids[-1]) != self.stop_token
+            return tokens
+
+        return wrapped
+
+    def wrap_turbo(self, inference_turbo: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            tokens = inference_turbo(*args, **kwargs)
+            self.tokens = self.to_numpy(tokens).size
+            # One token before the loop plus max_gen_len in it, EOS removed when present.
+            self.truncated = self.tokens > kwargs.get("max_gen_len", TURBO_MAX_GEN_LEN)
+            return tokens
+
+        return wrapped
+
+
+def _package_version() -> str:
+    try:
+        return version("chatterbox-tts")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class ChatterboxEngine:
+    """Loaded once per process; `voice_store` reads stored profiles and reference audio."""
+
+    def __init__(
+        self,
+        settings: ChatterboxSettings | None = None,
+        *,
+        runtime: Runtime | None = None,
+        import_module: Callable[[str], ModuleType] = importlib.import_module,
+        voice_store: ObjectStore | None = None,
+    ) -> None:
+        self.settings = settings or ChatterboxSettings()
+        self.voice_store = voice_store
+        self._lock = threading.RLock()
+        self._runtime = runtime or _torch_runtime()
+        spec = VARIANTS[self.settings.variant]
+        module = _import(spec.module, import_module)
+        _check_watermarker(import_module)
+        self._conditionals_cls = module.Conditionals
+        self._punc_norm: Callable[[str], str] = module.punc_norm
+        self.device = self._pick_device()
+        self._model = self._load(getattr(module, spec.class_name))
+        self._builtin = self._model.conds
+        self._probe = _TokenProbe(self._runtime.to_numpy, self._model.t3.hp.stop_speech_token)
+        self._instrument_t3()
+        self.capabilities = EngineCapabilities(
+            name="chatterbox",
+            version=f"{_package_version()} ({self.settings.variant})",
+            sample_rate=int(self._model.sr),
+            max_chunk_chars=self.settings.max_chunk_chars,
+            languages=self._languages(module),
+            voice_cloning=True,
+            varies_sampling=True,
+        )
+        self.voice_cache = ConditionalsCache(self.settings.voice_cache_size)
+        if self.settings.warmup:
+            self._warm_up()
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def _pick_device(self) -> str:
+        wanted = self.settings.device
+        if wanted == "cpu":
+            return "cpu"
+        if self._runtime.cuda_available():
+            return "cuda"
+        if wanted == "cuda":
+            raise ModelUnavailableError(
+                details="CHATTERBOX_DEVICE=cuda but no CUDA device is visible"
+            )
+        logger.warning("no CUDA device: Chatterbox runs on the CPU, far slower than real time")
+        return "cpu"
+
+    def _load(self, model_cls: Any) -> Any:
+        model_dir = self.settings.model_dir
+        spec = VARIANTS[self.settings.variant]
+        missing = [name for name in spec.required_files if not (model_dir / name).is_file()]
+        if missing:
+            logger.error("chatterbox weights missing", extra={"model_dir": str(model_dir)})
+            raise ModelUnavailableError(
+                details=f"Chatterbox {self.settings.variant} weights are missing from "
+                f"CHATTERBOX_MODEL_DIR: {', '.join(missing)}"
+            )
+        try:
+            return model_cls.from_local(model_dir, self.device)
+        except Exception as exc:
+            logger.exception("chatterbox failed to load")
+            raise ModelUnavailableError(
+                details=f"Chatterbox {self.settings.variant} failed to load: {type(exc).__name__}",
+                context=_refresh_if_gpu(exc),
+            ) from exc
+
+    def _instrument_t3(self) -> None:
+        t3 = self._model.t3
+        if self.settings.variant == "turbo":
+            t3.inference_turbo = self._probe.wrap_turbo(self._autocast(t3.inference_turbo))
+        else:
+            t3.inference = self._probe.wrap_inference(self._autocast(t3.inference))
+
+    def _autocast(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        if not (self.settings.bf16 and self.device == "cuda"):
+            return fn
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            with self._runtime.autocast_bf16():
+                return fn(*args, **kwargs)
+
+        return wrapped
+
+    def _languages(self, module: ModuleType) -> frozenset[str]:
+        if self.settings.variant != "multilingual":
+            return frozenset({"en"})
+        languages = set(module.SUPPORTED_LANGUAGES)
+        converter = getattr(self._model.tokenizer, "cangjie_converter", None)
+        if converter is not None and not getattr(converter, "word2cj", None):
+            logger.warning("Cangjie5_TC.json is not in the model directory: Chinese is disabled")
+            languages.discard("zh")
+        return frozenset(languages)
+
+    def _warm_up(self) -> None:
+        conds = self.builtin_conditionals()
+        if conds is None:
+            logger.warning("no built-in voice (conds.pt): skipping the warm-up generation")
+            return
+        try:
+            self._render(WARMUP_TEXT, conds, SynthesisParams(seed=0), max_depth=0)
+        except Exception as exc:
+            raise ModelUnavailableError(
+                details=f"the warm-up generation failed: {type(exc).__name__}",
+                context=_refresh_if_gpu(exc),
+            ) from exc
+
+    # --- voices ----------------------------------------------------------------------------
+
+    @property
+    def voice_limits(self) -> VoiceLimits:
+        s = self.settings
+        return VoiceLimits(
+            s.max_profile_bytes,
+            s.max_reference_bytes,
+            s.min_reference_seconds,
+            s.max_reference_seconds,
+        )
+
+    @property
+    def profile_spec(self) -> ProfileSpec:
+        hp = self._model.t3.hp
+        return ProfileSpec(hp.speaker_embed_size, hp.speech_cond_prompt_len, hp.start_speech_token)
+
+    def prepare_voice(self, source: VoiceSource | None) -> Voice:
+        return resolve_voice(
+            source,
+            backend=self,
+            store=self.voice_store,
+            cache=self.voice_cache,
+            limits=self.voice_limits,
+        )
+
+    def builtin_conditionals(self) -> Any | None:
+        """The voice baked into the weights (`conds.pt`), if any."""
+        return self._builtin
+
+    def load_profile(self, data: bytes) -> Any:
+        """Deserialize and check a saved profile (`Conditionals.load`, weights only)."""
+        try:
+            conds = self._conditionals_cls.load(io.BytesIO(data), map_location=self.device)
+        except Exception as exc:
+            raise VoiceProfileInvalidError(
+                details=f"the voice profile could not be read: {type(exc).__name__}"
+            ) from exc
+        return validate_conditionals(conds, self.profile_spec, self._runtime.to_numpy)
+
+    def serialize_profile(self, conds: Any) -> bytes:
+        buffer = io.BytesIO()
+        conds.save(buffer)
+        return buffer.getvalue()
+
+    def conditionals_from_reference(self, data: bytes) -> Any:
+        """`prepare_conditionals` on a decoded reference recording."""
+        samples, rate = decode_reference_audio(data, self.voice_limits)
+        with self._lock, tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "reference.wav"
+            sf.write(path, samples, rate, subtype="FLOAT")
+            previous = self._model.conds
+            try:
+                with self._gpu_errors("preparing the voice"), self._runtime.inference_mode():
+                    self._model.prepare_conditionals(
+                        str(path), exaggeration=self.settings.exaggeration
+                    )
+                conds = self._model.conds
+            finally:
+                self._model.conds = previous
+        return validate_conditionals(conds, self.profile_spec, self._runtime.to_numpy)
+
+    @contextlib.contextmanager
+    def _gpu_errors(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except Exception as exc:
+            if is_cuda_oom(exc):
+                self._runtime.empty_cache()
+                raise GPUOutOfMemoryError(
+                    details=f"CUDA out of memory {doing}", context=REFRESH
+                ) from None
+            if is_cuda_device_error(exc):
+                raise ModelUnavailableError(
+                    details=f"CUDA device error {doing}: {type(exc).__name__}", context=REFRESH
+                ) from exc
+            raise VoiceProfileInvalidError(
+                "The voice recording could not be used. Please record it again.",
+                details=f"{doing} failed: {type(exc).__name__}",
+            ) from exc
+
+    # --- synthesis -------------------------------------------------------------------------
+
+    def synthesize(self, text: str, voice: Voice, params: SynthesisParams) -> EngineAudio:
+        params = replace(params, language=normalize_language(params.language))
+        language = params.language
+        if language not in self.capabilities.languages:
+            raise UnsupportedLanguageError(
+                details=f"chatterbox {self.settings.variant} cannot read {language!r}"
+            )
+        conds = voice.data if voice.data is not None else self.builtin_conditionals()
+        if conds is None:
+            raise VoiceProfileMissingError(
+                details="no voice was prepared and there is no built-in voice"
+            )
+        budget = (
+            LANGUAGE_MAX_CHARS.get(language) if self.settings.variant == "multilingual" else None
+        )
+        pieces = split_to_budget(text, budget) if budget else [text]
+        with self._lock:
+            parts = [self._render(piece, conds, params) for piece in pieces]
+        return self._join(parts)
+
+    def _render(
+        self, text: str, conds: Any, params: SynthesisParams, *, depth: int = 0, max_depth: int = 1
+    ) -> EngineAudio:
+        """Generate `text`; after a CUDA OOM, free the cache and generate it in two halves."""
+        self._check_length(text, params.language)
+        try:
+            return self._generate(text, conds, params)
+        except _OutOfMemory:
+            pass
+        self._runtime.empty_cache()
+        halves = split_in_two(text) if depth < max_depth else None
+        if halves is None or not all(self._long_enough(h, params.language) for h in halves):
+            happened = (
+                "again after splitting the chunk in two" if depth else "on an unsplittable chunk"
+            )
+            raise GPUOutOfMemoryError(details=f"CUDA out of memory {happened}", context=REFRESH)
+        logger.warning("CUDA out of memory: generating the chunk in two halves")
+        parts = [
+            self._render(h, conds, params, depth=depth + 1, max_depth=max_depth) for h in halves
+        ]
+        return self._join(parts)
+
+    def _generate(self, text: str, conds: Any, params: SynthesisParams) -> EngineAudio:
+        model = self._model
+        model.conds = conds
+        if params.seed is not None:
+            self._runtime.manual_seed(params.seed + params.attempt)
+        self._probe.truncated = False
+        hooks = self._hook_snapshot()
+        failure: type[Exception] | None = None
+        try:
+            with self._runtime.inference_mode():
+                wav = model.generate(text, **self.generate_kwargs(params))
+            samples = self._runtime.to_numpy(wav).reshape(-1).astype(np.float32)
+            return EngineAudio(
+                samples, self.capabilities.sample_rate, truncated=self._probe.truncated
+            )
+        except Exception as exc:
+            if is_cuda_oom(exc):
+                failure = _OutOfMemory
+            elif is_cuda_device_error(exc):
+                failure = ModelUnavailableError
+            else:
+                raise GenerationFailedError(
+                    details=f"chatterbox generate raised {type(exc).__name__}"
+                ) from exc
+        finally:
+            self._remove_new_hooks(hooks)
+        if failure is _OutOfMemory:
+            raise _OutOfMemory
+        raise ModelUnavailableError(details="CUDA device error during generation", context=REFRESH)
+
+    def generate_kwargs(self, params: SynthesisParams) -> dict[str, Any]:
+        """Keyword arguments for the variant's `generate` (checked against the release)."""
+        s = self.settings
+        base = params.temperature if params.temperature is not None else s.temperature
+        temperature = max(MIN_TEMPERATURE, base - TEMPERATURE_STEP * params.attempt)
+        if self.settings.variant == "turbo":  # turbo ignores CFG and exaggeration
+            return {"temperature": temperature}
+        kwargs: dict[str, Any] = {
+            "exaggeration": params.exaggeration
+            if params.exaggeration is not None
+            else s.exaggeration,
+            "cfg_weight": params.cfg_weight if params.cfg_weight is not None else s.cfg_weight,
+            "temperature": temperature,
+        }
+        if self.settings.variant == "multilingual":
+            kwargs["language_id"] = normalize_language(params.language)
+        return kwargs
+
+    def _check_length(self, text: str, language: str) -> None:
+        if not self._long_enough(text, language):
+            raise InvalidInputError(
+                "Part of the story is too short to narrate on its own in this language. "
+                "Please add a few words to it.",
+                details=f"fewer than {MIN_MULTILINGUAL_TEXT_TOKENS} text tokens (chatterbox #548)",
+            )
+
+    def _long_enough(self, text: str, language: str) -> bool:
+        if self.settings.variant != "multilingual":
+            return bool(text.strip())
+        tokenizer, language_id = self._model.tokenizer, normalize_language(language)
+        tokens = tokenizer.text_to_tokens(self._punc_norm(text), language_id=language_id)
+        return int(self._runtime.to_numpy(tokens).shape[-1]) + 2 >= MIN_MULTILINGUAL_TEXT_TOKENS
+
+    def _attention_modules(self) -> list[Any]:
+        layers = getattr(self._model.t3.tfmr, "layers", None) or []
+        return [layer.self_attn for layer in layers]
+
+    def _hook_snapshot(self) -> list[tuple[Any, set[int]]]:
+        return [(m, set(m._forward_hooks)) for m in self._attention_modules()]
+
+    @staticmethod
+    def _remove_new_hooks(snapshot: list[tuple[Any, set[int]]]) -> None:
+        """#504: drop the hooks this call's alignment analyzer left on the attention layers."""
+        for module, before in snapshot:
+            for key in set(module._forward_hooks) - before:
+                for registry in (
+                    "_forward_hooks",
+                    "_forward_hooks_with_kwargs",
+                    "_forward_hooks_always_called",
+                ):
+                    getattr(module, registry, {}).pop(key, None)
+
+    def _join(self, parts: list[EngineAudio]) -> EngineAudio:
+        if len(parts) == 1:
+            return parts[0]
+        rate = self.capabilities.sample_rate
+        gap = np.zeros(int(JOIN_GAP_SECONDS * rate), dtype=np.float32)
+        pieces: list[Samples] = []
+        for i, part in enumerate(parts):
+            pieces.extend([gap, part.samples] if i else [part.samples])
+        return EngineAudio(np.concatenate(pieces), rate, truncated=any(p.truncated for p in parts))
+
+
+def _refresh_if_gpu(exc: BaseException) -> dict[str, bool]:
+    """Recycle the worker when the GPU is at fault; a broken image would fail the same anew."""
+    if isinstance(exc, TTSError):
+        return REFRESH if exc.context.get("refresh_worker") else {}
+    return REFRESH if is_cuda_oom(exc) or is_cuda_device_error(exc) else {}
+
+
+def _torch_runtime() -> Runtime:
+    try:
+        return TorchRuntime()
+    except ImportError as exc:
+        raise ModelUnavailableError(
+            details=f"the chatterbox engine is not installed in this image ({exc.name})"
+        ) from exc
+
+
+def _import(name: str, import_module: Callable[[str], ModuleType]) -> ModuleType:
+    try:
+        return import_module(name)
+    except ImportError as exc:
+        raise ModelUnavailableError(
+            details=f"the chatterbox engine is not installed in this image ({exc.name})"
+        ) from exc
+
+
+def _check_watermarker(import_module: Callable[[str], ModuleType]) -> None:
+    """resemble-perth hides a failed import as `PerthImplicitWatermarker = None` (#198)."""
+    perth = _import("perth", import_module)
+    if getattr(perth, "PerthImplicitWatermarker", None) is None:
+        raise ModelUnavailableError(
+            details="resemble-perth could not import its watermarker; with setuptools >= 81 "
+            "pkg_resources is gone (resemble-ai/chatterbox#198): install setuptools<81"
+        )
