@@ -25,7 +25,8 @@ from pydantic import (
     model_validator,
 )
 
-STORY_ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
+from shared.types import JobId, StoryId, reject_reserved_name
+
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_METADATA_DEPTH = 10
 MAX_KEY_BYTES = 1500  # Firestore's limit on a field name
@@ -46,12 +47,6 @@ class IgnoredReason(StrEnum):
     CONFLICT = "conflict"  # a second, different terminal callback from the same job
 
 
-def _reject_reserved_id(value: str) -> str:
-    if value.startswith("__") and value.endswith("__"):
-        raise ValueError("ids of the form __x__ are reserved by Firestore")
-    return value
-
-
 def _check_not_in_future(value: datetime) -> datetime:
     value = value.astimezone(UTC)
     if value > datetime.now(UTC) + MAX_CLOCK_SKEW:
@@ -64,7 +59,7 @@ def _check_firestore_value(value: Any, depth: int = 0) -> None:
         raise ValueError(f"metadata is nested deeper than {MAX_METADATA_DEPTH} levels")
     if isinstance(value, dict):
         for key, item in value.items():
-            _reject_reserved_id(key)
+            reject_reserved_name(key)
             if not key or len(key.encode()) > MAX_KEY_BYTES:
                 raise ValueError(f"metadata keys must hold 1 to {MAX_KEY_BYTES} bytes")
             _check_firestore_value(item, depth + 1)
@@ -83,14 +78,6 @@ def _check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return value
 
 
-StoryId = Annotated[
-    str,
-    StringConstraints(pattern=STORY_ID_PATTERN),
-    AfterValidator(_reject_reserved_id),
-]
-"""A Firestore document id that is safe to use as given: no `/`, no `.`, not `__x__`."""
-
-JobId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 JobStartedAt = Annotated[AwareDatetime, AfterValidator(_check_not_in_future)]
 Metadata = Annotated[dict[str, Any] | None, AfterValidator(_check_metadata)]
 ShortText = Annotated[str, StringConstraints(max_length=256)]

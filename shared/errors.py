@@ -22,8 +22,10 @@ One base class and a small family of subclasses, in the manner of httpx's `_exce
 
 Each error carries `error_type` (the wire value sent as `metadata.error_type` in error
 callbacks), `message` (a sentence fit for the app's UI), `details` (technical, for
-logs and `error_details`) and `retryable` (whether running the same job again may succeed).
+logs and `error_details`), `retryable` (whether running the same job again may succeed) and
+`refresh_worker` (the process itself is unfit for another job, e.g. after a CUDA fault).
 Errors are raised inside the services and translated to the wire at their boundaries.
+`Stage` names where in a job an error happened (`metadata.stage` in error callbacks).
 """
 
 from __future__ import annotations
@@ -48,6 +50,18 @@ class ErrorType(StrEnum):
     INTERNAL_ERROR = "internal_error"
 
 
+class Stage(StrEnum):
+    """The steps of a job, in order; an error callback names the one that failed."""
+
+    VALIDATE = "validate"
+    MODEL = "model"
+    TEXT = "text"
+    VOICE = "voice"
+    GENERATION = "generation"
+    UPLOAD = "upload"
+    CALLBACK = "callback"
+
+
 class TTSError(Exception):
     """Base of every error the services raise on purpose."""
 
@@ -61,21 +75,13 @@ class TTSError(Exception):
         *,
         details: str | None = None,
         context: dict[str, Any] | None = None,
+        refresh_worker: bool = False,
     ) -> None:
         self.message = message or self.default_message
         self.details = details
         self.context: dict[str, Any] = dict(context or {})
+        self.refresh_worker = refresh_worker
         super().__init__(self.message)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The error as plain data: safe to log and to send (no traceback, no paths)."""
-        return {
-            "error_type": self.error_type.value,
-            "message": self.message,
-            "details": self.details,
-            "retryable": self.retryable,
-            **self.context,
-        }
 
 
 class InvalidInputError(TTSError):
@@ -159,26 +165,6 @@ class StorageAuthError(StorageError):
 class InternalError(TTSError):
     error_type = ErrorType.INTERNAL_ERROR
     retryable = True
-
-
-ERRORS_BY_TYPE: dict[ErrorType, type[TTSError]] = {
-    cls.error_type: cls
-    for cls in (
-        InvalidInputError,
-        TextEmptyError,
-        TextTooLongError,
-        UnsupportedLanguageError,
-        VoiceProfileMissingError,
-        VoiceProfileInvalidError,
-        ModelUnavailableError,
-        GPUOutOfMemoryError,
-        GenerationFailedError,
-        AudioProcessingError,
-        StorageUploadError,
-        StorageAuthError,
-        InternalError,
-    )
-}
 
 
 def as_tts_error(exc: BaseException) -> TTSError:

@@ -1,11 +1,10 @@
-"""The RunPod job contract: what the app submits as a job's `input`."""
+"""The story job's contract: what the app submits as a RunPod job's `input`."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -14,25 +13,18 @@ from pydantic import (
     model_validator,
 )
 
-from shared.callbacks import Metadata, StoryId
+from shared.callbacks import Metadata
 from shared.errors import InvalidInputError
-
-SafeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
-Url = Annotated[str, StringConstraints(min_length=8, max_length=2048, pattern=r"^https?://\S+$")]
-
-
-def _relative_key(value: str) -> str:
-    if value.startswith("/") or any(part in ("", ".", "..") for part in value.split("/")):
-        raise ValueError("must be a relative storage key without empty, '.' or '..' segments")
-    return value
-
-
-StorageKey = Annotated[
-    str,
-    StringConstraints(max_length=512, pattern=r"^[A-Za-z0-9._/-]+$"),
-    AfterValidator(_relative_key),
-]
-Base64 = Annotated[str, StringConstraints(min_length=4, max_length=40_000_000)]
+from shared.types import (
+    AudioFormat,
+    Base64,
+    LanguageTag,
+    SafeId,
+    Seed,
+    StorageKey,
+    StoryId,
+    Url,
+)
 
 
 class TTSJobInput(BaseModel):
@@ -44,21 +36,18 @@ class TTSJobInput(BaseModel):
     story_id: StoryId
     user_id: SafeId
     voice_id: SafeId | None = None
-    language: Annotated[
-        str, StringConstraints(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
-    ] = "en"
+    language: LanguageTag = "en"
     story_type: Annotated[str, StringConstraints(max_length=64)] | None = None
-    is_kids_voice: bool = False
 
     callback_url: Url
     error_callback_url: Url | None = None
     progress_callback_url: Url | None = None
 
-    output_format: Literal["mp3", "opus", "wav"] | None = None
+    output_format: AudioFormat | None = None
     exaggeration: float | None = Field(default=None, ge=0.0, le=2.0)
     cfg_weight: float | None = Field(default=None, ge=0.0, le=1.0)
     temperature: float | None = Field(default=None, gt=0.0, le=5.0)
-    seed: int | None = Field(default=None, ge=0, lt=2**32)
+    seed: Seed | None = None
 
     profile_base64: Base64 | None = None
     reference_audio_base64: Base64 | None = None
@@ -79,7 +68,7 @@ class TTSJobInput(BaseModel):
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-def parse_job_input(raw: Any, model: type[ModelT] = TTSJobInput) -> ModelT:  # type: ignore[assignment]
+def parse_job_input(raw: Any, model: type[ModelT]) -> ModelT:
     """Validate a job's input; the `invalid_input` error names every offending field."""
     if not isinstance(raw, dict):
         raise InvalidInputError("The job input must be a JSON object.")

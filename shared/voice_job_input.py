@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.callbacks import Metadata
-from shared.job_input import Base64, SafeId, StorageKey, Url
+from shared.types import Base64, JobId, LanguageTag, SafeId, Seed, StorageKey, Url, VoiceName
 
 VOICE_PROFILE_ACTION = "create_voice_profile"
 
@@ -21,15 +21,13 @@ class VoiceProfileJobInput(BaseModel):
 
     action: Literal["create_voice_profile"]
     user_id: SafeId
-    name: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    name: VoiceName
     voice_id: SafeId | None = None
     reference_audio_base64: Base64 | None = None
     reference_audio_key: StorageKey | None = None
-    language: Annotated[
-        str, StringConstraints(pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
-    ] = "en"
+    language: LanguageTag = "en"
     sample_text: Annotated[str, StringConstraints(max_length=500)] | None = None
-    seed: int | None = Field(default=None, ge=0, lt=2**32)
+    seed: Seed | None = None
     callback_url: Url | None = None
     error_callback_url: Url | None = None
     metadata: Metadata = None
@@ -46,7 +44,7 @@ class _VoiceCallback(BaseModel):
 
     user_id: SafeId
     voice_id: SafeId | None = None
-    job_id: str
+    job_id: JobId
     metadata: Metadata = None
 
     def to_body(self) -> bytes:

@@ -8,8 +8,8 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.callbacks import StoryId
 from shared.signing import parse_secret
+from shared.types import StoryId
 
 MAX_BODY_BYTES = 64 * 1024
 

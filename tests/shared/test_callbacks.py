@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
 from shared.callbacks import (
-    StoryId,
     TTSCallbackResponse,
     TTSErrorCallbackRequest,
     TTSProgressCallbackRequest,
     TTSSuccessCallbackRequest,
 )
+from shared.types import StoryId
 
 STORY_ID = TypeAdapter(StoryId)
 NOW = datetime.now(UTC)

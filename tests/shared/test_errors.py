@@ -3,7 +3,18 @@ import json
 import pytest
 
 from shared import errors
-from shared.errors import ERRORS_BY_TYPE, ErrorType, TTSError, as_tts_error
+from shared.errors import ErrorType, TTSError, as_tts_error
+
+
+def _leaf_classes(cls: type[TTSError]) -> list[type[TTSError]]:
+    """The concrete errors: classes whose `error_type` no subclass of theirs repeats."""
+    found = [cls] if cls.__module__ == errors.__name__ else []
+    for sub in cls.__subclasses__():
+        found = [f for f in found if f.error_type is not sub.error_type] + _leaf_classes(sub)
+    return found
+
+
+ERRORS_BY_TYPE = {cls.error_type: cls for cls in _leaf_classes(TTSError)}
 
 
 def test_every_error_type_has_exactly_one_class() -> None:
@@ -36,22 +47,17 @@ def test_retryable_marks_transient_failures() -> None:
     assert not errors.VoiceProfileMissingError().retryable
 
 
-def test_to_dict_is_plain_data_with_context() -> None:
-    error = errors.GenerationFailedError("Part 3 failed.", details="qa", context={"chunk_index": 2})
-    data = error.to_dict()
-    assert json.loads(json.dumps(data)) == {
-        "error_type": "generation_failed",
-        "message": "Part 3 failed.",
-        "details": "qa",
-        "retryable": True,
-        "chunk_index": 2,
-    }
+def test_refresh_worker_is_an_attribute_not_context() -> None:
+    error = errors.ModelUnavailableError(details="CUDA device error", refresh_worker=True)
+    assert error.refresh_worker is True
+    assert error.context == {}
+    assert errors.GPUOutOfMemoryError().refresh_worker is False
 
 
 def test_unknown_exceptions_become_internal_errors_without_their_text() -> None:
     translated = as_tts_error(FileNotFoundError("/secret/path/story.txt"))
     assert translated.error_type is ErrorType.INTERNAL_ERROR
-    assert "/secret" not in json.dumps(translated.to_dict())
+    assert "/secret" not in json.dumps([translated.message, translated.details])
     assert "FileNotFoundError" in (translated.details or "")
     known = errors.TextEmptyError()
     assert as_tts_error(known) is known

@@ -14,8 +14,8 @@ from worker.engines.base import (
     SynthesisParams,
     Voice,
     VoiceSource,
+    VoiceStore,
 )
-from worker.storage import ObjectStore
 
 __all__ = [
     "Engine",
@@ -53,7 +53,7 @@ def resolve_engine_name(name: str) -> str:
     return "piper"
 
 
-def load_engine(name: str = "auto", voice_store: ObjectStore | None = None) -> Engine:
+def load_engine(name: str = "auto", voice_store: VoiceStore | None = None) -> Engine:
     """Load an engine once per process; failures become `model_unavailable`.
 
     `voice_store` is where engines that clone voices read stored profiles and reference audio.

@@ -70,6 +70,14 @@ class EngineAudio:
     """True when the engine hit its own length cap, so the audio may stop mid-sentence."""
 
 
+class VoiceStore(Protocol):
+    """Where engines that clone voices read stored profiles and reference recordings."""
+
+    def get_bytes(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is no such object."""
+        ...
+
+
 @runtime_checkable
 class Engine(Protocol):
     capabilities: EngineCapabilities

@@ -159,7 +159,7 @@ class TTSJobRunner:
 
     def _validate(self, raw_input: Any, ctx: JobContext) -> tuple[TTSJobInput, CallbackTargets]:
         _salvage(raw_input, ctx, self.settings)
-        job = parse_job_input(raw_input)
+        job = parse_job_input(raw_input, TTSJobInput)
         ctx.language, ctx.story_type = job.language, job.story_type
         ctx.text_length = len(job.text)
         ctx.targets = targets = CallbackTargets.for_job(
@@ -268,7 +268,7 @@ class TTSJobRunner:
         )
 
     def _fail(self, error: TTSError, ctx: JobContext, cause: BaseException) -> dict[str, Any]:
-        refresh = bool(error.context.get("refresh_worker"))
+        refresh = error.refresh_worker
         if isinstance(error, GPUOutOfMemoryError):
             self._oom_in_a_row += 1
             refresh = refresh or self._oom_in_a_row >= 2

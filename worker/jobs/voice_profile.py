@@ -140,7 +140,7 @@ class VoiceProfileJobRunner:
             "retryable": error.retryable,
             "callback_delivered": delivered,
         }
-        if error.context.get("refresh_worker"):
+        if error.refresh_worker:
             output["refresh_worker"] = True
         return output
 

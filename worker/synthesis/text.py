@@ -10,6 +10,7 @@ import re
 import unicodedata
 
 from shared.errors import TextEmptyError, TextTooLongError, UnsupportedLanguageError
+from shared.types import normalize_language
 
 PARAGRAPH_BREAK = "\n\n"
 
@@ -67,11 +68,6 @@ def normalize_text(raw: str) -> str:
 
 def has_words(text: str) -> bool:
     return any(unicodedata.category(c)[0] in "LN" for c in text)
-
-
-def normalize_language(language: str) -> str:
-    """'en-US', 'EN_gb' and 'en' all become 'en'."""
-    return re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0]
 
 
 def prepare_text(raw: str, *, max_chars: int, language: str, languages: frozenset[str]) -> str:

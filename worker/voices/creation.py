@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from shared.errors import InvalidInputError, ModelUnavailableError, VoiceProfileMissingError
+from shared.types import normalize_language
 from worker.config import SynthesisSettings
 from worker.engines.base import Engine, SynthesisParams, Voice
 from worker.storage import ObjectStore, check_key
 from worker.synthesis.encoding import FORMATS
 from worker.synthesis.synthesizer import StorySynthesizer
-from worker.synthesis.text import normalize_language
 from worker.voices.sources import profile_key
 
 GENERATION_METHOD = "chatterbox_prepare_conditionals"

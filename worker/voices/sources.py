@@ -32,8 +32,7 @@ from shared.errors import (
     VoiceProfileInvalidError,
     VoiceProfileMissingError,
 )
-from worker.engines.base import Voice, VoiceSource
-from worker.storage import ObjectStore
+from worker.engines.base import Voice, VoiceSource, VoiceStore
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +108,7 @@ def decode_base64(value: str, what: str = "voice profile") -> bytes:
 
 
 def fetch_payload(
-    source: VoiceSource, store: ObjectStore | None, limits: VoiceLimits
+    source: VoiceSource, store: VoiceStore | None, limits: VoiceLimits
 ) -> VoicePayload | None:
     """The bytes a source names, or None for the built-in voice."""
     if source.profile_bytes is not None:
@@ -131,7 +130,7 @@ def fetch_payload(
     return None
 
 
-def _get(store: ObjectStore | None, key: str, what: str) -> bytes:
+def _get(store: VoiceStore | None, key: str, what: str) -> bytes:
     if store is None:
         raise VoiceProfileMissingError(details=f"no object store is configured to read the {what}")
     data = store.get_bytes(key)
@@ -184,7 +183,7 @@ def resolve_voice(
     source: VoiceSource | None,
     *,
     backend: VoiceBackend,
-    store: ObjectStore | None,
+    store: VoiceStore | None,
     cache: ConditionalsCache,
     limits: VoiceLimits,
 ) -> Voice:

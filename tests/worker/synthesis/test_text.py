@@ -1,7 +1,8 @@
 import pytest
 
 from shared.errors import ErrorType, TextEmptyError, TextTooLongError, UnsupportedLanguageError
-from worker.synthesis.text import normalize_language, normalize_text, prepare_text
+from shared.types import normalize_language
+from worker.synthesis.text import normalize_text, prepare_text
 
 EN = frozenset({"en"})
 

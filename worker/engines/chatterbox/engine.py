@@ -46,6 +46,7 @@ from shared.errors import (
     VoiceProfileInvalidError,
     VoiceProfileMissingError,
 )
+from shared.types import normalize_language
 from worker.engines.base import (
     EngineAudio,
     EngineCapabilities,
@@ -53,10 +54,9 @@ from worker.engines.base import (
     SynthesisParams,
     Voice,
     VoiceSource,
+    VoiceStore,
 )
 from worker.engines.chatterbox.config import VARIANTS, ChatterboxSettings
-from worker.storage import ObjectStore
-from worker.synthesis.text import normalize_language
 from worker.voices.sources import (
     ConditionalsCache,
     ProfileSpec,
@@ -78,7 +78,6 @@ WARMUP_TEXT = "Hello! This short sentence warms the narration model up."
 JOIN_GAP_SECONDS = 0.05
 TEMPERATURE_STEP = 0.1
 MIN_TEMPERATURE = 0.5
-REFRESH = {"refresh_worker": True}
 
 _OOM_MESSAGES = ("out of memory", "cublas_status_alloc_failed")
 _DEVICE_ERROR_MESSAGES = (
@@ -231,7 +230,7 @@ class ChatterboxEngine:
         *,
         runtime: Runtime | None = None,
         import_module: Callable[[str], ModuleType] = importlib.import_module,
-        voice_store: ObjectStore | None = None,
+        voice_store: VoiceStore | None = None,
     ) -> None:
         self.settings = settings or ChatterboxSettings()
         self.voice_store = voice_store
@@ -291,7 +290,7 @@ class ChatterboxEngine:
             logger.exception("chatterbox failed to load")
             raise ModelUnavailableError(
                 details=f"Chatterbox {self.settings.variant} failed to load: {type(exc).__name__}",
-                context=_refresh_if_gpu(exc),
+                refresh_worker=_gpu_at_fault(exc),
             ) from exc
 
     def _instrument_t3(self) -> None:
@@ -331,7 +330,7 @@ class ChatterboxEngine:
         except Exception as exc:
             raise ModelUnavailableError(
                 details=f"the warm-up generation failed: {type(exc).__name__}",
-                context=_refresh_if_gpu(exc),
+                refresh_worker=_gpu_at_fault(exc),
             ) from exc
 
     # --- voices ----------------------------------------------------------------------------
@@ -404,11 +403,11 @@ class ChatterboxEngine:
             if is_cuda_oom(exc):
                 self._runtime.empty_cache()
                 raise GPUOutOfMemoryError(
-                    details=f"CUDA out of memory {doing}", context=REFRESH
+                    details=f"CUDA out of memory {doing}", refresh_worker=True
                 ) from None
             if is_cuda_device_error(exc):
                 raise ModelUnavailableError(
-                    details=f"CUDA device error {doing}: {type(exc).__name__}", context=REFRESH
+                    details=f"CUDA device error {doing}: {type(exc).__name__}", refresh_worker=True
                 ) from exc
             raise VoiceProfileInvalidError(
                 "The voice recording could not be used. Please record it again.",
@@ -452,7 +451,7 @@ class ChatterboxEngine:
             happened = (
                 "again after splitting the chunk in two" if depth else "on an unsplittable chunk"
             )
-            raise GPUOutOfMemoryError(details=f"CUDA out of memory {happened}", context=REFRESH)
+            raise GPUOutOfMemoryError(details=f"CUDA out of memory {happened}", refresh_worker=True)
         logger.warning("CUDA out of memory: generating the chunk in two halves")
         parts = [
             self._render(h, conds, params, depth=depth + 1, max_depth=max_depth) for h in halves
@@ -487,7 +486,9 @@ class ChatterboxEngine:
             self._remove_new_hooks(hooks)
         if failure is _OutOfMemory:
             raise _OutOfMemory
-        raise ModelUnavailableError(details="CUDA device error during generation", context=REFRESH)
+        raise ModelUnavailableError(
+            details="CUDA device error during generation", refresh_worker=True
+        )
 
     def generate_kwargs(self, params: SynthesisParams) -> dict[str, Any]:
         """Keyword arguments for the variant's `generate` (checked against the release)."""
@@ -552,11 +553,11 @@ class ChatterboxEngine:
         return EngineAudio(np.concatenate(pieces), rate, truncated=any(p.truncated for p in parts))
 
 
-def _refresh_if_gpu(exc: BaseException) -> dict[str, bool]:
+def _gpu_at_fault(exc: BaseException) -> bool:
     """Recycle the worker when the GPU is at fault; a broken image would fail the same anew."""
     if isinstance(exc, TTSError):
-        return REFRESH if exc.context.get("refresh_worker") else {}
-    return REFRESH if is_cuda_oom(exc) or is_cuda_device_error(exc) else {}
+        return exc.refresh_worker
+    return is_cuda_oom(exc) or is_cuda_device_error(exc)
 
 
 def _torch_runtime() -> Runtime:

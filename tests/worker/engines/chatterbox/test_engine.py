@@ -112,15 +112,15 @@ def test_missing_weights_are_model_unavailable(tmp_path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("error", "context"),
+    ("error", "refresh"),
     [
-        (RuntimeError("corrupt safetensors header"), {}),
-        (standin.device_assert(), {"refresh_worker": True}),
-        (standin.cuda_oom(), {"refresh_worker": True}),
+        (RuntimeError("corrupt safetensors header"), False),
+        (standin.device_assert(), True),
+        (standin.cuda_oom(), True),
     ],
     ids=["broken-weights", "device-error", "oom"],
 )
-def test_a_failing_load_is_model_unavailable(make, monkeypatch, error, context) -> None:
+def test_a_failing_load_is_model_unavailable(make, monkeypatch, error, refresh) -> None:
     """Only a GPU fault recycles the worker: a broken image would fail the same on a new one."""
 
     def broken(cls, ckpt_dir, device):
@@ -129,7 +129,7 @@ def test_a_failing_load_is_model_unavailable(make, monkeypatch, error, context) 
     monkeypatch.setattr(standin.ChatterboxTTS, "from_local", classmethod(broken))
     with pytest.raises(ModelUnavailableError) as info:
         make()
-    assert info.value.context == context
+    assert (info.value.refresh_worker, info.value.context) == (refresh, {})
     assert type(error).__name__ in info.value.details
 
 
@@ -158,7 +158,7 @@ def test_a_failing_warm_up_is_model_unavailable(make, monkeypatch) -> None:
     monkeypatch.setattr(standin.ChatterboxTTS, "generate", failing_generate)
     with pytest.raises(ModelUnavailableError) as info:
         make()
-    assert info.value.context == {"refresh_worker": True}
+    assert (info.value.refresh_worker, info.value.context) == (True, {})
     monkeypatch.setattr(standin.ChatterboxTTS, "generate", lambda self, text, **kw: 1 / 0)
     with pytest.raises(ModelUnavailableError) as info:
         make()
@@ -255,7 +255,7 @@ def test_repeated_out_of_memory_is_gpu_out_of_memory_and_recycles(make, tmp_path
     synthesizer = StorySynthesizer(engine, SynthesisSettings())
     with pytest.raises(GPUOutOfMemoryError) as info:
         synthesizer.synthesize(TWO_SENTENCES, tmp_path / "o.mp3", voice=engine.prepare_voice(None))
-    assert info.value.context == {"refresh_worker": True}
+    assert (info.value.refresh_worker, info.value.context) == (True, {})
     assert info.value.retryable
     assert len(faults(engine).texts) == 2  # whole chunk, first half; not retried by the pipeline
     assert engine._runtime.empty_cache_calls == 2
@@ -268,7 +268,7 @@ def test_cuda_device_errors_fail_the_job_and_recycle_the_worker(make, tmp_path) 
         StorySynthesizer(engine, SynthesisSettings()).synthesize(
             TWO_SENTENCES, tmp_path / "o.mp3", voice=engine.prepare_voice(None)
         )
-    assert info.value.context == {"refresh_worker": True}
+    assert (info.value.refresh_worker, info.value.context) == (True, {})
     assert len(faults(engine).texts) == 1
 
 

@@ -1,0 +1,83 @@
+"""The vocabulary every boundary shares, each rule defined once as a constrained type.
+
+Ids, storage keys, language tags, audio formats, engine names and payload limits: the job
+contracts, the callback contract, the worker's settings, its storage and its command line all
+import them from here, so a rule cannot drift between the places that check it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Literal, get_args
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,128}$"
+LANGUAGE_TAG_PATTERN = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"
+STORAGE_KEY_PATTERN = r"^[A-Za-z0-9._/-]{1,512}$"
+URL_PATTERN = r"^https?://\S+$"
+
+MAX_VOICE_NAME_CHARS = 100
+MAX_PROFILE_BYTES = 8 * 1024 * 1024
+"""The largest voice profile (saved Chatterbox conditionals) a job may carry or name."""
+MAX_REFERENCE_AUDIO_BYTES = 32 * 1024 * 1024
+"""The largest reference recording a job may carry or name."""
+
+
+def reject_reserved_name(value: str) -> str:
+    """Firestore reserves ids and field names of the form `__x__`."""
+    if value.startswith("__") and value.endswith("__"):
+        raise ValueError("ids of the form __x__ are reserved by Firestore")
+    return value
+
+
+def _relative_key(value: str) -> str:
+    if value.startswith("/") or any(part in ("", ".", "..") for part in value.split("/")):
+        raise ValueError("must be a relative storage key without empty, '.' or '..' segments")
+    return value
+
+
+def _base64_chars(size: int) -> int:
+    """Base64 length of `size` bytes, with room for a `data:…;base64,` prefix."""
+    return 4 * math.ceil(size / 3) + 256
+
+
+SafeId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+"""A user, voice or story id: safe in a storage key and as a Firestore document id."""
+
+StoryId = Annotated[SafeId, AfterValidator(reject_reserved_name)]
+"""A Firestore document id that is safe to use as given: no `/`, no `.`, not `__x__`."""
+
+JobId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+StorageKey = Annotated[
+    str, StringConstraints(pattern=STORAGE_KEY_PATTERN), AfterValidator(_relative_key)
+]
+"""An object key: relative, no empty, `.` or `..` segments, a conservative character set."""
+
+LanguageTag = Annotated[str, StringConstraints(pattern=LANGUAGE_TAG_PATTERN)]
+"""A BCP 47-like tag as the app sends it: `en`, `en-US`, `pt_BR`."""
+
+Url = Annotated[str, StringConstraints(min_length=8, max_length=2048, pattern=URL_PATTERN)]
+
+VoiceName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_VOICE_NAME_CHARS)]
+
+Base64 = Annotated[
+    str, StringConstraints(min_length=4, max_length=_base64_chars(MAX_REFERENCE_AUDIO_BYTES))
+]
+"""An inline voice payload; the decoded bytes are checked against the engine's own limits."""
+
+Seed = Annotated[int, Field(ge=0, lt=2**32)]
+"""A sampling seed: the same seed, text and voice narrate the same audio."""
+
+AudioFormat = Literal["mp3", "opus", "wav"]
+AUDIO_FORMATS: tuple[str, ...] = get_args(AudioFormat)
+
+EngineName = Literal["auto", "piper", "chatterbox"]
+ENGINE_NAMES: tuple[str, ...] = get_args(EngineName)
+
+
+def normalize_language(tag: str) -> str:
+    """The primary language of a tag: 'en-US', 'EN_gb' and 'en' all become 'en'."""
+    return re.split(r"[-_]", tag.strip().lower(), maxsplit=1)[0]
