@@ -24,13 +24,14 @@ import numpy as np
 from pydub import AudioSegment
 
 from tests.helpers.fakes import PreparedAudioEngine
-from worker.__main__ import SAMPLE_STORY
 from worker.config import SynthesisSettings
 from worker.engines.base import EngineAudio, Samples, SynthesisParams, Voice
 from worker.engines.piper import PiperEngine
 from worker.synthesis.assembly import Assembler
 from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult
 from worker.synthesis.writer import AudioWriter
+
+SAMPLE_STORY = Path(__file__).resolve().parent.parent / "samples" / "story.txt"
 
 
 class RecordingEngine:
@@ -112,11 +113,11 @@ def memory_for_an_hour(chunks: list[tuple[Samples, float]], rate: int, text: str
     engine = PreparedAudioEngine(audio, rate, speedup=1e6)
     synthesizer = StorySynthesizer(engine, settings)
     needed = int(3600 / per_chunk) + 1
-    chunks_needed = synthesizer.prepare(long_text, "en")[:needed]
+    chunks_needed = synthesizer.prepare(long_text, "en").chunks[:needed]
     story = "".join(c.text for c in chunks_needed)
     with tempfile.TemporaryDirectory() as tmp:
         tracemalloc.start()
-        result = synthesizer.synthesize(story, Path(tmp) / "hour.mp3", voice=Voice("v"))
+        result = synthesizer.synthesize(story, Path(tmp), voice=Voice("v"))
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     print(
@@ -137,10 +138,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         synthesizer = StorySynthesizer(piper, settings)
-        result = synthesizer.synthesize(text, Path(tmp) / "piper.mp3", voice=Voice("joe"))
+        result = synthesizer.synthesize(text, Path(tmp), voice=Voice("joe"))
         report("piper (CPU)", result)
 
-        chunk_list = synthesizer.prepare(text, "en")
+        chunk_list = synthesizer.prepare(text, "en").chunks
         chunks = [
             (
                 piper.audio[c.speech],
@@ -150,7 +151,7 @@ def main() -> None:
         ]
         stand_in = PreparedAudioEngine([a for a, _ in chunks], rate, speedup=20)
         gpu = StorySynthesizer(stand_in, settings)
-        result = gpu.synthesize(text, Path(tmp) / "gpu.mp3", voice=Voice("prepared"))
+        result = gpu.synthesize(text, Path(tmp), voice=Voice("prepared"))
         report("GPU stand-in (20x)", result)
 
     # Median of three runs each: the pydub baseline alone varies by ±20 % from run to run.

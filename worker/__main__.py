@@ -1,4 +1,4 @@
-"""Command line: `python -m worker synth|demo`."""
+"""Command line: `python -m worker synth|replay-callbacks`."""
 
 from __future__ import annotations
 
@@ -7,59 +7,51 @@ import logging
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from shared.errors import InvalidInputError, TTSError, as_tts_error
+from shared.types import AUDIO_FORMATS, ENGINE_NAMES, AudioFormat, EngineName
 from worker.config import SynthesisSettings, get_service_settings, get_settings
 from worker.delivery.sender import CallbackSender
-from worker.engines import SynthesisParams, VoiceSource, load_engine
+from worker.engines import VoiceSource, load_engine
 from worker.storage import make_store
-from worker.synthesis.encoding import FORMATS
+from worker.synthesis.encoding import format_for_suffix
 from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_STORY = REPO_ROOT / "samples" / "story.txt"
 
 
 def synthesize_file(
     text_file: Path,
     out: Path,
     *,
-    fmt: str,
+    fmt: AudioFormat,
     voice_id: str | None,
-    engine_name: str,
+    engine_name: EngineName,
     settings: SynthesisSettings,
 ) -> SynthesisResult:
     try:
         text = text_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"Cannot read the text file {text_file.name}.") from exc
-    engine = load_engine(engine_name)
-    voice = engine.prepare_voice(VoiceSource(voice_id=voice_id))
-    synthesizer = StorySynthesizer(engine, settings)
+    synthesizer = StorySynthesizer(load_engine(engine_name), settings)
+    voice = synthesizer.prepare_voice(VoiceSource(voice_id=voice_id))
     out.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=out.parent, suffix=FORMATS[fmt].extension)
-    os.close(handle)
-    partial = Path(name)
-    try:
-        with tqdm(
-            unit="chunk", desc="narrating", file=sys.stderr, leave=False, disable=None
-        ) as bar:
+    with (
+        tempfile.TemporaryDirectory(dir=out.parent, prefix=".narrating-") as partial,
+        tqdm(unit="chunk", desc="narrating", file=sys.stderr, leave=False, disable=None) as bar,
+    ):
 
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
 
-            result = synthesizer.synthesize(
-                text, partial, voice=voice, params=SynthesisParams(), fmt=fmt, on_progress=progress
-            )
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
-    result.path = out
-    return result
+        result = synthesizer.synthesize(
+            text, Path(partial), voice=voice, fmt=fmt, on_progress=progress
+        )
+        os.replace(result.path, out)
+    return replace(result, path=out)
 
 
 def replay_callbacks() -> int:
@@ -87,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     synth = commands.add_parser("synth", help="narrate a text file into one audio file")
     synth.add_argument("--text-file", type=Path, required=True)
     synth.add_argument("--out", type=Path, required=True)
-    synth.add_argument("--format", choices=sorted(FORMATS), default=None)
+    synth.add_argument("--format", choices=AUDIO_FORMATS, default=None)
     synth.add_argument("--voice", default=None, help="voice id (engine-specific)")
-    synth.add_argument("--engine", choices=["auto", "piper", "chatterbox"], default=None)
+    synth.add_argument("--engine", choices=ENGINE_NAMES, default=None)
     commands.add_parser("replay-callbacks", help="re-send dead-lettered callbacks")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -97,15 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         return replay_callbacks()
 
     settings = get_settings()
-    fmt = args.format or (args.out.suffix.lstrip(".") if args.out.suffix else None)
-    fmt = {"ogg": "opus"}.get(fmt or "", fmt) or settings.output_format
-    if fmt not in FORMATS:
+    fmt = args.format or (format_for_suffix(args.out.suffix) if args.out.suffix else None)
+    if fmt is None and args.out.suffix:
         parser.error(f"cannot tell the format from {args.out.name}; pass --format")
     try:
         result = synthesize_file(
             args.text_file,
             args.out,
-            fmt=fmt,
+            fmt=fmt or settings.output_format,
             voice_id=args.voice,
             engine_name=args.engine or settings.tts_engine,
             settings=settings,

@@ -1,4 +1,4 @@
-"""RunPod adapter: load the engine once at import, then hand each job to the runner.
+"""RunPod adapter: load the engine once at import, then hand each job to its runner.
 
 Run locally with `python -m worker.handler --rp_serve_api --rp_api_port 8000`.
 """
@@ -13,11 +13,11 @@ os.environ.setdefault("RUNPOD_LOG_LEVEL", "INFO")  # the SDK's DEBUG level logs 
 
 import runpod
 
-from shared.errors import TTSError, as_tts_error
 from shared.voice_job_input import VOICE_PROFILE_ACTION
 from worker.config import get_service_settings, get_settings
 from worker.delivery.sender import CallbackSender
-from worker.engines import Engine, load_engine
+from worker.engines import load_engine
+from worker.jobs.common import Loaded
 from worker.jobs.story import TTSJobRunner
 from worker.jobs.voice_profile import VoiceProfileJobRunner
 from worker.logs import configure_logging
@@ -31,15 +31,9 @@ def build_runners() -> tuple[TTSJobRunner, VoiceProfileJobRunner]:
     settings, service = get_settings(), get_service_settings()
     store = make_store(service)
     sender = CallbackSender(service, store)
-    engine: Engine | TTSError
-    try:
-        engine = load_engine(settings.tts_engine, store)
-    except Exception as exc:  # reported through every job, not a crash loop
-        engine = as_tts_error(exc)
-        logger.error("engine failed to load", extra={"error_type": engine.error_type.value})
-    synthesizer = engine if isinstance(engine, TTSError) else StorySynthesizer(engine, settings)
+    engine = Loaded.attempt(lambda: load_engine(settings.tts_engine, store), "engine")
     return (
-        TTSJobRunner(synthesizer, store, sender, service),
+        TTSJobRunner(engine.map(lambda e: StorySynthesizer(e, settings)), store, sender, service),
         VoiceProfileJobRunner(engine, store, sender, service, settings),
     )
 

@@ -83,7 +83,7 @@ class LocalObjectStore:
     """A directory standing in for a bucket, for local runs; URLs are made from
     `public_url` (the demo serves the directory there), never from the local path."""
 
-    def __init__(self, root: Path, public_url: str = "http://127.0.0.1:8765") -> None:
+    def __init__(self, root: Path, public_url: str) -> None:
         self.root = root.resolve()
         self.public_url = public_url.rstrip("/")
 

@@ -13,6 +13,8 @@ from tests.helpers.servers import FaultPlan, fault_proxy, s3_server
 from worker.config import ServiceSettings
 from worker.storage import LocalObjectStore, R2ObjectStore, audio_key, make_store
 
+LOCAL_URL = "https://audio.example.com"
+
 BUCKET = "story-audio"
 
 
@@ -151,7 +153,7 @@ def test_local_store_has_the_same_interface(tmp_path) -> None:
 @pytest.mark.parametrize("key", ["../etc/passwd", "/abs", "a/../b", "a//b/.."])
 def test_unsafe_keys_are_refused(tmp_path, key: str) -> None:
     with pytest.raises(StorageUploadError):
-        LocalObjectStore(tmp_path).put_bytes(key, b"x", "text/plain", {})
+        LocalObjectStore(tmp_path, LOCAL_URL).put_bytes(key, b"x", "text/plain", {})
 
 
 def test_job_ids_cannot_escape_the_key() -> None:

@@ -5,32 +5,27 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-
 from shared.callbacks import CallbackType
 from shared.errors import TTSError, as_tts_error
-from shared.job_input import SafeId, parse_job_input
-from shared.voice_job_input import (
-    VoiceProfileCallbackRequest,
-    VoiceProfileErrorCallbackRequest,
-    VoiceProfileJobInput,
-)
+from shared.job_input import parse_job_input
+from shared.voice_job_input import VoiceProfileJobInput
 from worker.config import ServiceSettings, SynthesisSettings
+from worker.delivery.payloads import voice_profile_callback, voice_profile_error_callback
 from worker.delivery.sender import CallbackSender
 from worker.delivery.targets import check_outbound_url, derive_error_callback_url
 from worker.engines.base import Engine
+from worker.jobs.common import Loaded, failure_output, salvage_id
 from worker.storage import ObjectStore
 from worker.voices.creation import VoiceProfileRequest, create_voice_profile
 from worker.voices.sources import decode_base64
 
 logger = logging.getLogger(__name__)
-_SAFE_ID = TypeAdapter(SafeId)
 
 
 class VoiceProfileJobRunner:
     def __init__(
         self,
-        engine: Engine | TTSError,
+        engine: Loaded[Engine],
         store: ObjectStore,
         sender: CallbackSender,
         settings: ServiceSettings,
@@ -49,10 +44,8 @@ class VoiceProfileJobRunner:
             urls = self._salvage_urls(raw_input)
             job = parse_job_input(raw_input, VoiceProfileJobInput)
             urls = self._urls(job.callback_url, job.error_callback_url)
-            if isinstance(self.engine, TTSError):
-                raise self.engine
             result = create_voice_profile(
-                _request(job), engine=self.engine, store=self.store, settings=self.synthesis
+                _request(job), engine=self.engine.get(), store=self.store, settings=self.synthesis
             )
         except Exception as exc:
             raw_user = raw_input.get("user_id") if isinstance(raw_input, dict) else None
@@ -92,18 +85,7 @@ class VoiceProfileJobRunner:
     ) -> bool | None:
         if url is None:
             return None
-        payload = VoiceProfileCallbackRequest(
-            user_id=job.user_id,
-            voice_id=result["voice_id"],
-            job_id=job_id,
-            name=result["name"],
-            profile_key=result["profile_key"],
-            sample_key=result["sample_key"],
-            sample_url=result["sample_url"],
-            generation_method=result["generation_method"],
-            details={k: result[k] for k in ("engine", "engine_version", "sample_duration_seconds")},
-            metadata=job.metadata,
-        )
+        payload = voice_profile_callback(job_id, result, job.metadata)
         return self.sender.post(
             CallbackType.SUCCESS, url, payload.to_body(), job_id, f"voice-{result['voice_id']}"
         )
@@ -121,35 +103,16 @@ class VoiceProfileJobRunner:
             extra={"job_id": job_id, "error_type": error.error_type.value},
         )
         delivered = None
-        user_id = job.user_id if job else _safe_id(raw_user_id)
+        user_id = job.user_id if job else salvage_id(raw_user_id)
         if user_id is not None and url is not None:
-            payload = VoiceProfileErrorCallbackRequest(
-                user_id=user_id,
-                voice_id=job.voice_id if job else None,
-                job_id=job_id,
-                error=error.message,
-                error_details=error.details,
-                metadata={"error_type": error.error_type.value, "retryable": error.retryable},
-            )
+            voice_id = job.voice_id if job else None
+            payload = voice_profile_error_callback(job_id, user_id, voice_id, error)
             delivered = self.sender.post(
                 CallbackType.ERROR, url, payload.to_body(), job_id, f"voice-{user_id}"
             )
-        output: dict[str, Any] = {
-            "error": error.message,
-            "error_type": error.error_type.value,
-            "retryable": error.retryable,
-            "callback_delivered": delivered,
-        }
-        if error.refresh_worker:
-            output["refresh_worker"] = True
-        return output
-
-
-def _safe_id(value: Any) -> str | None:
-    try:
-        return _SAFE_ID.validate_python(value)
-    except ValidationError:
-        return None
+        return failure_output(
+            error, callback_delivered=delivered, refresh_worker=error.refresh_worker
+        )
 
 
 def _request(job: VoiceProfileJobInput) -> VoiceProfileRequest:

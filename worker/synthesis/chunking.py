@@ -62,7 +62,7 @@ def sentence_tokenizer() -> PunktSentenceTokenizer:
     return tokenizer
 
 
-def chunk_text(text: str, max_chars: int, min_chars: int = 12) -> list[Chunk]:
+def chunk_text(text: str, max_chars: int, min_chars: int) -> list[Chunk]:
     """Pack whole sentences of `text` (normalized) into chunks of at most `max_chars`."""
     if max_chars < 3 * len(PARAGRAPH_BREAK) or min_chars * 2 > max_chars:
         raise ValueError("max_chars must be at least 6 and at least twice min_chars")

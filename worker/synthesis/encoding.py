@@ -8,7 +8,6 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import lameenc
 import numpy as np
@@ -16,6 +15,7 @@ import soundfile as sf
 import soxr
 
 from shared.errors import AudioProcessingError
+from worker.config import SynthesisSettings
 from worker.engines.base import Samples
 
 OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)
@@ -194,15 +194,26 @@ class _SoundFileWriter:
         self._file.close()
 
 
+def format_spec(fmt: str) -> FormatSpec:
+    """The one lookup of a format's container, content type and file extension."""
+    if fmt not in FORMATS:
+        raise AudioProcessingError(details=f"unknown output format {fmt!r}")
+    return FORMATS[fmt]
+
+
+def format_for_suffix(suffix: str) -> str | None:
+    """The format a file name's suffix asks for (`.ogg` is Opus), or None."""
+    suffix = suffix.lower()
+    return next((spec.name for spec in FORMATS.values() if spec.extension == suffix), None)
+
+
 class StreamEncoder:
-    """Writes mono float32 blocks to `path` as they arrive; use as a context manager."""
+    """Writes mono float32 blocks to `path` as they arrive; `close` finishes the file."""
 
     def __init__(
-        self, path: Path, fmt: str, sample_rate: int, mp3_kbps: int = 112, mp3_quality: int = 7
+        self, path: Path, fmt: str, sample_rate: int, *, mp3_kbps: int, mp3_quality: int
     ) -> None:
-        if fmt not in FORMATS:
-            raise AudioProcessingError(details=f"unknown output format {fmt!r}")
-        self.spec = FORMATS[fmt]
+        self.spec = format_spec(fmt)
         self.input_rate = sample_rate
         self.sample_rate = output_rate(fmt, sample_rate)
         self.samples_in = 0
@@ -219,6 +230,18 @@ class StreamEncoder:
             )
         except (OSError, RuntimeError) as exc:
             raise AudioProcessingError(details=f"cannot open the {fmt} encoder: {exc}") from exc
+
+    @classmethod
+    def from_settings(
+        cls, path: Path, fmt: str, sample_rate: int, settings: SynthesisSettings
+    ) -> StreamEncoder:
+        return cls(
+            path,
+            fmt,
+            sample_rate,
+            mp3_kbps=settings.mp3_bitrate_kbps,
+            mp3_quality=settings.mp3_quality,
+        )
 
     @property
     def duration_s(self) -> float:
@@ -243,14 +266,3 @@ class StreamEncoder:
             action(*args)
         except (OSError, RuntimeError) as exc:
             raise AudioProcessingError(details=f"{self.spec.name} encoding failed: {exc}") from exc
-
-    def __enter__(self) -> StreamEncoder:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

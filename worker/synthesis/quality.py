@@ -8,6 +8,7 @@ import numpy as np
 
 from worker.config import SynthesisSettings
 from worker.engines.base import EngineAudio
+from worker.synthesis.signal import dbfs, frame_rms, rms
 
 FRAME_SECONDS = 0.02
 
@@ -24,18 +25,6 @@ class QualityReport:
     @property
     def passed(self) -> bool:
         return not self.problems
-
-
-def dbfs(value: float) -> float:
-    return float(20 * np.log10(max(value, 1e-10)))
-
-
-def frame_rms(samples: np.ndarray, frame: int) -> np.ndarray:
-    usable = len(samples) // frame * frame
-    if usable == 0:
-        return np.sqrt(np.mean(np.square(samples, dtype=np.float64), keepdims=True))
-    frames = samples[:usable].reshape(-1, frame).astype(np.float64)
-    return np.sqrt(np.mean(np.square(frames), axis=1))
 
 
 def _unusable(samples: np.ndarray) -> str | None:
@@ -55,12 +44,12 @@ def check_chunk(speech: str, audio: EngineAudio, settings: SynthesisSettings) ->
     if problem:
         return QualityReport((problem,), duration, 0.0, 1.0, -200.0, 0.0)
 
-    rms = frame_rms(samples, max(1, int(audio.sample_rate * FRAME_SECONDS)))
-    silent = rms < 10 ** (settings.silence_threshold_dbfs / 20)
+    levels = frame_rms(samples, max(1, int(audio.sample_rate * FRAME_SECONDS)))
+    silent = levels < 10 ** (settings.silence_threshold_dbfs / 20)
     silence_ratio = float(np.mean(silent))
     voiced_s = max(float(np.sum(~silent)) * FRAME_SECONDS, 1e-3)
     cps = len(speech) / voiced_s
-    overall_rms = dbfs(float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))))
+    overall_rms = dbfs(rms(samples))
     clipped = float(np.mean(np.abs(samples) >= 0.999))
 
     problems: list[str] = []

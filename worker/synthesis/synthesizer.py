@@ -11,15 +11,15 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from shared.errors import AudioProcessingError, GenerationFailedError, TTSError
+from shared.types import AudioFormat
 from worker.config import SynthesisSettings
-from worker.engines.base import Engine, EngineAudio, SynthesisParams, Voice
+from worker.engines.base import Engine, EngineAudio, SynthesisParams, Voice, VoiceSource
 from worker.synthesis.chunking import Chunk, chunk_text
-from worker.synthesis.encoding import FORMATS
+from worker.synthesis.encoding import FormatSpec, format_spec
 from worker.synthesis.quality import check_chunk
 from worker.synthesis.text import prepare_text
 from worker.synthesis.writer import AudioWriter
@@ -32,6 +32,8 @@ EXCERPT_CHARS = 40
 
 @dataclass
 class StageTimings:
+    """Seconds spent in each synthesis stage; `total_s` spans them all."""
+
     text_s: float = 0.0
     generation_s: float = 0.0
     engine_s: float = 0.0
@@ -40,13 +42,21 @@ class StageTimings:
     total_s: float = 0.0
 
 
-@dataclass
+@dataclass(frozen=True)
+class StoryPlan:
+    """A story ready to render: its chunks, its output format, and how long preparing took."""
+
+    chunks: tuple[Chunk, ...]
+    spec: FormatSpec
+    text_s: float
+
+
+@dataclass(frozen=True)
 class SynthesisResult:
-    """The encoded file (worker-local `path`) and metadata that is safe to send anywhere."""
+    """The encoded file (worker-local `path`) and what is known about how it was made."""
 
     path: Path = field(repr=False)
-    format: str
-    content_type: str
+    spec: FormatSpec
     size_bytes: int
     duration_seconds: float
     sample_rate: int
@@ -59,117 +69,110 @@ class SynthesisResult:
     timings: StageTimings
 
     @property
+    def format(self) -> str:
+        return self.spec.name
+
+    @property
+    def content_type(self) -> str:
+        return self.spec.content_type
+
+    @property
     def real_time_factor(self) -> float:
         return self.timings.total_s / self.duration_seconds if self.duration_seconds else 0.0
 
-    def metadata(self) -> dict[str, Any]:
-        """Everything but the local path."""
-        data = {k: v for k, v in asdict(self).items() if k != "path"}
-        data["timings"] = {k: round(v, 3) for k, v in data["timings"].items()}
-        data["duration_seconds"] = round(self.duration_seconds, 3)
-        data["engine_real_time_factor"] = (
-            round(self.timings.engine_s / self.duration_seconds, 4) if self.duration_seconds else 0
-        )
-        return data
+    @property
+    def engine_real_time_factor(self) -> float:
+        return self.timings.engine_s / self.duration_seconds if self.duration_seconds else 0.0
 
 
 class StorySynthesizer:
-    """Runs one story through one loaded engine."""
+    """Runs stories through one loaded engine: `prepare` a plan, then `render` it."""
 
     def __init__(self, engine: Engine, settings: SynthesisSettings) -> None:
-        self.engine = engine
-        self.settings = settings
+        self._engine = engine
+        self._settings = settings
 
-    def prepare(self, text: str, language: str) -> list[Chunk]:
-        caps = self.engine.capabilities
+    def prepare(self, text: str, language: str, fmt: AudioFormat | None = None) -> StoryPlan:
+        """Validate and chunk `text`; raises `InvalidInputError`s before any generation."""
+        started = time.perf_counter()
+        caps, s = self._engine.capabilities, self._settings
         normalized = prepare_text(
-            text,
-            max_chars=self.settings.max_text_chars,
-            language=language,
-            languages=caps.languages,
+            text, max_chars=s.max_text_chars, language=language, languages=caps.languages
         )
-        max_chars = min(self.settings.chunk_max_chars, caps.max_chunk_chars)
-        return chunk_text(normalized, max_chars, self.settings.chunk_min_chars)
+        max_chars = min(s.chunk_max_chars, caps.max_chunk_chars)
+        chunks = chunk_text(normalized, max_chars, s.chunk_min_chars)
+        spec = format_spec(fmt or s.output_format)
+        return StoryPlan(tuple(chunks), spec, time.perf_counter() - started)
+
+    def prepare_voice(self, source: VoiceSource | None) -> Voice:
+        """Resolve a job's voice before any generation; raises `VoiceProfileError`s."""
+        return self._engine.prepare_voice(source)
 
     def synthesize(
         self,
         text: str,
-        out_path: Path,
+        directory: Path,
         *,
         voice: Voice,
         params: SynthesisParams | None = None,
-        fmt: str | None = None,
+        fmt: AudioFormat | None = None,
         on_progress: ProgressFn | None = None,
     ) -> SynthesisResult:
         """Prepare and render `text`: the whole story in one call."""
         params = params or SynthesisParams()
-        started = time.perf_counter()
-        chunks = self.prepare(text, params.language)
-        return self.render(
-            chunks,
-            out_path,
-            voice=voice,
-            params=params,
-            fmt=fmt,
-            on_progress=on_progress,
-            text_s=time.perf_counter() - started,
-        )
+        plan = self.prepare(text, params.language, fmt)
+        return self.render(plan, directory, voice=voice, params=params, on_progress=on_progress)
 
     def render(
         self,
-        chunks: list[Chunk],
-        out_path: Path,
+        plan: StoryPlan,
+        directory: Path,
         *,
         voice: Voice,
-        params: SynthesisParams | None = None,
-        fmt: str | None = None,
+        params: SynthesisParams,
         on_progress: ProgressFn | None = None,
-        text_s: float = 0.0,
     ) -> SynthesisResult:
-        """Generate, check, assemble and encode prepared chunks into `out_path`."""
-        params = params or SynthesisParams()
-        fmt = fmt or self.settings.output_format
-        timings = StageTimings(text_s=text_s)
-        started = time.perf_counter() - text_s
+        """Generate, check, assemble and encode a plan into `directory/story.<ext>`."""
+        out_path = directory / f"story{plan.spec.extension}"
+        timings = StageTimings(text_s=plan.text_s)
+        started = time.perf_counter() - plan.text_s
         try:
             retries, sample_rate, duration = self._run(
-                chunks, out_path, voice, params, fmt, timings, on_progress
+                plan, out_path, voice, params, timings, on_progress
             )
         except BaseException:
             with suppress(OSError):
                 out_path.unlink(missing_ok=True)
             raise
         timings.total_s = time.perf_counter() - started
-        caps = self.engine.capabilities
+        caps = self._engine.capabilities
         return SynthesisResult(
             path=out_path,
-            format=fmt,
-            content_type=FORMATS[fmt].content_type,
+            spec=plan.spec,
             size_bytes=out_path.stat().st_size,
             duration_seconds=duration,
             sample_rate=sample_rate,
-            chunk_count=len(chunks),
+            chunk_count=len(plan.chunks),
             retries=retries,
             engine=caps.name,
             engine_version=caps.version,
             voice=voice.name,
-            text_length=sum(len(c.text) for c in chunks),
+            text_length=sum(len(c.text) for c in plan.chunks),
             timings=timings,
         )
 
     def _run(
         self,
-        chunks: list[Chunk],
+        plan: StoryPlan,
         out_path: Path,
         voice: Voice,
         params: SynthesisParams,
-        fmt: str,
         timings: StageTimings,
         on_progress: ProgressFn | None,
     ) -> tuple[int, int, float]:
         """Returns (retries, output sample rate, duration in seconds)."""
-        s = self.settings
-        writer = AudioWriter(out_path, fmt, self.engine.capabilities.sample_rate, s)
+        s, chunks = self._settings, plan.chunks
+        writer = AudioWriter(out_path, plan.spec.name, self._engine.capabilities.sample_rate, s)
         retries = 0
         failed = True
         try:
@@ -202,10 +205,10 @@ class StorySynthesizer:
     ) -> tuple[EngineAudio, int]:
         """Generate one chunk, regenerating it until it passes the checks or retries run out."""
         problems: list[str] = []
-        for attempt in range(self.settings.chunk_max_retries + 1):
+        for attempt in range(self._settings.chunk_max_retries + 1):
             started = time.perf_counter()
             try:
-                audio = self.engine.synthesize(chunk.speech, voice, params.for_attempt(attempt))
+                audio = self._engine.synthesize(chunk.speech, voice, params.for_attempt(attempt))
             except GenerationFailedError as exc:
                 problems.append(exc.details or exc.message)
                 continue
@@ -216,9 +219,9 @@ class StorySynthesizer:
                 continue
             finally:
                 timings.engine_s += time.perf_counter() - started
-            if audio.sample_rate != self.engine.capabilities.sample_rate:
+            if audio.sample_rate != self._engine.capabilities.sample_rate:
                 raise AudioProcessingError(details="engine returned an unexpected sample rate")
-            report = check_chunk(chunk.speech, audio, self.settings)
+            report = check_chunk(chunk.speech, audio, self._settings)
             if report.passed:
                 return audio, attempt
             problems.append("; ".join(report.problems))

@@ -86,9 +86,7 @@ class AudioWriter:
     """Streams cleaned, joined chunks into an encoded file; `add` chunks, then `close`."""
 
     def __init__(self, path: Path, fmt: str, sample_rate: int, settings: SynthesisSettings) -> None:
-        self.encoder = StreamEncoder(
-            path, fmt, sample_rate, settings.mp3_bitrate_kbps, settings.mp3_quality
-        )
+        self.encoder = StreamEncoder.from_settings(path, fmt, sample_rate, settings)
         self.assembler = Assembler.from_settings(sample_rate, settings)
         self._blocked_s = 0.0
         self._encoding = _Stage(

@@ -18,17 +18,16 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from shared.errors import InvalidInputError, ModelUnavailableError, VoiceProfileMissingError
-from shared.types import normalize_language
+from shared.types import MAX_VOICE_NAME_CHARS, AudioFormat, normalize_language
 from worker.config import SynthesisSettings
 from worker.engines.base import Engine, SynthesisParams, Voice
 from worker.storage import ObjectStore, check_key
-from worker.synthesis.encoding import FORMATS
 from worker.synthesis.synthesizer import StorySynthesizer
 from worker.voices.sources import profile_key
 
 GENERATION_METHOD = "chatterbox_prepare_conditionals"
 PROFILE_CONTENT_TYPE = "application/octet-stream"
-MAX_NAME_CHARS = 100
+SAMPLE_FORMAT: AudioFormat = "mp3"
 SAMPLE_TEXTS = {
     "ar": "مرحبا! هكذا يبدو صوتي عندما أقرأ لك قصة.",
     "da": "Hej! Sådan lyder min stemme, når jeg læser en historie for dig.",
@@ -83,7 +82,6 @@ def create_voice_profile(
     engine: Engine,
     store: ObjectStore,
     settings: SynthesisSettings | None = None,
-    sample_format: str = "mp3",
 ) -> dict[str, Any]:
     """Create, check and store a profile and its sample; returns keys, URLs and metadata."""
     started = time.perf_counter()
@@ -101,17 +99,16 @@ def create_voice_profile(
         "generation_method": GENERATION_METHOD,
     }
     with tempfile.TemporaryDirectory() as tmp:
-        sample_path = Path(tmp) / f"sample{FORMATS[sample_format].extension}"
         sample = StorySynthesizer(cloner, settings or SynthesisSettings()).synthesize(
             _sample_text(request),
-            sample_path,
+            Path(tmp),
             voice=Voice(name=voice_id, data=conds),
             params=SynthesisParams(language=request.language, seed=request.seed),
-            fmt=sample_format,
+            fmt=SAMPLE_FORMAT,
         )
         stored_profile = store.put_bytes(key, profile, PROFILE_CONTENT_TYPE, metadata)
-        sample_key = key.removesuffix(".pt") + f"_sample{FORMATS[sample_format].extension}"
-        stored_sample = store.put_file(sample_key, sample_path, sample.content_type, metadata)
+        sample_key = key.removesuffix(".pt") + f"_sample{sample.spec.extension}"
+        stored_sample = store.put_file(sample_key, sample.path, sample.content_type, metadata)
     caps = cloner.capabilities
     return {
         "voice_id": voice_id,
@@ -149,9 +146,9 @@ def _cloner(engine: Engine) -> VoiceCloningEngine:
 
 def _check_name(name: str) -> str:
     name = " ".join((name or "").split())
-    if not name or len(name) > MAX_NAME_CHARS:
+    if not name or len(name) > MAX_VOICE_NAME_CHARS:
         raise InvalidInputError(
-            f"Please give the voice a name of 1 to {MAX_NAME_CHARS} characters.",
+            f"Please give the voice a name of 1 to {MAX_VOICE_NAME_CHARS} characters.",
             details="voice name is empty or too long",
         )
     return name

@@ -15,6 +15,8 @@ from worker.config import ServiceSettings
 from worker.delivery.sender import DEAD_LETTER_PREFIX, CallbackSender
 from worker.storage import LocalObjectStore
 
+LOCAL_URL = "https://audio.example.com"
+
 SECRET = generate_secret()
 BODY = json.dumps({"story_id": "s1", "job_id": "j1"}).encode()
 
@@ -29,7 +31,7 @@ def sender(tmp_path, **overrides: object) -> CallbackSender:
         "callback_read_timeout_s": 2,
     }
     values.update(overrides)
-    return CallbackSender(ServiceSettings(**values), LocalObjectStore(tmp_path))
+    return CallbackSender(ServiceSettings(**values), LocalObjectStore(tmp_path, LOCAL_URL))
 
 
 def send(s: CallbackSender, url: str, type_: CallbackType = CallbackType.SUCCESS) -> bool:
@@ -122,7 +124,7 @@ def test_replay_resends_dead_letters_and_removes_delivered_ones(tmp_path) -> Non
         s = sender(tmp_path, callback_max_attempts=1)
         assert not send(s, f"{base}/cb", CallbackType.SUCCESS)
         assert not send(s, f"{base}/cb", CallbackType.ERROR)
-    store = LocalObjectStore(tmp_path)
+    store = LocalObjectStore(tmp_path, LOCAL_URL)
     assert len(store.list_keys(DEAD_LETTER_PREFIX)) == 2
 
     working = Script()
@@ -142,4 +144,4 @@ def test_replay_resends_dead_letters_and_removes_delivered_ones(tmp_path) -> Non
 
 def test_sender_refuses_to_start_without_a_secret(tmp_path) -> None:
     with pytest.raises(ValueError, match="CALLBACK_SIGNING_SECRET"):
-        CallbackSender(ServiceSettings(), LocalObjectStore(tmp_path))
+        CallbackSender(ServiceSettings(), LocalObjectStore(tmp_path, LOCAL_URL))

@@ -27,7 +27,7 @@ def test_piper_narrates_a_paragraph_with_plausible_duration(piper_engine, sample
     assert 1400 <= len(text) <= 2200
     synthesizer = StorySynthesizer(piper_engine, SynthesisSettings())
     voice = piper_engine.prepare_voice(None)
-    result = synthesizer.synthesize(text, tmp_path / "p.mp3", voice=voice, fmt="mp3")
+    result = synthesizer.synthesize(text, tmp_path, voice=voice, fmt="mp3")
 
     decoded, rate = sf.read(result.path, dtype="float32")
     seconds = len(decoded) / rate

@@ -13,6 +13,7 @@ from tests.helpers.fakes import ToneEngine
 from tests.helpers.servers import Script, scripted_server
 from worker.config import ServiceSettings, SynthesisSettings
 from worker.delivery.sender import DEAD_LETTER_PREFIX, CallbackSender
+from worker.jobs.common import Loaded
 from worker.jobs.story import TTSJobRunner
 from worker.storage import LocalObjectStore
 from worker.synthesis.synthesizer import StorySynthesizer
@@ -35,10 +36,12 @@ def make_runner(tmp_path, engine=None, **overrides):
     service = ServiceSettings(**values)
     store = LocalObjectStore(tmp_path / "bucket", service.local_storage_public_url)
     synthesizer = (
-        engine
+        Loaded.failed(engine)
         if isinstance(engine, Exception)
-        else StorySynthesizer(
-            engine or ToneEngine(), SynthesisSettings(chunk_max_chars=80, output_format="mp3")
+        else Loaded.ready(
+            StorySynthesizer(
+                engine or ToneEngine(), SynthesisSettings(chunk_max_chars=80, output_format="mp3")
+            )
         )
     )
     return TTSJobRunner(synthesizer, store, CallbackSender(service, store), service), store

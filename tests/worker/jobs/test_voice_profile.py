@@ -13,6 +13,7 @@ from tests.helpers import chatterbox_standin as standin
 from tests.helpers.servers import Script, scripted_server
 from worker.config import ServiceSettings, SynthesisSettings
 from worker.delivery.sender import CallbackSender
+from worker.jobs.common import Loaded
 from worker.jobs.voice_profile import VoiceProfileJobRunner
 from worker.storage import LocalObjectStore
 
@@ -31,8 +32,9 @@ def runner(tmp_path, store, engine=None) -> VoiceProfileJobRunner:
         callback_max_attempts=1,
     )
     engine = engine or standin.build_engine(tmp_path / "w", "english", warmup=False, store=store)
+    loaded = Loaded.failed(engine) if isinstance(engine, Exception) else Loaded.ready(engine)
     return VoiceProfileJobRunner(
-        engine, store, CallbackSender(settings, store), settings, SynthesisSettings()
+        loaded, store, CallbackSender(settings, store), settings, SynthesisSettings()
     )
 
 

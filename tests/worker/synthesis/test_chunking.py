@@ -45,7 +45,7 @@ def test_any_unicode_text_is_chunked_losslessly(text: str) -> None:
 
 def test_sentences_are_packed_whole() -> None:
     text = "Mr. Smith met Dr. Jones on St. James Street. They talked. It rained all day."
-    chunks = chunk_text(text, 50)
+    chunks = chunk_text(text, 50, min_chars=12)
     assert [c.speech for c in chunks] == [
         "Mr. Smith met Dr. Jones on St. James Street.",
         "They talked. It rained all day.",
@@ -57,14 +57,14 @@ def test_long_sentence_splits_at_clause_punctuation_first() -> None:
         "The river ran past the mill, under the old stone bridge, through the meadow where "
         "the children played; and on it went, slowly, until it reached the sea."
     )
-    chunks = chunk_text(sentence, 80)
+    chunks = chunk_text(sentence, 80, min_chars=12)
     assert "".join(c.text for c in chunks) == sentence
     assert all(c.speech[-1] in ",;." for c in chunks)
 
 
 def test_long_clause_splits_between_words_never_inside_one() -> None:
     words = [f"word{i}" for i in range(60)]
-    chunks = chunk_text(" ".join(words), 50)
+    chunks = chunk_text(" ".join(words), 50, min_chars=12)
     assert len(chunks) > 1
     assert [w for c in chunks for w in c.speech.split()] == words
 
@@ -85,7 +85,7 @@ def test_lone_short_paragraph_joins_the_next() -> None:
 
 def test_paragraph_ends_are_marked_and_never_crossed_when_packing() -> None:
     text = "One sentence here.\n\nAnother paragraph starts. It goes on."
-    chunks = chunk_text(text, 200)
+    chunks = chunk_text(text, 200, min_chars=12)
     assert [(c.speech, c.paragraph_end) for c in chunks] == [
         ("One sentence here.", True),
         ("Another paragraph starts. It goes on.", True),
@@ -94,7 +94,7 @@ def test_paragraph_ends_are_marked_and_never_crossed_when_packing() -> None:
 
 def test_token_longer_than_the_bound_is_cut() -> None:
     url = "https://example.org/" + "a" * 150
-    chunks = chunk_text(f"See {url} now.", 60)
+    chunks = chunk_text(f"See {url} now.", 60, min_chars=12)
     assert all(len(c.text) <= 60 for c in chunks)
     assert "".join(c.text for c in chunks) == f"See {url} now."
 

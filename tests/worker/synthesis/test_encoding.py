@@ -1,10 +1,17 @@
+from contextlib import closing
+
 import numpy as np
 import pytest
 import soundfile as sf
 
 from shared.errors import AudioProcessingError
 from tests.helpers.fakes import speech_like
+from worker.config import SynthesisSettings
 from worker.synthesis.encoding import FORMATS, StreamEncoder, output_rate
+
+
+def encoder_for(path, fmt: str, rate: int, **settings: int) -> StreamEncoder:
+    return StreamEncoder.from_settings(path, fmt, rate, SynthesisSettings(**settings))
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
@@ -12,7 +19,7 @@ from worker.synthesis.encoding import FORMATS, StreamEncoder, output_rate
 def test_incremental_encoding_decodes_to_the_same_duration(tmp_path, fmt: str, rate: int) -> None:
     blocks = [speech_like(s, rate, seed=i) for i, s in enumerate([0.7, 1.3, 0.01, 2.2])]
     path = tmp_path / f"story{FORMATS[fmt].extension}"
-    with StreamEncoder(path, fmt, rate) as encoder:
+    with closing(encoder_for(path, fmt, rate)) as encoder:
         for block in blocks:
             encoder.write(block)
     expected = sum(len(b) for b in blocks) / rate
@@ -27,7 +34,7 @@ def test_incremental_encoding_decodes_to_the_same_duration(tmp_path, fmt: str, r
 @pytest.mark.parametrize("kbps", [96, 112, 128])
 def test_mp3_is_mono_constant_bitrate_in_range(tmp_path, rate: int, kbps: int) -> None:
     path = tmp_path / "a.mp3"
-    with StreamEncoder(path, "mp3", rate, mp3_kbps=kbps) as encoder:
+    with closing(encoder_for(path, "mp3", rate, mp3_bitrate_kbps=kbps)) as encoder:
         encoder.write(speech_like(10.0, rate))
     info = sf.info(path)
     assert info.channels == 1
@@ -44,14 +51,14 @@ def test_opus_gets_a_rate_opus_supports() -> None:
 
 def test_unknown_format_is_a_typed_error(tmp_path) -> None:
     with pytest.raises(AudioProcessingError):
-        StreamEncoder(tmp_path / "x.flac", "flac", 24_000)
+        encoder_for(tmp_path / "x.flac", "flac", 24_000)
 
 
 @pytest.mark.parametrize("rate", [16_000, 22_050, 24_000, 44_100, 48_000])
 def test_mp3_decodes_sample_exact_and_aligned(tmp_path, rate: int) -> None:
     signal = speech_like(1.7, rate, level=0.5)
     path = tmp_path / "gapless.mp3"
-    with StreamEncoder(path, "mp3", rate) as encoder:
+    with closing(encoder_for(path, "mp3", rate)) as encoder:
         for start in range(0, len(signal), 777):  # odd block sizes split MP3 frames
             encoder.write(signal[start : start + 777])
     decoded, decoded_rate = sf.read(path, dtype="float32")
@@ -64,4 +71,4 @@ def test_mp3_decodes_sample_exact_and_aligned(tmp_path, rate: int) -> None:
 
 
 def test_closing_an_encoder_that_got_no_audio_is_clean(tmp_path) -> None:
-    StreamEncoder(tmp_path / "empty.mp3", "mp3", 24_000).close()
+    encoder_for(tmp_path / "empty.mp3", "mp3", 24_000).close()

@@ -23,10 +23,12 @@ from worker.voices.creation import (
     create_voice_profile,
 )
 
+LOCAL_URL = "https://audio.example.com"
+
 
 @pytest.fixture
 def store(tmp_path) -> LocalObjectStore:
-    return LocalObjectStore(tmp_path / "bucket")
+    return LocalObjectStore(tmp_path / "bucket", LOCAL_URL)
 
 
 @pytest.fixture

@@ -1,0 +1,179 @@
+"""What a job reports: its typed outcome, and the callback payloads built from it.
+
+A finished story is one `StoryOutcome`; it becomes both the RunPod job output and the success
+callback, so the two can never disagree. Failures and progress are built from the job's
+`CallbackIdentity` (who the callback is about) and the error or the counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shared.callbacks import (
+    TTSErrorCallbackRequest,
+    TTSProgressCallbackRequest,
+    TTSSuccessCallbackRequest,
+)
+from shared.errors import Stage, TTSError
+from shared.voice_job_input import (
+    VoiceProfileCallbackRequest,
+    VoiceProfileErrorCallbackRequest,
+)
+
+PROGRESS_STAGE = "generating"
+
+
+@dataclass(frozen=True)
+class CallbackIdentity:
+    """What every callback of one story job carries."""
+
+    story_id: str
+    job_id: str
+    started_at: datetime
+    user_id: str | None
+    voice_id: str | None
+
+
+@dataclass(frozen=True)
+class StoryOutcome:
+    """A narrated, stored story: everything the output and the success callback report."""
+
+    audio_url: str
+    storage_key: str
+    size_bytes: int
+    format: str
+    content_type: str
+    duration_seconds: float
+    sample_rate: int
+    chunk_count: int
+    retries: int
+    engine: str
+    engine_version: str
+    voice: str
+    timings: Mapping[str, float]
+    engine_real_time_factor: float
+
+    def to_output(self, story_id: str, callback_delivered: bool) -> dict[str, Any]:
+        """The RunPod job output: never the audio itself, never a local path."""
+        return {
+            "status": "ready",
+            "story_id": story_id,
+            "audio_url": self.audio_url,
+            "storage_key": self.storage_key,
+            "size_bytes": self.size_bytes,
+            "callback_delivered": callback_delivered,
+            "format": self.format,
+            "content_type": self.content_type,
+            "duration_seconds": self.duration_seconds,
+            "sample_rate": self.sample_rate,
+            "chunk_count": self.chunk_count,
+            "retries": self.retries,
+            "engine": self.engine,
+            "engine_version": self.engine_version,
+            "voice": self.voice,
+            "timings": dict(self.timings),
+            "engine_real_time_factor": self.engine_real_time_factor,
+        }
+
+    def tts_metadata(self) -> dict[str, Any]:
+        """How the audio was made, for the success callback's `metadata.tts`."""
+        return {
+            "retries": self.retries,
+            "engine_version": self.engine_version,
+            "voice": self.voice,
+            "timings": dict(self.timings),
+            "engine_real_time_factor": self.engine_real_time_factor,
+        }
+
+
+def progress_callback(
+    identity: CallbackIdentity, done: int, total: int
+) -> TTSProgressCallbackRequest:
+    return TTSProgressCallbackRequest(
+        story_id=identity.story_id,
+        job_id=identity.job_id,
+        job_started_at=identity.started_at,
+        chunks_done=done,
+        chunks_total=total,
+        stage=PROGRESS_STAGE,
+        user_id=identity.user_id,
+        voice_id=identity.voice_id,
+    )
+
+
+def success_callback(
+    identity: CallbackIdentity, outcome: StoryOutcome, passthrough: Mapping[str, Any] | None
+) -> TTSSuccessCallbackRequest:
+    """`passthrough` is the job's own `metadata`, returned with `tts` added."""
+    return TTSSuccessCallbackRequest(
+        story_id=identity.story_id,
+        job_id=identity.job_id,
+        job_started_at=identity.started_at,
+        audio_url=outcome.audio_url,
+        storage_key=outcome.storage_key,
+        duration_seconds=outcome.duration_seconds,
+        format=outcome.format,
+        sample_rate=outcome.sample_rate,
+        chunk_count=outcome.chunk_count,
+        engine=outcome.engine,
+        user_id=identity.user_id,
+        voice_id=identity.voice_id,
+        metadata={**(passthrough or {}), "tts": outcome.tts_metadata()},
+    )
+
+
+def error_callback(
+    identity: CallbackIdentity, error: TTSError, stage: Stage, facts: Mapping[str, Any]
+) -> TTSErrorCallbackRequest:
+    """`facts` describe the story (language, type, length); unknown ones are left out."""
+    metadata: dict[str, Any] = {
+        **facts,
+        "error_type": error.error_type.value,
+        "retryable": error.retryable,
+        "stage": stage.value,
+    }
+    if "chunk_index" in error.context:
+        metadata["chunk_index"] = error.context["chunk_index"]
+    return TTSErrorCallbackRequest(
+        story_id=identity.story_id,
+        error=error.message,
+        error_details=error.details,
+        job_id=identity.job_id,
+        job_started_at=identity.started_at,
+        user_id=identity.user_id,
+        voice_id=identity.voice_id,
+        metadata={k: v for k, v in metadata.items() if v is not None},
+    )
+
+
+def voice_profile_callback(
+    job_id: str, result: Mapping[str, Any], passthrough: Mapping[str, Any] | None
+) -> VoiceProfileCallbackRequest:
+    return VoiceProfileCallbackRequest(
+        user_id=result["user_id"],
+        voice_id=result["voice_id"],
+        job_id=job_id,
+        name=result["name"],
+        profile_key=result["profile_key"],
+        sample_key=result["sample_key"],
+        sample_url=result["sample_url"],
+        generation_method=result["generation_method"],
+        details={k: result[k] for k in ("engine", "engine_version", "sample_duration_seconds")},
+        metadata=dict(passthrough) if passthrough is not None else None,
+    )
+
+
+def voice_profile_error_callback(
+    job_id: str, user_id: str, voice_id: str | None, error: TTSError
+) -> VoiceProfileErrorCallbackRequest:
+    return VoiceProfileErrorCallbackRequest(
+        user_id=user_id,
+        voice_id=voice_id,
+        job_id=job_id,
+        error=error.message,
+        error_details=error.details,
+        metadata={"error_type": error.error_type.value, "retryable": error.retryable},
+    )

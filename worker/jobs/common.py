@@ -1,0 +1,121 @@
+"""Plumbing every job runner shares: the job's context, the engine-or-error guard, salvage of
+an invalid input, and the failure output RunPod marks FAILED."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from shared.errors import Stage, TTSError, as_tts_error
+from shared.types import SafeId, StoryId
+from worker.delivery.payloads import CallbackIdentity
+from worker.delivery.targets import CallbackTargets
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+_STORY_ID: TypeAdapter[str] = TypeAdapter(StoryId)
+_SAFE_ID: TypeAdapter[str] = TypeAdapter(SafeId)
+
+
+class Loaded(Generic[T]):
+    """Something loaded once per process (the engine), or the error that stopped it loading.
+
+    A worker whose engine failed to load stays up and fails every job with that error, which
+    reaches the app through the job's error callback instead of a crash loop.
+    """
+
+    def __init__(self, value: T | None, error: TTSError | None) -> None:
+        self._value, self._error = value, error
+
+    @classmethod
+    def ready(cls, value: T) -> Loaded[T]:
+        return cls(value, None)
+
+    @classmethod
+    def failed(cls, error: TTSError) -> Loaded[T]:
+        return cls(None, error)
+
+    @classmethod
+    def attempt(cls, load: Callable[[], T], what: str) -> Loaded[T]:
+        try:
+            return cls.ready(load())
+        except Exception as exc:
+            error = as_tts_error(exc)
+            logger.error(f"{what} failed to load", extra={"error_type": error.error_type.value})
+            return cls.failed(error)
+
+    def map(self, build: Callable[[T], U]) -> Loaded[U]:
+        return (
+            Loaded.ready(build(self._value))
+            if self._value is not None
+            else Loaded(None, self._error)
+        )
+
+    def get(self) -> T:
+        """The value; raises the load error (with a fresh traceback) when there is none."""
+        if self._value is None:
+            assert self._error is not None
+            raise self._error.with_traceback(None)
+        return self._value
+
+
+@dataclass
+class JobContext:
+    """What is known about a story job so far; enough to report its failure at any stage."""
+
+    job_id: str
+    started_at: datetime
+    stage: Stage = Stage.VALIDATE
+    story_id: str | None = None
+    user_id: str | None = None
+    voice_id: str | None = None
+    targets: CallbackTargets | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    """Describes the story for the error callback: language, story_type, text_length."""
+
+    def identity(self) -> CallbackIdentity | None:
+        if self.story_id is None:
+            return None
+        return CallbackIdentity(
+            self.story_id, self.job_id, self.started_at, self.user_id, self.voice_id
+        )
+
+
+def salvage_story_id(value: Any) -> str | None:
+    return _valid(_STORY_ID, value)
+
+
+def salvage_id(value: Any) -> str | None:
+    """A user or voice id from an input that may be invalid, if the id itself is valid."""
+    return _valid(_SAFE_ID, value)
+
+
+def _valid(adapter: TypeAdapter[str], value: Any) -> str | None:
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        return None
+
+
+def failure_output(
+    error: TTSError, *, callback_delivered: bool | None, refresh_worker: bool, **where: Any
+) -> dict[str, Any]:
+    """`{"error": message, …}`: RunPod marks the job FAILED and shows the message."""
+    output: dict[str, Any] = {
+        "error": error.message,
+        "error_type": error.error_type.value,
+        "retryable": error.retryable,
+        **where,
+        "callback_delivered": callback_delivered,
+    }
+    if refresh_worker:
+        output["refresh_worker"] = True
+    return output
