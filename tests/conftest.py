@@ -18,9 +18,8 @@ from firebase_admin import firestore
 from google.auth.credentials import AnonymousCredentials
 from google.cloud.firestore import Client
 
+from tests.helpers.firestore import FIRESTORE_PROJECT_ID
 from tools.firestore_emulator import EmulatorNotInstalledError, FirestoreEmulator
-
-FIRESTORE_PROJECT_ID = "demo-test"
 
 
 @pytest.fixture(scope="session")

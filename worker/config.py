@@ -9,8 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-EngineName = Literal["auto", "piper", "chatterbox"]
-AudioFormat = Literal["mp3", "opus", "wav"]
+from shared.types import AudioFormat, EngineName
 
 
 class SynthesisSettings(BaseSettings):

@@ -1,4 +1,5 @@
-"""Structured JSON logs for the worker: one object per line, never story text or secrets."""
+"""Structured JSON logs for the worker on stderr: one object per line, the same field names
+as the callback API's (`shared.log_format`), never story text or secrets."""
 
 from __future__ import annotations
 
@@ -6,16 +7,12 @@ import logging
 import os
 import sys
 
-from pythonjsonlogger.json import JsonFormatter
+from shared.log_format import json_handler
+
+HANDLER_NAME = "worker-json"
 
 
 def configure_logging(level: str | None = None) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={"levelname": "level"}
-        )
-    )
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [json_handler(sys.stderr, HANDLER_NAME)]
     root.setLevel(level or os.environ.get("LOG_LEVEL", "INFO"))

@@ -21,6 +21,7 @@ from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
+from pydantic import TypeAdapter, ValidationError
 from tenacity import (
     Retrying,
     retry_if_exception_type,
@@ -29,6 +30,7 @@ from tenacity import (
 )
 
 from shared.errors import StorageAuthError, StorageUploadError
+from shared.types import StorageKey
 from worker.config import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ _TRANSIENT_CODES = frozenset(
      "ServiceUnavailable", "RequestTimeTooSkewed"}
 )  # fmt: skip
 
-_SAFE_KEY = re.compile(r"^(?!/)(?!.*(?:^|/)\.\.?(?:/|$))[A-Za-z0-9._\-/]{1,512}$")
+_STORAGE_KEY: TypeAdapter[str] = TypeAdapter(StorageKey)
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,11 @@ class ObjectStore(Protocol):
 
 
 def check_key(key: str) -> str:
-    """Keys are relative, without `.`/`..` segments, in a conservative character set."""
-    if not _SAFE_KEY.match(key):
-        raise StorageUploadError(details="refused an unsafe storage key")
-    return key
+    """Keys are relative, without empty, `.` or `..` segments, in a conservative character set."""
+    try:
+        return _STORAGE_KEY.validate_python(key)
+    except ValidationError:
+        raise StorageUploadError(details="refused an unsafe storage key") from None
 
 
 class LocalObjectStore:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from pythonjsonlogger.json import JsonFormatter
+from shared.log_format import json_handler
 
 HANDLER_NAME = "callback-api-json"
 _UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
@@ -20,16 +20,8 @@ def configure_logging(level: str = "INFO") -> None:
     """Send every record to one JSON handler on the root logger; safe to call twice."""
     root = logging.getLogger()
     root.handlers = [h for h in root.handlers if h.get_name() != HANDLER_NAME]
-    handler = logging.StreamHandler(sys.stdout)
-    handler.set_name(HANDLER_NAME)
+    handler = json_handler(sys.stdout, HANDLER_NAME)
     handler.addFilter(_drop_color_message)
-    handler.setFormatter(
-        JsonFormatter(
-            "{asctime}{levelname}{name}{message}",
-            style="{",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-        )
-    )
     root.addHandler(handler)
     root.setLevel(level)
     for name in _UVICORN_LOGGERS:

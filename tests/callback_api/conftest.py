@@ -2,145 +2,19 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Iterator
 
-import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from google.cloud.firestore import Client, DocumentReference
+from google.cloud.firestore import Client
 from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.main import create_app
-from shared.callbacks import (
-    TTSCallbackRequest,
-    TTSErrorCallbackRequest,
-    TTSProgressCallbackRequest,
-    TTSSuccessCallbackRequest,
-)
-from shared.signing import generate_secret, sign
-from tools.firestore_emulator import FirestoreEmulator, free_port
-
-PATHS: dict[type[TTSCallbackRequest], str] = {
-    TTSSuccessCallbackRequest: "/api/tts/callback",
-    TTSErrorCallbackRequest: "/api/tts/error-callback",
-    TTSProgressCallbackRequest: "/api/tts/progress",
-}
-JSON = {"content-type": "application/json"}
-T0 = datetime.now(UTC) - timedelta(hours=1)
-
-
-def started(minutes: float = 0) -> datetime:
-    """A job start time, `minutes` after a fixed reference an hour ago."""
-    return T0 + timedelta(minutes=minutes)
-
-
-def progress(
-    story_id: str, job_id: str = "job-a", at: float = 0, done: int = 1, total: int = 4, **extra: Any
-) -> TTSProgressCallbackRequest:
-    return TTSProgressCallbackRequest(
-        story_id=story_id,
-        job_id=job_id,
-        job_started_at=started(at),
-        chunks_done=done,
-        chunks_total=total,
-        **extra,
-    )
-
-
-def success(
-    story_id: str, job_id: str = "job-a", at: float = 0, **extra: Any
-) -> TTSSuccessCallbackRequest:
-    fields: dict[str, Any] = {
-        "audio_url": f"https://audio.example/{story_id}/{job_id}.mp3",
-        "storage_key": f"stories/{story_id}/{job_id}.mp3",
-        "duration_seconds": 93.25,
-        "format": "mp3",
-        "sample_rate": 24000,
-        "chunk_count": 4,
-        "engine": "piper",
-        "voice_id": "voice-1",
-    } | extra
-    return TTSSuccessCallbackRequest(
-        story_id=story_id, job_id=job_id, job_started_at=started(at), **fields
-    )
-
-
-def error(
-    story_id: str, job_id: str | None = "job-a", at: float | None = 0, **extra: Any
-) -> TTSErrorCallbackRequest:
-    fields: dict[str, Any] = {
-        "error": "The selected voice was not found. Please record or choose a voice again.",
-        "error_details": "voice profile voice-1 missing",
-        "metadata": {"error_type": "voice_profile_missing", "stage": "voice"},
-    } | extra
-    return TTSErrorCallbackRequest(
-        story_id=story_id,
-        job_id=job_id,
-        job_started_at=None if at is None else started(at),
-        **fields,
-    )
-
-
-@dataclass
-class Sender:
-    """Posts callbacks the way the worker does: JSON body, Standard Webhooks headers."""
-
-    client: TestClient | httpx.Client
-    secret: str
-
-    def send(self, callback: TTSCallbackRequest, **header_overrides: str) -> httpx.Response:
-        return self.post(PATHS[type(callback)], callback.to_body(), **header_overrides)
-
-    def post(self, path: str, body: bytes, **header_overrides: str) -> httpx.Response:
-        headers = {**JSON, **sign(self.secret, body), **header_overrides}
-        return self.client.post(path, content=body, headers=headers)
-
-
-@dataclass
-class Stories:
-    db: Client
-    collection: str = "stories"
-
-    def create(self, story_id: str, **fields: Any) -> DocumentReference:
-        ref = self.db.collection(self.collection).document(story_id)
-        ref.set(
-            {
-                "title": "The Fox and the Moon",
-                "text": "Once upon a time…",
-                "audioStatus": "pending",
-                **fields,
-            }
-        )
-        return ref
-
-    def get(self, story_id: str) -> dict[str, Any]:
-        snapshot = self.db.collection(self.collection).document(story_id).get()
-        assert snapshot.exists, f"story {story_id} does not exist"
-        return snapshot.to_dict() or {}
-
-    def ids(self) -> set[str]:
-        return {ref.id for ref in self.db.collection(self.collection).list_documents()}
-
-    def all_documents(self) -> dict[str, dict[str, Any]]:
-        """Every document of every top-level collection, to prove nothing was written."""
-        return {
-            snapshot.reference.path: snapshot.to_dict() or {}
-            for collection in self.db.collections()
-            for snapshot in collection.stream()
-        }
-
-
-def subset(document: Mapping[str, Any], expected: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields of `document` named in `expected`, for one readable comparison."""
-    return {key: document.get(key) for key in expected}
+from shared.signing import generate_secret
+from tests.helpers.callback_api import LiveServer, Sender, Stories
+from tools.firestore_emulator import FirestoreEmulator
 
 
 @pytest.fixture
@@ -172,35 +46,6 @@ def sender(api_client: TestClient, signing_secret: str) -> Sender:
 @pytest.fixture
 def stories(firestore_db: Client) -> Stories:
     return Stories(firestore_db)
-
-
-class LiveServer:
-    """The app under a real uvicorn in a thread, for truly concurrent HTTP callers."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="on"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from callback_api.core.config import Settings
 from callback_api.main import create_app
 from shared.callbacks import TTSCallbackRequest
-from tests.callback_api.conftest import (
+from tests.helpers.callback_api import (
     LiveServer,
     Sender,
     Stories,
@@ -26,7 +26,7 @@ from tests.callback_api.conftest import (
     progress,
     success,
 )
-from tests.conftest import FIRESTORE_PROJECT_ID
+from tests.helpers.firestore import FIRESTORE_PROJECT_ID
 from tools.firestore_emulator import FirestoreEmulator, free_port
 
 

@@ -13,7 +13,7 @@ from callback_api.core.config import Settings
 from callback_api.core.firestore import FirestoreConfigError
 from callback_api.main import create_app
 from shared.signing import generate_secret
-from tests.callback_api.conftest import Sender, Stories, error
+from tests.helpers.callback_api import Sender, Stories, error
 from tools.firestore_emulator import FirestoreEmulator
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from callback_api.send_test_callback import main
-from tests.callback_api.conftest import LiveServer, Stories
+from tests.helpers.callback_api import LiveServer, Stories
 
 
 def test_sends_the_seed_payload_signed(

@@ -16,7 +16,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 
 from shared.signing import generate_secret
-from tests.conftest import FIRESTORE_PROJECT_ID
+from tests.helpers.firestore import FIRESTORE_PROJECT_ID
 from tests.helpers.servers import s3_server
 from tools.firestore_emulator import FirestoreEmulator, free_port
 from tools.stack import REPO_ROOT, callback_api, runpod_worker

@@ -167,7 +167,7 @@ class CallbackSender:
                     "callback_type": delivery.type.value,
                     "job_id": delivery.job_id,
                     "story_id": delivery.story_id,
-                    "reason": reason,
+                    "failure": reason,
                     "attempts": tried,
                 },
             )
@@ -180,7 +180,7 @@ class CallbackSender:
                 "callback_type": delivery.type.value,
                 "job_id": delivery.job_id,
                 "story_id": delivery.story_id,
-                "seconds": round(time.monotonic() - started, 3),
+                "duration_ms": round((time.monotonic() - started) * 1000, 2),
             },
         )
         return True

@@ -15,7 +15,7 @@ from callback_api.core.config import Settings
 from callback_api.core.logging import HANDLER_NAME, configure_logging
 from callback_api.main import create_app
 from shared.signing import sign
-from tests.callback_api.conftest import JSON, Sender, Stories, error, success
+from tests.helpers.callback_api import JSON, Sender, Stories, error, success
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from callback_api.services.rules import Outcome, decide
 from shared.callbacks import TTSCallbackRequest
-from tests.callback_api.conftest import error, progress, success
+from tests.helpers.callback_api import error, progress, success
 
 
 def deliver(story: dict[str, Any], callback: TTSCallbackRequest) -> Outcome:

@@ -17,7 +17,7 @@ from callback_api.core.firestore import close_firestore, open_firestore
 from callback_api.services.rules import Outcome
 from callback_api.services.stories import KeyedLock, StoryStore
 from shared.callbacks import TTSCallbackRequest
-from tests.callback_api.conftest import Stories, error, progress, started, success
+from tests.helpers.callback_api import Stories, error, progress, started, success
 from tools.firestore_emulator import free_port
 
 T = TypeVar("T")

@@ -8,7 +8,7 @@ from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.main import create_app
-from tests.callback_api.conftest import Sender, Stories, error, progress, success
+from tests.helpers.callback_api import Sender, Stories, error, progress, success
 from tools.firestore_emulator import free_port
 
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.signing import generate_secret, sign
-from tests.callback_api.conftest import (
+from tests.helpers.callback_api import (
     JSON,
     PATHS,
     Sender,
