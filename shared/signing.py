@@ -1,8 +1,8 @@
 """Standard Webhooks signatures for callbacks, over the `standardwebhooks` package.
 
 The worker signs each callback body with `sign()` and sends the returned headers; the API checks
-them with `verify()` (or a reusable `Verifier`), which accepts any of the active secrets so that a
-secret can be rotated without downtime. The library rejects timestamps more than five minutes off.
+them with a `Verifier`, built once, which accepts any of the active secrets so that a secret can
+be rotated without downtime. The library rejects timestamps more than five minutes off.
 
 Secrets look like `whsec_<base64 of 24 to 64 random bytes>`; `generate_secret()` makes one.
 """
@@ -126,8 +126,3 @@ class Verifier:
             # A malformed signature header, bad base64, or a body that is not UTF-8.
             return False
         return True
-
-
-def verify(secrets: list[str], headers: Mapping[str, str], body: bytes) -> None:
-    """Raise `SignatureVerificationError` unless one of `secrets` signed `body` recently."""
-    Verifier(secrets).verify(headers, body)

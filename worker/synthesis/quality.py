@@ -26,6 +26,17 @@ class QualityReport:
     def passed(self) -> bool:
         return not self.problems
 
+    def measurements(self) -> dict[str, object]:
+        """What was measured, for the log line of a failed check (tunes the thresholds)."""
+        return {
+            "problems": list(self.problems),
+            "duration_s": round(self.duration_s, 3),
+            "chars_per_second": round(self.chars_per_second, 2),
+            "silence_ratio": round(self.silence_ratio, 3),
+            "rms_dbfs": round(self.rms_dbfs, 1),
+            "clipped_ratio": round(self.clipped_ratio, 5),
+        }
+
 
 def _unusable(samples: np.ndarray) -> str | None:
     if samples.ndim != 1:

@@ -227,7 +227,7 @@ class StorySynthesizer:
             problems.append("; ".join(report.problems))
             logger.warning(
                 "chunk failed quality check",
-                extra={"chunk_index": chunk.index, "attempt": attempt, "problems": report.problems},
+                extra={"chunk_index": chunk.index, "attempt": attempt, **report.measurements()},
             )
         raise _generation_failed(chunk, total, problems)
 

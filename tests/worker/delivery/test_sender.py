@@ -9,7 +9,7 @@ import time
 import pytest
 
 from shared.callbacks import CallbackType
-from shared.signing import generate_secret, verify
+from shared.signing import Verifier, generate_secret
 from tests.helpers.servers import Script, scripted_server
 from worker.config import ServiceSettings
 from worker.delivery.sender import DEAD_LETTER_PREFIX, CallbackSender
@@ -45,7 +45,7 @@ def test_delivery_is_signed_with_standard_webhooks(tmp_path) -> None:
     [request] = script.requests
     assert request.path == "/api/tts/callback"
     assert request.body == BODY
-    verify([SECRET], request.headers, request.body)  # raises if not authentic
+    Verifier([SECRET]).verify(request.headers, request.body)  # raises if not authentic
     assert request.headers["Content-Type"] == "application/json"
 
 
@@ -139,7 +139,7 @@ def test_replay_resends_dead_letters_and_removes_delivered_ones(tmp_path) -> Non
         r.headers["webhook-id"] for r in failing.requests
     }
     for request in working.requests:
-        verify([SECRET], request.headers, request.body)  # re-signed with a fresh timestamp
+        Verifier([SECRET]).verify(request.headers, request.body)  # re-signed with a fresh timestamp
 
 
 def test_sender_refuses_to_start_without_a_secret(tmp_path) -> None:

@@ -8,7 +8,7 @@ import pytest
 import soundfile as sf
 
 from shared.errors import GPUOutOfMemoryError, ModelUnavailableError, VoiceProfileMissingError
-from shared.signing import generate_secret, verify
+from shared.signing import Verifier, generate_secret
 from tests.helpers.fakes import ToneEngine
 from tests.helpers.servers import Script, scripted_server
 from worker.config import ServiceSettings, SynthesisSettings
@@ -77,7 +77,7 @@ def test_success_uploads_and_calls_back_in_order(tmp_path) -> None:
     assert paths[-1] == "/api/tts/callback"
     assert set(paths) == {"/api/tts/progress", "/api/tts/callback"}
     for request in script.requests:
-        verify([SECRET], request.headers, request.body)
+        Verifier([SECRET]).verify(request.headers, request.body)
     first_progress = bodies(script, "/api/tts/progress")[0]
     assert first_progress["chunks_done"] == 0
     assert first_progress["chunks_total"] == output["chunk_count"]

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from shared.errors import ModelUnavailableError
-from shared.signing import generate_secret, verify
+from shared.signing import Verifier, generate_secret
 from tests.helpers import chatterbox_standin as standin
 from tests.helpers.servers import Script, scripted_server
 from worker.config import ServiceSettings, SynthesisSettings
@@ -60,7 +60,7 @@ def test_profile_is_created_stored_and_announced(tmp_path, store) -> None:
     assert output["generation_method"]
     assert output["callback_delivered"] is True
     [request] = script.requests
-    verify([SECRET], request.headers, request.body)
+    Verifier([SECRET]).verify(request.headers, request.body)
     body = json.loads(request.body)
     assert request.path == "/api/voices/callback"
     assert body["voice_id"] == "grandma"
