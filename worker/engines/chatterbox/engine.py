@@ -57,13 +57,12 @@ from worker.engines.base import (
     VoiceStore,
 )
 from worker.engines.chatterbox.config import VARIANTS, ChatterboxSettings
+from worker.engines.chatterbox.profiles import ProfileSpec, validate_conditionals
 from worker.voices.sources import (
     ConditionalsCache,
-    ProfileSpec,
     VoiceLimits,
     decode_reference_audio,
     resolve_voice,
-    validate_conditionals,
 )
 
 logger = logging.getLogger(__name__)
@@ -244,6 +243,7 @@ class ChatterboxEngine:
         self.device = self._pick_device()
         self._model = self._load(getattr(module, spec.class_name))
         self._builtin = self._model.conds
+        self.profile_spec = ProfileSpec.from_t3_config(self._model.t3.hp)
         self._probe = _TokenProbe(self._runtime.to_numpy, self._model.t3.hp.stop_speech_token)
         self._instrument_t3()
         self.capabilities = EngineCapabilities(
@@ -344,11 +344,6 @@ class ChatterboxEngine:
             s.min_reference_seconds,
             s.max_reference_seconds,
         )
-
-    @property
-    def profile_spec(self) -> ProfileSpec:
-        hp = self._model.t3.hp
-        return ProfileSpec(hp.speaker_embed_size, hp.speech_cond_prompt_len, hp.start_speech_token)
 
     def prepare_voice(self, source: VoiceSource | None) -> Voice:
         return resolve_voice(
