@@ -26,12 +26,11 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -41,7 +40,6 @@ from shared.errors import (
     GPUOutOfMemoryError,
     InvalidInputError,
     ModelUnavailableError,
-    TTSError,
     UnsupportedLanguageError,
     VoiceProfileInvalidError,
     VoiceProfileMissingError,
@@ -58,6 +56,14 @@ from worker.engines.base import (
 )
 from worker.engines.chatterbox.config import VARIANTS, ChatterboxSettings
 from worker.engines.chatterbox.profiles import ProfileSpec, validate_conditionals
+from worker.engines.chatterbox.runtime import (
+    Runtime,
+    gpu_at_fault,
+    import_package,
+    is_cuda_device_error,
+    is_cuda_oom,
+    load_torch_runtime,
+)
 from worker.voices.sources import (
     ConditionalsCache,
     VoiceLimits,
@@ -78,80 +84,11 @@ JOIN_GAP_SECONDS = 0.05
 TEMPERATURE_STEP = 0.1
 MIN_TEMPERATURE = 0.5
 
-_OOM_MESSAGES = ("out of memory", "cublas_status_alloc_failed")
-_DEVICE_ERROR_MESSAGES = (
-    "cuda error",
-    "device-side assert",
-    "illegal memory access",
-    "cublas_status_execution_failed",
-    "cudnn_status",
-    "unspecified launch failure",
-)
 _SPLITS = (
     re.compile(r"(?<=[.!?。！？])\s*"),
     re.compile(r"(?<=[,;:、，；：])\s*"),
     re.compile(r"\s+"),
 )
-
-
-class Runtime(Protocol):
-    """The torch calls the adapter makes; tests replace it with a numpy stand-in."""
-
-    def cuda_available(self) -> bool: ...
-
-    def inference_mode(self) -> AbstractContextManager[Any]: ...
-
-    def autocast_bf16(self) -> AbstractContextManager[Any]: ...
-
-    def manual_seed(self, seed: int) -> None: ...
-
-    def empty_cache(self) -> None: ...
-
-    def to_numpy(self, tensor: Any) -> np.ndarray: ...
-
-
-class TorchRuntime:
-    def __init__(self) -> None:
-        import torch
-
-        self._torch = torch
-
-    def cuda_available(self) -> bool:
-        return bool(self._torch.cuda.is_available())
-
-    def inference_mode(self) -> AbstractContextManager[Any]:
-        return self._torch.inference_mode()
-
-    def autocast_bf16(self) -> AbstractContextManager[Any]:
-        return self._torch.autocast("cuda", dtype=self._torch.bfloat16)
-
-    def manual_seed(self, seed: int) -> None:
-        self._torch.manual_seed(seed)
-
-    def empty_cache(self) -> None:
-        if self._torch.cuda.is_available():
-            self._torch.cuda.empty_cache()
-
-    def to_numpy(self, tensor: Any) -> np.ndarray:
-        if not self._torch.is_tensor(tensor):
-            return np.asarray(tensor)
-        tensor = tensor.detach().cpu()
-        return (tensor.float() if tensor.is_floating_point() else tensor).numpy()
-
-
-def is_cuda_oom(exc: BaseException) -> bool:
-    """`torch.cuda.OutOfMemoryError` (matched by name: torch may not be importable here)."""
-    if any(cls.__name__ == "OutOfMemoryError" for cls in type(exc).__mro__):
-        return True
-    return isinstance(exc, RuntimeError) and any(m in str(exc).lower() for m in _OOM_MESSAGES)
-
-
-def is_cuda_device_error(exc: BaseException) -> bool:
-    """Errors after which the CUDA context is unusable: the worker must be replaced."""
-    if any(cls.__name__ == "AcceleratorError" for cls in type(exc).__mro__):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, RuntimeError) and any(m in text for m in _DEVICE_ERROR_MESSAGES)
 
 
 def split_in_two(text: str) -> tuple[str, str] | None:
@@ -234,9 +171,9 @@ class ChatterboxEngine:
         self.settings = settings or ChatterboxSettings()
         self.voice_store = voice_store
         self._lock = threading.RLock()
-        self._runtime = runtime or _torch_runtime()
+        self._runtime = runtime or load_torch_runtime()
         spec = VARIANTS[self.settings.variant]
-        module = _import(spec.module, import_module)
+        module = import_package(spec.module, import_module)
         _check_watermarker(import_module)
         self._conditionals_cls = module.Conditionals
         self._punc_norm: Callable[[str], str] = module.punc_norm
@@ -290,7 +227,7 @@ class ChatterboxEngine:
             logger.exception("chatterbox failed to load")
             raise ModelUnavailableError(
                 details=f"Chatterbox {self.settings.variant} failed to load: {type(exc).__name__}",
-                refresh_worker=_gpu_at_fault(exc),
+                refresh_worker=gpu_at_fault(exc),
             ) from exc
 
     def _instrument_t3(self) -> None:
@@ -330,7 +267,7 @@ class ChatterboxEngine:
         except Exception as exc:
             raise ModelUnavailableError(
                 details=f"the warm-up generation failed: {type(exc).__name__}",
-                refresh_worker=_gpu_at_fault(exc),
+                refresh_worker=gpu_at_fault(exc),
             ) from exc
 
     # --- voices ----------------------------------------------------------------------------
@@ -548,34 +485,9 @@ class ChatterboxEngine:
         return EngineAudio(np.concatenate(pieces), rate, truncated=any(p.truncated for p in parts))
 
 
-def _gpu_at_fault(exc: BaseException) -> bool:
-    """Recycle the worker when the GPU is at fault; a broken image would fail the same anew."""
-    if isinstance(exc, TTSError):
-        return exc.refresh_worker
-    return is_cuda_oom(exc) or is_cuda_device_error(exc)
-
-
-def _torch_runtime() -> Runtime:
-    try:
-        return TorchRuntime()
-    except ImportError as exc:
-        raise ModelUnavailableError(
-            details=f"the chatterbox engine is not installed in this image ({exc.name})"
-        ) from exc
-
-
-def _import(name: str, import_module: Callable[[str], ModuleType]) -> ModuleType:
-    try:
-        return import_module(name)
-    except ImportError as exc:
-        raise ModelUnavailableError(
-            details=f"the chatterbox engine is not installed in this image ({exc.name})"
-        ) from exc
-
-
 def _check_watermarker(import_module: Callable[[str], ModuleType]) -> None:
     """resemble-perth hides a failed import as `PerthImplicitWatermarker = None` (#198)."""
-    perth = _import("perth", import_module)
+    perth = import_package("perth", import_module)
     if getattr(perth, "PerthImplicitWatermarker", None) is None:
         raise ModelUnavailableError(
             details="resemble-perth could not import its watermarker; with setuptools >= 81 "
