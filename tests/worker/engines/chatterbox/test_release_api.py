@@ -19,8 +19,8 @@ import pytest
 from tests.helpers import chatterbox_standin as standin
 from worker.engines.base import SynthesisParams
 from worker.engines.chatterbox.config import CANGJIE_FILE, VARIANTS
-from worker.engines.chatterbox.engine import MIN_MULTILINGUAL_TEXT_TOKENS, TURBO_MAX_GEN_LEN
 from worker.engines.chatterbox.profiles import GEN_KEYS
+from worker.engines.chatterbox.workarounds import MIN_MULTILINGUAL_TEXT_TOKENS, TURBO_MAX_GEN_LEN
 
 REPO = Path(__file__).resolve().parents[4]
 PINNED = re.search(
