@@ -103,14 +103,6 @@ def test_base64_payloads_decode_with_or_without_a_data_url() -> None:
         decode_base64("not base64 at all!")
 
 
-def test_reference_audio_becomes_conditionals(engine) -> None:
-    voice = engine.prepare_voice(VoiceSource(reference_audio=standin.tone_wav(8)))
-    assert voice.name == "reference-audio"
-    assert voice.data.t3.cond_prompt_speech_tokens.shape == (1, 150)
-    assert engine._model.prepared == 1
-    assert engine._model.conds is engine.builtin_conditionals()  # the model's voice is restored
-
-
 def test_reference_audio_from_storage(engine, store) -> None:
     store.put_bytes("uploads/u1/rec.wav", standin.tone_wav(7), "audio/wav", {})
     voice = engine.prepare_voice(VoiceSource(storage_key="uploads/u1/rec.wav"))
@@ -163,13 +155,6 @@ def test_long_recordings_are_cut_to_the_limit() -> None:
     limits = voices.VoiceLimits(1 << 20, 1 << 26, 5.0, 12.0)
     samples, rate = voices.decode_reference_audio(standin.tone_wav(20), limits)
     assert len(samples) == 12 * rate
-
-
-def test_saved_profiles_round_trip(engine) -> None:
-    conds = engine.conditionals_from_reference(standin.tone_wav(9))
-    loaded = engine.load_profile(engine.serialize_profile(conds))
-    np.testing.assert_array_equal(loaded.t3.speaker_emb, conds.t3.speaker_emb)
-    np.testing.assert_array_equal(loaded.gen["prompt_feat"], conds.gen["prompt_feat"])
 
 
 # --- cache ----------------------------------------------------------------------------------

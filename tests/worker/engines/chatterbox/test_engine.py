@@ -16,7 +16,7 @@ from shared.errors import (
 from tests.helpers import chatterbox_standin as standin
 from tests.helpers.chatterbox_standin import TWO_SENTENCES, faults, say
 from worker.config import SynthesisSettings
-from worker.engines.base import Engine, SynthesisParams, Voice
+from worker.engines.base import Engine, SynthesisParams, Voice, VoiceSource
 from worker.engines.chatterbox.config import ChatterboxSettings
 from worker.engines.chatterbox.engine import ChatterboxEngine, split_in_two, split_to_budget
 from worker.synthesis.synthesizer import StorySynthesizer
@@ -142,6 +142,24 @@ def test_chinese_is_dropped_when_the_cangjie_table_is_missing(make, monkeypatch)
     languages = make("multilingual").capabilities.languages
     assert "zh" not in languages
     assert "ja" in languages
+
+
+# --- voices ---------------------------------------------------------------------------------
+
+
+def test_reference_audio_becomes_conditionals(engine) -> None:
+    voice = engine.prepare_voice(VoiceSource(reference_audio=standin.tone_wav(8)))
+    assert voice.name == "reference-audio"
+    assert voice.data.t3.cond_prompt_speech_tokens.shape == (1, 150)
+    assert engine._model.prepared == 1
+    assert engine._model.conds is engine.builtin_conditionals()  # the model's voice is restored
+
+
+def test_saved_profiles_round_trip(engine) -> None:
+    conds = engine.conditionals_from_reference(standin.tone_wav(9))
+    loaded = engine.load_profile(engine.serialize_profile(conds))
+    np.testing.assert_array_equal(loaded.t3.speaker_emb, conds.t3.speaker_emb)
+    np.testing.assert_array_equal(loaded.gen["prompt_feat"], conds.gen["prompt_feat"])
 
 
 # --- synthesis ------------------------------------------------------------------------------
