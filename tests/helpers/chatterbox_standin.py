@@ -561,8 +561,8 @@ def build_engine(
     **settings: Any,
 ) -> Any:
     """A real `ChatterboxEngine` over this stand-in, its weights in `root`."""
+    from worker.engines.chatterbox import ChatterboxEngine
     from worker.engines.chatterbox.config import ChatterboxSettings
-    from worker.engines.chatterbox.engine import ChatterboxEngine
 
     global RUNTIME
     RUNTIME = runtime or Runtime()
