@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO))
 
 from worker.config import SynthesisSettings  # noqa: E402
 from worker.engines.base import SynthesisParams, VoiceSource  # noqa: E402
+from worker.engines.chatterbox import ChatterboxEngine  # noqa: E402
 from worker.engines.chatterbox.config import ChatterboxSettings  # noqa: E402
-from worker.engines.chatterbox.engine import ChatterboxEngine  # noqa: E402
 from worker.synthesis.synthesizer import StorySynthesizer  # noqa: E402
 
 PARAGRAPH = (

@@ -34,6 +34,7 @@ SUPPORTED_LANGUAGES = {
     "sw": "Swahili", "tr": "Turkish", "zh": "Chinese",
 }  # fmt: skip
 ALIGNED_LAYERS = (12, 13, 9)
+TWO_SENTENCES = "The fox ran into the dark wood at night. The owl watched it from a tall pine."
 
 
 class OutOfMemoryError(RuntimeError):
@@ -560,8 +561,8 @@ def build_engine(
     **settings: Any,
 ) -> Any:
     """A real `ChatterboxEngine` over this stand-in, its weights in `root`."""
+    from worker.engines.chatterbox import ChatterboxEngine
     from worker.engines.chatterbox.config import ChatterboxSettings
-    from worker.engines.chatterbox.engine import ChatterboxEngine
 
     global RUNTIME
     RUNTIME = runtime or Runtime()
@@ -570,6 +571,19 @@ def build_engine(
     return ChatterboxEngine(
         config, runtime=RUNTIME, import_module=lambda name: module(), voice_store=store
     )
+
+
+def faults(engine: Any) -> Faults:
+    """The faults of the stand-in model an engine from `build_engine` loaded."""
+    return engine._model.faults
+
+
+def say(engine: Any, text: str, **params: Any) -> np.ndarray:
+    """Synthesize `text` in the built-in voice; `params` are `SynthesisParams` fields."""
+    from worker.engines.base import SynthesisParams
+
+    voice = engine.prepare_voice(None)
+    return engine.synthesize(text, voice, SynthesisParams(**params)).samples
 
 
 def tone_wav(seconds: float, rate: int = 16_000, level: float = 0.3) -> bytes:

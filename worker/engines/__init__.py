@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 _ENGINES = {
     "piper": ("worker.engines.piper", "PiperEngine"),
-    "chatterbox": ("worker.engines.chatterbox.engine", "ChatterboxEngine"),
+    "chatterbox": ("worker.engines.chatterbox", "ChatterboxEngine"),
 }
 
 

@@ -1,11 +1,12 @@
-"""Voice profiles: where a job's voice comes from, and checks that it is usable.
+"""Voice sources: where a job's voice comes from, read and checked before any synthesis.
 
-A profile is Chatterbox's `Conditionals`, saved with its own `save()` and stored at
-`voices/{user_id}/{voice_id}.pt`. A job names its voice in one of four ways (`VoiceSource`):
-an inline profile, reference audio (inline or a storage key), a stored profile (`voice_id` and
-`user_id`), or nothing (the model's built-in voice). Everything here runs before synthesis, so
-a missing or damaged voice fails the job at once with `voice_profile_missing` or
-`voice_profile_invalid`. Loaded conditionals are kept in an LRU keyed by content hash.
+A job names its voice in one of four ways (`VoiceSource`): an inline profile, reference audio
+(inline or a storage key), a stored profile (`voice_id` and `user_id`, at
+`voices/{user_id}/{voice_id}.pt`), or nothing (the model's built-in voice). The bytes are read
+through the engine's `VoiceStore` and size-checked, reference recordings are decoded (through
+ffmpeg when libsndfile cannot), and the engine, as a `VoiceBackend`, turns them into its own
+conditionals, kept in an LRU keyed by content hash. A missing or damaged voice fails the job at
+once with `voice_profile_missing` or `voice_profile_invalid`.
 """
 
 from __future__ import annotations
@@ -62,15 +63,6 @@ class VoicePayload:
     @property
     def digest(self) -> str:
         return hashlib.sha256(self.kind.encode() + b"\0" + self.data).hexdigest()
-
-
-@dataclass(frozen=True)
-class ProfileSpec:
-    """Shapes the loaded model expects, read from its `T3Config`."""
-
-    speaker_embed_size: int
-    max_prompt_tokens: int
-    speech_vocab_size: int
 
 
 class VoiceBackend(Protocol):
@@ -264,67 +256,3 @@ def _decode_with_ffmpeg(data: bytes) -> tuple[np.ndarray, int] | None:
     if done.returncode != 0 or not done.stdout:
         return None
     return np.frombuffer(done.stdout, dtype="<f4").astype(np.float32), FFMPEG_RATE
-
-
-def validate_conditionals(
-    conds: Any, spec: ProfileSpec, to_numpy: Callable[[Any], np.ndarray]
-) -> Any:
-    """Check a loaded profile's structure against what the model expects; returns it."""
-    try:
-        problem = _profile_problem(conds, spec, to_numpy)
-    except Exception as exc:  # a malformed object may fail in any attribute access
-        problem = f"unreadable structure ({type(exc).__name__})"
-    if problem:
-        raise VoiceProfileInvalidError(details=f"voice profile rejected: {problem}")
-    conds.t3.cond_prompt_speech_emb = None  # recomputed by the model from the tokens
-    return conds
-
-
-_GEN_KEYS = frozenset(
-    {"prompt_token", "prompt_token_len", "prompt_feat", "prompt_feat_len", "embedding"}
-)
-
-
-def _profile_problem(
-    conds: Any, spec: ProfileSpec, to_numpy: Callable[[Any], np.ndarray]
-) -> str | None:
-    t3, gen = conds.t3, conds.gen
-    if not isinstance(gen, dict):
-        return "the decoder conditionals are not a mapping"
-    if missing := _GEN_KEYS - gen.keys():
-        return "the decoder conditionals lack " + ", ".join(sorted(missing))
-    if t3.clap_emb is not None:
-        return "unexpected clap_emb"
-    speaker = to_numpy(t3.speaker_emb)
-    if speaker.size != spec.speaker_embed_size:
-        return f"speaker embedding has {speaker.size} values, expected {spec.speaker_embed_size}"
-    if to_numpy(t3.emotion_adv).shape != (1, 1, 1):
-        return "emotion_adv is not a single value of shape (1, 1, 1)"
-    tokens = t3.cond_prompt_speech_tokens
-    if tokens is not None and (problem := _token_problem(to_numpy(tokens), spec)):
-        return problem
-    if to_numpy(gen["prompt_token"]).ndim != 2 or to_numpy(gen["prompt_feat"]).ndim != 3:
-        return "decoder prompt has the wrong number of dimensions"
-    floats = (
-        speaker,
-        to_numpy(t3.emotion_adv),
-        to_numpy(gen["prompt_feat"]),
-        to_numpy(gen["embedding"]),
-    )
-    if not all(np.all(np.isfinite(f)) for f in floats):
-        return "non-finite values"
-    return None
-
-
-def _token_problem(tokens: np.ndarray, spec: ProfileSpec) -> str | None:
-    if (
-        tokens.ndim != 2
-        or tokens.shape[0] != 1
-        or not 0 < tokens.shape[1] <= spec.max_prompt_tokens
-    ):
-        return f"speech prompt tokens have shape {tokens.shape}"
-    if not np.issubdtype(tokens.dtype, np.integer):
-        return "speech prompt tokens are not integers"
-    if tokens.min() < 0 or tokens.max() >= spec.speech_vocab_size:
-        return "speech prompt tokens are out of range"
-    return None

@@ -1,4 +1,4 @@
-"""Voice sources, profile validation and the conditionals cache, over the stand-in model."""
+"""Voice sources, reference audio and the conditionals cache, over the stand-in model."""
 
 from __future__ import annotations
 
@@ -103,14 +103,6 @@ def test_base64_payloads_decode_with_or_without_a_data_url() -> None:
         decode_base64("not base64 at all!")
 
 
-def test_reference_audio_becomes_conditionals(engine) -> None:
-    voice = engine.prepare_voice(VoiceSource(reference_audio=standin.tone_wav(8)))
-    assert voice.name == "reference-audio"
-    assert voice.data.t3.cond_prompt_speech_tokens.shape == (1, 150)
-    assert engine._model.prepared == 1
-    assert engine._model.conds is engine.builtin_conditionals()  # the model's voice is restored
-
-
 def test_reference_audio_from_storage(engine, store) -> None:
     store.put_bytes("uploads/u1/rec.wav", standin.tone_wav(7), "audio/wav", {})
     voice = engine.prepare_voice(VoiceSource(storage_key="uploads/u1/rec.wav"))
@@ -133,82 +125,6 @@ def test_phone_recordings_decode_through_ffmpeg(engine, monkeypatch, tmp_path) -
 
 
 # --- validation -----------------------------------------------------------------------------
-
-
-def damaged(change) -> bytes:
-    conds = standin.builtin_conditionals()
-    change(conds)
-    return standin.profile_bytes(conds)
-
-
-def _nan(conds) -> None:
-    conds.t3.speaker_emb[0, 3] = np.nan
-
-
-def _short_speaker(conds) -> None:
-    conds.t3.speaker_emb = conds.t3.speaker_emb[:, :128]
-
-
-def _token_range(conds) -> None:
-    conds.t3.cond_prompt_speech_tokens[0, 0] = 9000
-
-
-def _too_many_tokens(conds) -> None:
-    conds.t3.cond_prompt_speech_tokens = np.zeros((1, 400), dtype=np.int64)
-
-
-def _float_tokens(conds) -> None:
-    conds.t3.cond_prompt_speech_tokens = np.zeros((1, 10), dtype=np.float32)
-
-
-def _no_embedding(conds) -> None:
-    del conds.gen["embedding"]
-
-
-def _emotion_shape(conds) -> None:
-    conds.t3.emotion_adv = np.zeros((2,), dtype=np.float32)
-
-
-def _flat_prompt(conds) -> None:
-    conds.gen["prompt_feat"] = np.zeros((80,), dtype=np.float32)
-
-
-@pytest.mark.parametrize(
-    "payload",
-    [
-        b"definitely not a profile",
-        standin.profile_bytes()[:200],
-        damaged(_nan),
-        damaged(_short_speaker),
-        damaged(_token_range),
-        damaged(_too_many_tokens),
-        damaged(_float_tokens),
-        damaged(_no_embedding),
-        damaged(_emotion_shape),
-        damaged(_flat_prompt),
-    ],
-    ids=[
-        "garbage",
-        "cut-short",
-        "nan",
-        "speaker-size",
-        "token-range",
-        "too-many-tokens",
-        "float-tokens",
-        "no-embedding",
-        "emotion-shape",
-        "flat-prompt",
-    ],
-)
-def test_damaged_profiles_are_invalid_before_synthesis(engine, payload) -> None:
-    with pytest.raises(VoiceProfileInvalidError) as info:
-        engine.prepare_voice(VoiceSource(profile_bytes=payload))
-    assert info.value.error_type == "voice_profile_invalid"
-    assert engine._model.faults.texts == []
-
-
-def test_the_valid_profile_passes_the_same_checks(engine) -> None:
-    assert engine.prepare_voice(VoiceSource(profile_bytes=damaged(lambda c: None))).data
 
 
 @pytest.mark.parametrize(
@@ -239,19 +155,6 @@ def test_long_recordings_are_cut_to_the_limit() -> None:
     limits = voices.VoiceLimits(1 << 20, 1 << 26, 5.0, 12.0)
     samples, rate = voices.decode_reference_audio(standin.tone_wav(20), limits)
     assert len(samples) == 12 * rate
-
-
-def test_turbo_profiles_accept_its_longer_prompt(tmp_path) -> None:
-    engine = standin.build_engine(tmp_path, "turbo", warmup=False)
-    conds = standin.builtin_conditionals(prompt_len=375)
-    assert engine.prepare_voice(VoiceSource(profile_bytes=standin.profile_bytes(conds))).data
-
-
-def test_saved_profiles_round_trip(engine) -> None:
-    conds = engine.conditionals_from_reference(standin.tone_wav(9))
-    loaded = engine.load_profile(engine.serialize_profile(conds))
-    np.testing.assert_array_equal(loaded.t3.speaker_emb, conds.t3.speaker_emb)
-    np.testing.assert_array_equal(loaded.gen["prompt_feat"], conds.gen["prompt_feat"])
 
 
 # --- cache ----------------------------------------------------------------------------------

@@ -1,19 +1,11 @@
 """Chatterbox (chatterbox-tts 0.1.7) on GPU: the production engine.
 
-Written against the pinned release's API and proven against its source by
-tests/worker/engines/chatterbox/test_release_api.py. torch and chatterbox are imported only
-when the engine is constructed; everything torch-specific sits behind `Runtime`, so the adapter
-is tested with a stand-in model and runtime.
-
-Pitfalls of 0.1.7 handled here:
-- `generate()` stops silently at 1,000 speech tokens: the T3 token model is wrapped to count
-  what it returns, and a chunk that hit the cap comes back `truncated` for the pipeline to redo.
-- The multilingual model registers attention hooks on every call and never removes them
-  (resemble-ai/chatterbox#504): hooks added during a call are removed after it.
-- Multilingual texts of five tokens or fewer crash the alignment analyzer (#548): refused
-  before generation.
-- resemble-perth fails to import its watermarker with setuptools >= 81 (#198): detected at load.
-
+`ChatterboxEngine` loads the configured variant once per process, turns a job's voice source
+into conditionals (through worker.voices.sources, checked by `profiles`), and synthesizes one
+chunk at a time: texts in dense scripts in parts, and a chunk that ran out of CUDA memory again
+in two halves. It is written against the pinned release's API and proven against its source by
+tests/worker/engines/chatterbox/test_release_api.py; torch sits behind `runtime.Runtime`, so it
+is tested with a stand-in model, and the release's own faults are handled in `workarounds`.
 """
 
 from __future__ import annotations
@@ -26,12 +18,11 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -39,9 +30,7 @@ import soundfile as sf
 from shared.errors import (
     GenerationFailedError,
     GPUOutOfMemoryError,
-    InvalidInputError,
     ModelUnavailableError,
-    TTSError,
     UnsupportedLanguageError,
     VoiceProfileInvalidError,
     VoiceProfileMissingError,
@@ -57,21 +46,30 @@ from worker.engines.base import (
     VoiceStore,
 )
 from worker.engines.chatterbox.config import VARIANTS, ChatterboxSettings
+from worker.engines.chatterbox.profiles import ProfileSpec, validate_conditionals
+from worker.engines.chatterbox.runtime import (
+    Runtime,
+    gpu_at_fault,
+    import_package,
+    is_cuda_device_error,
+    is_cuda_oom,
+    load_torch_runtime,
+)
+from worker.engines.chatterbox.workarounds import (
+    ShortTextRule,
+    TokenProbe,
+    check_watermarker,
+    leaked_hooks_removed,
+)
 from worker.voices.sources import (
     ConditionalsCache,
-    ProfileSpec,
     VoiceLimits,
     decode_reference_audio,
     resolve_voice,
-    validate_conditionals,
 )
 
 logger = logging.getLogger(__name__)
 
-TURBO_MAX_GEN_LEN = 1000
-"""`T3.inference_turbo`'s default `max_gen_len`; `ChatterboxTurboTTS.generate` keeps it."""
-MIN_MULTILINGUAL_TEXT_TOKENS = 6
-"""#548: the alignment analyzer fails on five text tokens or fewer (start/stop included)."""
 LANGUAGE_MAX_CHARS = {"zh": 80, "ja": 100, "ko": 120}
 """Dense scripts say more per character; longer texts are generated in parts."""
 WARMUP_TEXT = "Hello! This short sentence warms the narration model up."
@@ -79,80 +77,11 @@ JOIN_GAP_SECONDS = 0.05
 TEMPERATURE_STEP = 0.1
 MIN_TEMPERATURE = 0.5
 
-_OOM_MESSAGES = ("out of memory", "cublas_status_alloc_failed")
-_DEVICE_ERROR_MESSAGES = (
-    "cuda error",
-    "device-side assert",
-    "illegal memory access",
-    "cublas_status_execution_failed",
-    "cudnn_status",
-    "unspecified launch failure",
-)
 _SPLITS = (
     re.compile(r"(?<=[.!?。！？])\s*"),
     re.compile(r"(?<=[,;:、，；：])\s*"),
     re.compile(r"\s+"),
 )
-
-
-class Runtime(Protocol):
-    """The torch calls the adapter makes; tests replace it with a numpy stand-in."""
-
-    def cuda_available(self) -> bool: ...
-
-    def inference_mode(self) -> AbstractContextManager[Any]: ...
-
-    def autocast_bf16(self) -> AbstractContextManager[Any]: ...
-
-    def manual_seed(self, seed: int) -> None: ...
-
-    def empty_cache(self) -> None: ...
-
-    def to_numpy(self, tensor: Any) -> np.ndarray: ...
-
-
-class TorchRuntime:
-    def __init__(self) -> None:
-        import torch
-
-        self._torch = torch
-
-    def cuda_available(self) -> bool:
-        return bool(self._torch.cuda.is_available())
-
-    def inference_mode(self) -> AbstractContextManager[Any]:
-        return self._torch.inference_mode()
-
-    def autocast_bf16(self) -> AbstractContextManager[Any]:
-        return self._torch.autocast("cuda", dtype=self._torch.bfloat16)
-
-    def manual_seed(self, seed: int) -> None:
-        self._torch.manual_seed(seed)
-
-    def empty_cache(self) -> None:
-        if self._torch.cuda.is_available():
-            self._torch.cuda.empty_cache()
-
-    def to_numpy(self, tensor: Any) -> np.ndarray:
-        if not self._torch.is_tensor(tensor):
-            return np.asarray(tensor)
-        tensor = tensor.detach().cpu()
-        return (tensor.float() if tensor.is_floating_point() else tensor).numpy()
-
-
-def is_cuda_oom(exc: BaseException) -> bool:
-    """`torch.cuda.OutOfMemoryError` (matched by name: torch may not be importable here)."""
-    if any(cls.__name__ == "OutOfMemoryError" for cls in type(exc).__mro__):
-        return True
-    return isinstance(exc, RuntimeError) and any(m in str(exc).lower() for m in _OOM_MESSAGES)
-
-
-def is_cuda_device_error(exc: BaseException) -> bool:
-    """Errors after which the CUDA context is unusable: the worker must be replaced."""
-    if any(cls.__name__ == "AcceleratorError" for cls in type(exc).__mro__):
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, RuntimeError) and any(m in text for m in _DEVICE_ERROR_MESSAGES)
 
 
 def split_in_two(text: str) -> tuple[str, str] | None:
@@ -178,42 +107,6 @@ def split_to_budget(text: str, max_chars: int) -> list[str]:
     return [part for half in halves for part in split_to_budget(half, max_chars)]
 
 
-class _OutOfMemory(Exception):
-    """Internal: a CUDA OOM, raised outside the `except` that caught it so its frames are freed."""
-
-
-class _TokenProbe:
-    """Wraps the T3 token model to see whether a generation ran into the token cap."""
-
-    def __init__(self, to_numpy: Callable[[Any], np.ndarray], stop_token: int) -> None:
-        self.to_numpy = to_numpy
-        self.stop_token = stop_token
-        self.truncated = False
-        self.tokens = 0
-
-    def wrap_inference(self, inference: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            tokens = inference(*args, **kwargs)
-            ids = self.to_numpy(tokens).reshape(-1)
-            cap = kwargs.get("max_new_tokens")
-            self.tokens = ids.size
-            # The loop appends EOS before stopping, so a full-length run without it hit the cap.
-            self.truncated = cap is not None and ids.size >= cap and int(ids[-1]) != self.stop_token
-            return tokens
-
-        return wrapped
-
-    def wrap_turbo(self, inference_turbo: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            tokens = inference_turbo(*args, **kwargs)
-            self.tokens = self.to_numpy(tokens).size
-            # One token before the loop plus max_gen_len in it, EOS removed when present.
-            self.truncated = self.tokens > kwargs.get("max_gen_len", TURBO_MAX_GEN_LEN)
-            return tokens
-
-        return wrapped
-
-
 def _package_version() -> str:
     try:
         return version("chatterbox-tts")
@@ -235,17 +128,23 @@ class ChatterboxEngine:
         self.settings = settings or ChatterboxSettings()
         self.voice_store = voice_store
         self._lock = threading.RLock()
-        self._runtime = runtime or _torch_runtime()
+        self._runtime = runtime or load_torch_runtime()
         spec = VARIANTS[self.settings.variant]
-        module = _import(spec.module, import_module)
-        _check_watermarker(import_module)
+        module = import_package(spec.module, import_module)
+        check_watermarker(import_package("perth", import_module))
         self._conditionals_cls = module.Conditionals
-        self._punc_norm: Callable[[str], str] = module.punc_norm
         self.device = self._pick_device()
         self._model = self._load(getattr(module, spec.class_name))
         self._builtin = self._model.conds
-        self._probe = _TokenProbe(self._runtime.to_numpy, self._model.t3.hp.stop_speech_token)
+        hp = self._model.t3.hp
+        self.profile_spec = ProfileSpec.from_t3_config(hp)
+        self._probe = TokenProbe(self._runtime.to_numpy, hp.stop_speech_token)
         self._instrument_t3()
+        self._short_text = ShortTextRule(
+            self._model.tokenizer if self.settings.variant == "multilingual" else None,
+            module.punc_norm,
+            self._runtime.to_numpy,
+        )
         self.capabilities = EngineCapabilities(
             name="chatterbox",
             version=f"{_package_version()} ({self.settings.variant})",
@@ -290,7 +189,7 @@ class ChatterboxEngine:
             logger.exception("chatterbox failed to load")
             raise ModelUnavailableError(
                 details=f"Chatterbox {self.settings.variant} failed to load: {type(exc).__name__}",
-                refresh_worker=_gpu_at_fault(exc),
+                refresh_worker=gpu_at_fault(exc),
             ) from exc
 
     def _instrument_t3(self) -> None:
@@ -330,7 +229,7 @@ class ChatterboxEngine:
         except Exception as exc:
             raise ModelUnavailableError(
                 details=f"the warm-up generation failed: {type(exc).__name__}",
-                refresh_worker=_gpu_at_fault(exc),
+                refresh_worker=gpu_at_fault(exc),
             ) from exc
 
     # --- voices ----------------------------------------------------------------------------
@@ -344,11 +243,6 @@ class ChatterboxEngine:
             s.min_reference_seconds,
             s.max_reference_seconds,
         )
-
-    @property
-    def profile_spec(self) -> ProfileSpec:
-        hp = self._model.t3.hp
-        return ProfileSpec(hp.speaker_embed_size, hp.speech_cond_prompt_len, hp.start_speech_token)
 
     def prepare_voice(self, source: VoiceSource | None) -> Voice:
         return resolve_voice(
@@ -440,14 +334,14 @@ class ChatterboxEngine:
         self, text: str, conds: Any, params: SynthesisParams, *, depth: int = 0, max_depth: int = 1
     ) -> EngineAudio:
         """Generate `text`; after a CUDA OOM, free the cache and generate it in two halves."""
-        self._check_length(text, params.language)
-        try:
-            return self._generate(text, conds, params)
-        except _OutOfMemory:
-            pass
+        self._short_text.check(text, params.language)
+        audio = self._generate(text, conds, params)
+        if audio is not None:
+            return audio
         self._runtime.empty_cache()
         halves = split_in_two(text) if depth < max_depth else None
-        if halves is None or not all(self._long_enough(h, params.language) for h in halves):
+        long_enough = self._short_text.long_enough
+        if halves is None or not all(long_enough(h, params.language) for h in halves):
             happened = (
                 "again after splitting the chunk in two" if depth else "on an unsplittable chunk"
             )
@@ -458,34 +352,29 @@ class ChatterboxEngine:
         ]
         return self._join(parts)
 
-    def _generate(self, text: str, conds: Any, params: SynthesisParams) -> EngineAudio:
+    def _generate(self, text: str, conds: Any, params: SynthesisParams) -> EngineAudio | None:
+        """One `generate` call; None after a CUDA OOM, once the error and its frames are gone."""
         model = self._model
         model.conds = conds
         if params.seed is not None:
             self._runtime.manual_seed(params.seed + params.attempt)
         self._probe.truncated = False
-        hooks = self._hook_snapshot()
-        failure: type[Exception] | None = None
-        try:
-            with self._runtime.inference_mode():
-                wav = model.generate(text, **self.generate_kwargs(params))
-            samples = self._runtime.to_numpy(wav).reshape(-1).astype(np.float32)
-            return EngineAudio(
-                samples, self.capabilities.sample_rate, truncated=self._probe.truncated
-            )
-        except Exception as exc:
-            if is_cuda_oom(exc):
-                failure = _OutOfMemory
-            elif is_cuda_device_error(exc):
-                failure = ModelUnavailableError
-            else:
-                raise GenerationFailedError(
-                    details=f"chatterbox generate raised {type(exc).__name__}"
-                ) from exc
-        finally:
-            self._remove_new_hooks(hooks)
-        if failure is _OutOfMemory:
-            raise _OutOfMemory
+        out_of_memory = False
+        with leaked_hooks_removed(model.t3):
+            try:
+                with self._runtime.inference_mode():
+                    wav = model.generate(text, **self.generate_kwargs(params))
+                samples = self._runtime.to_numpy(wav).reshape(-1).astype(np.float32)
+                rate = self.capabilities.sample_rate
+                return EngineAudio(samples, rate, truncated=self._probe.truncated)
+            except Exception as exc:
+                out_of_memory = is_cuda_oom(exc)
+                if not out_of_memory and not is_cuda_device_error(exc):
+                    raise GenerationFailedError(
+                        details=f"chatterbox generate raised {type(exc).__name__}"
+                    ) from exc
+        if out_of_memory:
+            return None
         raise ModelUnavailableError(
             details="CUDA device error during generation", refresh_worker=True
         )
@@ -508,40 +397,6 @@ class ChatterboxEngine:
             kwargs["language_id"] = normalize_language(params.language)
         return kwargs
 
-    def _check_length(self, text: str, language: str) -> None:
-        if not self._long_enough(text, language):
-            raise InvalidInputError(
-                "Part of the story is too short to narrate on its own in this language. "
-                "Please add a few words to it.",
-                details=f"fewer than {MIN_MULTILINGUAL_TEXT_TOKENS} text tokens (chatterbox #548)",
-            )
-
-    def _long_enough(self, text: str, language: str) -> bool:
-        if self.settings.variant != "multilingual":
-            return bool(text.strip())
-        tokenizer, language_id = self._model.tokenizer, normalize_language(language)
-        tokens = tokenizer.text_to_tokens(self._punc_norm(text), language_id=language_id)
-        return int(self._runtime.to_numpy(tokens).shape[-1]) + 2 >= MIN_MULTILINGUAL_TEXT_TOKENS
-
-    def _attention_modules(self) -> list[Any]:
-        layers = getattr(self._model.t3.tfmr, "layers", None) or []
-        return [layer.self_attn for layer in layers]
-
-    def _hook_snapshot(self) -> list[tuple[Any, set[int]]]:
-        return [(m, set(m._forward_hooks)) for m in self._attention_modules()]
-
-    @staticmethod
-    def _remove_new_hooks(snapshot: list[tuple[Any, set[int]]]) -> None:
-        """#504: drop the hooks this call's alignment analyzer left on the attention layers."""
-        for module, before in snapshot:
-            for key in set(module._forward_hooks) - before:
-                for registry in (
-                    "_forward_hooks",
-                    "_forward_hooks_with_kwargs",
-                    "_forward_hooks_always_called",
-                ):
-                    getattr(module, registry, {}).pop(key, None)
-
     def _join(self, parts: list[EngineAudio]) -> EngineAudio:
         if len(parts) == 1:
             return parts[0]
@@ -551,38 +406,3 @@ class ChatterboxEngine:
         for i, part in enumerate(parts):
             pieces.extend([gap, part.samples] if i else [part.samples])
         return EngineAudio(np.concatenate(pieces), rate, truncated=any(p.truncated for p in parts))
-
-
-def _gpu_at_fault(exc: BaseException) -> bool:
-    """Recycle the worker when the GPU is at fault; a broken image would fail the same anew."""
-    if isinstance(exc, TTSError):
-        return exc.refresh_worker
-    return is_cuda_oom(exc) or is_cuda_device_error(exc)
-
-
-def _torch_runtime() -> Runtime:
-    try:
-        return TorchRuntime()
-    except ImportError as exc:
-        raise ModelUnavailableError(
-            details=f"the chatterbox engine is not installed in this image ({exc.name})"
-        ) from exc
-
-
-def _import(name: str, import_module: Callable[[str], ModuleType]) -> ModuleType:
-    try:
-        return import_module(name)
-    except ImportError as exc:
-        raise ModelUnavailableError(
-            details=f"the chatterbox engine is not installed in this image ({exc.name})"
-        ) from exc
-
-
-def _check_watermarker(import_module: Callable[[str], ModuleType]) -> None:
-    """resemble-perth hides a failed import as `PerthImplicitWatermarker = None` (#198)."""
-    perth = _import("perth", import_module)
-    if getattr(perth, "PerthImplicitWatermarker", None) is None:
-        raise ModelUnavailableError(
-            details="resemble-perth could not import its watermarker; with setuptools >= 81 "
-            "pkg_resources is gone (resemble-ai/chatterbox#198): install setuptools<81"
-        )

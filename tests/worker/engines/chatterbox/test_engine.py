@@ -1,9 +1,8 @@
-"""The Chatterbox adapter over the stand-in model: loading, synthesis and GPU failures."""
+"""The Chatterbox adapter over the stand-in model: loading, voices, synthesis and GPU failures."""
 
 from __future__ import annotations
 
 import logging
-import types
 
 import numpy as np
 import pytest
@@ -11,42 +10,16 @@ import pytest
 from shared.errors import (
     GenerationFailedError,
     GPUOutOfMemoryError,
-    InvalidInputError,
     ModelUnavailableError,
     UnsupportedLanguageError,
 )
 from tests.helpers import chatterbox_standin as standin
+from tests.helpers.chatterbox_standin import TWO_SENTENCES, faults, say
 from worker.config import SynthesisSettings
-from worker.engines.base import Engine, SynthesisParams, Voice
+from worker.engines.base import Engine, SynthesisParams, Voice, VoiceSource
 from worker.engines.chatterbox.config import ChatterboxSettings
-from worker.engines.chatterbox.engine import (
-    ChatterboxEngine,
-    is_cuda_device_error,
-    is_cuda_oom,
-    split_in_two,
-    split_to_budget,
-)
+from worker.engines.chatterbox.engine import ChatterboxEngine, split_in_two, split_to_budget
 from worker.synthesis.synthesizer import StorySynthesizer
-
-TWO_SENTENCES = "The fox ran into the dark wood at night. The owl watched it from a tall pine."
-
-
-@pytest.fixture
-def make(tmp_path):
-    def build(variant: str = "english", **kwargs):
-        return standin.build_engine(tmp_path, variant, **kwargs)
-
-    return build
-
-
-def faults(engine: ChatterboxEngine) -> standin.Faults:
-    return engine._model.faults
-
-
-def say(engine: ChatterboxEngine, text: str, **params) -> np.ndarray:
-    voice = engine.prepare_voice(None)
-    return engine.synthesize(text, voice, SynthesisParams(**params)).samples
-
 
 # --- loading --------------------------------------------------------------------------------
 
@@ -143,14 +116,6 @@ def test_a_missing_package_is_model_unavailable(tmp_path) -> None:
     assert "not installed" in info.value.details
 
 
-def test_perth_without_its_watermarker_names_the_setuptools_fix(tmp_path) -> None:
-    broken = standin.module(PerthImplicitWatermarker=None)
-    settings = ChatterboxSettings(model_dir=standin.make_model_dir(tmp_path, "english"))
-    with pytest.raises(ModelUnavailableError) as info:
-        ChatterboxEngine(settings, runtime=standin.Runtime(), import_module=lambda name: broken)
-    assert "setuptools<81" in info.value.details
-
-
 def test_a_failing_warm_up_is_model_unavailable(make, monkeypatch) -> None:
     def failing_generate(self, text, **kwargs):
         raise standin.device_assert()
@@ -179,6 +144,24 @@ def test_chinese_is_dropped_when_the_cangjie_table_is_missing(make, monkeypatch)
     assert "ja" in languages
 
 
+# --- voices ---------------------------------------------------------------------------------
+
+
+def test_reference_audio_becomes_conditionals(engine) -> None:
+    voice = engine.prepare_voice(VoiceSource(reference_audio=standin.tone_wav(8)))
+    assert voice.name == "reference-audio"
+    assert voice.data.t3.cond_prompt_speech_tokens.shape == (1, 150)
+    assert engine._model.prepared == 1
+    assert engine._model.conds is engine.builtin_conditionals()  # the model's voice is restored
+
+
+def test_saved_profiles_round_trip(engine) -> None:
+    conds = engine.conditionals_from_reference(standin.tone_wav(9))
+    loaded = engine.load_profile(engine.serialize_profile(conds))
+    np.testing.assert_array_equal(loaded.t3.speaker_emb, conds.t3.speaker_emb)
+    np.testing.assert_array_equal(loaded.gen["prompt_feat"], conds.gen["prompt_feat"])
+
+
 # --- synthesis ------------------------------------------------------------------------------
 
 
@@ -198,41 +181,6 @@ def test_voice_conditionals_are_set_on_the_model_for_each_call(make) -> None:
     other = Voice(name="other", data=standin.builtin_conditionals(seed=9))
     engine.synthesize("A short line of story text.", other, SynthesisParams())
     assert engine._model.conds is other.data
-
-
-@pytest.mark.parametrize("variant", ["english", "multilingual"])
-def test_a_chunk_that_reaches_the_token_cap_is_truncated(make, variant) -> None:
-    engine = make(variant, warmup=False)
-    faults(engine).babble_when = lambda text: True
-    audio = engine.synthesize(TWO_SENTENCES, engine.prepare_voice(None), SynthesisParams())
-    assert audio.truncated
-    assert engine._model.t3.calls == [10_000]
-    assert len(audio.samples) == 1000 * standin.SAMPLES_PER_TOKEN
-
-
-def test_turbo_cap_is_detected_too(make) -> None:
-    engine = make("turbo", warmup=False)
-    voice = engine.prepare_voice(None)
-    assert not engine.synthesize(TWO_SENTENCES, voice, SynthesisParams()).truncated
-    faults(engine).babble_when = lambda text: True
-    assert engine.synthesize(TWO_SENTENCES, voice, SynthesisParams()).truncated
-
-
-def test_the_pipeline_regenerates_a_truncated_chunk(make, tmp_path) -> None:
-    engine = make(warmup=False)
-    seen: list[str] = []
-
-    def babble_once(text: str) -> bool:
-        seen.append(text)
-        return len(seen) == 1
-
-    faults(engine).babble_when = babble_once
-    result = StorySynthesizer(engine, SynthesisSettings()).synthesize(
-        TWO_SENTENCES, tmp_path / "out.wav", voice=engine.prepare_voice(None), fmt="wav"
-    )
-    assert result.retries == 1
-    assert result.chunk_count == 1
-    assert result.metadata()["engine_real_time_factor"] > 0
 
 
 def test_out_of_memory_retries_the_chunk_in_two_halves(make) -> None:
@@ -306,53 +254,6 @@ def test_regional_language_tags_read_as_their_language(make) -> None:
     assert len(say(engine, "Le renard court dans le bois sombre.", language="fr_FR")) > 0
 
 
-def test_multilingual_hooks_do_not_pile_up_across_calls(make) -> None:
-    """#504: without clean-up the stand-in (like 0.1.7) cuts later outputs short."""
-    engine = make("multilingual", warmup=False)
-    lengths = [len(say(engine, TWO_SENTENCES, language="en")) for _ in range(3)]
-    assert lengths[0] == lengths[1] == lengths[2]
-    layers = engine._model.t3.tfmr.layers
-    assert all(not layer.self_attn._forward_hooks for layer in layers)
-
-
-def test_the_standin_reproduces_the_hook_leak_when_called_directly(make) -> None:
-    model = make("multilingual", warmup=False)._model
-    first = model.generate(TWO_SENTENCES, "en")
-    second = model.generate(TWO_SENTENCES, "en")
-    assert second.shape[-1] < first.shape[-1]
-
-
-def test_hooks_are_removed_even_when_generation_fails(make) -> None:
-    engine = make("multilingual", warmup=False)
-    faults(engine).crash_when = lambda text: True
-    engine._model.generate = _registering_then_failing(engine._model)
-    with pytest.raises(GenerationFailedError):
-        say(engine, TWO_SENTENCES, language="en")
-    assert all(not layer.self_attn._forward_hooks for layer in engine._model.t3.tfmr.layers)
-
-
-def _registering_then_failing(model):
-    def generate(text, language_id, **kwargs):
-        model.t3.tfmr.layers[9].self_attn.register_forward_hook(lambda *a: None)
-        raise RuntimeError("after registering a hook")
-
-    return generate
-
-
-@pytest.mark.parametrize("text", ["?", "A", "!?"])
-def test_multilingual_refuses_texts_of_five_tokens_or_fewer(make, text) -> None:
-    """#548: the stand-in, like 0.1.7, crashes on them; the engine refuses first."""
-    engine = make("multilingual", warmup=False)
-    with pytest.raises(InvalidInputError, match="too short"):
-        say(engine, text, language="en")
-    assert faults(engine).texts == []
-    assert len(say(engine, "Oh no!", language="en")) > 0
-
-
-def test_english_has_no_short_text_limit(make) -> None:
-    assert len(say(make(warmup=False), "Oh.")) > 0
-
-
 def test_out_of_memory_halves_must_stay_long_enough(make) -> None:
     engine = make("multilingual", warmup=False)
     faults(engine).oom_when = lambda text: True
@@ -424,19 +325,7 @@ def test_a_whole_story_through_the_pipeline(make, tmp_path, sample_story) -> Non
     assert all(len(text) <= 300 for text in faults(engine).texts)
 
 
-# --- helpers --------------------------------------------------------------------------------
-
-
-def test_oom_and_device_errors_are_recognised_without_torch() -> None:
-    assert is_cuda_oom(standin.cuda_oom())
-    assert is_cuda_oom(RuntimeError("CUDA out of memory. Tried to allocate 20.00 MiB"))
-    assert not is_cuda_oom(ValueError("out of range"))
-    assert is_cuda_device_error(standin.device_assert())
-    assert is_cuda_device_error(RuntimeError("CUDA error: an illegal memory access"))
-    assert not is_cuda_device_error(standin.cuda_oom())
-    assert not is_cuda_device_error(RuntimeError("shape mismatch"))
-    accelerator = types.new_class("AcceleratorError", (RuntimeError,))
-    assert is_cuda_device_error(accelerator("unspecified"))
+# --- text splitting -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,8 @@ import pytest
 from tests.helpers import chatterbox_standin as standin
 from worker.engines.base import SynthesisParams
 from worker.engines.chatterbox.config import CANGJIE_FILE, VARIANTS
-from worker.engines.chatterbox.engine import MIN_MULTILINGUAL_TEXT_TOKENS, TURBO_MAX_GEN_LEN
-from worker.voices.sources import _GEN_KEYS
+from worker.engines.chatterbox.profiles import GEN_KEYS
+from worker.engines.chatterbox.workarounds import MIN_MULTILINGUAL_TEXT_TOKENS, TURBO_MAX_GEN_LEN
 
 REPO = Path(__file__).resolve().parents[4]
 PINNED = re.search(
@@ -287,7 +287,7 @@ def test_decoder_conditionals_have_the_keys_profiles_are_checked_for() -> None:
     fn = find_function("models/s3gen/s3gen.py", "S3Token2Mel", "embed_ref")
     returned = next(n.value for n in ast.walk(fn) if isinstance(n, ast.Return))
     assert isinstance(returned, ast.Call)
-    assert {k.arg for k in returned.keywords} == _GEN_KEYS
+    assert {k.arg for k in returned.keywords} == GEN_KEYS
 
 
 def calls(fn: ast.FunctionDef, target: str) -> list[ast.Call]:
