@@ -33,7 +33,7 @@ def speech_like(seconds: float, rate: int = RATE, level: float = 0.3, seed: int 
     return signal.astype(np.float32)
 
 
-def _capabilities(name: str, rate: int, varies: bool = True) -> EngineCapabilities:
+def _capabilities(name: str, rate: int) -> EngineCapabilities:
     return EngineCapabilities(
         name=name,
         version="test",
@@ -41,7 +41,6 @@ def _capabilities(name: str, rate: int, varies: bool = True) -> EngineCapabiliti
         max_chunk_chars=300,
         languages=frozenset({"en", "fr"}),
         voice_cloning=False,
-        varies_sampling=varies,
     )
 
 

@@ -23,8 +23,6 @@ class EngineCapabilities:
     max_chunk_chars: int
     languages: frozenset[str]
     voice_cloning: bool
-    varies_sampling: bool
-    """Whether a retry with another `attempt` samples differently (else retries repeat)."""
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,6 @@ class PiperEngine:
             max_chunk_chars=400,
             languages=frozenset({"en"}),
             voice_cloning=False,
-            varies_sampling=True,
         )
 
     def prepare_voice(self, source: VoiceSource | None) -> Voice:

@@ -23,7 +23,7 @@ from worker.voices.sources import ConditionalsCache, decode_base64, profile_key
 
 @pytest.fixture
 def store(tmp_path) -> LocalObjectStore:
-    return LocalObjectStore(tmp_path / "bucket")
+    return LocalObjectStore(tmp_path / "bucket", "https://audio.example.com")
 
 
 @pytest.fixture

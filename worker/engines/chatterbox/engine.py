@@ -152,7 +152,6 @@ class ChatterboxEngine:
             max_chunk_chars=self.settings.max_chunk_chars,
             languages=self._languages(module),
             voice_cloning=True,
-            varies_sampling=True,
         )
         self.voice_cache = ConditionalsCache(self.settings.voice_cache_size)
         if self.settings.warmup:
