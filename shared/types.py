@@ -7,7 +7,6 @@ import them from here, so a rule cannot drift between the places that check it.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Annotated, Literal, get_args
 
@@ -19,10 +18,6 @@ STORAGE_KEY_PATTERN = r"^[A-Za-z0-9._/-]{1,512}$"
 URL_PATTERN = r"^https?://\S+$"
 
 MAX_VOICE_NAME_CHARS = 100
-MAX_PROFILE_BYTES = 8 * 1024 * 1024
-"""The largest voice profile (saved Chatterbox conditionals) a job may carry or name."""
-MAX_REFERENCE_AUDIO_BYTES = 32 * 1024 * 1024
-"""The largest reference recording a job may carry or name."""
 
 
 def reject_reserved_name(value: str) -> str:
@@ -36,11 +31,6 @@ def _relative_key(value: str) -> str:
     if value.startswith("/") or any(part in ("", ".", "..") for part in value.split("/")):
         raise ValueError("must be a relative storage key without empty, '.' or '..' segments")
     return value
-
-
-def _base64_chars(size: int) -> int:
-    """Base64 length of `size` bytes, with room for a `data:…;base64,` prefix."""
-    return 4 * math.ceil(size / 3) + 256
 
 
 SafeId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -63,10 +53,9 @@ Url = Annotated[str, StringConstraints(min_length=8, max_length=2048, pattern=UR
 
 VoiceName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_VOICE_NAME_CHARS)]
 
-Base64 = Annotated[
-    str, StringConstraints(min_length=4, max_length=_base64_chars(MAX_REFERENCE_AUDIO_BYTES))
-]
-"""An inline voice payload; the decoded bytes are checked against the engine's own limits."""
+Base64 = Annotated[str, StringConstraints(min_length=4)]
+"""An inline voice payload. Its size has one limit, the engine's (`CHATTERBOX_MAX_*_BYTES`),
+checked on the decoded bytes before any work; RunPod bounds the request itself."""
 
 Seed = Annotated[int, Field(ge=0, lt=2**32)]
 """A sampling seed: the same seed, text and voice narrate the same audio."""

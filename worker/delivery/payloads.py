@@ -8,7 +8,7 @@ callback, so the two can never disagree. Failures and progress are built from th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,8 @@ from shared.voice_job_input import (
 )
 
 PROGRESS_STAGE = "generating"
+TTS_METADATA = ("retries", "engine_version", "voice", "timings", "engine_real_time_factor")
+"""What the success callback adds under `metadata.tts`; the rest has fields of its own."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,16 @@ class CallbackIdentity:
     started_at: datetime
     user_id: str | None
     voice_id: str | None
+
+    def fields(self) -> dict[str, Any]:
+        """The identity as callback model fields."""
+        return {
+            "story_id": self.story_id,
+            "job_id": self.job_id,
+            "job_started_at": self.started_at,
+            "user_id": self.user_id,
+            "voice_id": self.voice_id,
+        }
 
 
 @dataclass(frozen=True)
@@ -58,49 +70,20 @@ class StoryOutcome:
 
     def to_output(self, story_id: str, callback_delivered: bool) -> dict[str, Any]:
         """The RunPod job output: never the audio itself, never a local path."""
-        return {
-            "status": "ready",
-            "story_id": story_id,
-            "audio_url": self.audio_url,
-            "storage_key": self.storage_key,
-            "size_bytes": self.size_bytes,
-            "callback_delivered": callback_delivered,
-            "format": self.format,
-            "content_type": self.content_type,
-            "duration_seconds": self.duration_seconds,
-            "sample_rate": self.sample_rate,
-            "chunk_count": self.chunk_count,
-            "retries": self.retries,
-            "engine": self.engine,
-            "engine_version": self.engine_version,
-            "voice": self.voice,
-            "timings": dict(self.timings),
-            "engine_real_time_factor": self.engine_real_time_factor,
-        }
+        ready = {"status": "ready", "story_id": story_id, "callback_delivered": callback_delivered}
+        return ready | asdict(self)
 
     def tts_metadata(self) -> dict[str, Any]:
         """How the audio was made, for the success callback's `metadata.tts`."""
-        return {
-            "retries": self.retries,
-            "engine_version": self.engine_version,
-            "voice": self.voice,
-            "timings": dict(self.timings),
-            "engine_real_time_factor": self.engine_real_time_factor,
-        }
+        fields = asdict(self)
+        return {name: fields[name] for name in TTS_METADATA}
 
 
 def progress_callback(
     identity: CallbackIdentity, done: int, total: int
 ) -> TTSProgressCallbackRequest:
     return TTSProgressCallbackRequest(
-        story_id=identity.story_id,
-        job_id=identity.job_id,
-        job_started_at=identity.started_at,
-        chunks_done=done,
-        chunks_total=total,
-        stage=PROGRESS_STAGE,
-        user_id=identity.user_id,
-        voice_id=identity.voice_id,
+        **identity.fields(), chunks_done=done, chunks_total=total, stage=PROGRESS_STAGE
     )
 
 
@@ -109,9 +92,7 @@ def success_callback(
 ) -> TTSSuccessCallbackRequest:
     """`passthrough` is the job's own `metadata`, returned with `tts` added."""
     return TTSSuccessCallbackRequest(
-        story_id=identity.story_id,
-        job_id=identity.job_id,
-        job_started_at=identity.started_at,
+        **identity.fields(),
         audio_url=outcome.audio_url,
         storage_key=outcome.storage_key,
         duration_seconds=outcome.duration_seconds,
@@ -119,8 +100,6 @@ def success_callback(
         sample_rate=outcome.sample_rate,
         chunk_count=outcome.chunk_count,
         engine=outcome.engine,
-        user_id=identity.user_id,
-        voice_id=identity.voice_id,
         metadata={**(passthrough or {}), "tts": outcome.tts_metadata()},
     )
 
@@ -138,13 +117,9 @@ def error_callback(
     if "chunk_index" in error.context:
         metadata["chunk_index"] = error.context["chunk_index"]
     return TTSErrorCallbackRequest(
-        story_id=identity.story_id,
+        **identity.fields(),
         error=error.message,
         error_details=error.details,
-        job_id=identity.job_id,
-        job_started_at=identity.started_at,
-        user_id=identity.user_id,
-        voice_id=identity.voice_id,
         metadata={k: v for k, v in metadata.items() if v is not None},
     )
 

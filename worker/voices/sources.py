@@ -16,7 +16,6 @@ import binascii
 import hashlib
 import io
 import logging
-import re
 import shutil
 import subprocess
 import threading
@@ -27,19 +26,21 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 import soundfile as sf
+from pydantic import TypeAdapter, ValidationError
 
 from shared.errors import (
     InvalidInputError,
     VoiceProfileInvalidError,
     VoiceProfileMissingError,
 )
+from shared.types import SafeId
 from worker.engines.base import Voice, VoiceSource, VoiceStore
 
 logger = logging.getLogger(__name__)
 
 PROFILE_KEY = "voices/{user_id}/{voice_id}.pt"
 DEFAULT_VOICE = "default"
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
+_SAFE_ID: TypeAdapter[str] = TypeAdapter(SafeId)
 _SILENT_DBFS = -50.0
 _FFMPEG_TIMEOUT_S = 60
 
@@ -82,15 +83,16 @@ def profile_key(user_id: str, voice_id: str) -> str:
 
 
 def check_id(value: str, field: str) -> str:
-    if not _ID.match(value or ""):
+    try:
+        return _SAFE_ID.validate_python(value)
+    except ValidationError:
         raise InvalidInputError(
             f"The {field.replace('_', ' ')} is not valid.",
-            details=f"{field} must be 1-128 letters, digits, '.', '_' or '-'",
-        )
-    return value
+            details=f"{field} must be 1-128 letters, digits, '_' or '-'",
+        ) from None
 
 
-def decode_base64(value: str, what: str = "voice profile") -> bytes:
+def decode_base64(value: str, what: str) -> bytes:
     """Decode a base64 field of a job; a data: URL prefix is accepted."""
     _, _, payload = value.rpartition(",") if value.startswith("data:") else ("", "", value)
     try:

@@ -97,10 +97,10 @@ def test_an_inline_profile_is_used_as_is(engine) -> None:
 def test_base64_payloads_decode_with_or_without_a_data_url() -> None:
     data = b"\x00profile\xff"
     encoded = base64.b64encode(data).decode()
-    assert decode_base64(encoded) == data
-    assert decode_base64(f"data:application/octet-stream;base64,{encoded}") == data
+    assert decode_base64(encoded, "voice profile") == data
+    assert decode_base64(f"data:application/octet-stream;base64,{encoded}", "voice profile") == data
     with pytest.raises(VoiceProfileInvalidError):
-        decode_base64("not base64 at all!")
+        decode_base64("not base64 at all!", "voice profile")
 
 
 def test_reference_audio_from_storage(engine, store) -> None:
