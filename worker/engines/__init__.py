@@ -7,6 +7,7 @@ import importlib.util
 import logging
 
 from shared.errors import ModelUnavailableError
+from shared.types import EngineName
 from worker.engines.base import (
     Engine,
     EngineAudio,
@@ -44,7 +45,7 @@ def _cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
-def resolve_engine_name(name: str) -> str:
+def resolve_engine_name(name: EngineName) -> str:
     """`auto` is Chatterbox when its package and a CUDA device are present, else Piper."""
     if name != "auto":
         return name
@@ -53,7 +54,7 @@ def resolve_engine_name(name: str) -> str:
     return "piper"
 
 
-def load_engine(name: str = "auto", voice_store: VoiceStore | None = None) -> Engine:
+def load_engine(name: EngineName, voice_store: VoiceStore | None = None) -> Engine:
     """Load an engine once per process; failures become `model_unavailable`.
 
     `voice_store` is where engines that clone voices read stored profiles and reference audio.

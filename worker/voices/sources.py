@@ -194,7 +194,17 @@ def resolve_voice(
             return backend.load_profile(payload.data)
         return backend.conditionals_from_reference(payload.data)
 
-    return Voice(name=payload.name, data=cache.get_or_load(payload.digest, load))
+    conditionals = cache.get_or_load(payload.digest, load)
+    logger.info(
+        "voice ready",
+        extra={
+            "voice_kind": payload.kind,
+            "voice_cache_hits": cache.hits,
+            "voice_cache_misses": cache.misses,
+            "voice_cache_size": len(cache),
+        },
+    )
+    return Voice(name=payload.name, data=conditionals)
 
 
 def decode_reference_audio(data: bytes, limits: VoiceLimits) -> tuple[np.ndarray, int]:

@@ -3,6 +3,7 @@ import importlib.util
 import pytest
 
 from shared.errors import ModelUnavailableError
+from shared.types import ENGINE_NAMES
 from worker import engines
 
 
@@ -38,3 +39,7 @@ def test_missing_engine_package_is_model_unavailable_not_a_crash() -> None:
     with pytest.raises(ModelUnavailableError) as info:
         engines.load_engine("chatterbox")
     assert "not installed" in (info.value.details or "")
+
+
+def test_every_engine_name_the_settings_accept_can_be_loaded() -> None:
+    assert set(engines._ENGINES) | {"auto"} == set(ENGINE_NAMES)

@@ -5,6 +5,7 @@ import pytest
 import soundfile as sf
 
 from shared.errors import AudioProcessingError
+from shared.types import AUDIO_FORMATS
 from tests.helpers.fakes import speech_like
 from worker.config import SynthesisSettings
 from worker.synthesis.encoding import FORMATS, StreamEncoder, output_rate
@@ -72,3 +73,7 @@ def test_mp3_decodes_sample_exact_and_aligned(tmp_path, rate: int) -> None:
 
 def test_closing_an_encoder_that_got_no_audio_is_clean(tmp_path) -> None:
     encoder_for(tmp_path / "empty.mp3", "mp3", 24_000).close()
+
+
+def test_every_format_the_contract_names_has_an_encoder() -> None:
+    assert set(FORMATS) == set(AUDIO_FORMATS)
