@@ -1,6 +1,6 @@
 """The vocabulary every boundary shares, each rule defined once as a constrained type.
 
-Ids, storage keys, language tags, audio formats, engine names and payload limits: the job
+Ids, storage keys, language tags, audio formats, engine names and voice names: the job
 contracts, the callback contract, the worker's settings, its storage and its command line all
 import them from here, so a rule cannot drift between the places that check it.
 """
