@@ -6,14 +6,20 @@ the API validates the same bytes into the same classes. No FastAPI imports here.
 `job_started_at` is a timezone-aware datetime (ISO 8601 on the wire, e.g.
 `"2025-06-01T12:00:00.123456+00:00"`), normalized to UTC. It is the moment the worker began the
 job; the API orders jobs by it. It must not be more than five minutes in the future.
+
+Every callback fits the API's body limit by construction: pass-through `metadata` is bounded
+in the job input (`JobMetadata`, 16 KiB as JSON), a callback's `metadata` in the callback
+(`Metadata`, 20 KiB), and every other field by its length, so that even the longest success or
+error callback stays under `MAX_BODY_BYTES` (a test builds the worst case of each).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -25,8 +31,17 @@ from pydantic import (
     model_validator,
 )
 
-from shared.types import JobId, StoryId, reject_reserved_name
+from pydantic_core import to_json
 
+from shared.types import JobId, StoryId, Url, reject_reserved_name
+
+MAX_BODY_BYTES = 64 * 1024
+"""The largest callback body the API reads."""
+MAX_JOB_METADATA_BYTES = 16 * 1024
+MAX_CALLBACK_METADATA_BYTES = 20 * 1024
+"""The job's metadata plus what the worker adds under `metadata.tts`."""
+MAX_ERROR_CHARS = 2000
+MAX_ERROR_DETAILS_CHARS = 4000
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 MAX_METADATA_DEPTH = 10
 MAX_KEY_BYTES = 1500  # Firestore's limit on a field name
@@ -54,7 +69,8 @@ def _check_not_in_future(value: datetime) -> datetime:
     return value
 
 
-def _check_firestore_value(value: Any, depth: int = 0) -> None:
+def _check_firestore_value(value: Any, depth: int = 0, *, in_array: bool = False) -> None:
+    """Firestore's rules for a map value, so that the API can always store what it accepts."""
     if depth > MAX_METADATA_DEPTH:
         raise ValueError(f"metadata is nested deeper than {MAX_METADATA_DEPTH} levels")
     if isinstance(value, dict):
@@ -64,23 +80,38 @@ def _check_firestore_value(value: Any, depth: int = 0) -> None:
                 raise ValueError(f"metadata keys must hold 1 to {MAX_KEY_BYTES} bytes")
             _check_firestore_value(item, depth + 1)
     elif isinstance(value, list):
+        if in_array:
+            raise ValueError("metadata arrays must not contain arrays (Firestore refuses them)")
         for item in value:
-            _check_firestore_value(item, depth + 1)
+            _check_firestore_value(item, depth + 1, in_array=True)
     elif isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
         raise ValueError("metadata integers must fit in 64 bits")
     elif isinstance(value, float) and not math.isfinite(value):
         raise ValueError("metadata numbers must be finite")
 
 
-def _check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    if value is not None:
-        _check_firestore_value(value)
-    return value
+def _metadata_check(max_bytes: int) -> Callable[[dict[str, Any] | None], dict[str, Any] | None]:
+    def check(value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            _check_firestore_value(value)
+            if len(to_json(value)) > max_bytes:
+                raise ValueError(f"metadata must not exceed {max_bytes // 1024} KiB as JSON")
+        return value
+
+    return check
 
 
 JobStartedAt = Annotated[AwareDatetime, AfterValidator(_check_not_in_future)]
-Metadata = Annotated[dict[str, Any] | None, AfterValidator(_check_metadata)]
+JobMetadata = Annotated[
+    dict[str, Any] | None, AfterValidator(_metadata_check(MAX_JOB_METADATA_BYTES))
+]
+"""A job's pass-through metadata: valid for Firestore, at most 16 KiB as JSON."""
+Metadata = Annotated[
+    dict[str, Any] | None, AfterValidator(_metadata_check(MAX_CALLBACK_METADATA_BYTES))
+]
 ShortText = Annotated[str, StringConstraints(max_length=256)]
+ErrorMessage = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ERROR_CHARS)]
+ErrorDetails = Annotated[str, StringConstraints(max_length=MAX_ERROR_DETAILS_CHARS)]
 
 
 class _Callback(BaseModel):
@@ -97,6 +128,12 @@ class _Callback(BaseModel):
         """The JSON bytes to sign and send."""
         return self.model_dump_json(exclude_none=True).encode()
 
+    @model_validator(mode="after")
+    def _fits_the_api(self) -> _Callback:
+        if len(self.to_body()) > MAX_BODY_BYTES:
+            raise ValueError(f"the callback body must not exceed {MAX_BODY_BYTES // 1024} KiB")
+        return self
+
 
 class TTSErrorCallbackRequest(_Callback):
     """`POST /api/tts/error-callback`: the job failed.
@@ -107,10 +144,8 @@ class TTSErrorCallbackRequest(_Callback):
 
     callback_type: ClassVar[CallbackType] = CallbackType.ERROR
 
-    error: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
-        description="Human-readable message, fit for the app's UI."
-    )
-    error_details: Annotated[str, StringConstraints(max_length=8000)] | None = Field(
+    error: ErrorMessage = Field(description="Human-readable message, fit for the app's UI.")
+    error_details: ErrorDetails | None = Field(
         default=None, description="Technical details for debugging."
     )
     job_id: JobId | None = None
@@ -167,6 +202,25 @@ class TTSProgressCallbackRequest(_Callback):
 TTSCallbackRequest = (
     TTSErrorCallbackRequest | TTSSuccessCallbackRequest | TTSProgressCallbackRequest
 )
+
+
+class SignedCallback(BaseModel):
+    """A terminal callback exactly as the worker signed it: the body's bytes (as text) and its
+    Standard Webhooks headers. The job output carries it, so that whoever holds the output
+    (RunPod's completion webhook, the app, an operator) can deliver it to `url`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: Literal[CallbackType.SUCCESS, CallbackType.ERROR]
+    url: Url
+    body: str
+    headers: dict[str, str]
+
+    def request(self) -> TTSSuccessCallbackRequest | TTSErrorCallbackRequest:
+        """The callback the body holds; raises `ValidationError` when it is not one."""
+        if self.type is CallbackType.SUCCESS:
+            return TTSSuccessCallbackRequest.model_validate_json(self.body)
+        return TTSErrorCallbackRequest.model_validate_json(self.body)
 
 
 class TTSCallbackResponse(BaseModel):

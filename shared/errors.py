@@ -18,6 +18,11 @@ One base class and a small family of subclasses, in the manner of httpx's `_exce
     ├── StorageError
     │   ├── StorageUploadError       storage_upload_failed
     │   └── StorageAuthError         storage_auth_failed
+    ├── JobInterruptedError
+    │   ├── WorkerLostError          worker_lost
+    │   ├── JobTimedOutError         job_timed_out
+    │   └── JobCancelledError        job_cancelled
+    ├── WorkerMisconfiguredError     worker_misconfigured
     └── InternalError                internal_error
 
 Each error carries `error_type` (the wire value sent as `metadata.error_type` in error
@@ -26,6 +31,10 @@ logs and `error_details`), `retryable` (whether running the same job again may s
 `refresh_worker` (the process itself is unfit for another job, e.g. after a CUDA fault).
 Errors are raised inside the services and translated to the wire at their boundaries.
 `Stage` names where in a job an error happened (`metadata.stage` in error callbacks).
+
+The interrupted-job errors are mostly inferred by the callback API (from RunPod's completion
+webhook or the reconciler) for a job that ended without reporting; the worker raises
+`JobTimedOutError` itself when a story cannot finish before its deadline.
 """
 
 from __future__ import annotations
@@ -47,6 +56,10 @@ class ErrorType(StrEnum):
     AUDIO_PROCESSING_FAILED = "audio_processing_failed"
     STORAGE_UPLOAD_FAILED = "storage_upload_failed"
     STORAGE_AUTH_FAILED = "storage_auth_failed"
+    WORKER_LOST = "worker_lost"
+    JOB_TIMED_OUT = "job_timed_out"
+    JOB_CANCELLED = "job_cancelled"
+    WORKER_MISCONFIGURED = "worker_misconfigured"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -160,6 +173,39 @@ class StorageAuthError(StorageError):
     error_type = ErrorType.STORAGE_AUTH_FAILED
     retryable = False
     default_message = "The audio could not be saved because of a configuration problem."
+
+
+class JobInterruptedError(TTSError):
+    """The job stopped before it could finish; running it again is expected to work."""
+
+    error_type = ErrorType.WORKER_LOST
+    retryable = True
+    default_message = "The narration stopped unexpectedly. Please try again."
+
+
+class WorkerLostError(JobInterruptedError):
+    error_type = ErrorType.WORKER_LOST
+
+
+class JobTimedOutError(JobInterruptedError):
+    error_type = ErrorType.JOB_TIMED_OUT
+    default_message = "Narrating this story took longer than allowed. Please try again."
+
+
+class JobCancelledError(JobInterruptedError):
+    error_type = ErrorType.JOB_CANCELLED
+    default_message = "The narration was cancelled. Please try again."
+
+
+class WorkerMisconfiguredError(TTSError):
+    """The worker's deployment is incomplete (a secret, storage); operators must fix it."""
+
+    error_type = ErrorType.WORKER_MISCONFIGURED
+    retryable = True
+    default_message = (
+        "The narration service is not available right now because of a configuration "
+        "problem. Please try again later."
+    )
 
 
 class InternalError(TTSError):

@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.callbacks import Metadata
+from shared.callbacks import JobMetadata
 from shared.errors import InvalidInputError
 from shared.types import (
     AudioFormat,
@@ -53,7 +53,10 @@ class TTSJobInput(BaseModel):
     reference_audio_base64: Base64 | None = None
     voice_storage_key: StorageKey | None = None
 
-    metadata: Metadata = None
+    metadata: JobMetadata = None
+    deadline_s: int | None = Field(default=None, ge=60, le=24 * 3600)
+    """Set by the submission helper to fit the job's execution timeout; the worker stops by
+    the earlier of this and `JOB_DEADLINE_S`."""
 
     @model_validator(mode="after")
     def _one_voice_source(self) -> TTSJobInput:

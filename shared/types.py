@@ -33,8 +33,9 @@ def _relative_key(value: str) -> str:
     return value
 
 
-SafeId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-"""A user, voice or story id: safe in a storage key and as a Firestore document id."""
+SafeId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=ID_PATTERN)]
+"""A user, voice or story id: safe in a storage key and as a Firestore document id.
+Surrounding whitespace is dropped, the same way by every service that reads an id."""
 
 StoryId = Annotated[SafeId, AfterValidator(reject_reserved_name)]
 """A Firestore document id that is safe to use as given: no `/`, no `.`, not `__x__`."""
@@ -46,7 +47,9 @@ StorageKey = Annotated[
 ]
 """An object key: relative, no empty, `.` or `..` segments, a conservative character set."""
 
-LanguageTag = Annotated[str, StringConstraints(pattern=LANGUAGE_TAG_PATTERN)]
+LanguageTag = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=35, pattern=LANGUAGE_TAG_PATTERN)
+]
 """A BCP 47-like tag as the app sends it: `en`, `en-US`, `pt_BR`."""
 
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2048, pattern=URL_PATTERN)]

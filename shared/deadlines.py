@@ -1,0 +1,32 @@
+"""How long a story job may run: the worker's deadline and RunPod's execution timeout.
+
+Both follow from the story's length at the documented GPU speed (stock Chatterbox on an RTX
+4090 narrates about 2,000 characters per GPU-minute), with room for regenerated chunks and for
+the model's warm-up. The worker stops at its deadline and reports `job_timed_out`; RunPod's
+execution timeout is set a grace period later, so that the error callback is always sent
+before RunPod would kill the worker.
+"""
+
+from __future__ import annotations
+
+import math
+
+GPU_CHARS_PER_SECOND = 2000 / 60
+"""Stock Chatterbox on an RTX 4090 (a 50,000-character story in about 25 GPU-minutes)."""
+REGENERATION_ALLOWANCE = 1.5
+"""Chunks that fail their checks are generated again; allow half the story once more."""
+WARM_UP_S = 120
+MIN_DEADLINE_S = 300
+CALLBACK_GRACE_S = 60
+"""From the deadline to RunPod's execution timeout: enough to send the error callback."""
+
+
+def job_deadline_s(text_chars: int) -> int:
+    """Seconds a story of `text_chars` characters may take on the worker."""
+    work = text_chars / GPU_CHARS_PER_SECOND * REGENERATION_ALLOWANCE
+    return max(MIN_DEADLINE_S, math.ceil(WARM_UP_S + work))
+
+
+def execution_timeout_s(deadline_s: int) -> int:
+    """RunPod's `executionTimeout` for a job whose worker deadline is `deadline_s`."""
+    return deadline_s + CALLBACK_GRACE_S
