@@ -14,8 +14,9 @@ from tqdm import tqdm
 
 from shared.errors import InvalidInputError, TTSError, as_tts_error
 from shared.types import AUDIO_FORMATS, ENGINE_NAMES, AudioFormat, EngineName
-from worker.config import SynthesisSettings, get_service_settings, get_settings
+from worker.config import SynthesisSettings, get_settings
 from worker.delivery.sender import CallbackSender
+from worker.deployment import load_settings
 from worker.engines import VoiceSource, load_engine
 from worker.storage import make_store
 from worker.synthesis.encoding import format_for_suffix
@@ -56,8 +57,12 @@ def synthesize_file(
 
 def replay_callbacks() -> int:
     """Re-send every callback in the dead letter; exit 1 while some are still undelivered."""
-    service = get_service_settings()
-    store = make_store(service)
+    try:
+        _, service = load_settings()
+        store = make_store(service)
+    except TTSError as error:
+        print(f"error: {error.error_type.value}: {error.details}", file=sys.stderr)
+        return 2
     sent, left = CallbackSender(service, store).replay_dead_letters()
     print(f"replayed {sent} callbacks; {left} still undelivered")
     return 1 if left else 0

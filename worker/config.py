@@ -15,7 +15,9 @@ from shared.types import AudioFormat, EngineName
 class SynthesisSettings(BaseSettings):
     """How a story becomes audio: limits, quality checks, assembly and encoding."""
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     tts_engine: EngineName = "auto"
     max_text_chars: int = Field(50_000, ge=1)
@@ -56,11 +58,18 @@ def get_settings() -> SynthesisSettings:
 
 
 class ServiceSettings(BaseSettings):
-    """How the RunPod worker talks to the outside: storage and callbacks."""
+    """How the RunPod worker talks to the outside: storage and callbacks.
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+    Permissive on purpose: `worker/deployment.py` decides whether a combination may run.
+    """
 
-    storage_backend: Literal["local", "r2"] = "local"
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
+
+    worker_dev_mode: bool = False
+    """Local development: allows local storage, loopback callbacks and plain-http audio URLs."""
+    storage_backend: Literal["local", "r2"] | None = None
     local_storage_dir: Path = Path("out/storage")
     local_storage_public_url: str = "http://127.0.0.1:8765"
 
@@ -71,6 +80,8 @@ class ServiceSettings(BaseSettings):
     r2_secret_access_key: SecretStr | None = None
     r2_bucket: str | None = None
     r2_public_base_url: str | None = None
+    r2_presigned_urls: bool = False
+    """Audio URLs presigned for R2_PRESIGN_EXPIRY_S (at most 7 days) instead of public ones."""
     r2_presign_expiry_s: int = Field(7 * 24 * 3600, ge=60, le=7 * 24 * 3600)
     r2_multipart_threshold_mb: int = Field(8, ge=5)
     storage_max_attempts: int = Field(4, ge=1, le=10)

@@ -1,23 +1,26 @@
-"""RunPod adapter: load the engine once at import, then hand each job to its runner.
+"""RunPod adapter: build the runners once at import, then hand each job to its runner.
 
-Run locally with `python -m worker.handler --rp_serve_api --rp_api_port 8000`.
+Run locally with `WORKER_DEV_MODE=true STORAGE_BACKEND=local CALLBACK_SIGNING_SECRET=whsec_…
+python -m worker.handler --rp_serve_api --rp_api_port 8000`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from typing import Any
 
 os.environ.setdefault("RUNPOD_LOG_LEVEL", "INFO")  # the SDK's DEBUG level logs whole inputs
 
 import runpod
 
+from shared.errors import TTSError
 from shared.voice_job_input import VOICE_PROFILE_ACTION
-from worker.config import get_service_settings, get_settings
 from worker.delivery.sender import CallbackSender
+from worker.deployment import load_settings
 from worker.engines import load_engine
-from worker.jobs.common import Loaded
+from worker.jobs.common import Loaded, unavailable_output
 from worker.jobs.story import TTSJobRunner
 from worker.jobs.voice_profile import VoiceProfileJobRunner
 from worker.logs import configure_logging
@@ -27,28 +30,44 @@ from worker.synthesis.synthesizer import StorySynthesizer
 logger = logging.getLogger(__name__)
 
 
-def build_runners() -> tuple[TTSJobRunner, VoiceProfileJobRunner]:
-    settings, service = get_settings(), get_service_settings()
+@dataclass(frozen=True)
+class Runners:
+    story: TTSJobRunner
+    voice: VoiceProfileJobRunner
+    sender: CallbackSender
+
+
+def build_runners() -> Runners:
+    """Raises `worker_misconfigured` when the deployment is incomplete (`worker/deployment.py`);
+    an engine that fails to load is kept as the error every job then reports."""
+    settings, service = load_settings()
     store = make_store(service)
     sender = CallbackSender(service, store)
     engine = Loaded.attempt(lambda: load_engine(settings.tts_engine, store), "engine")
-    return (
-        TTSJobRunner(engine.map(lambda e: StorySynthesizer(e, settings)), store, sender, service),
-        VoiceProfileJobRunner(engine, store, sender, service, settings),
+    return Runners(
+        story=TTSJobRunner(
+            engine.map(lambda e: StorySynthesizer(e, settings)), store, sender, service
+        ),
+        voice=VoiceProfileJobRunner(engine, store, sender, service, settings),
+        sender=sender,
     )
 
 
 configure_logging()
-STORY_RUNNER, VOICE_RUNNER = build_runners()
+RUNNERS: Loaded[Runners] = Loaded.attempt(build_runners, "worker")
 
 
 def handler(job: dict[str, Any]) -> dict[str, Any]:
     job_id = str(job.get("id", "unknown"))
     raw_input = job.get("input")
     try:
+        runners = RUNNERS.get()
+    except TTSError as error:
+        return unavailable_output(error, raw_input)
+    try:
         if isinstance(raw_input, dict) and raw_input.get("action") == VOICE_PROFILE_ACTION:
-            return VOICE_RUNNER.run(job_id, raw_input)
-        return STORY_RUNNER.run(
+            return runners.voice.run(job_id, raw_input)
+        return runners.story.run(
             job_id,
             raw_input,
             console=lambda progress: runpod.serverless.progress_update(job, progress),

@@ -29,9 +29,10 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from shared.errors import StorageAuthError, StorageUploadError
+from shared.errors import StorageAuthError, StorageUploadError, WorkerMisconfiguredError
 from shared.types import StorageKey
 from worker.config import ServiceSettings
+from worker.deployment import require, storage_problems
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -167,7 +168,7 @@ class R2ObjectStore:
 
     def __init__(self, settings: ServiceSettings, client: Any | None = None) -> None:
         if not settings.r2_bucket:
-            raise StorageAuthError(details="R2_BUCKET is not set")
+            raise WorkerMisconfiguredError(details="STORAGE_BACKEND=r2 needs R2_BUCKET")
         self.bucket = settings.r2_bucket
         self.settings = settings
         self.client = client or make_r2_client(settings)
@@ -224,8 +225,13 @@ class R2ObjectStore:
         self._call(lambda: self.client.delete_object(Bucket=self.bucket, Key=check_key(key)))
 
     def url_for(self, key: str) -> str:
+        """The public URL, or, only when R2_PRESIGNED_URLS chose it, one that expires."""
         if self.settings.r2_public_base_url:
             return f"{self.settings.r2_public_base_url.rstrip('/')}/{quote(key)}"
+        if not self.settings.r2_presigned_urls:
+            raise WorkerMisconfiguredError(
+                details="R2_PUBLIC_BASE_URL is not set and R2_PRESIGNED_URLS is not true"
+            )
         return str(
             self.client.generate_presigned_url(
                 "get_object",
@@ -265,9 +271,9 @@ def make_r2_client(settings: ServiceSettings) -> Any:
         else None
     )
     if not endpoint or not settings.r2_access_key_id or not settings.r2_secret_access_key:
-        raise StorageAuthError(
-            details="R2 needs R2_ACCOUNT_ID (or R2_ENDPOINT_URL), R2_ACCESS_KEY_ID "
-            "and R2_SECRET_ACCESS_KEY"
+        raise WorkerMisconfiguredError(
+            details="STORAGE_BACKEND=r2 needs R2_ACCOUNT_ID (or R2_ENDPOINT_URL), "
+            "R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY"
         )
     config = Config(
         region_name="auto",
@@ -288,6 +294,8 @@ def make_r2_client(settings: ServiceSettings) -> Any:
 
 
 def make_store(settings: ServiceSettings) -> ObjectStore:
+    """The configured store; `worker_misconfigured` when the deployment policy refuses it."""
+    require(storage_problems(settings))
     if settings.storage_backend == "r2":
         return R2ObjectStore(settings)
     return LocalObjectStore(settings.local_storage_dir, settings.local_storage_public_url)

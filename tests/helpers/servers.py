@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -118,10 +119,12 @@ def fault_proxy(upstream: str, plan: FaultPlan) -> Iterator[str]:
 
 
 @contextmanager
-def s3_server(bucket: str) -> Iterator[str]:
+def s3_server(bucket: str, *, public_read: bool = False) -> Iterator[str]:
     """moto's real S3 HTTP server, in process, with `bucket` created; yields the endpoint.
 
-    moto keeps one backend per process, so each test module should use a bucket of its own.
+    `public_read` lets anyone GET the bucket's objects at `{endpoint}/{bucket}/{key}`, as an
+    R2 bucket with public access does at its `R2_PUBLIC_BASE_URL`. moto keeps one backend per
+    process, so each test module should use a bucket of its own.
     """
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -135,6 +138,15 @@ def s3_server(bucket: str) -> Iterator[str]:
         aws_secret_access_key="test",
     )
     client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "auto"})
+    if public_read:
+        statement = {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+        }
+        policy = {"Version": "2012-10-17", "Statement": [statement]}
+        client.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
     try:
         yield endpoint
     finally:

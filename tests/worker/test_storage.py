@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from shared.errors import StorageAuthError, StorageUploadError
+from shared.errors import StorageAuthError, StorageUploadError, WorkerMisconfiguredError
 from tests.helpers.servers import FaultPlan, fault_proxy, s3_server
 from worker.config import ServiceSettings
 from worker.storage import LocalObjectStore, R2ObjectStore, audio_key, make_store
@@ -20,7 +20,7 @@ BUCKET = "story-audio"
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    with s3_server(BUCKET) as endpoint:
+    with s3_server(BUCKET, public_read=True) as endpoint:
         yield endpoint
 
 
@@ -31,6 +31,7 @@ def r2_settings(endpoint: str, **overrides: object) -> ServiceSettings:
         "r2_access_key_id": "test",
         "r2_secret_access_key": "test",
         "r2_bucket": BUCKET,
+        "r2_public_base_url": "https://audio.example.com",
         "storage_backoff_max_s": 0.05,
         "r2_multipart_threshold_mb": 5,
     }
@@ -75,7 +76,10 @@ def test_a_retried_job_overwrites_its_object(s3_endpoint, tmp_path) -> None:
 
 
 def test_presigned_url_fetches_the_object(s3_endpoint) -> None:
-    store = R2ObjectStore(r2_settings(s3_endpoint, r2_presign_expiry_s=600))
+    settings = r2_settings(
+        s3_endpoint, r2_public_base_url=None, r2_presigned_urls=True, r2_presign_expiry_s=600
+    )
+    store = R2ObjectStore(settings)
     store.put_bytes("audio/u/s/p.mp3", b"audio-bytes", "audio/mpeg", {})
     url = store.url_for("audio/u/s/p.mp3")
     assert "X-Amz-Signature=" in url
@@ -90,6 +94,22 @@ def test_public_base_url_is_used_when_set(s3_endpoint) -> None:
     store = R2ObjectStore(settings)
     stored = store.put_bytes("audio/u/s/j.mp3", b"x", "audio/mpeg", {})
     assert stored.url == "https://audio.example.com/audio/u/s/j.mp3"
+
+
+def test_the_public_base_url_of_a_path_style_bucket_fetches_the_object(s3_endpoint) -> None:
+    """What the end-to-end tests configure: the bucket's own URL on the S3 server."""
+    store = R2ObjectStore(r2_settings(s3_endpoint, r2_public_base_url=f"{s3_endpoint}/{BUCKET}"))
+    stored = store.put_bytes("audio/u/s/public.mp3", b"public-bytes", "audio/mpeg", {})
+    assert stored.url == f"{s3_endpoint}/{BUCKET}/audio/u/s/public.mp3"
+    assert requests.get(stored.url, timeout=10).content == b"public-bytes"
+
+
+def test_an_audio_url_that_would_expire_must_be_chosen(s3_endpoint) -> None:
+    """Without R2_PUBLIC_BASE_URL, a presigned URL (dead within 7 days) is never the default."""
+    store = R2ObjectStore(r2_settings(s3_endpoint, r2_public_base_url=None))
+    with pytest.raises(WorkerMisconfiguredError) as info:
+        store.put_bytes("audio/u/s/expiring.mp3", b"x", "audio/mpeg", {})
+    assert "R2_PUBLIC_BASE_URL" in str(info.value.details)
 
 
 def test_transient_503_is_retried_until_success(s3_endpoint, tmp_path) -> None:
@@ -130,14 +150,36 @@ def test_missing_object_reads_as_none(s3_endpoint) -> None:
     assert R2ObjectStore(r2_settings(s3_endpoint)).get_bytes("voices/u/none.pt") is None
 
 
-def test_missing_credentials_are_a_storage_auth_error() -> None:
-    with pytest.raises(StorageAuthError):
+def test_an_incomplete_r2_configuration_is_worker_misconfigured() -> None:
+    with pytest.raises(WorkerMisconfiguredError) as info:
         make_store(ServiceSettings(storage_backend="r2", r2_bucket="b"))
+    assert "R2_ACCESS_KEY_ID" in str(info.value.details)
+    with pytest.raises(WorkerMisconfiguredError):
+        R2ObjectStore(ServiceSettings(storage_backend="r2"), client=object())
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        ServiceSettings(),  # no STORAGE_BACKEND: no silent default
+        ServiceSettings(storage_backend="local"),  # outside development
+    ],
+    ids=["unset", "local-outside-development"],
+)
+def test_make_store_refuses_what_the_deployment_policy_refuses(settings) -> None:
+    with pytest.raises(WorkerMisconfiguredError) as info:
+        make_store(settings)
+    assert "STORAGE_BACKEND" in str(info.value.details)
 
 
 def test_local_store_has_the_same_interface(tmp_path) -> None:
     store = make_store(
-        ServiceSettings(local_storage_dir=tmp_path, local_storage_public_url="http://127.0.0.1:9/")
+        ServiceSettings(
+            worker_dev_mode=True,
+            storage_backend="local",
+            local_storage_dir=tmp_path,
+            local_storage_public_url="http://127.0.0.1:9/",
+        )
     )
     assert isinstance(store, LocalObjectStore)
     source = tmp_path / "in.mp3"

@@ -49,7 +49,10 @@ class Loaded(Generic[T]):
             return cls.ready(load())
         except Exception as exc:
             error = as_tts_error(exc)
-            logger.error(f"{what} failed to load", extra={"error_type": error.error_type.value})
+            logger.error(
+                f"{what} failed to load",
+                extra={"error_type": error.error_type.value, "details": error.details},
+            )
             return cls.failed(error)
 
     def map(self, build: Callable[[T], U]) -> Loaded[U]:
@@ -119,3 +122,20 @@ def failure_output(
     if refresh_worker:
         output["refresh_worker"] = True
     return output
+
+
+def unavailable_output(error: TTSError, raw_input: Any) -> dict[str, Any]:
+    """The output of a job this worker cannot run at all (`worker_misconfigured`).
+
+    No callback can be trusted to go out, so RunPod's FAILED status and this output, shown in
+    its console, carry the news; `error_details` names the settings to fix.
+    """
+    story_id = salvage_story_id(raw_input.get("story_id")) if isinstance(raw_input, dict) else None
+    return failure_output(
+        error,
+        callback_delivered=False,
+        refresh_worker=False,  # a fresh worker gets the same environment
+        stage=Stage.MODEL.value,  # start-up, where an engine that failed to load reports too
+        story_id=story_id,
+        error_details=error.details,
+    )

@@ -160,17 +160,18 @@ class ChatterboxEngine:
     # --- loading ---------------------------------------------------------------------------
 
     def _pick_device(self) -> str:
+        """CUDA, unless the CPU is asked for by name: Chatterbox on a CPU is far slower than
+        real time, so a worker without a GPU must fail fast rather than run out the clock."""
         wanted = self.settings.device
         if wanted == "cpu":
+            logger.warning("CHATTERBOX_DEVICE=cpu: far slower than real time (development only)")
             return "cpu"
         if self._runtime.cuda_available():
             return "cuda"
-        if wanted == "cuda":
-            raise ModelUnavailableError(
-                details="CHATTERBOX_DEVICE=cuda but no CUDA device is visible"
-            )
-        logger.warning("no CUDA device: Chatterbox runs on the CPU, far slower than real time")
-        return "cpu"
+        raise ModelUnavailableError(
+            details=f"CHATTERBOX_DEVICE={wanted} but no CUDA device is visible "
+            "(CHATTERBOX_DEVICE=cpu runs on the CPU, for development only)"
+        )
 
     def _load(self, model_cls: Any) -> Any:
         model_dir = self.settings.model_dir

@@ -59,16 +59,22 @@ def test_loads_on_cuda_from_the_model_dir(make) -> None:
     assert engine._model.device == "cuda"
 
 
-def test_without_cuda_it_runs_on_cpu_with_a_warning(make, caplog) -> None:
+def test_the_cpu_is_used_only_when_asked_for_by_name(make, caplog) -> None:
     with caplog.at_level(logging.WARNING):
-        engine = make(runtime=standin.Runtime(cuda=False))
+        engine = make(runtime=standin.Runtime(cuda=False), device="cpu")
     assert engine.device == "cpu"
-    assert "no CUDA device" in caplog.text
+    assert engine._model.device == "cpu"
+    assert "development only" in caplog.text
+    assert make(device="cpu").device == "cpu"  # even with a GPU visible
 
 
-def test_cuda_required_but_absent_is_model_unavailable(make) -> None:
-    with pytest.raises(ModelUnavailableError, match="narration service"):
-        make(runtime=standin.Runtime(cuda=False), device="cuda")
+@pytest.mark.parametrize("device", ["auto", "cuda"])
+def test_without_cuda_auto_and_cuda_are_model_unavailable(make, device) -> None:
+    with pytest.raises(ModelUnavailableError, match="narration service") as info:
+        make(runtime=standin.Runtime(cuda=False), device=device)
+    assert info.value.details is not None
+    assert f"CHATTERBOX_DEVICE={device} but no CUDA device" in info.value.details
+    assert "CHATTERBOX_DEVICE=cpu" in info.value.details
 
 
 def test_missing_weights_are_model_unavailable(tmp_path) -> None:
@@ -308,7 +314,7 @@ def test_bf16_autocast_wraps_only_the_token_model_on_cuda(make) -> None:
     engine = make(warmup=False, bf16=True)
     say(engine, TWO_SENTENCES)
     assert engine._runtime.autocast_calls == 1
-    cpu = make(warmup=False, bf16=True, runtime=standin.Runtime(cuda=False))
+    cpu = make(warmup=False, bf16=True, runtime=standin.Runtime(cuda=False), device="cpu")
     say(cpu, TWO_SENTENCES)
     assert cpu._runtime.autocast_calls == 0
 
