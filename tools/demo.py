@@ -81,6 +81,7 @@ def main() -> int:
         }
         worker_env = {
             "TTS_ENGINE": "piper",
+            "WORKER_DEV_MODE": "true",  # local storage and loopback callbacks
             "STORAGE_BACKEND": "local",
             "LOCAL_STORAGE_DIR": str(storage),
             "LOCAL_STORAGE_PUBLIC_URL": files,

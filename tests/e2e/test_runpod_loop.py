@@ -4,6 +4,7 @@ moto's S3 server → signed callbacks → callback API → Firestore emulator.""
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -34,7 +35,7 @@ TEXT = (
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    with s3_server(BUCKET) as endpoint:
+    with s3_server(BUCKET, public_read=True) as endpoint:
         yield endpoint
 
 
@@ -64,11 +65,13 @@ def api_env(firestore_env_module: dict[str, str]) -> dict[str, str]:
 def worker_env(s3_endpoint: str) -> dict[str, str]:
     return {
         "TTS_ENGINE": "piper",
+        "WORKER_DEV_MODE": "true",  # loopback callbacks, a plain-http bucket URL
         "STORAGE_BACKEND": "r2",
         "R2_ENDPOINT_URL": s3_endpoint,
         "R2_ACCESS_KEY_ID": "test",
         "R2_SECRET_ACCESS_KEY": "test",
         "R2_BUCKET": BUCKET,
+        "R2_PUBLIC_BASE_URL": f"{s3_endpoint}/{BUCKET}",  # the bucket's public URL on moto
         "CALLBACK_SIGNING_SECRET": SECRET,
         "CALLBACK_ALLOW_LOOPBACK_HTTP": "true",
         "CALLBACK_MAX_ATTEMPTS": "2",
@@ -121,7 +124,7 @@ def job(story_id: str, callback_url: str, **overrides: object) -> dict[str, obje
     }
 
 
-def test_story_ends_ready_with_audio_of_plausible_duration(db, api, runpod) -> None:
+def test_story_ends_ready_with_audio_of_plausible_duration(db, api, runpod, worker_env) -> None:
     doc = pending_story(db, "e2e_ready")
     result = runsync(runpod, **job("e2e_ready", f"{api}/api/tts/callback"))
 
@@ -134,6 +137,7 @@ def test_story_ends_ready_with_audio_of_plausible_duration(db, api, runpod) -> N
     assert story["audioJobId"] == result["id"]
     assert story["audioDuration"] == pytest.approx(output["duration_seconds"])
 
+    assert story["audioUrl"].startswith(f"{worker_env['R2_PUBLIC_BASE_URL']}/audio/")  # no expiry
     audio = requests.get(story["audioUrl"], timeout=30)
     assert audio.status_code == 200
     samples, rate = sf.read(io.BytesIO(audio.content), dtype="float32")
@@ -195,3 +199,24 @@ def test_voice_profile_jobs_are_routed_and_fail_cleanly_on_piper(runpod) -> None
     )
     assert result["status"] == "FAILED"
     assert result["error"] == "Creating a voice is not available right now. Please try again later."
+
+
+def test_a_worker_without_its_secret_stays_up_and_fails_every_job(
+    worker_env: dict[str, str], tmp_path
+) -> None:
+    """No crash loop: every job is FAILED at once, and the log says what to fix.
+
+    (RunPod's local API keeps only `error` of a failed job's output; `tests/worker/
+    test_handler.py` checks the rest: `error_type`, `error_details`.)
+    """
+    env = {**worker_env, "CALLBACK_SIGNING_SECRET": ""}
+    log = tmp_path / "worker.log"
+    with runpod_worker(env, log) as misconfigured:
+        for story_id in ("e2e_misconfigured_1", "e2e_misconfigured_2"):
+            result = runsync(misconfigured, **job(story_id, "https://api.example.com/x"))
+            assert result["status"] == "FAILED"
+            assert "configuration problem" in result["error"]
+    startup = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    (failure,) = [entry for entry in startup if entry["message"] == "worker failed to load"]
+    assert failure["error_type"] == "worker_misconfigured"
+    assert failure["details"] == "CALLBACK_SIGNING_SECRET is not set"
