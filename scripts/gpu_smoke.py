@@ -22,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from shared.errors import ModelUnavailableError  # noqa: E402
 from worker.config import SynthesisSettings  # noqa: E402
 from worker.engines.base import SynthesisParams, VoiceSource  # noqa: E402
 from worker.engines.chatterbox import ChatterboxEngine  # noqa: E402
@@ -46,13 +47,16 @@ def main() -> int:
     parser.add_argument("--allow-cpu", action="store_true", help="run even without CUDA")
     args = parser.parse_args()
 
-    settings = ChatterboxSettings(bf16=True) if args.bf16 else ChatterboxSettings()
+    cpu = args.allow_cpu and _gpu_name() is None  # CHATTERBOX_DEVICE=auto never picks the CPU
+    overrides = {"bf16": True} if args.bf16 else {}
+    settings = ChatterboxSettings(**overrides, **({"device": "cpu"} if cpu else {}))
     load_started = time.perf_counter()
-    engine = ChatterboxEngine(settings)
-    load_s = time.perf_counter() - load_started
-    if engine.device != "cuda" and not args.allow_cpu:
-        print("no CUDA device visible; pass --allow-cpu to measure the CPU anyway")
+    try:
+        engine = ChatterboxEngine(settings)
+    except ModelUnavailableError as exc:
+        print(f"error: {exc.details}")  # no CUDA: --allow-cpu measures the CPU instead
         return 2
+    load_s = time.perf_counter() - load_started
 
     voice_started = time.perf_counter()
     source = VoiceSource(reference_audio=args.reference.read_bytes()) if args.reference else None

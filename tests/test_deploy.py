@@ -4,7 +4,10 @@
 - the requirements files pin each package once, with one version across files, and the worker
   pins satisfy the Requires-Dist of the downloaded chatterbox-tts wheel (Python 3.11, Linux);
 - the RunPod files parse and carry the fields RunPod's templates have;
-- the README documents every engine variable.
+- the image, `runpod.toml` and the Hub's `hub.json` configure a worker that the deployment
+  policy (`worker/deployment.py`) lets run, `tests.json` one in development mode, and every
+  execution timeout fits the longest story (`shared.deadlines`);
+- the README documents every engine and worker variable.
 """
 
 from __future__ import annotations
@@ -25,12 +28,28 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from shared.deadlines import execution_timeout_s, job_deadline_s
 from shared.job_input import TTSJobInput
+from shared.signing import generate_secret
+from worker.config import ServiceSettings, SynthesisSettings
+from worker.delivery.targets import CallbackTargets
+from worker.deployment import configuration_problems
 from worker.engines.chatterbox.config import VARIANTS, ChatterboxSettings
 
 REPO = Path(__file__).resolve().parents[1]
 DOCKERFILES = sorted(REPO.glob("Dockerfile*"))
 REQUIREMENT_FILES = sorted(REPO.glob("requirements*.txt"))
+MAX_TEXT_CHARS = SynthesisSettings.model_fields["max_text_chars"].default
+LONGEST_STORY_TIMEOUT_S = execution_timeout_s(job_deadline_s(MAX_TEXT_CHARS))
+PRODUCTION_VARIABLES = {
+    "CALLBACK_SIGNING_SECRET",
+    "CALLBACK_ALLOWED_HOSTS",
+    "R2_ACCOUNT_ID",
+    "R2_ACCESS_KEY_ID",
+    "R2_SECRET_ACCESS_KEY",
+    "R2_BUCKET",
+    "R2_PUBLIC_BASE_URL",
+}
 PY311_LINUX = {
     **default_environment(),
     "python_version": "3.11",
@@ -146,6 +165,23 @@ def test_the_worker_image_builds_the_gpu_runtime() -> None:
     assert (REPO / "worker" / "handler.py").is_file()
 
 
+def image_environment() -> dict[str, str]:
+    env: dict[str, str] = {}
+    for name, args in instructions(REPO / "Dockerfile.worker"):
+        if name == "ENV":
+            env.update(word.split("=", 1) for word in shlex.split(args) if "=" in word)
+    return env
+
+
+def test_the_worker_image_is_configured_for_production() -> None:
+    env = image_environment()
+    assert env["STORAGE_BACKEND"] == "r2"
+    assert env["CHATTERBOX_DEVICE"] == "cuda"
+    assert env["TTS_ENGINE"] == "chatterbox"
+    assert not {"WORKER_DEV_MODE", "CALLBACK_ALLOW_LOOPBACK_HTTP"} & env.keys()
+    assert not PRODUCTION_VARIABLES & env.keys()  # secrets and endpoints come from RunPod
+
+
 def test_the_weights_fetcher_runs_as_a_plain_script() -> None:
     """The image runs it before the sources are copied: only installed packages may be used."""
     tree = ast.parse((REPO / "worker/engines/chatterbox/config.py").read_text())
@@ -255,6 +291,56 @@ def test_the_api_image_does_not_install_torch() -> None:
 # --- RunPod ---------------------------------------------------------------------------------
 
 
+PLACEHOLDERS = {
+    "CALLBACK_SIGNING_SECRET": generate_secret(),
+    "CALLBACK_ALLOWED_HOSTS": "api.example.com",
+    "R2_PUBLIC_BASE_URL": "https://audio.example.com",
+}
+RUNPOD_SECRET = re.compile(r"\{\{ RUNPOD_SECRET_(\w+) \}\}")
+
+
+def settings_from(env: dict[str, str]) -> ServiceSettings:
+    return ServiceSettings(**{key.lower(): value for key, value in env.items()})
+
+
+def filled_in(env: dict[str, str]) -> dict[str, str]:
+    """`env` as a deployment would have it: each input or secret given a plausible value."""
+    return {
+        key: PLACEHOLDERS.get(key, "placeholder") if value is None or RUNPOD_SECRET.search(value)
+        else value
+        for key, value in env.items()
+    }  # fmt: skip
+
+
+def toml_environment() -> dict[str, str]:
+    return tomllib.loads((REPO / "runpod.toml").read_text())["project"]["env_vars"]
+
+
+def test_runpod_toml_configures_a_production_worker_from_runpod_secrets() -> None:
+    env = toml_environment()
+    assert env["STORAGE_BACKEND"] == "r2"
+    assert env["CHATTERBOX_DEVICE"] == "cuda"
+    for variable in PRODUCTION_VARIABLES:
+        assert RUNPOD_SECRET.fullmatch(env[variable]), f"{variable} is not a RunPod secret"
+    assert configuration_problems(settings_from(filled_in(env))) == []
+
+
+def test_a_runpod_secret_left_unresolved_is_refused_not_used() -> None:
+    found = "; ".join(configuration_problems(settings_from(toml_environment())))
+    assert "CALLBACK_SIGNING_SECRET is malformed" in found
+    assert "R2_PUBLIC_BASE_URL must be" in found
+    assert "CALLBACK_ALLOWED_HOSTS lists" in found
+
+
+def test_runpod_toml_states_the_execution_timeout_of_the_longest_story() -> None:
+    text = (REPO / "runpod.toml").read_text()
+    assert MAX_TEXT_CHARS == 50_000
+    stated = re.search(r"--execution-timeout (\d+)`", text)
+    assert stated
+    assert int(stated.group(1)) == LONGEST_STORY_TIMEOUT_S
+    assert f"{LONGEST_STORY_TIMEOUT_S} s = shared.deadlines.execution_timeout_s" in text
+
+
 def test_runpod_toml_describes_the_endpoint() -> None:
     config = tomllib.loads((REPO / "runpod.toml").read_text())
     project, endpoint, runtime = config["project"], config["endpoint"], config["runtime"]
@@ -287,6 +373,30 @@ def test_hub_json_has_the_fields_runpod_requires() -> None:
         assert set(preset["defaults"]) <= {v["key"] for v in config["env"]}
 
 
+def hub_environment() -> dict[str, dict]:
+    hub = json.loads((REPO / ".runpod/hub.json").read_text())
+    return {variable["key"]: variable for variable in hub["config"]["env"]}
+
+
+def test_hub_json_asks_for_what_a_production_worker_needs() -> None:
+    env = hub_environment()
+    assert env["STORAGE_BACKEND"]["value"] == "r2"
+    assert env["CHATTERBOX_DEVICE"]["value"] == "cuda"
+    for variable in PRODUCTION_VARIABLES:
+        field = env[variable]["input"]
+        assert field["type"] == "string"
+        assert field["required"] is True
+        assert field["name"]
+        assert field["description"]
+    for secret in ("CALLBACK_SIGNING_SECRET", "R2_ACCESS_KEY_ID", "R2_SECRET_ACCESS_KEY"):
+        assert RUNPOD_SECRET.fullmatch(env[secret]["input"]["default"])
+    values = {key: v.get("value", v.get("input", {}).get("default")) for key, v in env.items()}
+    deployed = filled_in({k: v if v is None else str(v) for k, v in values.items()})
+    assert configuration_problems(settings_from(deployed)) == []
+    for variable in PRODUCTION_VARIABLES:
+        assert configuration_problems(settings_from({**deployed, variable: ""}))
+
+
 def test_hub_tests_send_valid_jobs() -> None:
     tests = json.loads((REPO / ".runpod/tests.json").read_text())
     assert tests["config"]["gpuTypeId"]
@@ -296,7 +406,44 @@ def test_hub_tests_send_valid_jobs() -> None:
         TTSJobInput.model_validate(case["input"])
 
 
+def test_hub_tests_run_a_development_worker_that_accepts_their_jobs() -> None:
+    """tests.json is public: no real secret, no bucket. The hub test narrates in development
+    mode, into local storage, and posts its callbacks to a loopback port where nothing listens."""
+    tests = json.loads((REPO / ".runpod/tests.json").read_text())
+    env = {variable["key"]: variable["value"] for variable in tests["config"]["env"]}
+    assert env["WORKER_DEV_MODE"] == "true"
+    assert env["CHATTERBOX_DEVICE"] == "cuda"
+    settings = settings_from(env)
+    assert configuration_problems(settings) == []
+    for case in tests["tests"]:
+        job = TTSJobInput.model_validate(case["input"])
+        CallbackTargets.for_job(
+            job.callback_url,
+            job.error_callback_url,
+            job.progress_callback_url,
+            allowed_hosts=settings.callback_allowed_hosts,
+            allow_loopback_http=settings.callback_allow_loopback_http,
+            resolve=lambda host: [],  # loopback literals only: nothing is looked up
+        )
+        assert case["timeout"] >= execution_timeout_s(job_deadline_s(len(job.text))) * 1000
+
+
 # --- README ---------------------------------------------------------------------------------
+
+
+def readme_section(name: str) -> str:
+    readme = (REPO / "README.md").read_text()
+    return readme.split(f"<!-- {name}:begin -->")[1].split(f"<!-- {name}:end -->")[0]
+
+
+def test_the_readme_documents_every_worker_service_variable() -> None:
+    documented = set(re.findall(r"`([A-Z0-9_]+)`", readme_section("runpod")))
+    expected = {name.upper() for name in ServiceSettings.model_fields}
+    assert expected <= documented, f"undocumented: {sorted(expected - documented)}"
+
+
+def test_the_readme_states_the_execution_timeout_of_the_longest_story() -> None:
+    assert f"{LONGEST_STORY_TIMEOUT_S} s" in readme_section("deploy")
 
 
 def test_the_readme_documents_every_engine_variable() -> None:
