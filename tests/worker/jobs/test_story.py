@@ -108,7 +108,13 @@ def test_failed_callback_keeps_the_audio_and_dead_letters(tmp_path) -> None:
     assert "error" not in output
     assert output["callback_delivered"] is False
     assert output["audio_url"].endswith("/audio/user_1/story_1/job-2.mp3")
-    assert store.list_keys(DEAD_LETTER_PREFIX) == [f"{DEAD_LETTER_PREFIX}job-2-success.json"]
+    [letter] = store.list_keys(DEAD_LETTER_PREFIX)
+    assert letter.endswith("-job-2-success.json")
+    signed = output["callback"]  # what RunPod's webhook can still deliver
+    assert signed["type"] == "success"
+    assert json.loads(signed["body"])["audio_url"] == output["audio_url"]
+    Verifier([SECRET]).verify(signed["headers"], signed["body"].encode())
+    assert signed["headers"]["webhook-id"] == json.loads(store.get_bytes(letter))["webhook_id"]
 
 
 def test_invalid_input_is_reported_naming_the_field(tmp_path) -> None:
