@@ -15,6 +15,7 @@ import runpod
 
 from shared.voice_job_input import VOICE_PROFILE_ACTION
 from worker.config import get_service_settings, get_settings
+from worker.delivery.dead_letters import DeadLetters
 from worker.delivery.sender import CallbackSender
 from worker.engines import load_engine
 from worker.jobs.common import Loaded
@@ -27,7 +28,7 @@ from worker.synthesis.synthesizer import StorySynthesizer
 logger = logging.getLogger(__name__)
 
 
-def build_runners() -> tuple[TTSJobRunner, VoiceProfileJobRunner]:
+def build_runners() -> tuple[TTSJobRunner, VoiceProfileJobRunner, DeadLetters]:
     settings, service = get_settings(), get_service_settings()
     store = make_store(service)
     sender = CallbackSender(service, store)
@@ -35,11 +36,20 @@ def build_runners() -> tuple[TTSJobRunner, VoiceProfileJobRunner]:
     return (
         TTSJobRunner(engine.map(lambda e: StorySynthesizer(e, settings)), store, sender, service),
         VoiceProfileJobRunner(engine, store, sender, service, settings),
+        DeadLetters(sender, store),
     )
 
 
+def redeliver_dead_letters() -> None:
+    """In the background, so that neither start-up nor the next job waits for it."""
+    budget = get_service_settings().dead_letter_budget_s
+    if budget > 0:
+        DEAD_LETTERS.redeliver_in_background(budget)
+
+
 configure_logging()
-STORY_RUNNER, VOICE_RUNNER = build_runners()
+STORY_RUNNER, VOICE_RUNNER, DEAD_LETTERS = build_runners()
+redeliver_dead_letters()
 
 
 def handler(job: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +66,8 @@ def handler(job: dict[str, Any]) -> dict[str, Any]:
     except Exception:  # the runners report their own failures; this is the last line of defence
         logger.exception("handler failed", extra={"job_id": job_id})
         return {"error": "Something went wrong while creating the audio.", "refresh_worker": True}
+    finally:
+        redeliver_dead_letters()
 
 
 if __name__ == "__main__":
