@@ -10,6 +10,10 @@ before RunPod would kill the worker.
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
+
+from shared.errors import JobTimedOutError
 
 GPU_CHARS_PER_SECOND = 2000 / 60
 """Stock Chatterbox on an RTX 4090 (a 50,000-character story in about 25 GPU-minutes)."""
@@ -30,3 +34,31 @@ def job_deadline_s(text_chars: int) -> int:
 def execution_timeout_s(deadline_s: int) -> int:
     """RunPod's `executionTimeout` for a job whose worker deadline is `deadline_s`."""
     return deadline_s + CALLBACK_GRACE_S
+
+
+class JobDeadline:
+    """A running job's deadline, checked between chunks: the job stops as soon as the chunks
+    left cannot finish in time at the pace so far, instead of being killed at the deadline."""
+
+    def __init__(self, budget_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._ends_at = clock() + budget_s
+        self._generation_started = clock()
+
+    def begin_generation(self) -> None:
+        self._generation_started = self._clock()
+
+    def check(self, done: int, total: int) -> None:
+        """Raise `JobTimedOutError` when `total - done` more chunks cannot finish in time."""
+        now = self._clock()
+        if done <= 0 or done >= total:
+            return
+        needed = (now - self._generation_started) / done * (total - done)
+        if now + needed > self._ends_at:
+            raise JobTimedOutError(
+                details=(
+                    f"stopped after {done} of {total} parts: the rest needs about "
+                    f"{needed:.0f} s, {max(0.0, self._ends_at - now):.0f} s were left"
+                ),
+                context={"chunks_done": done, "chunks_total": total},
+            )

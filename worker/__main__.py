@@ -15,6 +15,7 @@ from tqdm import tqdm
 from shared.errors import InvalidInputError, TTSError, as_tts_error
 from shared.types import AUDIO_FORMATS, ENGINE_NAMES, AudioFormat, EngineName
 from worker.config import SynthesisSettings, get_settings
+from worker.delivery.dead_letters import REJECTED_PREFIX, DeadLetters
 from worker.delivery.sender import CallbackSender
 from worker.deployment import load_settings
 from worker.engines import VoiceSource, load_engine
@@ -63,9 +64,12 @@ def replay_callbacks() -> int:
     except TTSError as error:
         print(f"error: {error.error_type.value}: {error.details}", file=sys.stderr)
         return 2
-    sent, left = CallbackSender(service, store).replay_dead_letters()
-    print(f"replayed {sent} callbacks; {left} still undelivered")
-    return 1 if left else 0
+    outcome = DeadLetters(CallbackSender(service, store), store).redeliver(attempts=None)
+    print(
+        f"replayed {outcome.sent} callbacks; {outcome.left} still undelivered; "
+        f"{outcome.rejected} refused for good (moved to {REJECTED_PREFIX})"
+    )
+    return 1 if outcome.left else 0
 
 
 def _describe(result: SynthesisResult) -> str:

@@ -17,6 +17,7 @@ import runpod
 
 from shared.errors import TTSError
 from shared.voice_job_input import VOICE_PROFILE_ACTION
+from worker.delivery.dead_letters import DeadLetters
 from worker.delivery.sender import CallbackSender
 from worker.deployment import load_settings
 from worker.engines import load_engine
@@ -34,7 +35,13 @@ logger = logging.getLogger(__name__)
 class Runners:
     story: TTSJobRunner
     voice: VoiceProfileJobRunner
-    sender: CallbackSender
+    dead_letters: DeadLetters
+    dead_letter_budget_s: float
+
+    def redeliver_dead_letters(self) -> None:
+        """In the background, so that neither start-up nor the next job waits for it."""
+        if self.dead_letter_budget_s > 0:
+            self.dead_letters.redeliver_in_background(self.dead_letter_budget_s)
 
 
 def build_runners() -> Runners:
@@ -44,13 +51,16 @@ def build_runners() -> Runners:
     store = make_store(service)
     sender = CallbackSender(service, store)
     engine = Loaded.attempt(lambda: load_engine(settings.tts_engine, store), "engine")
-    return Runners(
+    runners = Runners(
         story=TTSJobRunner(
             engine.map(lambda e: StorySynthesizer(e, settings)), store, sender, service
         ),
         voice=VoiceProfileJobRunner(engine, store, sender, service, settings),
-        sender=sender,
+        dead_letters=DeadLetters(sender, store),
+        dead_letter_budget_s=service.dead_letter_budget_s,
     )
+    runners.redeliver_dead_letters()  # what an earlier worker could not deliver
+    return runners
 
 
 configure_logging()
@@ -75,6 +85,8 @@ def handler(job: dict[str, Any]) -> dict[str, Any]:
     except Exception:  # the runners report their own failures; this is the last line of defence
         logger.exception("handler failed", extra={"job_id": job_id})
         return {"error": "Something went wrong while creating the audio.", "refresh_worker": True}
+    finally:
+        runners.redeliver_dead_letters()
 
 
 if __name__ == "__main__":

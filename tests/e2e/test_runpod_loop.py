@@ -79,6 +79,7 @@ def worker_env(s3_endpoint: str) -> dict[str, str]:
         "CALLBACK_BACKOFF_MAX_S": "0.2",
         "CALLBACK_BREAKER_FAIL_MAX": "50",
         "PROGRESS_MIN_INTERVAL_S": "0",
+        "DEAD_LETTER_BUDGET_S": "0",  # only the operator's replay, for the test that runs it
     }
 
 

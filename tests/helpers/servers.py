@@ -77,6 +77,14 @@ class FaultPlan:
     seen: int = 0
     faults_served: int = 0
 
+    @classmethod
+    def outage(cls) -> FaultPlan:
+        """Fail every request until `recover()`."""
+        return cls(count=2**62)
+
+    def recover(self) -> None:
+        self.count = self.faults_served
+
 
 @contextmanager
 def fault_proxy(upstream: str, plan: FaultPlan) -> Iterator[str]:

@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from shared.callbacks import (
+    MAX_ERROR_CHARS,
+    MAX_ERROR_DETAILS_CHARS,
     TTSErrorCallbackRequest,
     TTSProgressCallbackRequest,
     TTSSuccessCallbackRequest,
@@ -118,10 +120,19 @@ def error_callback(
         metadata["chunk_index"] = error.context["chunk_index"]
     return TTSErrorCallbackRequest(
         **identity.fields(),
-        error=error.message,
-        error_details=error.details,
+        error=_truncated(error.message, MAX_ERROR_CHARS),
+        error_details=None
+        if error.details is None
+        else _truncated(error.details, MAX_ERROR_DETAILS_CHARS),
         metadata={k: v for k, v in metadata.items() if v is not None},
     )
+
+
+def _truncated(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, so that building an error callback never fails."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
 
 
 def voice_profile_callback(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,7 +19,12 @@ PROGRESS_ATTEMPTS = 2
 
 class ProgressReporter:
     """Throttled progress: at most one callback per `min_interval_s`, sent off the generation
-    thread, never for the last chunk (a late progress must not race the final result)."""
+    thread, never for the last chunk (a late progress must not race the final result).
+
+    While the job runs, a heartbeat repeats the latest progress whenever `heartbeat_s` passed
+    without one, so that the story's `updatedAt` shows a live job even during a slow chunk; the
+    API's reconciler treats a story silent for several heartbeats as lost.
+    """
 
     def __init__(
         self,
@@ -27,34 +33,60 @@ class ProgressReporter:
         url: str,
         min_interval_s: float,
         console: ConsoleProgress | None,
+        heartbeat_s: float,
     ) -> None:
         self.sender = sender
         self.identity = identity
         self.url = url
         self.min_interval_s = min_interval_s
         self.console = console
+        self.heartbeat_s = heartbeat_s
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="progress")
         self._in_flight: Future[bool] | None = None
         self._last = float("-inf")
+        self._latest = (0, 1)
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if done >= total or now - self._last < self.min_interval_s:
+        if done >= total:
             return
-        if self._in_flight is not None and not self._in_flight.done():
-            return  # the API is slow: skip rather than queue stale progress
-        self._last = now
-        self._in_flight = self._pool.submit(self._send, done, total)
-        if self.console:
+        self._latest = (done, total)
+        if time.monotonic() - self._last < self.min_interval_s:
+            return
+        if self._submit(done, total) and self.console:
             self.console({"stage": PROGRESS_STAGE, "chunks_done": done, "chunks_total": total})
 
     def start(self, total: int) -> None:
         """The first progress (processing, 0/N) is sent before generation, and waited for."""
+        self._latest = (0, total)
         self._last = time.monotonic()
         self._send(0, total)
+        self._heartbeat.start()
 
     def close(self) -> None:
+        self._closed.set()
+        if self._heartbeat.is_alive():
+            self._heartbeat.join()
         self._pool.shutdown(wait=True)
+
+    def _submit(self, done: int, total: int) -> bool:
+        """Send off the calling thread; False while the previous one is still in flight."""
+        with self._lock:
+            self._last = time.monotonic()
+            if self._in_flight is not None and not self._in_flight.done():
+                return False  # the API is slow: skip rather than queue stale progress
+            self._in_flight = self._pool.submit(self._send, done, total)
+            return True
+
+    def _beat(self) -> None:
+        while not self._closed.wait(self._until_next_beat()):
+            if time.monotonic() - self._last >= self.heartbeat_s:
+                self._submit(*self._latest)
+
+    def _until_next_beat(self) -> float:
+        return max(0.0, self._last + self.heartbeat_s - time.monotonic())
 
     def _send(self, done: int, total: int) -> bool:
         payload = progress_callback(self.identity, done, total)

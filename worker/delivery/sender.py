@@ -1,14 +1,18 @@
-"""Signed callback delivery: retries with backoff, a circuit breaker, and a dead letter.
+"""Signed callback delivery: retries with backoff, circuit breakers, and a dead letter.
 
-One `webhook-id` per callback, reused across its retries and replays, so the API can tell a
-repeat from a new message. A callback that cannot be delivered is written to storage under
-`callbacks/dead-letter/` and re-sent later by `python -m worker replay-callbacks`.
+One `webhook-id` per callback, reused across its retries and redeliveries, so the API can tell a
+repeat from a new message. Progress and terminal (success, error) callbacks have a breaker each,
+so that failed progress posts never stop a result from being sent. A terminal callback is never
+short-circuited: every attempt of its retry schedule reaches the network, and its breaker only
+tells the dead-letter redelivery (`dead_letters.py`) whether the API looks down. A terminal
+callback that cannot be delivered is written to storage under `callbacks/dead-letter/`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +29,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from shared.callbacks import CallbackType
+from shared.callbacks import CallbackType, SignedCallback
 from shared.signing import new_message_id, sign
 from worker.config import ServiceSettings
 from worker.storage import ObjectStore
@@ -33,16 +37,26 @@ from worker.storage import ObjectStore
 logger = logging.getLogger(__name__)
 
 DEAD_LETTER_PREFIX = "callbacks/dead-letter/"
+AUTH_STATUSES = frozenset({401, 403})
 RETRY_STATUSES = frozenset({408, 429})
 
 
 class DeliveryError(Exception):
     """The callback was not accepted; `transient` says whether trying again may help."""
 
-    def __init__(self, reason: str, *, transient: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        transient: bool,
+        retry_after: float | None = None,
+        status: int | None = None,
+    ) -> None:
         super().__init__(reason)
         self.transient = transient
         self.retry_after = retry_after
+        self.status = status
+        self.attempts = 1
 
 
 @dataclass(frozen=True)
@@ -54,7 +68,7 @@ class Delivery:
     job_id: str
     story_id: str
 
-    def to_record(self, error: str, attempts: int) -> bytes:
+    def to_record(self, error: str, attempts: int, failed_at: datetime) -> bytes:
         return json.dumps(
             {
                 "type": self.type.value,
@@ -63,7 +77,7 @@ class Delivery:
                 "job_id": self.job_id,
                 "story_id": self.story_id,
                 "body": json.loads(self.body),
-                "failed_at": datetime.now(UTC).isoformat(),
+                "failed_at": failed_at.isoformat(),
                 "attempts": attempts,
                 "last_error": error,
             }
@@ -81,8 +95,29 @@ class Delivery:
         )
 
     @property
-    def dead_letter_key(self) -> str:
-        return f"{DEAD_LETTER_PREFIX}{self.job_id}-{self.type.value}.json"
+    def terminal(self) -> bool:
+        return self.type is not CallbackType.PROGRESS
+
+    def dead_letter_key(self, failed_at: datetime) -> str:
+        """Keys sort oldest first: the failure time leads, to the microsecond."""
+        job = re.sub(r"[^A-Za-z0-9_-]", "_", self.job_id)[:128]
+        stamp = failed_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        return f"{DEAD_LETTER_PREFIX}{stamp}-{job}-{self.type.value}.json"
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A terminal callback: whether the API acknowledged it, and the callback as signed."""
+
+    delivered: bool
+    callback: SignedCallback
+
+    def output_fields(self) -> dict[str, Any]:
+        """What the job output says of it; the signed copy lets others deliver it too."""
+        return {
+            "callback_delivered": self.delivered,
+            "callback": self.callback.model_dump(mode="json"),
+        }
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -103,7 +138,7 @@ def _retry_after_seconds(value: str | None) -> float | None:
 
 
 class CallbackSender:
-    """Posts signed callbacks; one instance per process, so its breaker spans jobs."""
+    """Posts signed callbacks; one instance per process, so its breakers span jobs."""
 
     def __init__(
         self,
@@ -117,17 +152,34 @@ class CallbackSender:
         self.store = store
         self.session = session or requests.Session()
         self._secret = settings.callback_signing_secret.get_secret_value()
-        self.breaker = pybreaker.CircuitBreaker(
-            fail_max=settings.callback_breaker_fail_max,
-            reset_timeout=settings.callback_breaker_reset_s,
+        self.progress_breaker = self._breaker("callback-api-progress")
+        self.terminal_breaker = self._breaker("callback-api-terminal")
+
+    def _breaker(self, name: str) -> pybreaker.CircuitBreaker:
+        return pybreaker.CircuitBreaker(
+            fail_max=self.settings.callback_breaker_fail_max,
+            reset_timeout=self.settings.callback_breaker_reset_s,
             exclude=[lambda exc: isinstance(exc, DeliveryError) and not exc.transient],
-            name="callback-api",
+            name=name,
         )
+
+    @property
+    def api_looks_down(self) -> bool:
+        return self.terminal_breaker.current_state == pybreaker.STATE_OPEN
 
     def delivery(
         self, type_: CallbackType, url: str, body: bytes, job_id: str, story_id: str
     ) -> Delivery:
         return Delivery(type_, url, body, new_message_id(), job_id, story_id)
+
+    def signed(self, delivery: Delivery) -> SignedCallback:
+        """The terminal callback as the job output carries it, signed now."""
+        return SignedCallback(
+            type=delivery.type,
+            url=delivery.url,
+            body=delivery.body.decode(),
+            headers=self._signature(delivery),
+        )
 
     def post(
         self,
@@ -144,13 +196,26 @@ class CallbackSender:
         delivery = self.delivery(type_, url, body, job_id, story_id)
         return self.send(delivery, dead_letter=dead_letter, attempts=attempts)
 
+    def announce(
+        self, type_: CallbackType, url: str, body: bytes, job_id: str, story_id: str
+    ) -> Announcement:
+        """Send a terminal callback (dead-lettered if undelivered) and sign it for the output."""
+        delivery = self.delivery(type_, url, body, job_id, story_id)
+        return Announcement(self.send(delivery), self.signed(delivery))
+
     def send(
         self, delivery: Delivery, *, dead_letter: bool = True, attempts: int | None = None
     ) -> bool:
         """Deliver with retries; True once the API acknowledged it. Never raises."""
-        max_attempts = attempts or self.settings.callback_max_attempts
+        failure = self.deliver(delivery, attempts)
+        if failure is not None and dead_letter and delivery.terminal:
+            self._dead_letter(delivery, str(failure), failure.attempts)
+        return failure is None
+
+    def deliver(self, delivery: Delivery, attempts: int | None = None) -> DeliveryError | None:
+        """Deliver with retries; the last failure, or None once the API acknowledged it."""
         retrying = Retrying(
-            stop=stop_after_attempt(max_attempts),
+            stop=stop_after_attempt(attempts or self.settings.callback_max_attempts),
             wait=self._wait,
             retry=retry_if_exception(_is_transient),
             reraise=True,
@@ -159,34 +224,48 @@ class CallbackSender:
         try:
             retrying(self._post_once, delivery)
         except (DeliveryError, pybreaker.CircuitBreakerError) as exc:
-            reason = "circuit open" if isinstance(exc, pybreaker.CircuitBreakerError) else str(exc)
-            tried = retrying.statistics.get("attempt_number", 1)
-            logger.warning(
-                "callback not delivered",
-                extra={
-                    "callback_type": delivery.type.value,
-                    "job_id": delivery.job_id,
-                    "story_id": delivery.story_id,
-                    "failure": reason,
-                    "attempts": tried,
-                },
+            failure = (
+                exc
+                if isinstance(exc, DeliveryError)
+                else DeliveryError("circuit open", transient=True)
             )
-            if dead_letter:
-                self._dead_letter(delivery, reason, tried)
-            return False
-        logger.info(
+            failure.attempts = retrying.statistics.get("attempt_number", 1)
+            self._log(
+                delivery,
+                "callback not delivered",
+                failure=str(failure),
+                attempts=failure.attempts,
+            )
+            return failure
+        self._log(
+            delivery,
             "callback delivered",
+            duration_ms=round((time.monotonic() - started) * 1000, 2),
+        )
+        return None
+
+    @staticmethod
+    def _log(delivery: Delivery, message: str, **fields: object) -> None:
+        level = logging.INFO if "failure" not in fields else logging.WARNING
+        logger.log(
+            level,
+            message,
             extra={
                 "callback_type": delivery.type.value,
                 "job_id": delivery.job_id,
                 "story_id": delivery.story_id,
-                "duration_ms": round((time.monotonic() - started) * 1000, 2),
+                **fields,
             },
         )
-        return True
 
     def _post_once(self, delivery: Delivery) -> None:
-        self.breaker.call(self._post, delivery)
+        if not delivery.terminal:
+            self.progress_breaker.call(self._post, delivery)
+        elif self.terminal_breaker.current_state == pybreaker.STATE_OPEN:
+            self._post(delivery)  # a real attempt while the API looks down; it closes the breaker
+            self.terminal_breaker.close()
+        else:
+            self.terminal_breaker.call(self._post, delivery)
 
     def _post(self, delivery: Delivery) -> None:
         headers = {"Content-Type": "application/json", **self._signature(delivery)}
@@ -203,8 +282,10 @@ class CallbackSender:
             return
         retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
         if status >= 500 or status in RETRY_STATUSES:
-            raise DeliveryError(f"HTTP {status}", transient=True, retry_after=retry_after)
-        raise DeliveryError(f"HTTP {status}", transient=False)
+            raise DeliveryError(
+                f"HTTP {status}", transient=True, retry_after=retry_after, status=status
+            )
+        raise DeliveryError(f"HTTP {status}", transient=False, status=status)
 
     def _signature(self, delivery: Delivery) -> dict[str, str]:
         return sign(self._secret, delivery.body, delivery.webhook_id)
@@ -221,10 +302,11 @@ class CallbackSender:
         return backoff
 
     def _dead_letter(self, delivery: Delivery, reason: str, attempts: int) -> None:
+        failed_at = datetime.now(UTC)
         try:
             self.store.put_bytes(
-                delivery.dead_letter_key,
-                delivery.to_record(reason, attempts),
+                delivery.dead_letter_key(failed_at),
+                delivery.to_record(reason, attempts, failed_at),
                 "application/json",
                 {"job_id": delivery.job_id, "type": delivery.type.value},
             )
@@ -233,18 +315,3 @@ class CallbackSender:
                 "dead letter could not be written",
                 extra={"job_id": delivery.job_id, "callback_type": delivery.type.value},
             )
-
-    def replay_dead_letters(self) -> tuple[int, int]:
-        """Re-send every dead-lettered callback; delivered ones are removed. (sent, left)."""
-        sent = left = 0
-        for key in self.store.list_keys(DEAD_LETTER_PREFIX):
-            raw = self.store.get_bytes(key)
-            if raw is None:
-                continue
-            delivery = Delivery.from_record(json.loads(raw))
-            if self.send(delivery, dead_letter=False):
-                self.store.delete(key)
-                sent += 1
-            else:
-                left += 1
-        return sent, left

@@ -11,10 +11,10 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from shared.errors import Stage, TTSError, as_tts_error
-from shared.types import SafeId, StoryId
+from shared.errors import InvalidInputError, Stage, TTSError, as_tts_error
+from shared.types import SafeId, StoryId, Url
 from worker.delivery.payloads import CallbackIdentity
-from worker.delivery.targets import CallbackTargets
+from worker.delivery.targets import CallbackTargets, derive_error_callback_url
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ U = TypeVar("U")
 
 _STORY_ID: TypeAdapter[str] = TypeAdapter(StoryId)
 _SAFE_ID: TypeAdapter[str] = TypeAdapter(SafeId)
+_URL: TypeAdapter[str] = TypeAdapter(Url)
 
 
 class Loaded(Generic[T]):
@@ -81,6 +82,8 @@ class JobContext:
     user_id: str | None = None
     voice_id: str | None = None
     targets: CallbackTargets | None = None
+    error_url: str | None = None
+    """Where to report a failure: the validated target, or one salvaged from invalid input."""
     facts: dict[str, Any] = field(default_factory=dict)
     """Describes the story for the error callback: language, story_type, text_length."""
 
@@ -96,6 +99,30 @@ def salvage_story_id(value: Any) -> str | None:
     return _valid(_STORY_ID, value)
 
 
+def salvage_error_url(raw_input: dict[str, Any], check: Callable[[str, str], str]) -> str | None:
+    """The error callback URL of an input that may be invalid elsewhere: the one given, else the
+    one derived from `callback_url`, whichever first passes `check(url, field)`."""
+    candidates = (
+        ("error_callback_url", raw_input.get("error_callback_url")),
+        ("callback_url", _derived_error_url(raw_input.get("callback_url"))),
+    )
+    for name, value in candidates:
+        url = _valid(_URL, value)
+        if url is None:
+            continue
+        try:
+            return check(url, name)
+        except InvalidInputError:
+            continue
+    return None
+
+
+def _derived_error_url(callback_url: Any) -> str | None:
+    if _valid(_URL, callback_url) is None:
+        return None
+    return derive_error_callback_url(callback_url)
+
+
 def salvage_id(value: Any) -> str | None:
     """A user or voice id from an input that may be invalid, if the id itself is valid."""
     return _valid(_SAFE_ID, value)
@@ -108,16 +135,14 @@ def _valid(adapter: TypeAdapter[str], value: Any) -> str | None:
         return None
 
 
-def failure_output(
-    error: TTSError, *, callback_delivered: bool | None, refresh_worker: bool, **where: Any
-) -> dict[str, Any]:
-    """`{"error": message, …}`: RunPod marks the job FAILED and shows the message."""
+def failure_output(error: TTSError, *, refresh_worker: bool, **where: Any) -> dict[str, Any]:
+    """`{"error": message, …}`: RunPod marks the job FAILED and shows the message; `where`
+    adds what else is known (the stage, the story, the callback's fate)."""
     output: dict[str, Any] = {
         "error": error.message,
         "error_type": error.error_type.value,
         "retryable": error.retryable,
         **where,
-        "callback_delivered": callback_delivered,
     }
     if refresh_worker:
         output["refresh_worker"] = True

@@ -1,15 +1,18 @@
 """The story job, start to finish, with exactly one outcome.
 
-validate → progress (processing, 0/N) → prepare → voice → render (progress every few chunks)
-→ upload → success callback → output. Each step hands a typed value to the next. Any failure
-becomes a typed error, an error callback, and an `{"error": "..."}` output that RunPod marks
-FAILED. A failed callback never fails a job whose audio was stored: the output still carries
-the URL, with `callback_delivered: false`.
+validate → progress (processing, 0/N) → prepare → voice → render (progress every few chunks,
+a heartbeat while a chunk is slow, the deadline checked between chunks) → upload → success
+callback → output. Each step hands a typed value to the next. Any failure becomes a typed error,
+an error callback, and an `{"error": "..."}` output that RunPod marks FAILED. A failed callback
+never fails a job whose audio was stored: the output still carries the URL, with
+`callback_delivered: false`. Either output carries its terminal callback, signed, for RunPod's
+completion webhook to deliver should the API have missed it.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import tempfile
 import time
 from dataclasses import asdict
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.callbacks import CallbackType
+from shared.deadlines import JobDeadline
 from shared.errors import GPUOutOfMemoryError, InvalidInputError, Stage, TTSError, as_tts_error
 from shared.job_input import TTSJobInput, parse_job_input
 from worker.config import ServiceSettings
@@ -28,13 +32,14 @@ from worker.delivery.payloads import (
     success_callback,
 )
 from worker.delivery.progress import ConsoleProgress, ProgressReporter
-from worker.delivery.sender import CallbackSender
-from worker.delivery.targets import CallbackTargets
+from worker.delivery.sender import Announcement, CallbackSender
+from worker.delivery.targets import CallbackTargets, check_outbound_url
 from worker.engines.base import SynthesisParams, VoiceSource
 from worker.jobs.common import (
     JobContext,
     Loaded,
     failure_output,
+    salvage_error_url,
     salvage_id,
     salvage_story_id,
 )
@@ -68,11 +73,13 @@ class TTSJobRunner:
         try:
             job = self._validate(raw_input, ctx)
             outcome = self._narrate(job, ctx, console)
-            delivered = self._announce(job, ctx, outcome)
+            announcement = self._announce(job, ctx, outcome)
         except Exception as exc:
             return self._fail(as_tts_error(exc), ctx, exc)
         self._oom_in_a_row = 0
-        return outcome.to_output(job.story_id, delivered)
+        return outcome.to_output(job.story_id, announcement.delivered) | (
+            announcement.output_fields()
+        )
 
     def _validate(self, raw_input: Any, ctx: JobContext) -> TTSJobInput:
         self._salvage(raw_input, ctx)
@@ -85,6 +92,7 @@ class TTSJobRunner:
         ctx.targets = self._targets(
             job.callback_url, job.error_callback_url, job.progress_callback_url
         )
+        ctx.error_url = ctx.targets.error
         return job
 
     def _salvage(self, raw_input: Any, ctx: JobContext) -> None:
@@ -94,14 +102,15 @@ class TTSJobRunner:
         ctx.story_id = salvage_story_id(raw_input.get("story_id"))
         ctx.user_id = salvage_id(raw_input.get("user_id"))
         ctx.voice_id = salvage_id(raw_input.get("voice_id"))
-        try:
-            ctx.targets = self._targets(
-                str(raw_input["callback_url"]),
-                raw_input.get("error_callback_url"),
-                raw_input.get("progress_callback_url"),
-            )
-        except (KeyError, InvalidInputError, TypeError, AttributeError):
-            ctx.targets = None
+        ctx.error_url = salvage_error_url(raw_input, self._check_url)
+
+    def _check_url(self, url: str, field: str) -> str:
+        return check_outbound_url(
+            url,
+            allowed_hosts=self.settings.callback_allowed_hosts,
+            allow_loopback_http=self.settings.callback_allow_loopback_http,
+            field=field,
+        )
 
     def _targets(
         self, callback_url: str, error_url: str | None, progress_url: str | None
@@ -117,22 +126,33 @@ class TTSJobRunner:
     def _narrate(
         self, job: TTSJobInput, ctx: JobContext, console: ConsoleProgress | None
     ) -> StoryOutcome:
+        deadline = JobDeadline(min(self.settings.job_deadline_s, job.deadline_s or math.inf))
         ctx.stage = Stage.MODEL
         synthesizer = self.synthesizer.get()
         ctx.stage = Stage.TEXT
         plan = synthesizer.prepare(job.text, job.language, job.output_format)
         ctx.stage = Stage.VOICE
         voice = synthesizer.prepare_voice(_voice_source(job))
-        identity, targets = _identity(ctx), _targets_of(ctx)
         progress = ProgressReporter(
-            self.sender, identity, targets.progress, self.settings.progress_min_interval_s, console
+            self.sender,
+            _identity(ctx),
+            _targets_of(ctx).progress,
+            self.settings.progress_min_interval_s,
+            console,
+            heartbeat_s=self.settings.progress_heartbeat_s,
         )
+
+        def on_progress(done: int, total: int) -> None:
+            deadline.check(done, total)
+            progress(done, total)
+
         with tempfile.TemporaryDirectory(prefix="story-") as tmp:
             ctx.stage = Stage.GENERATION
             progress.start(len(plan.chunks))
+            deadline.begin_generation()
             try:
                 result = synthesizer.render(
-                    plan, Path(tmp), voice=voice, params=_params(job), on_progress=progress
+                    plan, Path(tmp), voice=voice, params=_params(job), on_progress=on_progress
                 )
             finally:
                 progress.close()
@@ -169,10 +189,10 @@ class TTSJobRunner:
             engine_real_time_factor=round(result.engine_real_time_factor, 4),
         )
 
-    def _announce(self, job: TTSJobInput, ctx: JobContext, outcome: StoryOutcome) -> bool:
+    def _announce(self, job: TTSJobInput, ctx: JobContext, outcome: StoryOutcome) -> Announcement:
         ctx.stage = Stage.CALLBACK
         payload = success_callback(_identity(ctx), outcome, job.metadata)
-        return self.sender.post(
+        return self.sender.announce(
             CallbackType.SUCCESS,
             _targets_of(ctx).success,
             payload.to_body(),
@@ -196,21 +216,22 @@ class TTSJobRunner:
                 "cause": type(cause).__name__,
             },
         )
+        announcement = self._send_error_callback(error, ctx)
         return failure_output(
             error,
-            callback_delivered=self._send_error_callback(error, ctx),
             refresh_worker=refresh,
             stage=ctx.stage.value,
             story_id=ctx.story_id,
+            **(announcement.output_fields() if announcement else {"callback_delivered": False}),
         )
 
-    def _send_error_callback(self, error: TTSError, ctx: JobContext) -> bool:
+    def _send_error_callback(self, error: TTSError, ctx: JobContext) -> Announcement | None:
         identity = ctx.identity()
-        if ctx.targets is None or identity is None:
-            return False  # nowhere safe to report to; the job output still says what failed
+        if ctx.error_url is None or identity is None:
+            return None  # nowhere safe to report to; the job output still says what failed
         payload = error_callback(identity, error, ctx.stage, ctx.facts)
-        return self.sender.post(
-            CallbackType.ERROR, ctx.targets.error, payload.to_body(), ctx.job_id, identity.story_id
+        return self.sender.announce(
+            CallbackType.ERROR, ctx.error_url, payload.to_body(), ctx.job_id, identity.story_id
         )
 
 

@@ -111,7 +111,7 @@ class VoiceProfileJobRunner:
                 CallbackType.ERROR, url, payload.to_body(), job_id, f"voice-{user_id}"
             )
         return failure_output(
-            error, callback_delivered=delivered, refresh_worker=error.refresh_worker
+            error, refresh_worker=error.refresh_worker, callback_delivered=delivered
         )
 
 

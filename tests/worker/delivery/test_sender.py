@@ -38,6 +38,11 @@ def send(s: CallbackSender, url: str, type_: CallbackType = CallbackType.SUCCESS
     return s.send(s.delivery(type_, url, BODY, "j1", "s1"))
 
 
+def dead_letter(root, type_: str) -> dict:
+    [path] = (root / DEAD_LETTER_PREFIX).glob(f"*-j1-{type_}.json")
+    return json.loads(path.read_text())
+
+
 def test_delivery_is_signed_with_standard_webhooks(tmp_path) -> None:
     script = Script()
     with scripted_server(script) as base:
@@ -75,7 +80,7 @@ def test_other_4xx_are_not_retried_and_are_dead_lettered(tmp_path, status: int) 
     with scripted_server(script) as base:
         assert not send(sender(tmp_path), f"{base}/api/tts/error-callback", CallbackType.ERROR)
     assert len(script.requests) == 1
-    record = json.loads((tmp_path / DEAD_LETTER_PREFIX / "j1-error.json").read_text())
+    record = dead_letter(tmp_path, "error")
     assert record["type"] == "error"
     assert record["last_error"] == f"HTTP {status}"
     assert record["body"] == json.loads(BODY)
@@ -88,24 +93,50 @@ def test_network_errors_are_retried_then_dead_lettered(tmp_path) -> None:
         port = probe.getsockname()[1]
     s = sender(tmp_path, callback_max_attempts=2)
     assert not send(s, f"http://127.0.0.1:{port}/cb")
-    record = json.loads((tmp_path / DEAD_LETTER_PREFIX / "j1-success.json").read_text())
+    record = dead_letter(tmp_path, "success")
     assert record["attempts"] == 2
     assert "network error" in record["last_error"]
 
 
-def test_open_breaker_fails_fast_without_calling_the_api(tmp_path) -> None:
+def test_failed_progress_opens_its_own_breaker_and_then_fails_fast(tmp_path) -> None:
     script = Script([(503, {}, b"")])
     s = sender(tmp_path, callback_breaker_fail_max=3, callback_max_attempts=2)
     with scripted_server(script) as base:
-        assert not send(s, f"{base}/cb")  # 2 failures
-        assert not send(s, f"{base}/cb")  # the 3rd failure opens the breaker
+        assert not send(s, f"{base}/progress", CallbackType.PROGRESS)  # 2 failures
+        assert not send(s, f"{base}/progress", CallbackType.PROGRESS)  # the 3rd opens it
         calls = len(script.requests)
         started = time.monotonic()
-        assert not send(s, f"{base}/cb")
+        assert not send(s, f"{base}/progress", CallbackType.PROGRESS)
         assert time.monotonic() - started < 0.5
     assert calls == 3
     assert len(script.requests) == calls  # no request while open
-    assert s.breaker.current_state == "open"
+    assert s.progress_breaker.current_state == "open"
+    assert s.terminal_breaker.current_state == "closed"
+
+
+def test_a_short_outage_seen_by_progress_does_not_cost_the_result(tmp_path) -> None:
+    script = Script([(503, {}, b"")] * 3 + [(200, {}, b"{}")])
+    s = sender(tmp_path, callback_breaker_fail_max=2, callback_max_attempts=2)
+    with scripted_server(script) as base:
+        for _ in range(2):
+            send(s, f"{base}/progress", CallbackType.PROGRESS)
+        assert s.progress_breaker.current_state == "open"
+        assert send(s, f"{base}/callback", CallbackType.SUCCESS)
+    assert [r.path for r in script.requests][-1] == "/callback"
+    assert not list(tmp_path.rglob("*.json"))
+
+
+def test_terminal_callbacks_reach_the_network_while_their_breaker_is_open(tmp_path) -> None:
+    script = Script([(503, {}, b"")] * 2 + [(200, {}, b"{}")])
+    s = sender(tmp_path, callback_breaker_fail_max=2, callback_max_attempts=1)
+    with scripted_server(script) as base:
+        for _ in range(2):
+            assert not send(s, f"{base}/cb", CallbackType.ERROR)
+        assert s.terminal_breaker.current_state == "open"
+        assert s.api_looks_down
+        assert send(s, f"{base}/cb", CallbackType.SUCCESS)  # a real attempt, which succeeds
+    assert len(script.requests) == 3
+    assert s.terminal_breaker.current_state == "closed"
 
 
 def test_client_errors_do_not_trip_the_breaker(tmp_path) -> None:
@@ -115,31 +146,20 @@ def test_client_errors_do_not_trip_the_breaker(tmp_path) -> None:
         for _ in range(4):
             send(s, f"{base}/cb")
     assert len(script.requests) == 4
-    assert s.breaker.current_state == "closed"
+    assert s.terminal_breaker.current_state == "closed"
 
 
-def test_replay_resends_dead_letters_and_removes_delivered_ones(tmp_path) -> None:
-    failing = Script([(503, {}, b"")])
-    with scripted_server(failing) as base:
-        s = sender(tmp_path, callback_max_attempts=1)
-        assert not send(s, f"{base}/cb", CallbackType.SUCCESS)
-        assert not send(s, f"{base}/cb", CallbackType.ERROR)
-    store = LocalObjectStore(tmp_path, LOCAL_URL)
-    assert len(store.list_keys(DEAD_LETTER_PREFIX)) == 2
-
-    working = Script()
-    with scripted_server(working) as base:
-        for key in store.list_keys(DEAD_LETTER_PREFIX):  # the API moved: point records at it
-            record = json.loads(store.get_bytes(key) or b"{}")
-            record["url"] = f"{base}/cb"
-            store.put_bytes(key, json.dumps(record).encode(), "application/json", {})
-        assert sender(tmp_path).replay_dead_letters() == (2, 0)
-    assert store.list_keys(DEAD_LETTER_PREFIX) == []
-    assert {r.headers["webhook-id"] for r in working.requests} == {
-        r.headers["webhook-id"] for r in failing.requests
-    }
-    for request in working.requests:
-        Verifier([SECRET]).verify(request.headers, request.body)  # re-signed with a fresh timestamp
+def test_the_signed_copy_verifies_and_keeps_the_webhook_id(tmp_path) -> None:
+    script = Script()
+    s = sender(tmp_path)
+    with scripted_server(script) as base:
+        announcement = s.announce(CallbackType.SUCCESS, f"{base}/cb", BODY, "j1", "s1")
+    assert announcement.delivered
+    signed = announcement.callback
+    assert signed.body.encode() == BODY
+    assert signed.headers["webhook-id"] == script.requests[0].headers["webhook-id"]
+    Verifier([SECRET]).verify(signed.headers, signed.body.encode())
+    assert announcement.output_fields()["callback"]["type"] == "success"
 
 
 def test_sender_refuses_to_start_without_a_secret(tmp_path) -> None:

@@ -33,7 +33,7 @@ def test_a_typed_load_error_is_kept_as_it_is() -> None:
 
 def test_the_failure_output_marks_the_job_failed_and_asks_for_a_new_worker_only_when_told() -> None:
     error = GPUOutOfMemoryError()
-    calm = failure_output(error, callback_delivered=True, refresh_worker=False, stage="generation")
+    calm = failure_output(error, refresh_worker=False, stage="generation", callback_delivered=True)
     assert calm == {
         "error": error.message,
         "error_type": "gpu_out_of_memory",
@@ -41,7 +41,7 @@ def test_the_failure_output_marks_the_job_failed_and_asks_for_a_new_worker_only_
         "stage": "generation",
         "callback_delivered": True,
     }
-    assert failure_output(error, callback_delivered=None, refresh_worker=True)["refresh_worker"]
+    assert failure_output(error, refresh_worker=True, callback_delivered=None)["refresh_worker"]
 
 
 def test_salvage_keeps_only_valid_ids() -> None:

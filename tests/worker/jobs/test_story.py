@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import soundfile as sf
@@ -108,7 +109,13 @@ def test_failed_callback_keeps_the_audio_and_dead_letters(tmp_path) -> None:
     assert "error" not in output
     assert output["callback_delivered"] is False
     assert output["audio_url"].endswith("/audio/user_1/story_1/job-2.mp3")
-    assert store.list_keys(DEAD_LETTER_PREFIX) == [f"{DEAD_LETTER_PREFIX}job-2-success.json"]
+    [letter] = store.list_keys(DEAD_LETTER_PREFIX)
+    assert letter.endswith("-job-2-success.json")
+    signed = output["callback"]  # what RunPod's webhook can still deliver
+    assert signed["type"] == "success"
+    assert json.loads(signed["body"])["audio_url"] == output["audio_url"]
+    Verifier([SECRET]).verify(signed["headers"], signed["body"].encode())
+    assert signed["headers"]["webhook-id"] == json.loads(store.get_bytes(letter))["webhook_id"]
 
 
 def test_invalid_input_is_reported_naming_the_field(tmp_path) -> None:
@@ -225,3 +232,84 @@ def test_undecodable_inline_profile_is_voice_profile_invalid(tmp_path) -> None:
     assert output["error_type"] == "voice_profile_invalid"
     assert output["stage"] == "voice"
     assert [r.path for r in script.requests] == ["/api/tts/error-callback"]
+
+
+def test_an_id_with_surrounding_whitespace_is_the_same_story_everywhere(tmp_path) -> None:
+    class NoVoices(ToneEngine):
+        def prepare_voice(self, source):
+            raise VoiceProfileMissingError()
+
+    script = Script()
+    runner, _ = make_runner(tmp_path, NoVoices())
+    with scripted_server(script) as base:
+        output = runner.run("job-13", job_input(base, story_id="  story_1\n", voice_id="ghost"))
+    assert output["story_id"] == "story_1"
+    [error] = bodies(script, "/api/tts/error-callback")
+    assert error["story_id"] == "story_1"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("language", "en" + "-abcdefgh" * 400),
+        ("metadata", {"x": [[1]]}),
+        ("metadata", {"blob": "x" * 85_000}),
+        ("progress_callback_url", "ftp://example.com/progress"),
+        ("story_type", "y" * 5_000),
+    ],
+)
+def test_bad_input_is_refused_before_any_work_with_its_error_callback(
+    tmp_path, field: str, value: object
+) -> None:
+    script = Script()
+    runner, _ = make_runner(tmp_path)
+    with scripted_server(script) as base:
+        output = runner.run("job-14", job_input(base, **{field: value}))
+    assert output["error_type"] == "invalid_input"
+    assert output["stage"] == "validate"
+    assert field in output["error"]
+    assert output["callback_delivered"] is True
+    assert [r.path for r in script.requests] == ["/api/tts/error-callback"]
+    [error] = bodies(script, "/api/tts/error-callback")
+    assert error["metadata"]["error_type"] == "invalid_input"
+    assert len(script.requests[0].body) < 16_384
+
+
+def test_an_explicit_error_url_is_salvaged_when_the_callback_url_is_refused(tmp_path) -> None:
+    script = Script()
+    runner, _ = make_runner(tmp_path)
+    with scripted_server(script) as base:
+        output = runner.run(
+            "job-15",
+            job_input(
+                base,
+                callback_url="https://10.0.0.7/api/tts/callback",
+                error_callback_url=f"{base}/hooks/failed",
+            ),
+        )
+    assert output["error_type"] == "invalid_input"
+    assert "callback_url" in output["error"]
+    assert [r.path for r in script.requests] == ["/hooks/failed"]
+
+
+def test_a_story_that_cannot_finish_in_time_fails_as_timed_out(tmp_path) -> None:
+    class Slow(ToneEngine):
+        def synthesize(self, text, voice, params):
+            time.sleep(0.15)
+            return super().synthesize(text, voice, params)
+
+    script = Script()
+    runner, _ = make_runner(tmp_path, Slow(), job_deadline_s=0.4)
+    with scripted_server(script) as base:
+        started = time.monotonic()
+        output = runner.run("job-16", job_input(base))
+        elapsed = time.monotonic() - started
+    assert output["error_type"] == "job_timed_out"
+    assert output["retryable"] is True
+    assert output["stage"] == "generation"
+    assert elapsed < 0.4  # it stopped once the pace showed the rest could not fit
+    [error] = bodies(script, "/api/tts/error-callback")
+    assert error["metadata"]["error_type"] == "job_timed_out"
+    signed = output["callback"]
+    assert signed["type"] == "error"
+    assert json.loads(signed["body"]) == error

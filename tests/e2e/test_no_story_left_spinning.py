@@ -1,0 +1,170 @@
+"""Every story a job touches ends `ready` or `failed`, whatever fails: the real worker under
+RunPod's local API, the real callback API behind a fault proxy, the Firestore emulator."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import firestore
+
+from shared.signing import generate_secret
+from tests.helpers.firestore import FIRESTORE_PROJECT_ID
+from tests.helpers.servers import FaultPlan, fault_proxy
+from tools.firestore_emulator import FirestoreEmulator
+from tools.stack import REPO_ROOT, callback_api, runpod_worker
+
+pytestmark = pytest.mark.slow
+
+SECRET = generate_secret()
+SHORT = "The lamp was lit. The harbour slept, and the boats came home one by one."
+LONG = (REPO_ROOT / "samples" / "story.txt").read_text(encoding="utf-8")[:1800]
+
+
+@pytest.fixture(scope="module")
+def db(firestore_emulator: FirestoreEmulator) -> Iterator[firestore.Client]:
+    env = {
+        "FIRESTORE_EMULATOR_HOST": firestore_emulator.host_port,
+        "GOOGLE_CLOUD_PROJECT": FIRESTORE_PROJECT_ID,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        yield firestore.Client(project=FIRESTORE_PROJECT_ID, credentials=AnonymousCredentials())
+
+
+@pytest.fixture(scope="module")
+def api(db: firestore.Client, firestore_emulator: FirestoreEmulator) -> Iterator[str]:
+    env = {
+        "FIRESTORE_EMULATOR_HOST": firestore_emulator.host_port,
+        "GOOGLE_CLOUD_PROJECT": FIRESTORE_PROJECT_ID,
+        "CALLBACK_SIGNING_SECRET": SECRET,
+        "LOG_LEVEL": "WARNING",
+    }
+    with callback_api(env) as base:
+        yield base
+
+
+WORKER_ENV = {
+    "TTS_ENGINE": "piper",
+    "WORKER_DEV_MODE": "true",
+    "STORAGE_BACKEND": "local",
+    "LOCAL_STORAGE_PUBLIC_URL": "https://audio.example.com",
+    "CALLBACK_SIGNING_SECRET": SECRET,
+    "CALLBACK_ALLOW_LOOPBACK_HTTP": "true",
+    "CALLBACK_MAX_ATTEMPTS": "4",
+    "CALLBACK_BACKOFF_INITIAL_S": "0.3",
+    "CALLBACK_BACKOFF_MAX_S": "1",
+    "CALLBACK_BREAKER_FAIL_MAX": "2",
+    "PROGRESS_MIN_INTERVAL_S": "0",
+}
+
+
+@pytest.fixture(scope="module")
+def runpod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("worker")
+    env = WORKER_ENV | {"LOCAL_STORAGE_DIR": str(root / "storage")}
+    with runpod_worker(env, root / "worker.log") as base:
+        yield base
+
+
+def pending_story(db: firestore.Client, story_id: str) -> firestore.DocumentReference:
+    doc = db.collection("stories").document(story_id)
+    doc.set({"title": "The lighthouse", "audioStatus": "pending"})
+    return doc
+
+
+def runsync(runpod: str, story_id: str, callback_base: str, **overrides: Any) -> dict[str, Any]:
+    job_input = {
+        "text": SHORT,
+        "story_id": story_id,
+        "user_id": "user_spin",
+        "callback_url": f"{callback_base}/api/tts/callback",
+        **overrides,
+    }
+    response = requests.post(f"{runpod}/runsync", json={"input": job_input}, timeout=300)
+    response.raise_for_status()
+    return response.json()
+
+
+def eventually(check: Callable[[], bool], timeout_s: float = 20) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return check()
+
+
+def status_of(doc: firestore.DocumentReference) -> str | None:
+    return (doc.get().to_dict() or {}).get("audioStatus")
+
+
+def test_a_short_api_outage_while_the_story_renders_costs_nothing(db, api, runpod) -> None:
+    doc = pending_story(db, "spin_outage")
+    plan = FaultPlan.outage()
+    result: dict[str, Any] = {}
+    with fault_proxy(api, plan) as proxy:
+        job = threading.Thread(
+            target=lambda: result.update(runsync(runpod, "spin_outage", proxy, text=LONG))
+        )
+        job.start()
+        assert eventually(lambda: plan.faults_served >= 2)  # progress failed: its breaker opens
+        plan.recover()
+        job.join(timeout=300)
+
+    assert result["status"] == "COMPLETED", result
+    assert result["output"]["callback_delivered"] is True
+    story = doc.get().to_dict() or {}
+    assert story["audioStatus"] == "ready"
+    assert story["audioUrl"] == result["output"]["audio_url"]
+
+
+def test_a_callback_the_api_missed_is_delivered_after_the_next_job(db, api, runpod) -> None:
+    missed, next_story = pending_story(db, "spin_missed"), pending_story(db, "spin_next")
+    plan = FaultPlan.outage()
+    with fault_proxy(api, plan) as proxy:
+        first = runsync(runpod, "spin_missed", proxy)
+        assert first["output"]["callback_delivered"] is False
+        assert status_of(missed) == "pending"
+        plan.recover()
+        second = runsync(runpod, "spin_next", proxy)
+        assert second["output"]["callback_delivered"] is True
+        assert eventually(lambda: status_of(missed) == "ready")
+
+    story = missed.get().to_dict() or {}
+    assert story["audioUrl"] == first["output"]["audio_url"]
+    assert story["audioJobId"] == first["id"]
+    assert status_of(next_story) == "ready"
+
+
+@pytest.mark.parametrize(
+    ("case", "overrides", "error_type"),
+    [
+        ("oversized_metadata", {"metadata": {"blob": "x" * 85_000}}, "invalid_input"),
+        ("nested_array_metadata", {"metadata": {"x": [[1]]}}, "invalid_input"),
+        ("overlong_language", {"language": "en" + "-abcdefgh" * 400}, "invalid_input"),
+        ("bad_progress_url", {"progress_callback_url": "ftp://x.example/p"}, "invalid_input"),
+        ("whitespace_id", {"voice_id": "ghost"}, "voice_profile_missing"),
+    ],
+)
+def test_bad_input_fails_the_story_with_a_clear_error(
+    db, api, runpod, case: str, overrides: dict[str, Any], error_type: str
+) -> None:
+    story_id = f"spin_{case}"
+    doc = pending_story(db, story_id)
+    sent_id = f"  {story_id} \n" if case == "whitespace_id" else story_id
+    result = runsync(runpod, sent_id, api, **overrides)
+
+    assert result["status"] == "FAILED"
+    story = doc.get().to_dict() or {}
+    assert story["audioStatus"] == "failed"
+    assert story["audioError"] == result["error"]
+    assert story["audioJobId"] == result["id"]
+    assert story["audioErrorMetadata"]["error_type"] == error_type
+    assert story["audioErrorMetadata"]["retryable"] is False

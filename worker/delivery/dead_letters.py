@@ -1,0 +1,112 @@
+"""Redelivery of dead-lettered callbacks, oldest first, with the `webhook-id` they were born with.
+
+The worker redelivers on its own, at start-up and after every job, within a time budget and in
+the background (`redeliver_in_background`); operators can still run
+`python -m worker replay-callbacks`, which tries every letter. A letter the API refuses for good
+(e.g. 404: the story was deleted; 422) moves to `callbacks/rejected/` for operators; one refused
+for its signature stays, since that is fixed by configuration, not by the letter.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from worker.delivery.sender import (
+    AUTH_STATUSES,
+    DEAD_LETTER_PREFIX,
+    CallbackSender,
+    Delivery,
+    DeliveryError,
+)
+from worker.storage import ObjectStore
+
+logger = logging.getLogger(__name__)
+
+REJECTED_PREFIX = "callbacks/rejected/"
+
+
+@dataclass(frozen=True)
+class Redelivery:
+    sent: int = 0
+    left: int = 0
+    rejected: int = 0
+
+
+class DeadLetters:
+    """The dead letter of one worker process's store; at most one redelivery runs at a time."""
+
+    def __init__(self, sender: CallbackSender, store: ObjectStore) -> None:
+        self.sender = sender
+        self.store = store
+        self._running = threading.Lock()
+
+    def redeliver(self, *, budget_s: float | None = None, attempts: int | None = 1) -> Redelivery:
+        """One pass, oldest first. With a budget (automatic redelivery), stops when it is spent
+        or at the first transient failure, since the API then looks down; without one
+        (operators), tries every letter with `attempts` each."""
+        if not self._running.acquire(blocking=budget_s is None):
+            return Redelivery()
+        try:
+            return self._pass(budget_s, attempts)
+        finally:
+            self._running.release()
+
+    def redeliver_in_background(self, budget_s: float) -> threading.Thread:
+        thread = threading.Thread(
+            target=self._quietly, args=(budget_s,), name="dead-letters", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def _quietly(self, budget_s: float) -> None:
+        try:
+            outcome = self.redeliver(budget_s=budget_s)
+        except Exception:
+            logger.exception("dead-letter redelivery failed")
+            return
+        if outcome.sent or outcome.rejected:
+            logger.info("dead letters redelivered", extra=outcome.__dict__)
+
+    def _pass(self, budget_s: float | None, attempts: int | None) -> Redelivery:
+        deadline = None if budget_s is None else time.monotonic() + budget_s
+        keys = sorted(self.store.list_keys(DEAD_LETTER_PREFIX))
+        sent = rejected = 0
+        for index, key in enumerate(keys):
+            if deadline is not None and time.monotonic() >= deadline:
+                return Redelivery(sent, len(keys) - index, rejected)
+            raw = self.store.get_bytes(key)
+            if raw is None:
+                continue  # another worker delivered it meanwhile
+            delivery = Delivery.from_record(json.loads(raw))
+            failure = self.sender.deliver(delivery, attempts)
+            if failure is None:
+                self.store.delete(key)
+                sent += 1
+            elif _refused_for_good(failure):
+                self._reject(key, raw, delivery, failure)
+                rejected += 1
+            elif deadline is not None and failure.transient:
+                return Redelivery(sent, len(keys) - index, rejected)
+        return Redelivery(sent, len(keys) - sent - rejected, rejected)
+
+    def _reject(self, key: str, raw: bytes, delivery: Delivery, failure: DeliveryError) -> None:
+        logger.error(
+            "callback refused for good; moved out of the dead letter",
+            extra={
+                "job_id": delivery.job_id,
+                "story_id": delivery.story_id,
+                "callback_type": delivery.type.value,
+                "failure": str(failure),
+            },
+        )
+        target = REJECTED_PREFIX + key.removeprefix(DEAD_LETTER_PREFIX)
+        self.store.put_bytes(target, raw, "application/json", {"job_id": delivery.job_id})
+        self.store.delete(key)
+
+
+def _refused_for_good(failure: DeliveryError) -> bool:
+    return not failure.transient and failure.status not in AUTH_STATUSES
