@@ -30,7 +30,6 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
-
 from pydantic_core import to_json
 
 from shared.types import JobId, StoryId, Url, reject_reserved_name
