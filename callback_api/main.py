@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import cache
 
 from fastapi import FastAPI, Request
@@ -12,12 +13,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from callback_api.api.routes import health, tts
+from callback_api.api.routes import health, runpod, tts
 from callback_api.core.config import Settings
-from callback_api.core.errors import CallbackAPIError, FirestoreUnavailableError
+from callback_api.core.errors import CallbackAPIError
 from callback_api.core.firestore import close_firestore, open_firestore
 from callback_api.core.logging import configure_logging
 from callback_api.core.metrics import Metrics
+from callback_api.core.webhooks import WebhookTokens
+from callback_api.services.endings import EmbeddedCallbacks
+from callback_api.services.runpod_api import RunPodClient
 from callback_api.services.stories import StoryStore
 from shared.signing import SignatureVerificationError, Verifier
 
@@ -30,6 +34,9 @@ Every callback must be signed with the [Standard Webhooks](https://www.standardw
 scheme: headers `webhook-id`, `webhook-timestamp` and `webhook-signature`, an HMAC-SHA256 over
 `id.timestamp.body` with the shared secret `CALLBACK_SIGNING_SECRET` (`whsec_…`). Unsigned,
 badly signed or expired (more than 5 minutes off) callbacks get 401 and write nothing.
+
+RunPod's completion webhook (`/api/runpod/webhook/{story_id}/{token}`, the URL the submission
+helper gives each job) settles a story whose job ended without reaching the API itself.
 """
 
 
@@ -46,11 +53,31 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         on_firestore_error=lambda kind: metrics.firestore_errors.labels(kind=kind).inc(),
     )
     app.state.store = store
+    app.state.runpod = runpod_client(settings)
     try:
         yield
     finally:
+        if app.state.runpod is not None:
+            await app.state.runpod.aclose()
         await store.aclose()
         close_firestore(firebase_app)
+
+
+def runpod_client(settings: Settings) -> RunPodClient | None:
+    """A client of the endpoint's jobs, when `RUNPOD_API_KEY` and `RUNPOD_ENDPOINT_ID` are set."""
+    if settings.runpod_api_key is None or settings.runpod_endpoint_url is None:
+        return None
+    return RunPodClient(
+        settings.runpod_endpoint_url,
+        settings.runpod_api_key.get_secret_value(),
+        timeout=settings.runpod_timeout_seconds,
+    )
+
+
+def embedded_callbacks(settings: Settings, verifier: Verifier | None) -> EmbeddedCallbacks | None:
+    if verifier is None:
+        return None
+    return EmbeddedCallbacks(verifier, timedelta(seconds=settings.embedded_callback_max_age_s))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -62,7 +89,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.verifier = Verifier(settings.signing_secrets) if settings.signing_secrets else None
     if app.state.verifier is None:
         logger.warning("local development mode: callback signatures are NOT checked")
+    app.state.webhook_tokens = (
+        WebhookTokens(settings.signing_secrets) if settings.signing_secrets else None
+    )
+    app.state.embedded_callbacks = embedded_callbacks(settings, app.state.verifier)
+    app.state.runpod = None
     app.include_router(tts.router)
+    app.include_router(runpod.router)
     app.include_router(health.router)
     _add_exception_handlers(app, settings)
     return app
@@ -92,7 +125,7 @@ def _add_exception_handlers(app: FastAPI, settings: Settings) -> None:
     @app.exception_handler(CallbackAPIError)
     async def _api(request: Request, exc: CallbackAPIError) -> JSONResponse:
         headers = None
-        if isinstance(exc, FirestoreUnavailableError):
+        if exc.status_code == 503:
             headers = {"Retry-After": str(settings.retry_after_seconds)}
         return _failure(exc.status_code, exc.public_message, headers)
 
