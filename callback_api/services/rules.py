@@ -158,7 +158,9 @@ def _ignored_within_job(callback: TTSCallbackRequest, story: Mapping[str, Any]) 
         return Outcome.STALE if status in TERMINAL else _progress_ignored(callback, story)
     if status not in TERMINAL or is_inferred_failure(story):
         return None
-    return Outcome.DUPLICATE if _is_stored(_content(callback), story) else Outcome.CONFLICT
+    # Stored in full, or lean because Firestore refused the full write: a repeat either way.
+    repeat = any(_is_stored(_content(c), story) for c in (callback, without_passthrough(callback)))
+    return Outcome.DUPLICATE if repeat else Outcome.CONFLICT
 
 
 def _progress_ignored(
