@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from functools import cache
 
 from fastapi import FastAPI, Request
@@ -21,7 +20,7 @@ from callback_api.core.logging import configure_logging
 from callback_api.core.metrics import Metrics
 from callback_api.core.webhooks import WebhookTokens
 from callback_api.services.endings import EmbeddedCallbacks
-from callback_api.services.runpod_api import RunPodClient
+from callback_api.services.runpod_api import runpod_client
 from callback_api.services.stories import StoryStore
 from shared.signing import SignatureVerificationError, Verifier
 
@@ -45,12 +44,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     metrics: Metrics = app.state.metrics
     client, firebase_app = open_firestore(settings)
-    store = StoryStore(
-        client,
-        settings.stories_collection,
-        timeout=settings.firestore_timeout_seconds,
-        transaction_attempts=settings.firestore_transaction_attempts,
-        on_firestore_error=lambda kind: metrics.firestore_errors.labels(kind=kind).inc(),
+    store = StoryStore.for_settings(
+        client, settings, lambda kind: metrics.firestore_errors.labels(kind=kind).inc()
     )
     app.state.store = store
     app.state.runpod = runpod_client(settings)
@@ -61,23 +56,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await app.state.runpod.aclose()
         await store.aclose()
         close_firestore(firebase_app)
-
-
-def runpod_client(settings: Settings) -> RunPodClient | None:
-    """A client of the endpoint's jobs, when `RUNPOD_API_KEY` and `RUNPOD_ENDPOINT_ID` are set."""
-    if settings.runpod_api_key is None or settings.runpod_endpoint_url is None:
-        return None
-    return RunPodClient(
-        settings.runpod_endpoint_url,
-        settings.runpod_api_key.get_secret_value(),
-        timeout=settings.runpod_timeout_seconds,
-    )
-
-
-def embedded_callbacks(settings: Settings, verifier: Verifier | None) -> EmbeddedCallbacks | None:
-    if verifier is None:
-        return None
-    return EmbeddedCallbacks(verifier, timedelta(seconds=settings.embedded_callback_max_age_s))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -92,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.webhook_tokens = (
         WebhookTokens(settings.signing_secrets) if settings.signing_secrets else None
     )
-    app.state.embedded_callbacks = embedded_callbacks(settings, app.state.verifier)
+    app.state.embedded_callbacks = EmbeddedCallbacks.for_settings(settings)
     app.state.runpod = None
     app.include_router(tts.router)
     app.include_router(runpod.router)

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from pydantic import ValidationError
 
+from callback_api.core.config import Settings
 from callback_api.services.runpod_api import JobReport, JobStatus
 from shared.callbacks import SignedCallback, TTSErrorCallbackRequest, TTSSuccessCallbackRequest
 from shared.errors import (
@@ -49,6 +50,14 @@ class EmbeddedCallbacks:
     def __init__(self, verifier: Verifier, max_age: timedelta) -> None:
         self._verifier = verifier
         self._max_age = max_age
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> EmbeddedCallbacks | None:
+        """None without a secret (local development mode): nothing could be verified."""
+        if not settings.signing_secrets:
+            return None
+        max_age = timedelta(seconds=settings.embedded_callback_max_age_s)
+        return cls(Verifier(settings.signing_secrets), max_age)
 
     def of(self, report: JobReport, story_id: str) -> TerminalCallback | None:
         """The authentic callback for `story_id` in `report`, None if it carries none;

@@ -20,6 +20,8 @@ from urllib.parse import quote
 
 import httpx
 
+from callback_api.core.config import Settings
+
 
 class JobStatus(StrEnum):
     IN_QUEUE = "IN_QUEUE"
@@ -125,3 +127,14 @@ class RunPodClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+
+def runpod_client(settings: Settings) -> RunPodClient | None:
+    """A client of the endpoint's jobs, when `RUNPOD_API_KEY` and `RUNPOD_ENDPOINT_ID` are set."""
+    if settings.runpod_api_key is None or settings.runpod_endpoint_url is None:
+        return None
+    return RunPodClient(
+        settings.runpod_endpoint_url,
+        settings.runpod_api_key.get_secret_value(),
+        timeout=settings.runpod_timeout_seconds,
+    )

@@ -29,11 +29,13 @@ from google.api_core import exceptions as google_exceptions
 from google.cloud.firestore import (
     AsyncClient,
     AsyncDocumentReference,
+    AsyncQuery,
     AsyncTransaction,
     async_transactional,
 )
 from google.cloud.firestore_v1 import FieldFilter
 
+from callback_api.core.config import Settings
 from callback_api.core.errors import (
     FirestoreRequestError,
     FirestoreUnavailableError,
@@ -132,6 +134,21 @@ class StoryStore:
         self._locks = KeyedLock()
         self._overdue: set[asyncio.Task[Any]] = set()
 
+    @classmethod
+    def for_settings(
+        cls,
+        client: AsyncClient,
+        settings: Settings,
+        on_firestore_error: Callable[[str], None] = lambda kind: None,
+    ) -> StoryStore:
+        return cls(
+            client,
+            settings.stories_collection,
+            timeout=settings.firestore_timeout_seconds,
+            transaction_attempts=settings.firestore_transaction_attempts,
+            on_firestore_error=on_firestore_error,
+        )
+
     async def apply(self, callback: TTSCallbackRequest) -> Decision:
         """Apply `callback` to its story; raises `StoryNotFoundError` or a Firestore error."""
         try:
@@ -186,7 +203,7 @@ class StoryStore:
             after = query.start_after(page[-1])
             page = await self._call(after.get(timeout=self._timeout))
 
-    def stale_query(self, cutoff: datetime) -> Any:
+    def stale_query(self, cutoff: datetime) -> AsyncQuery:
         """The query of `processing_before`, oldest first (it needs the composite index)."""
         (status, equals), (updated, before) = STALE_QUERY_FIELDS
         return (
