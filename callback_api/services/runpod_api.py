@@ -1,4 +1,5 @@
-"""RunPod's serverless API, as far as the API uses it: a job's status, and submitting a job.
+"""RunPod's serverless API, as far as the API uses it: a job's status (here) and submitting a
+job (`callback_api/submission.py`).
 
 Errors follow httpx's manner, one family:
 
@@ -91,10 +92,12 @@ def bearer(api_key: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
 
-def answer_json(response: httpx.Response) -> dict[str, Any]:
+def answer_json(
+    response: httpx.Response, not_found: type[RunPodStatusError] = RunPodStatusError
+) -> dict[str, Any]:
     """The JSON object of a 2xx answer; raises the matching `RunPodError` otherwise."""
     if response.status_code == 404:
-        raise RunPodJobNotFoundError(404)
+        raise not_found(404)
     if not response.is_success:
         raise RunPodStatusError(response.status_code)
     try:
@@ -120,7 +123,7 @@ class RunPodClient:
             response = await self._http.get(f"status/{quote(job_id, safe='')}")
         except httpx.HTTPError as exc:
             raise RunPodConnectError(type(exc).__name__) from None
-        report = JobReport.from_json(answer_json(response))
+        report = JobReport.from_json(answer_json(response, RunPodJobNotFoundError))
         if report.job_id not in (None, job_id):
             raise RunPodResponseError("RunPod described another job")
         return JobReport(job_id, report.status, report.output)
