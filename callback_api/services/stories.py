@@ -99,10 +99,6 @@ class StaleStory:
     updated_at: datetime | None
 
 
-STALE_QUERY_FIELDS = (("audioStatus", "=="), ("updatedAt", "<"))
-"""The reconciler's query: its composite index is in `firestore.indexes.json`."""
-
-
 @async_transactional
 async def _decide_and_write(
     transaction: AsyncTransaction, ref: AsyncDocumentReference, choose: Choice, timeout: float
@@ -204,12 +200,12 @@ class StoryStore:
             page = await self._call(after.get(timeout=self._timeout))
 
     def stale_query(self, cutoff: datetime) -> AsyncQuery:
-        """The query of `processing_before`, oldest first (it needs the composite index)."""
-        (status, equals), (updated, before) = STALE_QUERY_FIELDS
+        """The query of `processing_before`, oldest first; it needs the composite index of
+        `firestore.indexes.json` (a test checks that the two agree)."""
         return (
-            self._collection.where(filter=FieldFilter(status, equals, AudioStatus.PROCESSING))
-            .where(filter=FieldFilter(updated, before, cutoff))
-            .order_by(updated)
+            self._collection.where(filter=FieldFilter("audioStatus", "==", AudioStatus.PROCESSING))
+            .where(filter=FieldFilter("updatedAt", "<", cutoff))
+            .order_by("updatedAt")
             .select(["audioJobId", "updatedAt"])
         )
 
