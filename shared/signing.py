@@ -146,7 +146,10 @@ class Verifier:
             raise SignatureVerificationError(SignatureFailure.INVALID) from None
         given = _signatures(present[HEADER_SIGNATURE])
         for webhook in self._webhooks:
-            expected = _signature_bytes(webhook.sign(present[HEADER_ID], moment, text))
+            try:
+                expected = _signature_bytes(webhook.sign(present[HEADER_ID], moment, text))
+            except UnicodeEncodeError:  # a lone surrogate, e.g. from a JSON-embedded callback
+                break
             if any(hmac.compare_digest(expected, candidate) for candidate in given):
                 return
         raise SignatureVerificationError(SignatureFailure.INVALID)

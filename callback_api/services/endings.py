@@ -69,7 +69,7 @@ class EmbeddedCallbacks:
             signed = SignedCallback.model_validate(raw)
             self._verifier.verify(signed.headers, signed.body.encode(), max_age=self._max_age)
             callback = signed.request()
-        except ValidationError:
+        except (ValidationError, UnicodeEncodeError):
             raise EmbeddedCallbackError("invalid_callback") from None
         except SignatureVerificationError as exc:
             raise EmbeddedCallbackError(f"signature_{exc.failure.value}") from None

@@ -157,6 +157,12 @@ def test_an_old_callback_with_a_wrong_signature_is_still_invalid() -> None:
     assert caught.value.failure is SignatureFailure.INVALID
 
 
+def test_a_lone_surrogate_in_a_header_is_invalid_not_a_crash() -> None:
+    headers = sign(SECRET, BODY) | {"webhook-id": "msg_\ud800"}
+
+    assert _failure([SECRET], headers, BODY) is SignatureFailure.INVALID
+
+
 def test_derived_keys_differ_by_purpose_and_secret_and_are_not_the_secret() -> None:
     key = derive_key(SECRET, "runpod-webhook")
 

@@ -104,7 +104,7 @@ async def runpod_webhook(
     observation.story_id = story_id
     try:
         report = JobReport.from_json(json.loads(await request.body()))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, not an object, or too deep
         return _ignored(observation, "invalid_body")
     observation.job_id = report.job_id
     return await _settle(story_id, report, embedded, runpod, store, observation)

@@ -140,6 +140,8 @@ def test_embedded_callbacks_may_be_an_hour_old(
         ("other body", "signature_invalid"),
         ("no signature", "signature_missing"),
         ("not a callback", "invalid_callback"),
+        ("lone surrogate in the body", "invalid_callback"),
+        ("lone surrogate in a header", "signature_invalid"),
     ],
 )
 def test_an_unsigned_or_badly_signed_callback_changes_nothing(
@@ -153,6 +155,10 @@ def test_an_unsigned_or_badly_signed_callback_changes_nothing(
         embedded["body"] = success("s", audio_url="https://evil.example/a.mp3").to_body().decode()
     elif tamper == "no signature":
         embedded["headers"] = {}
+    elif tamper == "lone surrogate in the body":
+        embedded["body"] = '{"story_id": "s\ud800"}'
+    elif tamper == "lone surrogate in a header":
+        embedded["headers"]["webhook-id"] = "msg_\ud800"
     else:
         embedded = {"type": "success", "body": "{}"}
     before = stories.get("s")
@@ -251,8 +257,20 @@ def test_an_inferred_failure_touches_no_other_job_and_no_finished_story(
         ({"status": "FAILED", "error": "boom"}, "no_job_id"),
         ([1, 2], "invalid_body"),
         (b"{not json", "invalid_body"),
+        (b'{"output": "\xff"}', "invalid_body"),
+        (b'{"output": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "invalid_body"),
     ],
-    ids=["completed", "local completed", "running", "unknown", "no id", "array", "not json"],
+    ids=[
+        "completed",
+        "local completed",
+        "running",
+        "unknown",
+        "no id",
+        "array",
+        "not json",
+        "not utf-8",
+        "too deep",
+    ],
 )
 def test_reports_that_settle_nothing_change_nothing(
     api_client: TestClient, signing_secret: str, stories: Stories, body: Any, reason: str
