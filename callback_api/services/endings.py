@@ -9,7 +9,6 @@ the interrupted-job error its RunPod status implies.
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from pydantic import ValidationError
@@ -24,8 +23,6 @@ from shared.errors import (
     WorkerLostError,
 )
 from shared.signing import SignatureVerificationError, Verifier
-
-logger = logging.getLogger("callback_api.endings")
 
 TerminalCallback = TTSSuccessCallbackRequest | TTSErrorCallbackRequest
 
