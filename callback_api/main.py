@@ -12,12 +12,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from callback_api.api.routes import health, tts
+from callback_api.api.routes import health, runpod, tts
 from callback_api.core.config import Settings
-from callback_api.core.errors import CallbackAPIError, FirestoreUnavailableError
+from callback_api.core.errors import CallbackAPIError
 from callback_api.core.firestore import close_firestore, open_firestore
 from callback_api.core.logging import configure_logging
 from callback_api.core.metrics import Metrics
+from callback_api.core.webhooks import WebhookTokens
+from callback_api.services.endings import EmbeddedCallbacks
+from callback_api.services.runpod_api import runpod_client
 from callback_api.services.stories import StoryStore
 from shared.signing import SignatureVerificationError, Verifier
 
@@ -30,6 +33,9 @@ Every callback must be signed with the [Standard Webhooks](https://www.standardw
 scheme: headers `webhook-id`, `webhook-timestamp` and `webhook-signature`, an HMAC-SHA256 over
 `id.timestamp.body` with the shared secret `CALLBACK_SIGNING_SECRET` (`whsec_…`). Unsigned,
 badly signed or expired (more than 5 minutes off) callbacks get 401 and write nothing.
+
+RunPod's completion webhook (`/api/runpod/webhook/{story_id}/{token}`, the URL the submission
+helper gives each job) settles a story whose job ended without reaching the API itself.
 """
 
 
@@ -38,17 +44,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     metrics: Metrics = app.state.metrics
     client, firebase_app = open_firestore(settings)
-    store = StoryStore(
-        client,
-        settings.stories_collection,
-        timeout=settings.firestore_timeout_seconds,
-        transaction_attempts=settings.firestore_transaction_attempts,
-        on_firestore_error=lambda kind: metrics.firestore_errors.labels(kind=kind).inc(),
+    store = StoryStore.for_settings(
+        client, settings, lambda kind: metrics.firestore_errors.labels(kind=kind).inc()
     )
     app.state.store = store
+    app.state.runpod = runpod_client(settings)
     try:
         yield
     finally:
+        if app.state.runpod is not None:
+            await app.state.runpod.aclose()
         await store.aclose()
         close_firestore(firebase_app)
 
@@ -62,7 +67,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.verifier = Verifier(settings.signing_secrets) if settings.signing_secrets else None
     if app.state.verifier is None:
         logger.warning("local development mode: callback signatures are NOT checked")
+    app.state.webhook_tokens = (
+        WebhookTokens(settings.signing_secrets) if settings.signing_secrets else None
+    )
+    app.state.embedded_callbacks = EmbeddedCallbacks.for_settings(settings)
+    app.state.runpod = None
     app.include_router(tts.router)
+    app.include_router(runpod.router)
     app.include_router(health.router)
     _add_exception_handlers(app, settings)
     return app
@@ -92,7 +103,7 @@ def _add_exception_handlers(app: FastAPI, settings: Settings) -> None:
     @app.exception_handler(CallbackAPIError)
     async def _api(request: Request, exc: CallbackAPIError) -> JSONResponse:
         headers = None
-        if isinstance(exc, FirestoreUnavailableError):
+        if exc.status_code == 503:
             headers = {"Retry-After": str(settings.retry_after_seconds)}
         return _failure(exc.status_code, exc.public_message, headers)
 

@@ -1,10 +1,13 @@
-"""How long a story job may run: the worker's deadline and RunPod's execution timeout.
+"""How long a story job may run (the worker's deadline, RunPod's execution timeout) and how
+often a running job proves it is alive (the heartbeat the callback API's reconciler expects).
 
-Both follow from the story's length at the documented GPU speed (stock Chatterbox on an RTX
-4090 narrates about 2,000 characters per GPU-minute), with room for regenerated chunks and for
-the model's warm-up. The worker stops at its deadline and reports `job_timed_out`; RunPod's
-execution timeout is set a grace period later, so that the error callback is always sent
-before RunPod would kill the worker.
+The deadline and the timeout follow from the story's length at the documented GPU speed
+(stock Chatterbox on an RTX 4090 narrates about 2,000 characters per GPU-minute), with room for
+regenerated chunks and for the model's warm-up. The worker stops at its deadline and reports
+`job_timed_out`; RunPod's execution timeout is set a grace period later, so that the error
+callback is always sent before RunPod would kill the worker.
+
+A story whose job sends no callback for `MISSED_HEARTBEATS` heartbeats is presumed lost.
 """
 
 from __future__ import annotations
@@ -34,6 +37,15 @@ def job_deadline_s(text_chars: int) -> int:
 def execution_timeout_s(deadline_s: int) -> int:
     """RunPod's `executionTimeout` for a job whose worker deadline is `deadline_s`."""
     return deadline_s + CALLBACK_GRACE_S
+
+
+PROGRESS_HEARTBEAT_S = 60
+"""The worker's default `PROGRESS_HEARTBEAT_S`: while a job runs it reports progress at least
+this often, repeating the same count when no chunk finished, so its story stays fresh."""
+MISSED_HEARTBEATS = 5
+STALE_AFTER_S = MISSED_HEARTBEATS * PROGRESS_HEARTBEAT_S
+"""A processing story without any callback for this long has lost its worker (the callback
+API's reconciler default, `RECONCILE_STALE_AFTER_S`)."""
 
 
 class JobDeadline:

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from shared.deadlines import job_deadline_s
+from shared.deadlines import PROGRESS_HEARTBEAT_S, job_deadline_s
 from shared.types import AudioFormat, EngineName
 
 
@@ -99,7 +99,7 @@ class ServiceSettings(BaseSettings):
     callback_breaker_fail_max: int = Field(5, ge=1)
     callback_breaker_reset_s: float = Field(60.0, gt=0)
     progress_min_interval_s: float = Field(1.0, ge=0)
-    progress_heartbeat_s: float = Field(60.0, gt=0)
+    progress_heartbeat_s: float = Field(PROGRESS_HEARTBEAT_S, gt=0)
     job_deadline_s: float = Field(job_deadline_s(50_000), gt=0)
     """The longest a story job may run; the default fits MAX_TEXT_CHARS' default at the
     documented GPU speed (`shared.deadlines`). Set RunPod's execution timeout above it."""

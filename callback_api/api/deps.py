@@ -12,6 +12,9 @@ from fastapi import Depends, Request
 from callback_api.api.observation import CallbackObservation
 from callback_api.core.config import Settings
 from callback_api.core.metrics import Metrics
+from callback_api.core.webhooks import WebhookTokens
+from callback_api.services.endings import EmbeddedCallbacks
+from callback_api.services.runpod_api import RunPodClient
 from callback_api.services.stories import StoryStore
 
 
@@ -35,7 +38,27 @@ async def get_observation(request: Request) -> CallbackObservation:
     return observation
 
 
+async def get_webhook_tokens(request: Request) -> WebhookTokens | None:
+    """None in local development mode without a secret: no webhook URL is valid then."""
+    tokens: WebhookTokens | None = request.app.state.webhook_tokens
+    return tokens
+
+
+async def get_embedded_callbacks(request: Request) -> EmbeddedCallbacks | None:
+    embedded: EmbeddedCallbacks | None = request.app.state.embedded_callbacks
+    return embedded
+
+
+async def get_runpod(request: Request) -> RunPodClient | None:
+    """None unless `RUNPOD_API_KEY` and `RUNPOD_ENDPOINT_ID` are set."""
+    runpod: RunPodClient | None = request.app.state.runpod
+    return runpod
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[StoryStore, Depends(get_store)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ObservationDep = Annotated[CallbackObservation, Depends(get_observation)]
+WebhookTokensDep = Annotated[WebhookTokens | None, Depends(get_webhook_tokens)]
+EmbeddedCallbacksDep = Annotated[EmbeddedCallbacks | None, Depends(get_embedded_callbacks)]
+RunPodDep = Annotated[RunPodClient | None, Depends(get_runpod)]

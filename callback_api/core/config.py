@@ -8,10 +8,15 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.deadlines import STALE_AFTER_S
 from shared.signing import parse_secret
-from shared.types import StoryId
+from shared.types import SafeId, StoryId, Url
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_WEBHOOK_BYTES = 512 * 1024
+"""RunPod's completion webhook carries the job output: an embedded signed callback (at most
+64 KiB, up to three times that once escaped inside JSON) and the output's own fields."""
+RUNPOD_API_BASE_URL = "https://api.runpod.ai/v2"
 
 
 class Settings(BaseSettings):
@@ -30,6 +35,14 @@ class Settings(BaseSettings):
     firestore_transaction_attempts: Annotated[int, Field(ge=1, le=50)] = 10
     retry_after_seconds: Annotated[int, Field(ge=1, le=3600)] = 5
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    callback_api_public_url: Url | None = None
+    runpod_api_key: SecretStr | None = None
+    runpod_endpoint_id: SafeId | None = None
+    runpod_api_base_url: Url = RUNPOD_API_BASE_URL
+    runpod_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
+    embedded_callback_max_age_s: Annotated[int, Field(ge=300, le=7 * 24 * 3600)] = 3600
+    reconcile_stale_after_s: Annotated[int, Field(gt=0)] = STALE_AFTER_S
 
     @field_validator("callback_signing_secret", "callback_signing_secret_previous")
     @classmethod
@@ -54,7 +67,16 @@ class Settings(BaseSettings):
             )
         if self.callback_api_dev_mode and not self.firestore_emulator_host:
             raise ValueError("CALLBACK_API_DEV_MODE is only allowed with FIRESTORE_EMULATOR_HOST")
+        if (self.runpod_api_key is None) != (self.runpod_endpoint_id is None):
+            raise ValueError("set both RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID, or neither")
         return self
+
+    @property
+    def runpod_endpoint_url(self) -> str | None:
+        """`{RUNPOD_API_BASE_URL}/{RUNPOD_ENDPOINT_ID}`, when RunPod's API is configured."""
+        if self.runpod_endpoint_id is None:
+            return None
+        return f"{self.runpod_api_base_url.rstrip('/')}/{self.runpod_endpoint_id}"
 
     @property
     def signing_secrets(self) -> list[str]:

@@ -21,7 +21,7 @@ class CallbackAPIError(Exception):
 
 class PayloadTooLargeError(CallbackAPIError):
     status_code = 413
-    public_message = "payload too large (limit 64 KiB)"
+    public_message = "payload too large"
     outcome = "rejected"
 
 
@@ -44,11 +44,20 @@ class FirestoreUnavailableError(CallbackAPIError):
 
 
 class FirestoreRequestError(CallbackAPIError):
-    """Firestore rejected the write itself; retrying the same callback will not help."""
+    """Firestore refused the write itself, even without the callback's pass-through metadata;
+    retrying the same callback will not help."""
 
-    status_code = 500
+    status_code = 422
     public_message = "the story could not be written"
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         super().__init__(kind)
+
+
+class RunPodUnavailableError(CallbackAPIError):
+    """RunPod's API could not confirm a job's status (unreachable, 5xx, refused our key)."""
+
+    status_code = 503
+    public_message = "runpod unavailable, retry later"
+    outcome = "unavailable"

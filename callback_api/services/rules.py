@@ -12,6 +12,12 @@ there. A story follows one job (`audioJobId`, `audioJobStartedAt`); jobs are ord
   story is `pending` or `processing`, and is stale if it names a job other than the followed one.
 - When the story knows a job id but not its start time (it was written by a minimal callback or
   by the app), a callback from another job takes over only while the story is pending/processing.
+- A progress callback that repeats the stored fraction is a heartbeat: it refreshes `updatedAt`.
+
+`decide_interrupted()` is the rule for a failure the API infers itself (RunPod reported the job
+ended without a callback, or the reconciler found it silent): it fails only the story that
+follows that job, and only while it is pending or processing. Such a failure is provisional: a
+signed success or error callback of the same job supersedes it.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from shared.callbacks import (
     TTSProgressCallbackRequest,
     TTSSuccessCallbackRequest,
 )
+from shared.errors import JobInterruptedError
 
 
 class AudioStatus(StrEnum):
@@ -40,10 +47,20 @@ class AudioStatus(StrEnum):
     FAILED = "failed"
 
 
+class InferredSource(StrEnum):
+    """Who inferred a failure (`audioErrorMetadata.source`); signed callbacks never carry one."""
+
+    RUNPOD_WEBHOOK = "runpod_webhook"
+    RECONCILER = "reconciler"
+
+
 TERMINAL = frozenset({AudioStatus.READY, AudioStatus.FAILED})
 AWAITING = frozenset({AudioStatus.PENDING, AudioStatus.PROCESSING})
 ERROR_FIELDS = ("audioError", "audioErrorDetails", "audioErrorMetadata")
+KEPT_ERROR_METADATA = ("error_type", "retryable", "stage")
+"""What a lean error callback keeps of its metadata (see `without_passthrough`)."""
 READ_FIELDS = (
+    "updatedAt",
     "audioStatus",
     "audioJobId",
     "audioJobStartedAt",
@@ -81,6 +98,7 @@ class _Followed:
     job_id: str | None
     started_at: datetime | None
     status: str | None
+    inferred_failure: bool
 
     @classmethod
     def of(cls, story: Mapping[str, Any]) -> _Followed:
@@ -89,7 +107,18 @@ class _Followed:
             job_id=story.get("audioJobId"),
             started_at=started_at if isinstance(started_at, datetime) else None,
             status=story.get("audioStatus"),
+            inferred_failure=is_inferred_failure(story),
         )
+
+
+def is_inferred_failure(story: Mapping[str, Any]) -> bool:
+    """Whether the story failed by the API's inference rather than by a signed callback."""
+    metadata = story.get("audioErrorMetadata")
+    return (
+        story.get("audioStatus") == AudioStatus.FAILED
+        and isinstance(metadata, Mapping)
+        and metadata.get("source") in set(InferredSource)
+    )
 
 
 def decide(callback: TTSCallbackRequest, story: Mapping[str, Any]) -> Decision:
@@ -117,7 +146,8 @@ def _relation(callback: TTSCallbackRequest, followed: _Followed) -> _Relation:
 
 def _minimal_payload_relation(callback: TTSCallbackRequest, followed: _Followed) -> _Relation:
     other_job = callback.job_id is not None and followed.job_id not in (None, callback.job_id)
-    if other_job or followed.status not in AWAITING:
+    superseding = followed.inferred_failure and callback.job_id == followed.job_id
+    if other_job or (followed.status not in AWAITING and not superseding):
         return _Relation.OLDER
     return _Relation.SAME
 
@@ -126,20 +156,21 @@ def _ignored_within_job(callback: TTSCallbackRequest, story: Mapping[str, Any]) 
     status = story.get("audioStatus")
     if isinstance(callback, TTSProgressCallbackRequest):
         return Outcome.STALE if status in TERMINAL else _progress_ignored(callback, story)
-    if status not in TERMINAL:
+    if status not in TERMINAL or is_inferred_failure(story):
         return None
-    return Outcome.DUPLICATE if _is_stored(_content(callback), story) else Outcome.CONFLICT
+    # Stored in full, or lean because Firestore refused the full write: a repeat either way.
+    repeat = any(_is_stored(_content(c), story) for c in (callback, without_passthrough(callback)))
+    return Outcome.DUPLICATE if repeat else Outcome.CONFLICT
 
 
 def _progress_ignored(
     callback: TTSProgressCallbackRequest, story: Mapping[str, Any]
 ) -> Outcome | None:
+    """Only a step backwards; a repeat of the stored fraction is a heartbeat and applies."""
     current = story.get("audioProgress")
     if story.get("audioStatus") != AudioStatus.PROCESSING or not isinstance(current, int | float):
         return None
-    if callback.fraction < current:
-        return Outcome.STALE
-    return Outcome.DUPLICATE if _is_stored(_content(callback), story) else None
+    return Outcome.STALE if callback.fraction < current else None
 
 
 def _is_stored(content: Mapping[str, Any], story: Mapping[str, Any]) -> bool:
@@ -204,3 +235,53 @@ def _updates(
         updates.update(dict.fromkeys(ERROR_FIELDS, DELETE_FIELD))
     # Deleting a field that is not there changes nothing; leave it out of the write.
     return {k: v for k, v in updates.items() if v is not DELETE_FIELD or k in story}
+
+
+def decide_interrupted(
+    job_id: str | None,
+    error: JobInterruptedError,
+    story: Mapping[str, Any],
+    source: InferredSource,
+    *,
+    stale_before: datetime | None = None,
+) -> Decision:
+    """Fail the story with `error`, which the API inferred for job `job_id`.
+
+    Only the story that follows that job, only while it is pending or processing, and, when
+    `stale_before` is given (the reconciler), only if it was last written before then.
+    """
+    content = _interrupted_content(error, source)
+    if story.get("audioJobId") != job_id:
+        return Decision(Outcome.STALE)
+    if story.get("audioStatus") not in AWAITING:
+        return Decision(Outcome.DUPLICATE if _is_stored(content, story) else Outcome.STALE)
+    updated_at = story.get("updatedAt")
+    if stale_before is not None and isinstance(updated_at, datetime) and updated_at >= stale_before:
+        return Decision(Outcome.STALE)
+    updates = {**content, "updatedAt": SERVER_TIMESTAMP}
+    return Decision(Outcome.APPLIED, updates)
+
+
+def _interrupted_content(error: JobInterruptedError, source: InferredSource) -> dict[str, Any]:
+    return {
+        "audioStatus": AudioStatus.FAILED.value,
+        "audioError": error.message,
+        "audioErrorDetails": error.details,
+        "audioErrorMetadata": {
+            **error.context,
+            "error_type": error.error_type.value,
+            "retryable": error.retryable,
+            "source": source.value,
+        },
+    }
+
+
+def without_passthrough(callback: TTSCallbackRequest) -> TTSCallbackRequest:
+    """The callback with only what the story needs, for when Firestore refuses the full write
+    (the document would exceed its size limit): no pass-through metadata, no error details."""
+    if isinstance(callback, TTSSuccessCallbackRequest):
+        return callback.model_copy(update={"metadata": None})
+    if isinstance(callback, TTSErrorCallbackRequest):
+        metadata = {k: v for k, v in (callback.metadata or {}).items() if k in KEPT_ERROR_METADATA}
+        return callback.model_copy(update={"metadata": metadata or None, "error_details": None})
+    return callback

@@ -8,32 +8,55 @@ costs nothing when stories differ and spares the transactions from fighting over
 Every Firestore call runs under one deadline. Past it, or on a transient Firestore error, the
 caller gets `FirestoreUnavailableError` (answered 503 + Retry-After); a write that completes after
 the deadline is harmless, since the retried callback will then be a duplicate.
+
+When Firestore refuses a callback's write for its content (the story document would exceed
+1 MiB), the callback is written again without its pass-through metadata and error details, so
+that the story still reaches its state; only if that is refused too does the caller get
+`FirestoreRequestError`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from google.api_core import exceptions as google_exceptions
 from google.cloud.firestore import (
     AsyncClient,
     AsyncDocumentReference,
+    AsyncQuery,
     AsyncTransaction,
     async_transactional,
 )
+from google.cloud.firestore_v1 import FieldFilter
 
+from callback_api.core.config import Settings
 from callback_api.core.errors import (
     FirestoreRequestError,
     FirestoreUnavailableError,
     StoryNotFoundError,
 )
-from callback_api.services.rules import READ_FIELDS, Decision, decide
+from callback_api.services.rules import (
+    READ_FIELDS,
+    AudioStatus,
+    Decision,
+    InferredSource,
+    decide,
+    decide_interrupted,
+    without_passthrough,
+)
 from shared.callbacks import TTSCallbackRequest
+from shared.errors import JobInterruptedError
 
 T = TypeVar("T")
+Choice = Callable[[Mapping[str, Any]], Decision]
+
+logger = logging.getLogger("callback_api.stories")
 
 READY_PROBE_ID = "_ready_probe"
 _REQUEST_ERRORS = (
@@ -67,17 +90,23 @@ class KeyedLock:
         return len(self._locks)
 
 
+@dataclass(frozen=True)
+class StaleStory:
+    """A processing story found by `StoryStore.processing_before`."""
+
+    story_id: str
+    job_id: str | None
+    updated_at: datetime | None
+
+
 @async_transactional
 async def _decide_and_write(
-    transaction: AsyncTransaction,
-    ref: AsyncDocumentReference,
-    callback: TTSCallbackRequest,
-    timeout: float,
+    transaction: AsyncTransaction, ref: AsyncDocumentReference, choose: Choice, timeout: float
 ) -> Decision:
     snapshot = await ref.get(READ_FIELDS, transaction=transaction, timeout=timeout)
     if not snapshot.exists:
         raise StoryNotFoundError
-    decision = decide(callback, snapshot.to_dict() or {})
+    decision = choose(snapshot.to_dict() or {})
     if decision.updates:
         transaction.update(ref, dict(decision.updates))
     return decision
@@ -101,20 +130,98 @@ class StoryStore:
         self._locks = KeyedLock()
         self._overdue: set[asyncio.Task[Any]] = set()
 
+    @classmethod
+    def for_settings(
+        cls,
+        client: AsyncClient,
+        settings: Settings,
+        on_firestore_error: Callable[[str], None] = lambda kind: None,
+    ) -> StoryStore:
+        return cls(
+            client,
+            settings.stories_collection,
+            timeout=settings.firestore_timeout_seconds,
+            transaction_attempts=settings.firestore_transaction_attempts,
+            on_firestore_error=on_firestore_error,
+        )
+
     async def apply(self, callback: TTSCallbackRequest) -> Decision:
         """Apply `callback` to its story; raises `StoryNotFoundError` or a Firestore error."""
-        return await self._call(self._apply_in_turn(callback))
+        try:
+            return await self._decided(callback.story_id, lambda story: decide(callback, story))
+        except FirestoreRequestError as exc:
+            lean = without_passthrough(callback)
+            if lean == callback:
+                raise
+            logger.warning(
+                "callback written without its metadata",
+                extra={
+                    "story_id": callback.story_id,
+                    "job_id": callback.job_id,
+                    "failure": exc.kind,
+                },
+            )
+            return await self._decided(lean.story_id, lambda story: decide(lean, story))
+
+    async def interrupt(
+        self,
+        story_id: str,
+        job_id: str | None,
+        error: JobInterruptedError,
+        source: InferredSource,
+        *,
+        stale_before: datetime | None = None,
+    ) -> Decision:
+        """Fail the story with an error the API inferred (`rules.decide_interrupted`)."""
+
+        def choose(story: Mapping[str, Any]) -> Decision:
+            return decide_interrupted(job_id, error, story, source, stale_before=stale_before)
+
+        return await self._decided(story_id, choose)
+
+    async def processing_before(
+        self, cutoff: datetime, *, page_size: int = 100
+    ) -> AsyncIterator[StaleStory]:
+        """Stories still processing that were last written before `cutoff`, oldest first."""
+        query = self.stale_query(cutoff).limit(page_size)
+        page = await self._call(query.get(timeout=self._timeout))
+        while page:
+            for snapshot in page:
+                data = snapshot.to_dict() or {}
+                job_id, updated_at = data.get("audioJobId"), data.get("updatedAt")
+                yield StaleStory(
+                    snapshot.id,
+                    job_id if isinstance(job_id, str) else None,
+                    updated_at if isinstance(updated_at, datetime) else None,
+                )
+            if len(page) < page_size:
+                return
+            after = query.start_after(page[-1])
+            page = await self._call(after.get(timeout=self._timeout))
+
+    def stale_query(self, cutoff: datetime) -> AsyncQuery:
+        """The query of `processing_before`, oldest first; it needs the composite index of
+        `firestore.indexes.json` (a test checks that the two agree)."""
+        return (
+            self._collection.where(filter=FieldFilter("audioStatus", "==", AudioStatus.PROCESSING))
+            .where(filter=FieldFilter("updatedAt", "<", cutoff))
+            .order_by("updatedAt")
+            .select(["audioJobId", "updatedAt"])
+        )
 
     async def ping(self) -> None:
         """Raise `FirestoreUnavailableError` unless Firestore answers a read in time."""
         probe = self._collection.document(READY_PROBE_ID)
         await self._call(probe.get(timeout=self._timeout))
 
-    async def _apply_in_turn(self, callback: TTSCallbackRequest) -> Decision:
-        ref = self._collection.document(callback.story_id)
-        async with self._locks.hold(callback.story_id):
+    async def _decided(self, story_id: str, choose: Choice) -> Decision:
+        return await self._call(self._decide_in_turn(story_id, choose))
+
+    async def _decide_in_turn(self, story_id: str, choose: Choice) -> Decision:
+        ref = self._collection.document(story_id)
+        async with self._locks.hold(story_id):
             transaction = self._client.transaction(max_attempts=self._attempts)
-            return await _decide_and_write(transaction, ref, callback, self._timeout)
+            return await _decide_and_write(transaction, ref, choose, self._timeout)
 
     async def _call(self, work: Coroutine[Any, Any, T]) -> T:
         try:

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from google.cloud.firestore import Client, DocumentReference
 
 from shared.callbacks import (
+    SignedCallback,
     TTSCallbackRequest,
     TTSErrorCallbackRequest,
     TTSProgressCallbackRequest,
@@ -84,6 +85,19 @@ def error(
         job_started_at=None if at is None else started(at),
         **fields,
     )
+
+
+def signed_callback(
+    callback: TTSSuccessCallbackRequest | TTSErrorCallbackRequest, secret: str, age_s: float = 0
+) -> dict[str, Any]:
+    """The `callback` entry of a job output, as the worker builds it, signed `age_s` ago."""
+    body = callback.to_body()
+    return SignedCallback(
+        type=callback.callback_type,
+        url="https://api.example/api/tts" + PATHS[type(callback)].removeprefix("/api/tts"),
+        body=body.decode(),
+        headers=sign(secret, body, timestamp=time.time() - age_s),
+    ).model_dump(mode="json")
 
 
 @dataclass

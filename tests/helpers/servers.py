@@ -55,10 +55,12 @@ def scripted_server(script: Script) -> Iterator[str]:
     """Yields the base URL of a server that records requests and answers from `script`."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
+        def _answer(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            script.requests.append(Recorded("POST", self.path, dict(self.headers), body))
+            script.requests.append(Recorded(self.command, self.path, dict(self.headers), body))
             _reply(self, *script.next_response())
+
+        do_GET = do_POST = _answer
 
         def log_message(self, *args: object) -> None:
             pass

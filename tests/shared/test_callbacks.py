@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
@@ -164,7 +164,7 @@ def test_metadata_that_firestore_would_refuse_is_invalid(metadata: dict[str, Any
 
 @pytest.mark.parametrize(
     "story_id",
-    ["a/b", "..", ".", "a.b", "__x__", "__", "", " ", "x" * 129, "a b", "ünï", "a\\b"],
+    ["a/b", "..", ".", "a.b", "__x__", "__", "", " ", "x" * 129, "a b", "o\nk", "ünï", "a\\b"],
 )
 def test_unsafe_story_ids_are_invalid(story_id: str) -> None:
     with pytest.raises(ValidationError):
@@ -234,8 +234,10 @@ def test_story_ids_from_the_safe_alphabet_are_valid_unless_reserved(story_id: st
 
 @given(st.text(max_size=20), st.sampled_from("/.\x00 \n\\%"), st.text(max_size=20))
 def test_story_ids_with_path_characters_are_invalid(before: str, bad: str, after: str) -> None:
+    story_id = before + bad + after
+    assume(bad in story_id.strip())  # surrounding whitespace is dropped, not refused
     with pytest.raises(ValidationError):
-        STORY_ID.validate_python(before + bad + after)
+        STORY_ID.validate_python(story_id)
 
 
 def test_to_body_round_trips_and_omits_absent_fields() -> None:

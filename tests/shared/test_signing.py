@@ -1,4 +1,4 @@
-"""Standard Webhooks signing over the `standardwebhooks` package."""
+"""Standard Webhooks signing, interoperable with the `standardwebhooks` package."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from shared.signing import (
     SignatureVerificationError,
     SigningSecretError,
     Verifier,
+    derive_key,
     generate_secret,
     new_message_id,
     parse_secret,
@@ -130,6 +131,46 @@ def test_timestamps_more_than_five_minutes_off_are_expired(offset: int) -> None:
 @pytest.mark.parametrize("offset", [-290, 290])
 def test_timestamps_within_five_minutes_are_accepted(offset: int) -> None:
     Verifier([SECRET]).verify(sign(SECRET, BODY, timestamp=time.time() + offset), BODY)
+
+
+@pytest.mark.parametrize("age", [-301, -3500])
+def test_a_larger_max_age_accepts_older_callbacks(age: int) -> None:
+    headers = sign(SECRET, BODY, timestamp=time.time() + age)
+
+    Verifier([SECRET]).verify(headers, BODY, max_age=timedelta(hours=1))
+
+
+@pytest.mark.parametrize("offset", [-3700, 301])
+def test_max_age_bounds_the_past_and_never_widens_the_future(offset: int) -> None:
+    headers = sign(SECRET, BODY, timestamp=time.time() + offset)
+
+    with pytest.raises(SignatureVerificationError) as caught:
+        Verifier([SECRET]).verify(headers, BODY, max_age=timedelta(hours=1))
+    assert caught.value.failure is SignatureFailure.EXPIRED
+
+
+def test_an_old_callback_with_a_wrong_signature_is_still_invalid() -> None:
+    headers = sign(generate_secret(), BODY, timestamp=time.time() - 1800)
+
+    with pytest.raises(SignatureVerificationError) as caught:
+        Verifier([SECRET]).verify(headers, BODY, max_age=timedelta(hours=1))
+    assert caught.value.failure is SignatureFailure.INVALID
+
+
+def test_a_lone_surrogate_in_a_header_is_invalid_not_a_crash() -> None:
+    headers = sign(SECRET, BODY) | {"webhook-id": "msg_\ud800"}
+
+    assert _failure([SECRET], headers, BODY) is SignatureFailure.INVALID
+
+
+def test_derived_keys_differ_by_purpose_and_secret_and_are_not_the_secret() -> None:
+    key = derive_key(SECRET, "runpod-webhook")
+
+    assert len(key) == 32
+    assert key == derive_key(SECRET, "runpod-webhook")
+    assert key != derive_key(SECRET, "other")
+    assert key != derive_key(generate_secret(), "runpod-webhook")
+    assert key != base64.b64decode(SECRET.removeprefix("whsec_"))
 
 
 def test_header_names_are_case_insensitive() -> None:

@@ -18,6 +18,12 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "CALLBACK_API_DEV_MODE",
         "FIRESTORE_EMULATOR_HOST",
         "GOOGLE_CLOUD_PROJECT",
+        "RUNPOD_API_KEY",
+        "RUNPOD_ENDPOINT_ID",
+        "RUNPOD_API_BASE_URL",
+        "CALLBACK_API_PUBLIC_URL",
+        "RECONCILE_STALE_AFTER_S",
+        "EMBEDDED_CALLBACK_MAX_AGE_S",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -94,3 +100,41 @@ def test_collection_name_must_be_a_safe_id(collection: str) -> None:
         Settings(
             callback_signing_secret=SecretStr(generate_secret()), stories_collection=collection
         )
+
+
+def test_runpod_and_reconciler_settings_and_their_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CALLBACK_SIGNING_SECRET", generate_secret())
+    defaults = Settings()
+    assert defaults.runpod_endpoint_url is None
+    assert defaults.runpod_api_base_url == "https://api.runpod.ai/v2"
+    assert defaults.reconcile_stale_after_s == 300
+    assert defaults.embedded_callback_max_age_s == 3600
+
+    for name, value in {
+        "RUNPOD_API_KEY": "rp_secret_key",
+        "RUNPOD_ENDPOINT_ID": "abc123",
+        "RUNPOD_API_BASE_URL": "http://127.0.0.1:9000/v2/",
+        "CALLBACK_API_PUBLIC_URL": "https://api.example.com",
+        "RECONCILE_STALE_AFTER_S": "600",
+        "EMBEDDED_CALLBACK_MAX_AGE_S": "1800",
+        "RUNPOD_TIMEOUT_SECONDS": "3",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+
+    assert settings.runpod_endpoint_url == "http://127.0.0.1:9000/v2/abc123"
+    assert settings.callback_api_public_url == "https://api.example.com"
+    assert (settings.reconcile_stale_after_s, settings.embedded_callback_max_age_s) == (600, 1800)
+    assert settings.runpod_timeout_seconds == 3
+    assert "rp_secret_key" not in repr(settings)
+
+
+@pytest.mark.parametrize("given", ["RUNPOD_API_KEY", "RUNPOD_ENDPOINT_ID"])
+def test_runpod_needs_both_its_key_and_its_endpoint(
+    monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    monkeypatch.setenv("CALLBACK_SIGNING_SECRET", generate_secret())
+    monkeypatch.setenv(given, "value")
+
+    with pytest.raises(ValidationError, match="RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID"):
+        Settings()

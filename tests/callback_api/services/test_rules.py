@@ -1,21 +1,31 @@
-"""Properties of the pure state rules, over any delivery order (no Firestore involved)."""
+"""The pure state rules: properties over any delivery order, and the rules for failures the
+API infers (no Firestore involved)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from google.cloud.firestore_v1 import DELETE_FIELD, SERVER_TIMESTAMP
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callback_api.services.rules import Outcome, decide
-from shared.callbacks import TTSCallbackRequest
+from callback_api.services.rules import (
+    Decision,
+    InferredSource,
+    Outcome,
+    decide,
+    decide_interrupted,
+    without_passthrough,
+)
+from shared.callbacks import TTSCallbackRequest, TTSErrorCallbackRequest
+from shared.errors import JobTimedOutError
 from tests.helpers.callback_api import error, progress, success
 
 
-def deliver(story: dict[str, Any], callback: TTSCallbackRequest) -> Outcome:
+def apply_updates(story: dict[str, Any], decision: Decision) -> Outcome:
     """Apply one decision to a plain dict the way Firestore applies the update."""
-    decision = decide(callback, story)
     for key, value in decision.updates.items():
         if value is DELETE_FIELD:
             story.pop(key, None)
@@ -23,6 +33,10 @@ def deliver(story: dict[str, Any], callback: TTSCallbackRequest) -> Outcome:
             story[key] = "now" if value is SERVER_TIMESTAMP else value
     assert (decision.outcome is Outcome.APPLIED) == bool(decision.updates)
     return decision.outcome
+
+
+def deliver(story: dict[str, Any], callback: TTSCallbackRequest) -> Outcome:
+    return apply_updates(story, decide(callback, story))
 
 
 @st.composite
@@ -60,6 +74,28 @@ def test_the_newest_jobs_terminal_callback_always_decides(
         assert story["audioErrorMetadata"]["error_type"] == "voice_profile_missing"
 
 
+@settings(max_examples=300, deadline=None)
+@given(job_histories(), st.data())
+def test_inferred_failures_anywhere_never_outlast_the_newest_jobs_signed_callback(
+    history: tuple[list[TTSCallbackRequest], int, bool], data: st.DataObject
+) -> None:
+    callbacks, newest, succeeded = history
+    events: list[TTSCallbackRequest | str] = list(callbacks)
+    for job in data.draw(st.lists(st.integers(min_value=0, max_value=newest), max_size=4)):
+        events.insert(data.draw(st.integers(min_value=0, max_value=len(events))), f"job-{job}")
+    story: dict[str, Any] = {"audioStatus": "pending"}
+
+    for event in events:
+        if isinstance(event, str):
+            apply_updates(story, _interrupted(event, story))
+        else:
+            deliver(story, event)
+
+    assert story["audioJobId"] == f"job-{newest}"
+    assert story["audioStatus"] == ("ready" if succeeded else "failed")
+    assert "source" not in story.get("audioErrorMetadata", {})
+
+
 @settings(max_examples=200, deadline=None)
 @given(job_histories())
 def test_redelivering_everything_changes_nothing(
@@ -85,3 +121,126 @@ def test_progress_within_a_job_only_moves_forward(done: list[int]) -> None:
         deliver(story, progress("s", done=n, total=10))
 
     assert story["audioProgress"] == max(done) / 10
+
+
+def _interrupted(job_id: str | None, story: dict[str, Any], **kwargs: Any) -> Decision:
+    error = JobTimedOutError(context={"runpod_status": "TIMED_OUT"})
+    return decide_interrupted(job_id, error, story, InferredSource.RUNPOD_WEBHOOK, **kwargs)
+
+
+@pytest.mark.parametrize("status", ["pending", "processing"])
+def test_an_inferred_failure_fails_the_story_that_follows_the_job(status: str) -> None:
+    story: dict[str, Any] = {"audioStatus": status, "audioJobId": "job-a", "audioProgress": 0.5}
+
+    decision = _interrupted("job-a", story)
+
+    assert decision.outcome is Outcome.APPLIED
+    assert decision.updates == {
+        "audioStatus": "failed",
+        "audioError": JobTimedOutError.default_message,
+        "audioErrorDetails": None,
+        "audioErrorMetadata": {
+            "runpod_status": "TIMED_OUT",
+            "error_type": "job_timed_out",
+            "retryable": True,
+            "source": "runpod_webhook",
+        },
+        "updatedAt": SERVER_TIMESTAMP,
+    }
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        {"audioStatus": "processing", "audioJobId": "job-b"},
+        {"audioStatus": "processing"},
+        {"audioStatus": "ready", "audioJobId": "job-a"},
+        {"audioStatus": "failed", "audioJobId": "job-a", "audioError": "signed"},
+    ],
+    ids=["another job", "no job", "ready", "failed"],
+)
+def test_an_inferred_failure_leaves_other_jobs_and_finished_stories(story: dict[str, Any]) -> None:
+    assert _interrupted("job-a", story).outcome is Outcome.STALE
+
+
+def test_an_inferred_failure_repeated_is_a_duplicate() -> None:
+    story: dict[str, Any] = {"audioStatus": "processing", "audioJobId": "job-a"}
+    apply_updates(story, _interrupted("job-a", story))
+
+    assert _interrupted("job-a", story).outcome is Outcome.DUPLICATE
+
+
+def test_the_reconciler_leaves_a_story_written_since_it_looked() -> None:
+    looked = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+    story: dict[str, Any] = {"audioStatus": "processing", "audioJobId": "job-a"}
+
+    fresh = _interrupted("job-a", story | {"updatedAt": looked}, stale_before=looked)
+    stale = _interrupted(
+        "job-a", story | {"updatedAt": looked - timedelta(seconds=1)}, stale_before=looked
+    )
+
+    assert (fresh.outcome, stale.outcome) == (Outcome.STALE, Outcome.APPLIED)
+
+
+@pytest.mark.parametrize("later", ["success", "error", "minimal error"])
+def test_a_signed_terminal_callback_of_the_same_job_supersedes_an_inferred_failure(
+    later: str,
+) -> None:
+    story: dict[str, Any] = {"audioStatus": "pending"}
+    deliver(story, progress("s", job_id="job-a", done=1))
+    apply_updates(story, _interrupted("job-a", story))
+    callback = {
+        "success": success("s"),
+        "error": error("s"),
+        "minimal error": error("s", at=None),
+    }[later]
+
+    assert deliver(story, callback) is Outcome.APPLIED
+    assert story["audioStatus"] == ("ready" if later == "success" else "failed")
+    assert "source" not in story.get("audioErrorMetadata", {})
+    assert deliver(story, callback) is not Outcome.APPLIED  # a repeat: duplicate, or stale
+
+
+@pytest.mark.parametrize(
+    "late",
+    [progress("s", job_id="job-a", done=2), success("s", job_id="job-0", at=-1)],
+    ids=["progress of the job", "another job"],
+)
+def test_an_inferred_failure_is_kept_against_progress_and_other_jobs(
+    late: TTSCallbackRequest,
+) -> None:
+    story: dict[str, Any] = {"audioStatus": "pending"}
+    deliver(story, progress("s", job_id="job-a", done=1))
+    apply_updates(story, _interrupted("job-a", story))
+
+    assert deliver(story, late) is Outcome.STALE
+
+
+def test_a_signed_failure_is_not_superseded() -> None:
+    story: dict[str, Any] = {"audioStatus": "pending"}
+    deliver(story, error("s"))
+
+    assert deliver(story, success("s")) is Outcome.CONFLICT
+
+
+def test_a_repeated_progress_is_a_heartbeat() -> None:
+    story: dict[str, Any] = {"audioStatus": "pending"}
+    deliver(story, progress("s", done=2))
+    story["updatedAt"] = "before"
+
+    assert deliver(story, progress("s", done=2)) is Outcome.APPLIED
+    assert story["updatedAt"] == "now"
+    assert deliver(story, progress("s", done=1)) is Outcome.STALE
+
+
+def test_without_passthrough_keeps_only_what_the_story_needs() -> None:
+    lean_success = without_passthrough(success("s", metadata={"pad": "x"}))
+    lean_error = without_passthrough(
+        error("s", metadata={"error_type": "internal_error", "stage": "voice", "pad": "x"})
+    )
+
+    assert lean_success.metadata is None
+    assert isinstance(lean_error, TTSErrorCallbackRequest)
+    assert lean_error.metadata == {"error_type": "internal_error", "stage": "voice"}
+    assert lean_error.error_details is None
+    assert without_passthrough(progress("s")) == progress("s")

@@ -126,11 +126,39 @@ def test_progress_never_goes_backwards(harness: StoreHarness, stories: Stories) 
     assert harness.apply(progress("s", done=3)) is Outcome.APPLIED
 
     assert harness.apply(progress("s", done=2)) is Outcome.STALE
-    assert harness.apply(progress("s", done=3)) is Outcome.DUPLICATE
     assert stories.get("s")["audioProgress"] == 0.75
     assert harness.apply(progress("s", done=3, stage="encoding")) is Outcome.APPLIED
     assert harness.apply(progress("s", done=4)) is Outcome.APPLIED
     assert stories.get("s")["audioProgress"] == 1.0
+
+
+def test_a_repeated_progress_is_a_heartbeat_that_refreshes_updated_at(
+    harness: StoreHarness, stories: Stories
+) -> None:
+    stories.create("s")
+    harness.apply(progress("s", done=3))
+    before = stories.get("s")
+
+    assert harness.apply(progress("s", done=3)) is Outcome.APPLIED
+
+    after = stories.get("s")
+    assert after["updatedAt"] > before["updatedAt"]
+    assert {k: v for k, v in after.items() if k != "updatedAt"} == {
+        k: v for k, v in before.items() if k != "updatedAt"
+    }
+
+
+@pytest.mark.parametrize("terminal", ["success", "error"])
+def test_a_heartbeat_after_the_end_is_still_stale(
+    harness: StoreHarness, stories: Stories, terminal: str
+) -> None:
+    stories.create("s")
+    harness.apply(progress("s", done=4, total=4))
+    harness.apply(success("s") if terminal == "success" else error("s"))
+    before = stories.get("s")
+
+    assert harness.apply(progress("s", done=4, total=4)) is Outcome.STALE
+    assert stories.get("s") == before
 
 
 @pytest.mark.parametrize(

@@ -368,3 +368,51 @@ def test_openapi_documents_the_three_callbacks_and_their_headers(api_client: Tes
         assert headers == {"webhook-id", "webhook-timestamp", "webhook-signature"}
         assert {"200", "401", "404", "413", "422", "503"} <= set(operation["responses"])
     assert api_client.get("/docs").status_code == 200
+
+
+# Firestore refuses a document over 1 MiB; these stories leave little room for the audio fields.
+ROOM_FOR_LEAN_FIELDS = 1_046_000
+NO_ROOM = 1_048_300
+
+
+@pytest.mark.parametrize("kind", ["success", "error"])
+def test_a_write_firestore_refuses_is_retried_without_the_pass_through_metadata(
+    sender: Sender, stories: Stories, kind: str
+) -> None:
+    stories.create("s", audioStatus="processing", text="x" * ROOM_FOR_LEAN_FIELDS)
+    metadata = {"pad": "m" * 15_000, "error_type": "generation_failed", "stage": "generation"}
+    callback = (
+        success("s", metadata=metadata)
+        if kind == "success"
+        else error("s", metadata=metadata, error_details="d" * 3000)
+    )
+
+    response = sender.send(callback)
+
+    assert response.json() == {"success": True, "applied": True}
+    story = stories.get("s")
+    if kind == "success":
+        assert story["audioStatus"] == "ready"
+        assert story["audioMetadata"]["storageKey"] == "stories/s/job-a.mp3"
+        assert "pad" not in story["audioMetadata"]
+    else:
+        assert story["audioStatus"] == "failed"
+        assert story["audioErrorMetadata"] == {
+            "error_type": "generation_failed",
+            "stage": "generation",
+        }
+        assert story["audioErrorDetails"] is None
+    assert sender.send(callback).json()["reason"] == "duplicate"
+
+
+def test_a_write_refused_even_without_metadata_is_422_not_500(
+    sender: Sender, stories: Stories
+) -> None:
+    stories.create("s", audioStatus="processing", text="x" * NO_ROOM)
+    before = stories.get("s")
+
+    response = sender.send(success("s", metadata={"pad": "m" * 15_000}))
+
+    assert response.status_code == 422
+    assert response.json() == {"success": False, "error": "the story could not be written"}
+    assert stories.get("s") == before

@@ -1,0 +1,181 @@
+"""RunPod's completion webhook: `POST /api/runpod/webhook/{story_id}/{token}`.
+
+RunPod posts a job's `/status` content here when the job ends (unsigned; retried twice, 10 s
+apart, on anything but 200). The token proves the URL came from the submission helper for this
+story (`core/webhooks.py`); a wrong one gets 404 and nothing is read.
+
+- An embedded signed callback (`output.callback`) for this story is applied like a direct one.
+- Without one, when RunPod's API is configured, the job's status is first confirmed there.
+- A job that ended FAILED, TIMED_OUT or CANCELLED without a callback fails the story that
+  follows it, while pending or processing, with the inferred error (provisional: a signed
+  callback of the same job supersedes it). COMPLETED without a callback changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.exceptions import HTTPException
+
+from callback_api.api.callback_route import WebhookRoute
+from callback_api.api.deps import (
+    EmbeddedCallbacksDep,
+    ObservationDep,
+    RunPodDep,
+    StoreDep,
+    WebhookTokensDep,
+)
+from callback_api.api.observation import CallbackObservation
+from callback_api.core.errors import RunPodUnavailableError
+from callback_api.services.endings import (
+    EmbeddedCallbackError,
+    EmbeddedCallbacks,
+    TerminalCallback,
+    interruption,
+)
+from callback_api.services.rules import Decision, InferredSource, Outcome
+from callback_api.services.runpod_api import (
+    RUNNING,
+    JobReport,
+    JobStatus,
+    RunPodClient,
+    RunPodError,
+    RunPodJobNotFoundError,
+)
+from callback_api.services.stories import StoryStore
+from shared.callbacks import TTSCallbackResponse
+from shared.types import StoryId
+
+_STORY_ID: TypeAdapter[str] = TypeAdapter(StoryId)
+
+
+class WebhookResponse(BaseModel):
+    """What the webhook did: `applied`, or why not (`reason`); which embedded callback was
+    decided (`callback_type`), or which failure the API inferred (`error_type`)."""
+
+    success: bool = True
+    applied: bool
+    reason: str | None = None
+    callback_type: str | None = None
+    error_type: str | None = None
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": TTSCallbackResponse, "description": description}
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: _error("Unknown token for this story, or no such story; nothing was written."),
+    413: _error("Body larger than 512 KiB."),
+    503: _error("Firestore or RunPod's API unavailable; retry after the `Retry-After` seconds."),
+}
+
+router = APIRouter(
+    prefix="/api/runpod", tags=["runpod"], route_class=WebhookRoute, responses=RESPONSES
+)
+
+
+@router.post(
+    "/webhook/{story_id}/{token}",
+    response_model_exclude_none=True,
+    summary="RunPod job finished",
+)
+async def runpod_webhook(
+    story_id: str,
+    token: str,
+    request: Request,
+    tokens: WebhookTokensDep,
+    embedded: EmbeddedCallbacksDep,
+    runpod: RunPodDep,
+    store: StoreDep,
+    observation: ObservationDep,
+) -> WebhookResponse:
+    """Settles the story from the job's final status: applies the worker's signed callback
+    from `output.callback`, or infers `worker_lost` (FAILED), `job_timed_out` or
+    `job_cancelled` for the job the story follows. Always 200 once the token is right,
+    whatever the body; `applied` and `reason` say what happened."""
+    if tokens is None or embedded is None or not _is_safe(story_id):
+        raise HTTPException(404, "not found")
+    if not tokens.matches(story_id, token):
+        raise HTTPException(404, "not found")
+    observation.story_id = story_id
+    try:
+        report = JobReport.from_json(json.loads(await request.body()))
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, not an object, or too deep
+        return _ignored(observation, "invalid_body")
+    observation.job_id = report.job_id
+    return await _settle(story_id, report, embedded, runpod, store, observation)
+
+
+async def _settle(
+    story_id: str,
+    report: JobReport,
+    embedded: EmbeddedCallbacks,
+    runpod: RunPodClient | None,
+    store: StoryStore,
+    observation: CallbackObservation,
+) -> WebhookResponse:
+    callback, problem = _embedded(embedded, report, story_id)
+    if callback is None and report.job_id is not None and runpod is not None:
+        confirmed = await _confirmed(runpod, report.job_id)
+        if confirmed is None:
+            return _ignored(observation, "unconfirmed")
+        report = confirmed
+        callback, problem = _embedded(embedded, report, story_id)
+    if callback is not None:
+        decision = await store.apply(callback)
+        return _decided(observation, decision, callback_type=callback.callback_type.value)
+    if report.status in RUNNING:
+        return _ignored(observation, "job_running")
+    error = interruption(report.status)
+    if error is None:
+        known = report.status in (None, JobStatus.COMPLETED)
+        return _ignored(observation, problem or ("no_callback" if known else "unknown_status"))
+    if report.job_id is None:
+        return _ignored(observation, "no_job_id")
+    decision = await store.interrupt(story_id, report.job_id, error, InferredSource.RUNPOD_WEBHOOK)
+    return _decided(observation, decision, error_type=error.error_type.value)
+
+
+def _embedded(
+    embedded: EmbeddedCallbacks, report: JobReport, story_id: str
+) -> tuple[TerminalCallback | None, str | None]:
+    """The report's authentic callback, or None and why an embedded one did not count."""
+    try:
+        return embedded.of(report, story_id), None
+    except EmbeddedCallbackError as exc:
+        return None, exc.reason
+
+
+async def _confirmed(runpod: RunPodClient, job_id: str) -> JobReport | None:
+    """RunPod's own report of the job; None if RunPod does not know it."""
+    try:
+        return await runpod.status(job_id)
+    except RunPodJobNotFoundError:
+        return None
+    except RunPodError as exc:
+        raise RunPodUnavailableError(str(exc)) from None
+
+
+def _is_safe(story_id: str) -> bool:
+    try:
+        return _STORY_ID.validate_python(story_id) == story_id
+    except ValidationError:
+        return False
+
+
+def _ignored(observation: CallbackObservation, reason: str) -> WebhookResponse:
+    observation.outcome = reason
+    return WebhookResponse(applied=False, reason=reason)
+
+
+def _decided(
+    observation: CallbackObservation, decision: Decision, **described: str
+) -> WebhookResponse:
+    observation.outcome = decision.outcome.value
+    applied = decision.outcome is Outcome.APPLIED
+    reason = None if applied else decision.outcome.value
+    return WebhookResponse(applied=applied, reason=reason, **described)

@@ -1,0 +1,211 @@
+"""Settle stories whose job went silent: `python -m callback_api.reconcile [--loop --interval S]`.
+
+A running job reports progress at least every `PROGRESS_HEARTBEAT_S` (60 s), so a story still
+`processing` whose `updatedAt` is older than `RECONCILE_STALE_AFTER_S` (default five missed
+heartbeats, 300 s) has most likely lost its worker. For each such story, oldest first:
+
+- with RunPod's API configured, the job's status is asked there first: IN_QUEUE or
+  IN_PROGRESS leave the story alone; an output with the worker's signed callback settles it
+  (the same verification and rules as the webhook); TIMED_OUT fails it with `job_timed_out`,
+  CANCELLED with `job_cancelled`, anything else (FAILED, COMPLETED without a callback, a job
+  RunPod no longer knows) with `worker_lost`. When RunPod cannot be asked, the story is left
+  for the next pass and the pass counts an error;
+- without RunPod's API, the story fails with `worker_lost`.
+
+Every failure is written in a transaction that re-checks the story (still pending or
+processing, same job, not written since it was found) and is provisional: a signed callback of
+the same job still supersedes it. One pass exits 0, or 1 if any story could not be handled, for
+a scheduler (cron, Cloud Scheduler + Cloud Run jobs); `--loop` runs until SIGTERM or SIGINT.
+The query needs the composite index in `firestore.indexes.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+
+from callback_api.core.config import Settings
+from callback_api.core.errors import CallbackAPIError
+from callback_api.core.firestore import close_firestore, open_firestore
+from callback_api.core.logging import configure_logging
+from callback_api.services.endings import EmbeddedCallbackError, EmbeddedCallbacks, interruption
+from callback_api.services.rules import InferredSource, Outcome
+from callback_api.services.runpod_api import (
+    RUNNING,
+    JobReport,
+    RunPodClient,
+    RunPodError,
+    RunPodJobNotFoundError,
+    runpod_client,
+)
+from callback_api.services.stories import StaleStory, StoryStore
+from shared.errors import JobInterruptedError, WorkerLostError
+
+logger = logging.getLogger("callback_api.reconcile")
+
+NOT_FOUND = "NOT_FOUND"
+"""Recorded as `runpod_status` when RunPod no longer knows the job (it keeps results briefly)."""
+
+
+@dataclass
+class Summary:
+    checked: int = 0
+    failed: int = 0
+    """Marked failed with an inferred error."""
+    settled: int = 0
+    """Settled by the signed callback found in the job's RunPod output."""
+    left: int = 0
+    """Still running per RunPod, or written since the pass found it."""
+    errors: int = 0
+    """RunPod or Firestore could not be asked; the next pass tries again."""
+
+    def add(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+    def line(self) -> str:
+        return " ".join(f"{field.name}={getattr(self, field.name)}" for field in fields(self))
+
+
+class Reconciler:
+    def __init__(
+        self,
+        store: StoryStore,
+        *,
+        stale_after: timedelta,
+        runpod: RunPodClient | None = None,
+        embedded: EmbeddedCallbacks | None = None,
+    ) -> None:
+        self._store = store
+        self._stale_after = stale_after
+        self._runpod = runpod
+        self._embedded = embedded
+
+    async def run_once(self, now: datetime | None = None) -> Summary:
+        """One pass over every story processing without a callback for `stale_after`."""
+        cutoff = (now or datetime.now(UTC)) - self._stale_after
+        summary = Summary()
+        async for story in self._store.processing_before(cutoff):
+            summary.checked += 1
+            try:
+                outcome = await self._settle(story, cutoff)
+            except (CallbackAPIError, RunPodError) as exc:
+                logger.error(
+                    "story not reconciled",
+                    extra={"story_id": story.story_id, "job_id": story.job_id, "failure": str(exc)},
+                )
+                outcome = "errors"
+            summary.add(outcome)
+        return summary
+
+    async def _settle(self, story: StaleStory, cutoff: datetime) -> str:
+        error: JobInterruptedError = WorkerLostError(
+            details=f"The job sent no callback for {self._stale_after.total_seconds():.0f} s."
+        )
+        if self._runpod is not None and story.job_id is not None:
+            try:
+                report = await self._runpod.status(story.job_id)
+            except RunPodJobNotFoundError:
+                report = JobReport(story.job_id, NOT_FOUND, None)
+            if report.status in RUNNING:
+                return self._log(story, "left", runpod_status=report.status)
+            if await self._settled_by_callback(story, report):
+                return self._log(story, "settled", runpod_status=report.status)
+            error = interruption(report.status) or WorkerLostError(
+                details=f"RunPod reported the job {report.status}; no callback arrived.",
+                context={"runpod_status": report.status or "unknown"},
+            )
+        decision = await self._store.interrupt(
+            story.story_id, story.job_id, error, InferredSource.RECONCILER, stale_before=cutoff
+        )
+        outcome = "failed" if decision.outcome is Outcome.APPLIED else "left"
+        return self._log(story, outcome, error_type=error.error_type.value)
+
+    async def _settled_by_callback(self, story: StaleStory, report: JobReport) -> bool:
+        if self._embedded is None:
+            return False
+        try:
+            callback = self._embedded.of(report, story.story_id)
+        except EmbeddedCallbackError as exc:
+            logger.warning(
+                "embedded callback refused",
+                extra={"story_id": story.story_id, "job_id": story.job_id, "failure": exc.reason},
+            )
+            return False
+        if callback is None:
+            return False
+        decision = await self._store.apply(callback)
+        return decision.outcome is Outcome.APPLIED
+
+    @staticmethod
+    def _log(story: StaleStory, outcome: str, **extra: str | None) -> str:
+        logger.info(
+            "story %s",
+            outcome,
+            extra={"story_id": story.story_id, "job_id": story.job_id, "outcome": outcome, **extra},
+        )
+        return outcome
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Fail stories whose job went silent.")
+    parser.add_argument("--loop", action="store_true", help="run a pass every --interval s")
+    parser.add_argument("--interval", type=float, default=60.0, help="seconds between passes")
+    return parser.parse_args(argv)
+
+
+async def run(settings: Settings, *, loop: bool = False, interval: float = 60.0) -> int:
+    client, firebase_app = open_firestore(settings)
+    store = StoryStore.for_settings(client, settings)
+    runpod = runpod_client(settings)
+    reconciler = Reconciler(
+        store,
+        stale_after=timedelta(seconds=settings.reconcile_stale_after_s),
+        runpod=runpod,
+        embedded=EmbeddedCallbacks.for_settings(settings),
+    )
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+    failed_passes = 0
+    try:
+        while not stop.is_set():
+            failed_passes += not await _one_pass(reconciler)
+            if not loop:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+    finally:
+        if runpod is not None:
+            await runpod.aclose()
+        await store.aclose()
+        close_firestore(firebase_app)
+    return 1 if failed_passes and not loop else 0
+
+
+async def _one_pass(reconciler: Reconciler) -> bool:
+    """Run and log one pass; whether every story could be handled."""
+    try:
+        summary = await reconciler.run_once()
+    except CallbackAPIError as exc:
+        logger.error("reconcile pass failed", extra={"failure": str(exc)})
+        return False
+    counts = {field.name: getattr(summary, field.name) for field in fields(summary)}
+    logger.info("reconciled: %s", summary.line(), extra=counts)
+    return summary.errors == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return asyncio.run(run(settings, loop=args.loop, interval=args.interval))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

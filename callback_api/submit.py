@@ -1,0 +1,70 @@
+"""Submit one story job to RunPod: `python -m callback_api.submit job.json`.
+
+    export CALLBACK_SIGNING_SECRET=whsec_... RUNPOD_API_KEY=... RUNPOD_ENDPOINT_ID=...
+    export CALLBACK_API_PUBLIC_URL=https://api.example.com
+    python -m callback_api.submit job.json          # prints the job id
+
+`job.json` holds the job input (`TTSJobInput`: text, story_id, user_id, …); `callback_url`
+defaults to this API's `/api/tts/callback`.
+`--endpoint-url` overrides `{RUNPOD_API_BASE_URL}/{RUNPOD_ENDPOINT_ID}`, e.g. RunPod's local API
+(`http://127.0.0.1:8010`); `--webhook-base-url` overrides `CALLBACK_API_PUBLIC_URL`. Secrets
+are read from the environment only. Exits 2 on invalid input, 1 when RunPod refuses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from callback_api.core.config import Settings
+from callback_api.services.runpod_api import RunPodError
+from callback_api.submission import submit_story_job
+from shared.errors import InvalidInputError
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Submit one story job to RunPod.")
+    parser.add_argument("input", type=Path, help="a JSON file with the job input")
+    parser.add_argument("--endpoint-url", help="default: RUNPOD_API_BASE_URL/RUNPOD_ENDPOINT_ID")
+    parser.add_argument("--webhook-base-url", help="default: CALLBACK_API_PUBLIC_URL")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    settings = Settings()
+    endpoint_url = args.endpoint_url or settings.runpod_endpoint_url
+    webhook_base_url = args.webhook_base_url or settings.callback_api_public_url
+    if not settings.signing_secrets or not endpoint_url or not webhook_base_url:
+        print(
+            "set CALLBACK_SIGNING_SECRET, RUNPOD_ENDPOINT_ID (or --endpoint-url) and "
+            "CALLBACK_API_PUBLIC_URL (or --webhook-base-url)",
+            file=sys.stderr,
+        )
+        return 2
+    api_key = settings.runpod_api_key.get_secret_value() if settings.runpod_api_key else None
+    job_input = json.loads(args.input.read_text(encoding="utf-8"))
+    if isinstance(job_input, dict):
+        job_input.setdefault("callback_url", f"{webhook_base_url.rstrip('/')}/api/tts/callback")
+    try:
+        job_id = submit_story_job(
+            job_input,
+            endpoint_url=endpoint_url,
+            api_key=api_key,
+            webhook_base_url=webhook_base_url,
+            secret=settings.signing_secrets[0],
+        )
+    except InvalidInputError as exc:
+        print(f"error: {exc.error_type.value}: {exc.message}", file=sys.stderr)
+        return 2
+    except RunPodError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(job_id)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

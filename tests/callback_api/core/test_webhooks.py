@@ -1,0 +1,51 @@
+"""Webhook URLs: one token per story, derived from the signing secret, checked in one place."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from callback_api.core.webhooks import WebhookTokens, webhook_token, webhook_url
+from shared.signing import generate_secret, sign
+
+SECRET = generate_secret()
+
+
+def test_the_url_names_the_story_and_its_token() -> None:
+    url = webhook_url("https://api.example.com/", SECRET, "story-1")
+
+    assert (
+        url
+        == f"https://api.example.com/api/runpod/webhook/story-1/{webhook_token(SECRET, 'story-1')}"
+    )
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", webhook_token(SECRET, "story-1"))
+
+
+def test_tokens_are_stable_per_story_and_secret() -> None:
+    assert webhook_token(SECRET, "a") == webhook_token(SECRET, "a")
+    assert webhook_token(SECRET, "a") != webhook_token(SECRET, "b")
+    assert webhook_token(SECRET, "a") != webhook_token(generate_secret(), "a")
+
+
+def test_a_token_is_not_a_callback_signature_of_the_story_id() -> None:
+    """Domain separation: the token's key is derived, never the signing key itself."""
+    signature = sign(SECRET, b"a", "msg_1", 1_700_000_000)["webhook-signature"]
+    raw = base64.urlsafe_b64decode(webhook_token(SECRET, "a") + "=")
+
+    assert base64.b64decode(signature.removeprefix("v1,")) != raw
+
+
+@given(st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True))
+def test_only_the_storys_own_token_matches(story_id: str) -> None:
+    old, new = generate_secret(), SECRET
+    tokens = WebhookTokens([new, old])
+
+    assert tokens.matches(story_id, webhook_token(new, story_id))
+    assert tokens.matches(story_id, webhook_token(old, story_id))
+    assert not tokens.matches(story_id + "x", webhook_token(new, story_id))
+    assert not tokens.matches(story_id, webhook_token(generate_secret(), story_id))
+    assert not tokens.matches(story_id, "")
+    assert not tokens.matches(story_id, "é" + webhook_token(new, story_id)[1:])

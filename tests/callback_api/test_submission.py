@@ -1,0 +1,223 @@
+"""Submitting story jobs: the request against a scripted server, then one real job through
+runpod-python's local API serving our worker, with its webhook reaching the API."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import requests
+
+from callback_api.core.webhooks import webhook_token
+from callback_api.services.runpod_api import (
+    RunPodConnectError,
+    RunPodResponseError,
+    RunPodStatusError,
+)
+from callback_api.submission import story_job_request, submit_story_job
+from shared.deadlines import CALLBACK_GRACE_S, job_deadline_s
+from shared.errors import InvalidInputError
+from tests.helpers.callback_api import LiveServer, Stories
+from tests.helpers.servers import Script, scripted_server
+from tools.firestore_emulator import free_port
+from tools.stack import runpod_worker
+
+REPO = Path(__file__).resolve().parents[2]
+TEXT = "The lighthouse keeper counted the boats. Seven came home before the fog."
+
+
+def job_input(**overrides: Any) -> dict[str, Any]:
+    return {
+        "text": TEXT,
+        "story_id": "story-1",
+        "user_id": "user-1",
+        "callback_url": "https://api.example.com/api/tts/callback",
+        "is_kids_voice": False,
+        **overrides,
+    }
+
+
+def submitted(script: Script, **overrides: Any) -> tuple[str, dict[str, Any], dict[str, str]]:
+    with scripted_server(script) as base:
+        job_id = submit_story_job(
+            job_input(**overrides),
+            endpoint_url=f"{base}/v2/endpoint-1",
+            api_key="rp_test_key",
+            webhook_base_url="https://api.example.com/",
+            secret=SECRET,
+        )
+    [request] = script.requests
+    assert (request.method, request.path) == ("POST", "/v2/endpoint-1/run")
+    return job_id, json.loads(request.body), request.headers
+
+
+SECRET = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="
+
+
+def test_the_job_carries_its_deadline_webhook_and_execution_timeout() -> None:
+    script = Script([(200, {}, b'{"id": "job-123", "status": "IN_QUEUE"}')])
+
+    job_id, body, headers = submitted(script)
+
+    deadline = job_deadline_s(len(TEXT))
+    assert job_id == "job-123"
+    assert headers["Authorization"] == "Bearer rp_test_key"
+    assert body == {
+        "input": {**job_input(), "deadline_s": deadline},
+        "webhook": "https://api.example.com/api/runpod/webhook/story-1/"
+        + webhook_token(SECRET, "story-1"),
+        "policy": {"executionTimeout": (deadline + CALLBACK_GRACE_S) * 1000},
+    }
+
+
+def test_a_long_story_gets_a_longer_deadline() -> None:
+    short = story_job_request(job_input(), webhook_base_url="https://a.example", secret=SECRET)
+    long = story_job_request(
+        job_input(text="word " * 10_000), webhook_base_url="https://a.example", secret=SECRET
+    )
+
+    assert long["input"]["deadline_s"] > short["input"]["deadline_s"]
+    assert long["policy"]["executionTimeout"] > long["input"]["deadline_s"] * 1000
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"story_id": "a/b"}, {"callback_url": "ftp://x"}, {"text": None}, {"user_id": ""}],
+)
+def test_invalid_input_is_refused_before_anything_is_submitted(overrides: dict[str, Any]) -> None:
+    script = Script()
+
+    with scripted_server(script) as base, pytest.raises(InvalidInputError) as caught:
+        submit_story_job(
+            job_input(**overrides),
+            endpoint_url=base,
+            api_key=None,
+            webhook_base_url="https://api.example.com",
+            secret=SECRET,
+        )
+
+    assert caught.value.error_type == "invalid_input"
+    assert script.requests == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ((401, {}, b'{"error": "unauthorized"}'), RunPodStatusError),
+        ((404, {}, b"no such endpoint"), RunPodStatusError),
+        ((500, {}, b"oops"), RunPodStatusError),
+        ((200, {}, b"<html>"), RunPodResponseError),
+        ((200, {}, b'{"status": "IN_QUEUE"}'), RunPodResponseError),
+    ],
+)
+def test_refusals_are_typed_errors(
+    answer: tuple[int, dict[str, str], bytes], expected: type[Exception]
+) -> None:
+    with pytest.raises(expected) as caught:
+        submitted(Script([answer]))
+
+    assert "rp_test_key" not in str(caught.value)
+    if isinstance(caught.value, RunPodStatusError):
+        assert caught.value.status_code == answer[0]
+
+
+def test_an_unreachable_runpod_is_a_connect_error() -> None:
+    with pytest.raises(RunPodConnectError):
+        submit_story_job(
+            job_input(),
+            endpoint_url=f"http://127.0.0.1:{free_port()}",
+            api_key=None,
+            webhook_base_url="https://api.example.com",
+            secret=SECRET,
+            session=httpx.Client(timeout=2),
+        )
+
+
+def test_the_command_submits_from_a_file(tmp_path: Path) -> None:
+    script = Script([(200, {}, b'{"id": "job-9"}')])
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps({k: v for k, v in job_input().items() if k != "callback_url"}))
+    environment = {
+        **os.environ,
+        "CALLBACK_SIGNING_SECRET": SECRET,
+        "CALLBACK_API_PUBLIC_URL": "https://api.example.com",
+    }
+
+    with scripted_server(script) as base:
+        result = subprocess.run(
+            [sys.executable, "-m", "callback_api.submit", str(path), "--endpoint-url", base],
+            cwd=REPO,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "job-9"
+    body = json.loads(script.requests[0].body)
+    assert body["input"]["callback_url"] == "https://api.example.com/api/tts/callback"
+    assert SECRET not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_a_job_submitted_to_runpods_local_api_reports_back_through_the_webhook(
+    live_api: LiveServer, signing_secret: str, stories: Stories, tmp_path: Path
+) -> None:
+    """One short story through `python -m worker.handler --rp_serve_api`: `/run` accepts the
+    extra `policy`, the job runs when `/status` is polled, the worker's callbacks make the story
+    ready, and the local API then posts `{"output": …}` to the story's webhook, which answers
+    200 (a duplicate once the worker embeds its signed callback, `no_callback` before)."""
+    worker_env = {
+        "TTS_ENGINE": "piper",
+        "STORAGE_BACKEND": "local",
+        "LOCAL_STORAGE_DIR": str(tmp_path / "storage"),
+        "LOCAL_STORAGE_PUBLIC_URL": "http://127.0.0.1:1",
+        "CALLBACK_SIGNING_SECRET": signing_secret,
+        "CALLBACK_ALLOW_LOOPBACK_HTTP": "true",
+        "WORKER_DEV_MODE": "true",
+    }
+    stories.create("story-1")
+
+    with runpod_worker(worker_env, tmp_path / "worker.log") as runpod_url:
+        job_id = submit_story_job(
+            job_input(callback_url=f"{live_api.url}/api/tts/callback"),
+            endpoint_url=runpod_url,
+            api_key=None,
+            webhook_base_url=live_api.url,
+            secret=signing_secret,
+        )
+        status = requests.post(f"{runpod_url}/status/{job_id}", timeout=300).json()
+        webhooks = wait_for_webhooks(live_api.url)
+
+    assert status["status"] == "COMPLETED", status
+    story = stories.get("story-1")
+    assert story["audioStatus"] == "ready"
+    assert story["audioJobId"] == job_id
+    assert story["audioUrl"] == status["output"]["audio_url"]
+    assert set(webhooks) <= {"duplicate", "no_callback"}
+    assert sum(webhooks.values()) == 1
+
+
+def wait_for_webhooks(api_url: str, timeout_s: float = 30) -> dict[str, float]:
+    """The webhook's outcomes counted by the API's metrics, once there is one."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        lines = requests.get(f"{api_url}/metrics", timeout=10).text.splitlines()
+        counted = {
+            line.split('outcome="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
+            for line in lines
+            if line.startswith("tts_callbacks_total{") and 'type="runpod_webhook"' in line
+        }
+        if counted:
+            return counted
+        time.sleep(0.2)
+    raise AssertionError("no webhook arrived")
