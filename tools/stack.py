@@ -75,6 +75,15 @@ def callback_api(env: Mapping[str, str], port: int | None = None) -> Iterator[st
 @contextmanager
 def runpod_worker(env: Mapping[str, str], log: Path) -> Iterator[str]:
     """Run `python -m worker.handler --rp_serve_api`; yields the local RunPod API's URL."""
+    with runpod_worker_process(env, log) as (url, _):
+        yield url
+
+
+@contextmanager
+def runpod_worker_process(
+    env: Mapping[str, str], log: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As `runpod_worker`, with the process too (its own session: kill the group to kill it)."""
     port = free_port()
     command = [
         sys.executable, "-m", "worker.handler", "--rp_serve_api",
@@ -91,7 +100,7 @@ def runpod_worker(env: Mapping[str, str], log: Path) -> Iterator[str]:
         )
         try:
             wait_for_http(f"http://127.0.0.1:{port}/docs", 120, process)
-            yield f"http://127.0.0.1:{port}"
+            yield f"http://127.0.0.1:{port}", process
         finally:
             process.terminate()
             try:

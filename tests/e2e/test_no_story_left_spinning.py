@@ -3,6 +3,10 @@ RunPod's local API, the real callback API behind a fault proxy, the Firestore em
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,11 +17,16 @@ import requests
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 
+from callback_api.core.config import Settings
+from callback_api.core.webhooks import webhook_url
+from callback_api.reconcile import run as reconcile
+from callback_api.submission import submit_story_job
+from shared.errors import WorkerLostError
 from shared.signing import generate_secret
 from tests.helpers.firestore import FIRESTORE_PROJECT_ID
 from tests.helpers.servers import FaultPlan, fault_proxy
 from tools.firestore_emulator import FirestoreEmulator
-from tools.stack import REPO_ROOT, callback_api, runpod_worker
+from tools.stack import REPO_ROOT, callback_api, runpod_worker, runpod_worker_process
 
 pytestmark = pytest.mark.slow
 
@@ -168,3 +177,71 @@ def test_bad_input_fails_the_story_with_a_clear_error(
     assert story["audioJobId"] == result["id"]
     assert story["audioErrorMetadata"]["error_type"] == error_type
     assert story["audioErrorMetadata"]["retryable"] is False
+
+
+def runpod_status(result: dict[str, Any]) -> dict[str, Any]:
+    """What RunPod POSTs to a job's webhook: the job's `/status` content."""
+    return {**result, "delayTime": 1520, "executionTime": 4310}
+
+
+def test_api_down_for_the_whole_job_then_runpods_webhook_delivers_the_result(
+    db, api, runpod
+) -> None:
+    doc = pending_story(db, "spin_webhook")
+    with fault_proxy(api, FaultPlan.outage()) as proxy:
+        result = runsync(runpod, "spin_webhook", proxy)
+    assert result["output"]["callback_delivered"] is False
+    assert status_of(doc) == "pending"
+
+    webhook = webhook_url(api, SECRET, "spin_webhook")
+    for _ in range(2):  # RunPod retries; a repeat changes nothing
+        response = requests.post(webhook, json=runpod_status(result), timeout=30)
+        assert response.status_code == 200, response.text
+    story = doc.get().to_dict() or {}
+    assert story["audioStatus"] == "ready"
+    assert story["audioUrl"] == result["output"]["audio_url"]
+    assert story["audioJobId"] == result["id"]
+
+
+def test_a_worker_killed_mid_story_is_settled_by_the_reconciler(
+    db, api, tmp_path, monkeypatch
+) -> None:
+    doc = pending_story(db, "spin_killed")
+    env = WORKER_ENV | {"LOCAL_STORAGE_DIR": str(tmp_path), "PROGRESS_HEARTBEAT_S": "0.5"}
+    with runpod_worker_process(env, tmp_path / "worker.log") as (runpod_url, process):
+        job_id = submit_story_job(
+            {
+                "text": LONG,
+                "story_id": "spin_killed",
+                "user_id": "user_spin",
+                "callback_url": f"{api}/api/tts/callback",
+            },
+            endpoint_url=runpod_url,
+            api_key=None,
+            webhook_base_url=api,
+            secret=SECRET,
+        )
+        doc.update({"audioJobId": job_id})  # what the app records
+        running = threading.Thread(target=poll_quietly, args=(f"{runpod_url}/status/{job_id}",))
+        running.start()  # RunPod's local API runs the job while this request waits
+        assert eventually(lambda: status_of(doc) == "processing")
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        running.join(timeout=30)
+
+    assert status_of(doc) == "processing"  # nobody is left to report
+    time.sleep(1.5)
+    monkeypatch.setenv("CALLBACK_SIGNING_SECRET", SECRET)
+    monkeypatch.setenv("RECONCILE_STALE_AFTER_S", "1")
+    assert asyncio.run(reconcile(Settings())) == 0
+    story = doc.get().to_dict() or {}
+    assert story["audioStatus"] == "failed"
+    assert story["audioJobId"] == job_id
+    assert story["audioErrorMetadata"]["error_type"] == "worker_lost"
+    assert story["audioErrorMetadata"]["retryable"] is True
+    assert story["audioError"] == WorkerLostError.default_message
+
+
+def poll_quietly(url: str) -> None:
+    with contextlib.suppress(requests.RequestException):
+        requests.post(url, timeout=120)
