@@ -18,6 +18,7 @@ import requests
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 
+from callback_api.submission import submit_story_job
 from shared.signing import generate_secret
 from tools.firestore_emulator import FirestoreEmulator
 from tools.stack import REPO_ROOT, callback_api, runpod_worker, static_files
@@ -51,11 +52,17 @@ def watch_story(doc: firestore.DocumentReference) -> threading.Event:
     return done
 
 
-def run_job(runpod_url: str, job_input: dict[str, Any]) -> dict[str, Any]:
-    """Submit with `/run`, then poll `/status` (the local API runs the job on that call)."""
-    job = requests.post(f"{runpod_url}/run", json={"input": job_input}, timeout=30).json()
+def run_job(
+    runpod_url: str, api: str, secret: str, job_input: dict[str, Any], doc: Any
+) -> dict[str, Any]:
+    """Submit as the app does (the submission helper: deadline, execution timeout, webhook),
+    record the job id on the story, then poll `/status` (the local API runs the job then)."""
+    job_id = submit_story_job(
+        job_input, endpoint_url=runpod_url, api_key=None, webhook_base_url=api, secret=secret
+    )
+    doc.update({"audioJobId": job_id})
     while True:
-        status = requests.post(f"{runpod_url}/status/{job['id']}", timeout=900).json()
+        status = requests.post(f"{runpod_url}/status/{job_id}", timeout=900).json()
         if status.get("status") in ("COMPLETED", "FAILED"):
             return status
         time.sleep(1)
@@ -100,6 +107,8 @@ def main() -> int:
                 started = time.monotonic()
                 status = run_job(
                     runpod_url,
+                    api,
+                    secret,
                     {
                         "text": text,
                         "story_id": STORY_ID,
@@ -107,6 +116,7 @@ def main() -> int:
                         "story_type": "user",
                         "callback_url": f"{api}/api/tts/callback",
                     },
+                    doc,
                 )
                 finished.wait(timeout=30)
                 elapsed = time.monotonic() - started
