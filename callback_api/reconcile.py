@@ -27,6 +27,7 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
@@ -159,32 +160,38 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def run(settings: Settings, *, loop: bool = False, interval: float = 60.0) -> int:
+@contextlib.asynccontextmanager
+async def opened(settings: Settings) -> AsyncIterator[Reconciler]:
+    """A reconciler over the configured Firestore and RunPod, closed on the way out."""
     client, firebase_app = open_firestore(settings)
     store = StoryStore.for_settings(client, settings)
     runpod = runpod_client(settings)
-    reconciler = Reconciler(
-        store,
-        stale_after=timedelta(seconds=settings.reconcile_stale_after_s),
-        runpod=runpod,
-        embedded=EmbeddedCallbacks.for_settings(settings),
-    )
+    try:
+        yield Reconciler(
+            store,
+            stale_after=timedelta(seconds=settings.reconcile_stale_after_s),
+            runpod=runpod,
+            embedded=EmbeddedCallbacks.for_settings(settings),
+        )
+    finally:
+        if runpod is not None:
+            await runpod.aclose()
+        await store.aclose()
+        close_firestore(firebase_app)
+
+
+async def run(settings: Settings, *, loop: bool = False, interval: float = 60.0) -> int:
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     failed_passes = 0
-    try:
+    async with opened(settings) as reconciler:
         while not stop.is_set():
             failed_passes += not await _one_pass(reconciler)
             if not loop:
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
-    finally:
-        if runpod is not None:
-            await runpod.aclose()
-        await store.aclose()
-        close_firestore(firebase_app)
     return 1 if failed_passes and not loop else 0
 
 

@@ -18,10 +18,8 @@ from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.core.firestore import close_firestore, open_firestore
-from callback_api.reconcile import Reconciler, Summary, run
-from callback_api.services.endings import EmbeddedCallbacks
+from callback_api.reconcile import Summary, opened, run
 from callback_api.services.rules import InferredSource, Outcome
-from callback_api.services.runpod_api import runpod_client
 from callback_api.services.stories import StoryStore
 from shared.deadlines import PROGRESS_HEARTBEAT_S
 from shared.errors import WorkerLostError
@@ -41,22 +39,8 @@ def reconcile(settings: Settings) -> Summary:
     """One pass, the way `python -m callback_api.reconcile` runs it."""
 
     async def one_pass() -> Summary:
-        client, app = open_firestore(settings)
-        store = StoryStore.for_settings(client, settings)
-        runpod = runpod_client(settings)
-        reconciler = Reconciler(
-            store,
-            stale_after=timedelta(seconds=settings.reconcile_stale_after_s),
-            runpod=runpod,
-            embedded=EmbeddedCallbacks.for_settings(settings),
-        )
-        try:
+        async with opened(settings) as reconciler:
             return await reconciler.run_once(NOW)
-        finally:
-            if runpod is not None:
-                await runpod.aclose()
-            await store.aclose()
-            close_firestore(app)
 
     return asyncio.run(one_pass())
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 import requests
-from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 
 from callback_api.core.config import Settings
@@ -23,9 +22,7 @@ from callback_api.reconcile import run as reconcile
 from callback_api.submission import submit_story_job
 from shared.errors import WorkerLostError
 from shared.signing import generate_secret
-from tests.helpers.firestore import FIRESTORE_PROJECT_ID
 from tests.helpers.servers import FaultPlan, fault_proxy
-from tools.firestore_emulator import FirestoreEmulator
 from tools.stack import REPO_ROOT, callback_api, runpod_worker, runpod_worker_process
 
 pytestmark = pytest.mark.slow
@@ -36,25 +33,8 @@ LONG = (REPO_ROOT / "samples" / "story.txt").read_text(encoding="utf-8")[:1800]
 
 
 @pytest.fixture(scope="module")
-def db(firestore_emulator: FirestoreEmulator) -> Iterator[firestore.Client]:
-    env = {
-        "FIRESTORE_EMULATOR_HOST": firestore_emulator.host_port,
-        "GOOGLE_CLOUD_PROJECT": FIRESTORE_PROJECT_ID,
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in env.items():
-            patch.setenv(key, value)
-        yield firestore.Client(project=FIRESTORE_PROJECT_ID, credentials=AnonymousCredentials())
-
-
-@pytest.fixture(scope="module")
-def api(db: firestore.Client, firestore_emulator: FirestoreEmulator) -> Iterator[str]:
-    env = {
-        "FIRESTORE_EMULATOR_HOST": firestore_emulator.host_port,
-        "GOOGLE_CLOUD_PROJECT": FIRESTORE_PROJECT_ID,
-        "CALLBACK_SIGNING_SECRET": SECRET,
-        "LOG_LEVEL": "WARNING",
-    }
+def api(firestore_env_module: dict[str, str]) -> Iterator[str]:
+    env = {**firestore_env_module, "CALLBACK_SIGNING_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
     with callback_api(env) as base:
         yield base
 

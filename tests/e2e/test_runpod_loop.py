@@ -13,13 +13,11 @@ from collections.abc import Iterator
 import pytest
 import requests
 import soundfile as sf
-from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 
 from shared.signing import generate_secret
-from tests.helpers.firestore import FIRESTORE_PROJECT_ID
 from tests.helpers.servers import s3_server
-from tools.firestore_emulator import FirestoreEmulator, free_port
+from tools.firestore_emulator import free_port
 from tools.stack import REPO_ROOT, callback_api, runpod_worker
 
 pytestmark = pytest.mark.slow
@@ -37,23 +35,6 @@ TEXT = (
 def s3_endpoint() -> Iterator[str]:
     with s3_server(BUCKET, public_read=True) as endpoint:
         yield endpoint
-
-
-@pytest.fixture(scope="module")
-def firestore_env_module(firestore_emulator: FirestoreEmulator) -> Iterator[dict[str, str]]:
-    env = {
-        "FIRESTORE_EMULATOR_HOST": firestore_emulator.host_port,
-        "GOOGLE_CLOUD_PROJECT": FIRESTORE_PROJECT_ID,
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in env.items():
-            patch.setenv(key, value)
-        yield env
-
-
-@pytest.fixture(scope="module")
-def db(firestore_env_module: dict[str, str]) -> firestore.Client:
-    return firestore.Client(project=FIRESTORE_PROJECT_ID, credentials=AnonymousCredentials())
 
 
 @pytest.fixture(scope="module")
