@@ -140,8 +140,8 @@ class Reconciler:
             return False
         if callback is None:
             return False
-        decision = await self._store.apply(callback)
-        return decision.outcome is Outcome.APPLIED
+        await self._store.apply(callback)  # applied, or the story already has its outcome
+        return True
 
     @staticmethod
     def _log(story: StaleStory, outcome: str, **extra: str | None) -> str:
@@ -201,6 +201,9 @@ async def _one_pass(reconciler: Reconciler) -> bool:
         summary = await reconciler.run_once()
     except CallbackAPIError as exc:
         logger.error("reconcile pass failed", extra={"failure": str(exc)})
+        return False
+    except Exception:  # e.g. expired credentials: the next pass may do better, so keep looping
+        logger.exception("reconcile pass failed")
         return False
     counts = {field.name: getattr(summary, field.name) for field in fields(summary)}
     logger.info("reconciled: %s", summary.line(), extra=counts)

@@ -17,6 +17,7 @@ even when the worker cannot. The request is not retried: `/run` is not idempoten
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,7 +39,7 @@ def story_job_request(
 ) -> dict[str, Any]:
     """The body of RunPod's `/run` for this story; raises `InvalidInputError`."""
     parsed = parse_job_input(dict(job_input), TTSJobInput)
-    deadline = job_deadline_s(len(parsed.text))
+    deadline = min(job_deadline_s(len(parsed.text)), parsed.deadline_s or sys.maxsize)
     return {
         "input": {**job_input, "deadline_s": deadline},
         "webhook": webhook_url(webhook_base_url, secret, parsed.story_id),

@@ -45,9 +45,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     api_key = settings.runpod_api_key.get_secret_value() if settings.runpod_api_key else None
-    job_input = json.loads(args.input.read_text(encoding="utf-8"))
-    if isinstance(job_input, dict):
-        job_input.setdefault("callback_url", f"{webhook_base_url.rstrip('/')}/api/tts/callback")
+    try:
+        job_input = json.loads(args.input.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"error: cannot read {args.input.name} as JSON: {exc}", file=sys.stderr)
+        return 2
+    if not isinstance(job_input, dict):
+        print(f"error: {args.input.name} must hold a JSON object, the job input", file=sys.stderr)
+        return 2
+    job_input.setdefault("callback_url", f"{webhook_base_url.rstrip('/')}/api/tts/callback")
     try:
         job_id = submit_story_job(
             job_input,

@@ -24,8 +24,11 @@ REGENERATION_ALLOWANCE = 1.5
 """Chunks that fail their checks are generated again; allow half the story once more."""
 WARM_UP_S = 120
 MIN_DEADLINE_S = 300
-CALLBACK_GRACE_S = 60
-"""From the deadline to RunPod's execution timeout: enough to send the error callback."""
+CALLBACK_GRACE_S = 240
+"""From the deadline to RunPod's execution timeout: the last chunks may end at the deadline,
+and then the worker still drains its progress sender, uploads and delivers the terminal
+callback through its whole retry schedule (about 160 s at worst with the default settings,
+checked by `tests/worker/test_config.py`), or dead-letters it."""
 
 
 def job_deadline_s(text_chars: int) -> int:

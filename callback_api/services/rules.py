@@ -247,19 +247,23 @@ def decide_interrupted(
 ) -> Decision:
     """Fail the story with `error`, which the API inferred for job `job_id`.
 
-    Only the story that follows that job, only while it is pending or processing, and, when
-    `stale_before` is given (the reconciler), only if it was last written before then.
+    Only the story that follows that job (or a `pending` story that follows none yet: its
+    webhook can arrive before the app recorded the job id; such a story is failed without being
+    claimed, so that any job's signed callback still takes it over), only while it is pending
+    or processing, and, when `stale_before` is given (the reconciler), only if it was last
+    written before then.
     """
     content = _interrupted_content(error, source)
-    if story.get("audioJobId") != job_id:
+    followed = story.get("audioJobId")
+    unclaimed = followed is None and story.get("audioStatus") == AudioStatus.PENDING
+    if followed != job_id and not (unclaimed and job_id is not None):
         return Decision(Outcome.STALE)
     if story.get("audioStatus") not in AWAITING:
         return Decision(Outcome.DUPLICATE if _is_stored(content, story) else Outcome.STALE)
     updated_at = story.get("updatedAt")
     if stale_before is not None and isinstance(updated_at, datetime) and updated_at >= stale_before:
         return Decision(Outcome.STALE)
-    updates = {**content, "updatedAt": SERVER_TIMESTAMP}
-    return Decision(Outcome.APPLIED, updates)
+    return Decision(Outcome.APPLIED, {**content, "updatedAt": SERVER_TIMESTAMP})
 
 
 def _interrupted_content(error: JobInterruptedError, source: InferredSource) -> dict[str, Any]:

@@ -87,6 +87,39 @@ def test_a_long_story_gets_a_longer_deadline() -> None:
     assert long["policy"]["executionTimeout"] > long["input"]["deadline_s"] * 1000
 
 
+def test_an_earlier_deadline_given_by_the_app_is_kept() -> None:
+    request = story_job_request(
+        job_input(deadline_s=120), webhook_base_url="https://a.example", secret=SECRET
+    )
+
+    assert request["input"]["deadline_s"] == 120
+    assert request["policy"]["executionTimeout"] == (120 + CALLBACK_GRACE_S) * 1000
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]"])
+def test_the_command_refuses_a_file_that_is_not_a_job(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "job.json"
+    path.write_text(content)
+    environment = {
+        **os.environ,
+        "CALLBACK_SIGNING_SECRET": SECRET,
+        "CALLBACK_API_PUBLIC_URL": "https://api.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "callback_api.submit", str(path), "--endpoint-url", "http://x"],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "job.json" in result.stderr
+
+
 @pytest.mark.parametrize(
     "overrides",
     [{"story_id": "a/b"}, {"callback_url": "ftp://x"}, {"text": None}, {"user_id": ""}],

@@ -81,8 +81,12 @@ class DeadLetters:
             raw = self.store.get_bytes(key)
             if raw is None:
                 continue  # another worker delivered it meanwhile
-            delivery = Delivery.from_record(json.loads(raw))
-            failure = self.sender.deliver(delivery, attempts)
+            delivery = _read(raw)
+            failure = (
+                DeliveryError("unreadable record", transient=False)
+                if delivery is None
+                else self.sender.deliver(delivery, attempts)
+            )
             if failure is None:
                 self.store.delete(key)
                 sent += 1
@@ -93,19 +97,27 @@ class DeadLetters:
                 return Redelivery(sent, len(keys) - index, rejected)
         return Redelivery(sent, len(keys) - sent - rejected, rejected)
 
-    def _reject(self, key: str, raw: bytes, delivery: Delivery, failure: DeliveryError) -> None:
+    def _reject(
+        self, key: str, raw: bytes, delivery: Delivery | None, failure: DeliveryError
+    ) -> None:
+        about = {}
+        if delivery is not None:
+            about = {"job_id": delivery.job_id, "callback_type": delivery.type.value}
         logger.error(
             "callback refused for good; moved out of the dead letter",
-            extra={
-                "job_id": delivery.job_id,
-                "story_id": delivery.story_id,
-                "callback_type": delivery.type.value,
-                "failure": str(failure),
-            },
+            extra={"key": key, "failure": str(failure), **about},
         )
         target = REJECTED_PREFIX + key.removeprefix(DEAD_LETTER_PREFIX)
-        self.store.put_bytes(target, raw, "application/json", {"job_id": delivery.job_id})
+        self.store.put_bytes(target, raw, "application/json", {})
         self.store.delete(key)
+
+
+def _read(raw: bytes) -> Delivery | None:
+    """The letter's delivery; None for a record that cannot be read (damaged, foreign)."""
+    try:
+        return Delivery.from_record(json.loads(raw))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def _refused_for_good(failure: DeliveryError) -> bool:

@@ -1,6 +1,6 @@
 """The story job, start to finish, with exactly one outcome.
 
-validate → progress (processing, 0/N) → prepare → voice → render (progress every few chunks,
+validate → prepare → progress (processing, 0/N) → voice → render (progress every few chunks,
 a heartbeat while a chunk is slow, the deadline checked between chunks) → upload → success
 callback → output. Each step hands a typed value to the next. Any failure becomes a typed error,
 an error callback, and an `{"error": "..."}` output that RunPod marks FAILED. A failed callback
@@ -132,7 +132,7 @@ class TTSJobRunner:
         ctx.stage = Stage.TEXT
         plan = synthesizer.prepare(job.text, job.language, job.output_format)
         ctx.stage = Stage.VOICE
-        voice = synthesizer.prepare_voice(_voice_source(job))
+        source = _voice_source(job)
         progress = ProgressReporter(
             self.sender,
             _identity(ctx),
@@ -147,10 +147,11 @@ class TTSJobRunner:
             progress(done, total)
 
         with tempfile.TemporaryDirectory(prefix="story-") as tmp:
-            ctx.stage = Stage.GENERATION
-            progress.start(len(plan.chunks))
-            deadline.begin_generation()
+            progress.start(len(plan.chunks))  # `processing` from here on, kept fresh
             try:
+                voice = synthesizer.prepare_voice(source)
+                ctx.stage = Stage.GENERATION
+                deadline.begin_generation()
                 result = synthesizer.render(
                     plan, Path(tmp), voice=voice, params=_params(job), on_progress=on_progress
                 )

@@ -149,6 +149,19 @@ def test_an_inferred_failure_fails_the_story_that_follows_the_job(status: str) -
     }
 
 
+def test_an_inferred_failure_fails_a_pending_story_that_follows_no_job_yet() -> None:
+    """RunPod's webhook of a job that failed at once can beat the app's write of its id; the
+    story fails without following that job, so any job's signed callback still takes it over."""
+    story: dict[str, Any] = {"audioStatus": "pending"}
+
+    apply_updates(story, _interrupted("job-a", story))
+    assert story["audioStatus"] == "failed"
+    assert "audioJobId" not in story
+
+    assert deliver(story, success("s", job_id="job-b")) is Outcome.APPLIED
+    assert (story["audioStatus"], story["audioJobId"]) == ("ready", "job-b")
+
+
 @pytest.mark.parametrize(
     "story",
     [

@@ -123,3 +123,20 @@ def test_background_redelivery_runs_one_pass_at_a_time(tmp_path) -> None:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
     assert store.list_keys(DEAD_LETTER_PREFIX) == []
     assert len(up.requests) == 1
+
+
+def test_a_damaged_letter_moves_aside_and_the_rest_are_still_delivered(tmp_path) -> None:
+    dead, store = letters(tmp_path)
+    store.put_bytes(f"{DEAD_LETTER_PREFIX}00000000T000000000000Z-x-success.json", b"{not", "", {})
+    up = Script()
+    with scripted_server(up) as base:
+        fail_to_deliver(dead, "http://127.0.0.1:9/cb", "job-1")
+        key = next(k for k in store.list_keys(DEAD_LETTER_PREFIX) if "job-1" in k)
+        record = json.loads(store.get_bytes(key) or b"{}")
+        store.put_bytes(key, json.dumps(record | {"url": f"{base}/cb"}).encode(), "", {})
+        outcome = dead.redeliver(budget_s=10)
+    assert (outcome.sent, outcome.left, outcome.rejected) == (1, 0, 1)
+    assert len(up.requests) == 1
+    assert store.list_keys(REJECTED_PREFIX) == [
+        f"{REJECTED_PREFIX}00000000T000000000000Z-x-success.json"
+    ]

@@ -9,9 +9,11 @@ import time
 import pytest
 
 from shared.callbacks import CallbackType
+from shared.deadlines import CALLBACK_GRACE_S
 from shared.signing import Verifier, generate_secret
 from tests.helpers.servers import Script, scripted_server
 from worker.config import ServiceSettings
+from worker.delivery.progress import PROGRESS_ATTEMPTS
 from worker.delivery.sender import DEAD_LETTER_PREFIX, CallbackSender
 from worker.storage import LocalObjectStore
 
@@ -165,3 +167,21 @@ def test_the_signed_copy_verifies_and_keeps_the_webhook_id(tmp_path) -> None:
 def test_sender_refuses_to_start_without_a_secret(tmp_path) -> None:
     with pytest.raises(ValueError, match="CALLBACK_SIGNING_SECRET"):
         CallbackSender(ServiceSettings(), LocalObjectStore(tmp_path, LOCAL_URL))
+
+
+def test_after_the_deadline_there_is_time_for_every_attempt_of_the_last_callbacks() -> None:
+    """RunPod kills the job `CALLBACK_GRACE_S` after the worker's deadline: by then, with the
+    default settings, an in-flight progress has drained and the terminal callback has had its
+    whole retry schedule (every attempt timing out, every backoff at its longest)."""
+    s = ServiceSettings()
+
+    def longest(attempts: int) -> float:
+        per_attempt = s.callback_connect_timeout_s + s.callback_read_timeout_s
+        backoffs = [
+            min(s.callback_backoff_initial_s * (2**n + 1), s.callback_backoff_max_s)
+            for n in range(attempts - 1)
+        ]
+        return attempts * per_attempt + sum(backoffs)
+
+    finishing = longest(PROGRESS_ATTEMPTS) + longest(s.callback_max_attempts)
+    assert finishing + 60 <= CALLBACK_GRACE_S  # and a minute to upload
