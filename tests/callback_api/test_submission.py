@@ -61,6 +61,24 @@ def submitted(script: Script, **overrides: Any) -> tuple[str, dict[str, Any], di
 SECRET = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="
 
 
+def submit_command(path: Path, endpoint_url: str) -> subprocess.CompletedProcess[str]:
+    """`python -m callback_api.submit path --endpoint-url endpoint_url`, as an operator runs it."""
+    environment = {
+        **os.environ,
+        "CALLBACK_SIGNING_SECRET": SECRET,
+        "CALLBACK_API_PUBLIC_URL": "https://api.example.com",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "callback_api.submit", str(path), "--endpoint-url", endpoint_url],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_the_job_carries_its_deadline_webhook_and_execution_timeout() -> None:
     script = Script([(200, {}, b'{"id": "job-123", "status": "IN_QUEUE"}')])
 
@@ -100,20 +118,8 @@ def test_an_earlier_deadline_given_by_the_app_is_kept() -> None:
 def test_the_command_refuses_a_file_that_is_not_a_job(tmp_path: Path, content: str) -> None:
     path = tmp_path / "job.json"
     path.write_text(content)
-    environment = {
-        **os.environ,
-        "CALLBACK_SIGNING_SECRET": SECRET,
-        "CALLBACK_API_PUBLIC_URL": "https://api.example.com",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "callback_api.submit", str(path), "--endpoint-url", "http://x"],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+
+    result = submit_command(path, "http://x")
 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -177,22 +183,9 @@ def test_the_command_submits_from_a_file(tmp_path: Path) -> None:
     script = Script([(200, {}, b'{"id": "job-9"}')])
     path = tmp_path / "job.json"
     path.write_text(json.dumps({k: v for k, v in job_input().items() if k != "callback_url"}))
-    environment = {
-        **os.environ,
-        "CALLBACK_SIGNING_SECRET": SECRET,
-        "CALLBACK_API_PUBLIC_URL": "https://api.example.com",
-    }
 
     with scripted_server(script) as base:
-        result = subprocess.run(
-            [sys.executable, "-m", "callback_api.submit", str(path), "--endpoint-url", base],
-            cwd=REPO,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = submit_command(path, base)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "job-9"
