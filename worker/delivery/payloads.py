@@ -70,10 +70,10 @@ class StoryOutcome:
     timings: Mapping[str, float]
     engine_real_time_factor: float
 
-    def to_output(self, story_id: str, callback_delivered: bool) -> dict[str, Any]:
-        """The RunPod job output: never the audio itself, never a local path."""
-        ready = {"status": "ready", "story_id": story_id, "callback_delivered": callback_delivered}
-        return ready | asdict(self)
+    def to_output(self, story_id: str) -> dict[str, Any]:
+        """The RunPod job output, before what it says of its callback: never the audio
+        itself, never a local path."""
+        return {"status": "ready", "story_id": story_id} | asdict(self)
 
     def tts_metadata(self) -> dict[str, Any]:
         """How the audio was made, for the success callback's `metadata.tts`."""

@@ -77,9 +77,7 @@ class TTSJobRunner:
         except Exception as exc:
             return self._fail(as_tts_error(exc), ctx, exc)
         self._oom_in_a_row = 0
-        return outcome.to_output(job.story_id, announcement.delivered) | (
-            announcement.output_fields()
-        )
+        return outcome.to_output(job.story_id) | announcement.output_fields()
 
     def _validate(self, raw_input: Any, ctx: JobContext) -> TTSJobInput:
         self._salvage(raw_input, ctx)

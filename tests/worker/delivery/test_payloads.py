@@ -33,18 +33,18 @@ OUTCOME = StoryOutcome(
 
 
 def test_the_output_carries_the_documented_fields_and_nothing_local() -> None:
-    output = OUTCOME.to_output("story_1", callback_delivered=True)
+    output = OUTCOME.to_output("story_1")
     assert set(output) == {
-        "status", "story_id", "audio_url", "storage_key", "size_bytes", "callback_delivered",
+        "status", "story_id", "audio_url", "storage_key", "size_bytes",
         "format", "content_type", "duration_seconds", "sample_rate", "chunk_count", "retries",
         "engine", "engine_version", "voice", "timings", "engine_real_time_factor",
     }  # fmt: skip
-    assert (output["status"], output["callback_delivered"]) == ("ready", True)
+    assert output["status"] == "ready"
     assert output["timings"] == {"text_s": 0.01, "total_s": 3.5, "upload_s": 0.2}
 
 
 def test_the_success_callback_says_what_the_output_says() -> None:
-    output = OUTCOME.to_output("story_1", callback_delivered=False)
+    output = OUTCOME.to_output("story_1")
     callback = success_callback(IDENTITY, OUTCOME, {"app_version": "1.2.3"})
     for field in ("audio_url", "storage_key", "duration_seconds", "format", "sample_rate"):
         assert getattr(callback, field) == output[field]
