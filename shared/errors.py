@@ -13,7 +13,8 @@ One base class and a small family of subclasses, in the manner of httpx's `_exce
     ├── EngineError
     │   ├── ModelUnavailableError    model_unavailable
     │   ├── GPUOutOfMemoryError      gpu_out_of_memory
-    │   └── GenerationFailedError    generation_failed
+    │   ├── GenerationFailedError    generation_failed
+    │   └── UnspeakableTextError     text_unspeakable
     ├── AudioProcessingError         audio_processing_failed
     ├── StorageError
     │   ├── StorageUploadError       storage_upload_failed
@@ -53,6 +54,7 @@ class ErrorType(StrEnum):
     MODEL_UNAVAILABLE = "model_unavailable"
     GPU_OUT_OF_MEMORY = "gpu_out_of_memory"
     GENERATION_FAILED = "generation_failed"
+    TEXT_UNSPEAKABLE = "text_unspeakable"
     AUDIO_PROCESSING_FAILED = "audio_processing_failed"
     STORAGE_UPLOAD_FAILED = "storage_upload_failed"
     STORAGE_AUTH_FAILED = "storage_auth_failed"
@@ -151,6 +153,15 @@ class GPUOutOfMemoryError(EngineError):
 class GenerationFailedError(EngineError):
     error_type = ErrorType.GENERATION_FAILED
     default_message = "Part of the story could not be narrated. Please try again."
+
+
+class UnspeakableTextError(EngineError):
+    """A part of the story failed the same way on every attempt: running the job again would
+    fail again, so the message names the part for the user to change."""
+
+    error_type = ErrorType.TEXT_UNSPEAKABLE
+    retryable = False
+    default_message = "Part of the story could not be narrated. Please change it and submit again."
 
 
 class AudioProcessingError(TTSError):

@@ -31,6 +31,10 @@ class SynthesisSettings(BaseSettings):
     qa_max_silence_ratio: float = Field(0.6, gt=0, le=1)
     qa_min_rms_dbfs: float = -45.0
     qa_max_clipped_ratio: float = Field(0.001, ge=0, le=1)
+    qa_pace_tolerance: float = Field(0.4, gt=0, lt=1)
+    """A chunk spoken more than this much faster or slower than the story's pace so far is
+    regenerated: a repeated sentence halves the rate, a dropped half doubles it."""
+    qa_pace_min_chunks: int = Field(3, ge=1)
 
     target_lufs: float = Field(-16.0, le=0)
     peak_ceiling_dbfs: float = Field(-1.0, le=0)

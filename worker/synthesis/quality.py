@@ -1,8 +1,14 @@
-"""Per-chunk quality checks: catch audio that would leave a hole or a glitch in the story."""
+"""Per-chunk quality checks: catch audio that would leave a hole or a glitch in the story.
+
+The speaking rate is measured on the chunk's spoken text against fixed bounds and, once a few
+chunks have passed, against the story's own pace (the running median), which is what catches
+Chatterbox's best-known failures: a sentence said twice or four times, or half of it dropped.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import statistics
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,6 +17,9 @@ from worker.engines.base import EngineAudio
 from worker.synthesis.signal import dbfs, frame_rms, rms
 
 FRAME_SECONDS = 0.02
+OFF_PACE = "off the story's pace"
+MIN_PACED_CHARS = 40
+"""Shorter chunks ("Yes," she said.) vary too much in rate to be judged against the pace."""
 
 
 @dataclass(frozen=True)
@@ -21,10 +30,17 @@ class QualityReport:
     silence_ratio: float
     rms_dbfs: float
     clipped_ratio: float
+    pace_ratio: float | None = None
+    """The chunk's rate over the story's pace, when there was a pace to compare with."""
 
     @property
     def passed(self) -> bool:
         return not self.problems
+
+    @property
+    def only_off_pace(self) -> bool:
+        """Failed on pace alone: usable audio, if no attempt keeps the story's pace."""
+        return bool(self.problems) and all(p.startswith(OFF_PACE) for p in self.problems)
 
     def measurements(self) -> dict[str, object]:
         """What was measured, for the log line of a failed check (tunes the thresholds)."""
@@ -48,7 +64,28 @@ def _unusable(samples: np.ndarray) -> str | None:
     return None
 
 
-def check_chunk(speech: str, audio: EngineAudio, settings: SynthesisSettings) -> QualityReport:
+@dataclass
+class StoryPace:
+    """The story's speaking rate so far: the median of the chunks that passed."""
+
+    min_chunks: int
+    rates: list[float] = field(default_factory=list)
+
+    @property
+    def expected(self) -> float | None:
+        return statistics.median(self.rates) if len(self.rates) >= self.min_chunks else None
+
+    def add(self, report: QualityReport) -> None:
+        self.rates.append(report.chars_per_second)
+
+
+def check_chunk(
+    speech: str,
+    audio: EngineAudio,
+    settings: SynthesisSettings,
+    pace: float | None = None,
+) -> QualityReport:
+    """Check one chunk's audio; `pace` is the story's expected chars/s, once there is one."""
     samples = audio.samples
     duration = samples.shape[-1] / audio.sample_rate
     problem = _unusable(samples)
@@ -70,10 +107,14 @@ def check_chunk(speech: str, audio: EngineAudio, settings: SynthesisSettings) ->
         problems.append(f"too short for the text ({cps:.1f} chars/s)")
     if cps < settings.qa_min_chars_per_second:
         problems.append(f"too long for the text ({cps:.1f} chars/s)")
+    ratio = cps / pace if pace is not None and len(speech) >= MIN_PACED_CHARS else None
+    if ratio is not None and abs(ratio - 1) > settings.qa_pace_tolerance:
+        hint = "words missing?" if ratio > 1 else "repeated?"
+        problems.append(f"{OFF_PACE}: {cps:.1f} vs {pace:.1f} chars/s ({hint})")
     if silence_ratio > settings.qa_max_silence_ratio:
         problems.append(f"mostly silent ({silence_ratio:.0%})")
     if overall_rms < settings.qa_min_rms_dbfs:
         problems.append(f"too quiet ({overall_rms:.1f} dBFS)")
     if clipped > settings.qa_max_clipped_ratio:
         problems.append(f"clipped ({clipped:.2%} of samples)")
-    return QualityReport(tuple(problems), duration, cps, silence_ratio, overall_rms, clipped)
+    return QualityReport(tuple(problems), duration, cps, silence_ratio, overall_rms, clipped, ratio)

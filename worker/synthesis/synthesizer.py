@@ -8,19 +8,27 @@ queues: with a GPU engine nearly all post-processing hides behind generation.
 from __future__ import annotations
 
 import logging
+import math
+import re
 import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.errors import AudioProcessingError, GenerationFailedError, TTSError
+from shared.errors import (
+    AudioProcessingError,
+    EngineError,
+    GenerationFailedError,
+    TTSError,
+    UnspeakableTextError,
+)
 from shared.types import AudioFormat
 from worker.config import SynthesisSettings
 from worker.engines.base import Engine, EngineAudio, SynthesisParams, Voice, VoiceSource
 from worker.synthesis.chunking import Chunk, chunk_text
 from worker.synthesis.encoding import FormatSpec, format_spec
-from worker.synthesis.quality import check_chunk
+from worker.synthesis.quality import StoryPace, check_chunk
 from worker.synthesis.text import prepare_text
 from worker.synthesis.writer import AudioWriter
 
@@ -28,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]
 EXCERPT_CHARS = 40
+_MEASURED = re.compile(r"[-+]?\d[\d.,]*")
+"""Numbers in a problem's wording (measurements), ignored when comparing two failures."""
 
 
 @dataclass
@@ -175,10 +185,11 @@ class StorySynthesizer:
         writer = AudioWriter(out_path, plan.spec.name, self._engine.capabilities.sample_rate, s)
         retries = 0
         failed = True
+        pace = StoryPace(s.qa_pace_min_chunks)
         try:
             generation_started = time.perf_counter()
             for chunk in chunks:
-                audio, attempts = self._generate(chunk, len(chunks), voice, params, timings)
+                audio, attempts = self._generate(chunk, len(chunks), voice, params, timings, pace)
                 retries += attempts
                 pause_ms = s.paragraph_pause_ms if chunk.paragraph_end else s.pause_ms
                 writer.add(audio.samples, pause_ms / 1000)
@@ -202,9 +213,15 @@ class StorySynthesizer:
         voice: Voice,
         params: SynthesisParams,
         timings: StageTimings,
+        pace: StoryPace,
     ) -> tuple[EngineAudio, int]:
-        """Generate one chunk, regenerating it until it passes the checks or retries run out."""
+        """Generate one chunk, regenerating it until it passes the checks or retries run out.
+
+        When every attempt is usable but off the story's pace, the one closest to it is kept:
+        such text (a list, a number read out) is slow or fast by nature, not broken.
+        """
         problems: list[str] = []
+        closest: tuple[float, EngineAudio, int] | None = None
         for attempt in range(self._settings.chunk_max_retries + 1):
             started = time.perf_counter()
             try:
@@ -221,23 +238,40 @@ class StorySynthesizer:
                 timings.engine_s += time.perf_counter() - started
             if audio.sample_rate != self._engine.capabilities.sample_rate:
                 raise AudioProcessingError(details="engine returned an unexpected sample rate")
-            report = check_chunk(chunk.speech, audio, self._settings)
+            report = check_chunk(chunk.speech, audio, self._settings, pace.expected)
             if report.passed:
+                pace.add(report)
                 return audio, attempt
+            if report.only_off_pace and report.pace_ratio is not None:
+                distance = abs(math.log(report.pace_ratio))
+                if closest is None or distance < closest[0]:
+                    closest = (distance, audio, attempt)
             problems.append("; ".join(report.problems))
             logger.warning(
                 "chunk failed quality check",
                 extra={"chunk_index": chunk.index, "attempt": attempt, **report.measurements()},
             )
+        if closest is not None:
+            logger.warning("chunk kept off pace", extra={"chunk_index": chunk.index})
+            return closest[1], len(problems) - 1
         raise _generation_failed(chunk, total, problems)
 
 
-def _generation_failed(chunk: Chunk, total: int, problems: list[str]) -> GenerationFailedError:
+def _generation_failed(chunk: Chunk, total: int, problems: list[str]) -> EngineError:
+    """A typed failure naming the part; one that failed the same way every time (the text, not
+    chance) is `text_unspeakable`, which running the job again would not fix."""
     speech = chunk.speech
     excerpt = speech if len(speech) <= EXCERPT_CHARS else speech[:EXCERPT_CHARS].rstrip() + "…"
+    part = f'Part {chunk.index + 1} of {total} of the story ("{excerpt}")'
+    details = f"chunk {chunk.index} failed {len(problems)} attempts: " + " | ".join(problems)
+    context = {"chunk_index": chunk.index, "attempts": len(problems)}
+    if len(problems) > 1 and len({_MEASURED.sub("", p) for p in problems}) == 1:
+        return UnspeakableTextError(
+            f"{part} could not be narrated: it failed the same way every time. "
+            "Please reword that part and submit the story again.",
+            details=details,
+            context=context,
+        )
     return GenerationFailedError(
-        f'Part {chunk.index + 1} of {total} of the story ("{excerpt}") could not be narrated. '
-        "Please try again.",
-        details=f"chunk {chunk.index} failed {len(problems)} attempts: " + " | ".join(problems),
-        context={"chunk_index": chunk.index, "attempts": len(problems)},
+        f"{part} could not be narrated. Please try again.", details=details, context=context
     )

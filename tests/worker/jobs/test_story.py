@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -14,6 +15,7 @@ from tests.helpers.fakes import ToneEngine
 from tests.helpers.servers import Script, scripted_server
 from worker.config import ServiceSettings, SynthesisSettings
 from worker.delivery.sender import DEAD_LETTER_PREFIX, CallbackSender
+from worker.engines.base import EngineAudio
 from worker.jobs.common import Loaded
 from worker.jobs.story import TTSJobRunner
 from worker.storage import LocalObjectStore
@@ -166,7 +168,7 @@ def test_missing_voice_is_voice_profile_missing(tmp_path) -> None:
     assert error["error"] == VoiceProfileMissingError.default_message
 
 
-def test_generation_failure_reports_the_chunk(tmp_path) -> None:
+def test_a_part_that_fails_the_same_way_every_time_is_not_worth_retrying(tmp_path) -> None:
     class Mute(ToneEngine):
         def synthesize(self, text, voice, params):
             audio = super().synthesize(text, voice, params)
@@ -177,10 +179,29 @@ def test_generation_failure_reports_the_chunk(tmp_path) -> None:
     runner, _ = make_runner(tmp_path, Mute())
     with scripted_server(script) as base:
         output = runner.run("job-6", job_input(base))
-    assert output["error_type"] == "generation_failed"
+    assert output["error_type"] == "text_unspeakable"
+    assert output["retryable"] is False
+    assert output["error"].startswith("Part 1 of ")
+    assert "try again" not in output["error"].lower()
     metadata = bodies(script, "/api/tts/error-callback")[0]["metadata"]
     assert metadata["chunk_index"] == 0
     assert metadata["stage"] == "generation"
+
+
+def test_a_part_that_fails_differently_each_time_may_be_retried(tmp_path) -> None:
+    class Unlucky(ToneEngine):
+        def synthesize(self, text, voice, params):
+            audio = super().synthesize(text, voice, params)
+            if len(self.calls) % 2:
+                return EngineAudio(audio.samples * 0, audio.sample_rate)  # silent
+            return EngineAudio(np.tile(audio.samples, 8), audio.sample_rate)  # far too long
+
+    script = Script()
+    runner, _ = make_runner(tmp_path, Unlucky())
+    with scripted_server(script) as base:
+        output = runner.run("job-6b", job_input(base))
+    assert output["error_type"] == "generation_failed"
+    assert output["retryable"] is True
 
 
 def test_engine_that_failed_to_load_fails_every_job_cleanly(tmp_path) -> None:
