@@ -162,3 +162,37 @@ def test_encoder_failure_is_a_typed_error(tmp_path, monkeypatch) -> None:
         run(ToneEngine(), tmp_path)
     assert "No space left" in (info.value.details or "")
     assert not (tmp_path / "story.wav").exists()
+
+
+LONG_STORY = " ".join(
+    f"Sentence number {word} of the story goes on at an even and steady pace."
+    for word in ("one", "two", "three", "four", "five", "six", "seven", "eight")
+)
+
+
+class Stutter(ToneEngine):
+    """Says the sentences it is asked to say `times` over, on the attempts listed."""
+
+    def __init__(self, stutters: dict[int, int]) -> None:
+        super().__init__()
+        self.stutters = stutters  # call number -> times
+
+    def synthesize(self, text, voice, params):
+        audio = super().synthesize(text, voice, params)
+        times = self.stutters.get(len(self.calls), 1)
+        return EngineAudio(np.tile(audio.samples, times), audio.sample_rate)
+
+
+def test_a_repeated_sentence_is_regenerated_once_the_story_has_a_pace(tmp_path) -> None:
+    engine = Stutter({5: 2})  # the fifth call says its chunk twice
+    result = run(engine, tmp_path, text=LONG_STORY, settings=SynthesisSettings(chunk_max_chars=80))
+    assert result.retries == 1
+    assert len(engine.calls) == result.chunk_count + 1
+
+
+def test_audio_off_pace_on_every_attempt_is_kept_at_the_closest_attempt(tmp_path) -> None:
+    engine = Stutter({5: 4, 6: 2, 7: 4})  # chunk 5: four times, then twice, then four times
+    result = run(engine, tmp_path, text=LONG_STORY, settings=SynthesisSettings(chunk_max_chars=80))
+    assert result.retries == 2
+    plain = ToneEngine().synthesize("x" * 71, Voice("v"), SynthesisParams()).samples
+    assert result.duration_seconds > result.chunk_count * len(plain) / plain.size  # kept: twice
