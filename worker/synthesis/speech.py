@@ -143,10 +143,15 @@ def _decimal(whole: str, fraction: str | None, lang: str) -> str:
     return words
 
 
+def _is_spaced_letter(char: str) -> bool:
+    """A letter of a script that separates words with spaces (not CJK, kana, hangul)."""
+    return char.isalpha() and ord(char) < 0x2E80
+
+
 def _spaced(text: str, start: int, end: int, words: str) -> str:
     """`words` with a space where the replaced span touched a letter (`3D` → `three D`)."""
-    before = " " if start > 0 and text[start - 1].isalpha() else ""
-    after = " " if end < len(text) and text[end].isalpha() else ""
+    before = " " if start > 0 and _is_spaced_letter(text[start - 1]) else ""
+    after = " " if end < len(text) and _is_spaced_letter(text[end]) else ""
     return f"{before}{words}{after}"
 
 
