@@ -19,6 +19,7 @@ from shared.types import (
     AudioFormat,
     Base64,
     LanguageTag,
+    Pronunciations,
     SafeId,
     Seed,
     StorageKey,
@@ -48,6 +49,7 @@ class TTSJobInput(BaseModel):
     cfg_weight: float | None = Field(default=None, ge=0.0, le=1.0)
     temperature: float | None = Field(default=None, gt=0.0, le=5.0)
     seed: Seed | None = None
+    pronunciations: Pronunciations | None = None
 
     profile_base64: Base64 | None = None
     reference_audio_base64: Base64 | None = None

@@ -18,6 +18,9 @@ STORAGE_KEY_PATTERN = r"^[A-Za-z0-9._/-]{1,512}$"
 URL_PATTERN = r"^https?://\S+$"
 
 MAX_VOICE_NAME_CHARS = 100
+MAX_PRONUNCIATIONS = 200
+MAX_PRONUNCIATION_KEY_CHARS = 100
+MAX_PRONUNCIATION_VALUE_CHARS = 200
 
 
 def reject_reserved_name(value: str) -> str:
@@ -59,6 +62,25 @@ VoiceName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_VOICE_
 Base64 = Annotated[str, StringConstraints(min_length=4)]
 """An inline voice payload. Its size has one limit, the engine's (`CHATTERBOX_MAX_*_BYTES`),
 checked on the decoded bytes before any work; RunPod bounds the request itself."""
+
+Pronunciations = Annotated[
+    dict[
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True, min_length=1, max_length=MAX_PRONUNCIATION_KEY_CHARS
+            ),
+        ],
+        Annotated[
+            str,
+            StringConstraints(
+                strip_whitespace=True, min_length=1, max_length=MAX_PRONUNCIATION_VALUE_CHARS
+            ),
+        ],
+    ],
+    Field(max_length=MAX_PRONUNCIATIONS),
+]
+"""A word or name to how it should be said (a respelling): `{"Aelith": "AY-lith"}`."""
 
 Seed = Annotated[int, Field(ge=0, lt=2**32)]
 """A sampling seed: the same seed, text and voice narrate the same audio."""

@@ -17,7 +17,12 @@ from functools import lru_cache
 
 from num2words import CONVERTER_CLASSES, num2words
 
-from shared.types import normalize_language
+from shared.types import (
+    MAX_PRONUNCIATION_KEY_CHARS,
+    MAX_PRONUNCIATION_VALUE_CHARS,
+    MAX_PRONUNCIATIONS,
+    normalize_language,
+)
 
 PARAGRAPH_BREAK = "\n\n"
 
@@ -31,9 +36,6 @@ _BREAK_STRENGTHS = {
     "none": 0.0, "x-weak": 0.1, "weak": 0.25, "medium": 0.5, "strong": 1.0, "x-strong": 2.0,
 }  # fmt: skip
 
-MAX_PRONUNCIATIONS = 200
-MAX_PRONUNCIATION_KEY_CHARS = 100
-MAX_PRONUNCIATION_VALUE_CHARS = 200
 
 # -- markup ---------------------------------------------------------------------------------
 
