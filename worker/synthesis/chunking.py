@@ -42,10 +42,12 @@ _SENTENCE_END = re.compile(
     rf"[。！？．｡؟।॥۔]+[{_CLOSERS}]*\s*"
     rf"|[!?]+[{_CLOSERS}]*(?:\s+|(?=[^\s\x00-\x7f]))"
     rf"|\.+[{_CLOSERS}]*(?=[{_CJK}])"
+    rf"|(?<=[{_CJK}])\.+[{_CLOSERS}]*\s*"
+    rf"|(?<=[^\s\x00-\x7f])[!?]+[{_CLOSERS}]*\s*"
     r"|\n+"
 )
 _CLAUSE_BREAK = re.compile(
-    rf"[,;:)\]]\s+|\s+-\s+|[、，；：،][{_CLOSERS}]*\s*|[,;:](?=[^\s\x00-\x7f])"
+    rf"[,;:)\]]\s+|\s+-\s+|[、，；：،][{_CLOSERS}]*\s*|[,;:](?=[^\s\x00-\x7f])|(?<=[^\s\x00-\x7f])[,;:]\s*"
 )
 _SPACE = re.compile(r"\s+")
 _PARAGRAPH = re.compile(r".+?(?:\n\n|\Z)", flags=re.DOTALL)

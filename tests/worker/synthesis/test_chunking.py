@@ -202,7 +202,10 @@ def test_chinese_sentences_end_at_full_stops_without_spaces() -> None:
 
 
 def test_japanese_long_sentence_splits_at_the_ideographic_comma() -> None:
-    text = "昔々、ある村に、とても働き者のおじいさんとおばあさんが住んでいました。ある日、おじいさんは山へ行きました。"
+    text = (
+        "昔々、ある村に、とても働き者のおじいさんとおばあさんが住んでいました。"
+        "ある日、おじいさんは山へ行きました。"
+    )
     assert cuts(text, 34) == [
         "昔々、ある村に、",
         "とても働き者のおじいさんとおばあさんが住んでいました。",
