@@ -28,7 +28,7 @@ from worker.config import SynthesisSettings
 from worker.engines.base import EngineAudio, Samples, SynthesisParams, Voice
 from worker.engines.piper import PiperEngine
 from worker.synthesis.assembly import Assembler
-from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult
+from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult, pause_after_ms
 from worker.synthesis.writer import AudioWriter
 
 SAMPLE_STORY = Path(__file__).resolve().parent.parent / "samples" / "story.txt"
@@ -142,13 +142,7 @@ def main() -> None:
         report("piper (CPU)", result)
 
         chunk_list = synthesizer.prepare(text, "en").chunks
-        chunks = [
-            (
-                piper.audio[c.speech],
-                (settings.paragraph_pause_ms if c.paragraph_end else settings.pause_ms) / 1000,
-            )
-            for c in chunk_list
-        ]
+        chunks = [(piper.audio[c.speech], pause_after_ms(c, settings) / 1000) for c in chunk_list]
         stand_in = PreparedAudioEngine([a for a, _ in chunks], rate, speedup=20)
         gpu = StorySynthesizer(stand_in, settings)
         result = gpu.synthesize(text, Path(tmp), voice=Voice("prepared"))

@@ -40,6 +40,7 @@ class SynthesisSettings(BaseSettings):
     peak_ceiling_dbfs: float = Field(-1.0, le=0)
     pause_ms: int = Field(250, ge=0, le=5_000)
     paragraph_pause_ms: int = Field(600, ge=0, le=10_000)
+    scene_pause_ms: int = Field(1_500, ge=0, le=10_000)
     crossfade_ms: int = Field(15, ge=1, le=200)
     silence_threshold_dbfs: float = -50.0
 
@@ -54,6 +55,8 @@ class SynthesisSettings(BaseSettings):
             raise ValueError("QA_MIN_CHARS_PER_SECOND must be below QA_MAX_CHARS_PER_SECOND")
         if self.chunk_min_chars * 2 > self.chunk_max_chars:
             raise ValueError("CHUNK_MIN_CHARS must be at most half of CHUNK_MAX_CHARS")
+        if self.scene_pause_ms < self.paragraph_pause_ms:
+            raise ValueError("SCENE_PAUSE_MS must be at least PARAGRAPH_PAUSE_MS")
         return self
 
 

@@ -95,6 +95,13 @@ class SynthesisResult:
         return self.timings.engine_s / self.duration_seconds if self.duration_seconds else 0.0
 
 
+def pause_after_ms(chunk: Chunk, settings: SynthesisSettings) -> int:
+    """The silence after a chunk: a scene break's, a paragraph's, or a sentence's."""
+    if chunk.scene_end:
+        return settings.scene_pause_ms
+    return settings.paragraph_pause_ms if chunk.paragraph_end else settings.pause_ms
+
+
 class StorySynthesizer:
     """Runs stories through one loaded engine: `prepare` a plan, then `render` it."""
 
@@ -191,8 +198,7 @@ class StorySynthesizer:
             for chunk in chunks:
                 audio, attempts = self._generate(chunk, len(chunks), voice, params, timings, pace)
                 retries += attempts
-                pause_ms = s.paragraph_pause_ms if chunk.paragraph_end else s.pause_ms
-                writer.add(audio.samples, pause_ms / 1000)
+                writer.add(audio.samples, pause_after_ms(chunk, s) / 1000)
                 if on_progress:
                     on_progress(chunk.index + 1, len(chunks))
             timings.generation_s = time.perf_counter() - generation_started

@@ -11,6 +11,7 @@ import unicodedata
 
 from shared.errors import TextEmptyError, TextTooLongError, UnsupportedLanguageError
 from shared.types import normalize_language
+from worker.synthesis.scripts import fit_to_language
 
 PARAGRAPH_BREAK = "\n\n"
 
@@ -71,7 +72,10 @@ def has_words(text: str) -> bool:
 
 
 def prepare_text(raw: str, *, max_chars: int, language: str, languages: frozenset[str]) -> str:
-    """Validate and normalize a story; raises the matching `InvalidInputError` subclass."""
+    """Validate and normalize a story; raises the matching `InvalidInputError` subclass.
+
+    Letters of scripts the language is not written in are dropped (`scripts.py`).
+    """
     code = normalize_language(language)
     if code not in languages:
         supported = ", ".join(sorted(languages))
@@ -81,7 +85,7 @@ def prepare_text(raw: str, *, max_chars: int, language: str, languages: frozense
         )
     if len(raw) > 4 * max_chars:  # refuse absurd inputs before doing any work on them
         raise _too_long(len(raw), max_chars)
-    text = normalize_text(raw)
+    text = normalize_text(fit_to_language(normalize_text(raw), code, languages))
     if not has_words(text):
         raise TextEmptyError(details="the text has no letters or digits after normalization")
     if len(text) > max_chars:

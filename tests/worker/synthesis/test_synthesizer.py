@@ -28,6 +28,7 @@ from worker.synthesis.assembly import Assembler
 from worker.synthesis.encoding import StreamEncoder
 from worker.synthesis.quality import check_chunk
 from worker.synthesis.synthesizer import StorySynthesizer
+from worker.synthesis.writer import AudioWriter
 
 STORY = (
     "The lighthouse stood at the end of the pier. Every night its lamp turned slowly.\n\n"
@@ -196,3 +197,46 @@ def test_audio_off_pace_on_every_attempt_is_kept_at_the_closest_attempt(tmp_path
     assert result.retries == 2
     plain = ToneEngine().synthesize("x" * 71, Voice("v"), SynthesisParams()).samples
     assert result.duration_seconds > result.chunk_count * len(plain) / plain.size  # kept: twice
+
+
+def test_a_scene_break_is_a_longer_pause_and_never_sent_to_the_engine(
+    tmp_path, monkeypatch
+) -> None:
+    pauses: list[float] = []
+    add = AudioWriter.add
+    monkeypatch.setattr(AudioWriter, "add", lambda w, s, p: pauses.append(p) or add(w, s, p))
+    engine = ToneEngine()
+    story = (
+        "The lamp went dark that night.\n\n* * *\n\n"
+        "In the morning the sea was calm. It was very quiet."
+    )
+    run(engine, tmp_path, text=story, settings=SynthesisSettings(chunk_max_chars=40))
+    assert [text for text, _ in engine.calls] == [
+        "The lamp went dark that night.",
+        "In the morning the sea was calm.",
+        "It was very quiet.",
+    ]
+    assert pauses == [1.5, 0.25, 0.6]
+
+
+def test_a_story_of_scene_breaks_only_is_empty(tmp_path) -> None:
+    engine = ToneEngine()
+    with pytest.raises(TextEmptyError):
+        run(engine, tmp_path, text="***\n\n---\n\n⁂")
+    assert engine.calls == []
+
+
+def test_a_story_in_a_script_the_language_cannot_read_fails_before_any_generation(
+    tmp_path,
+) -> None:
+    engine = ToneEngine()
+    with pytest.raises(UnsupportedLanguageError) as info:
+        run(engine, tmp_path, text="كان يا ما كان في قديم الزمان.")
+    assert not info.value.retryable
+    assert "Arabic script" in info.value.message
+    assert engine.calls == []
+
+
+def test_scene_pause_may_not_be_shorter_than_the_paragraph_pause() -> None:
+    with pytest.raises(ValueError, match="SCENE_PAUSE_MS"):
+        SynthesisSettings(paragraph_pause_ms=800, scene_pause_ms=700)
