@@ -10,18 +10,23 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from pydantic import TypeAdapter, ValidationError
 from tqdm import tqdm
 
 from shared.errors import InvalidInputError, TTSError, as_tts_error
-from shared.types import AUDIO_FORMATS, ENGINE_NAMES, AudioFormat, EngineName
+from shared.types import AUDIO_FORMATS, ENGINE_NAMES, AudioFormat, EngineName, Pronunciations
 from worker.config import SynthesisSettings, get_settings
 from worker.delivery.dead_letters import REJECTED_PREFIX, DeadLetters
 from worker.delivery.sender import CallbackSender
 from worker.deployment import load_settings
 from worker.engines import VoiceSource, load_engine
+from worker.engines.base import EngineCapabilities
 from worker.storage import make_store
 from worker.synthesis.encoding import format_for_suffix
-from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult
+from worker.synthesis.scripts import SCRIPTS_BY_LANGUAGE
+from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult, plan_speech
+
+PRONUNCIATIONS: TypeAdapter[dict[str, str]] = TypeAdapter(Pronunciations)
 
 
 def synthesize_file(
@@ -54,6 +59,37 @@ def synthesize_file(
         )
         os.replace(result.path, out)
     return replace(result, path=out)
+
+
+def print_speech(
+    text_file: Path, language: str, pronunciations_file: Path | None, settings: SynthesisSettings
+) -> None:
+    """What each chunk will say, in order: a story checked before it is narrated. Chunks are
+    cut at `CHUNK_MAX_CHARS`; an engine with a lower limit cuts them shorter."""
+    try:
+        text = text_file.read_text(encoding="utf-8")
+        pronunciations = (
+            PRONUNCIATIONS.validate_json(pronunciations_file.read_bytes())
+            if pronunciations_file
+            else None
+        )
+    except (OSError, UnicodeDecodeError, ValidationError) as exc:
+        raise InvalidInputError(f"Cannot read {exc.__class__.__name__}: check the files.") from exc
+    preview = EngineCapabilities(
+        name="preview",
+        version="",
+        sample_rate=1,
+        max_chunk_chars=settings.chunk_max_chars,
+        languages=frozenset(SCRIPTS_BY_LANGUAGE),
+        voice_cloning=False,
+    )
+    chunks = plan_speech(text, language, settings, preview, pronunciations)
+    for chunk in chunks:
+        print(f"[{chunk.index + 1}/{len(chunks)}] {chunk.speech}")
+        if chunk.scene_end:
+            print("--- scene break ---")
+        elif chunk.paragraph_end:
+            print()
 
 
 def replay_callbacks() -> int:
@@ -91,11 +127,22 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--format", choices=AUDIO_FORMATS, default=None)
     synth.add_argument("--voice", default=None, help="voice id (engine-specific)")
     synth.add_argument("--engine", choices=ENGINE_NAMES, default=None)
+    speech = commands.add_parser("speech", help="print what each chunk of a story will say")
+    speech.add_argument("--text-file", type=Path, required=True)
+    speech.add_argument("--language", default="en")
+    speech.add_argument("--pronunciations", type=Path, default=None, help="a JSON object file")
     commands.add_parser("replay-callbacks", help="re-send dead-lettered callbacks")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "replay-callbacks":
         return replay_callbacks()
+    if args.command == "speech":
+        try:
+            print_speech(args.text_file, args.language, args.pronunciations, get_settings())
+        except TTSError as error:
+            print(f"error: {error.error_type.value}: {error.message}", file=sys.stderr)
+            return 2
+        return 0
 
     settings = get_settings()
     fmt = args.format or (format_for_suffix(args.out.suffix) if args.out.suffix else None)

@@ -128,7 +128,7 @@ class TTSJobRunner:
         ctx.stage = Stage.MODEL
         synthesizer = self.synthesizer.get()
         ctx.stage = Stage.TEXT
-        plan = synthesizer.prepare(job.text, job.language, job.output_format)
+        plan = synthesizer.prepare(job.text, job.language, job.output_format, job.pronunciations)
         ctx.stage = Stage.VOICE
         source = _voice_source(job)
         progress = ProgressReporter(

@@ -62,10 +62,12 @@ class Chunk:
     text: str
     paragraph_end: bool
     scene_end: bool = False
+    spoken: str | None = None
+    """What the engine reads (`speech.to_speech` of `text`), once the plan has worked it out."""
 
     @property
     def speech(self) -> str:
-        return " ".join(self.text.split())
+        return self.spoken if self.spoken is not None else " ".join(self.text.split())
 
 
 @lru_cache(maxsize=1)

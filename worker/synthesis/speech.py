@@ -30,6 +30,7 @@ PAUSE_MARK = "<pause {seconds:g}s>"
 """How a pause is written in speech: `<pause 2s>`, `<pause 0.5s>`. Never spoken: markup in
 the input is removed before the marks are written, so only `to_speech` makes them."""
 PAUSE_PATTERN = re.compile(r"\s*<pause (\d+(?:\.\d+)?)s>\s*")
+PAUSE_AT_START = re.compile(r"^(?:\s*<pause \d+(?:\.\d+)?s>)+\s*")
 DEFAULT_BREAK_S = 0.5
 MAX_BREAK_S = 10.0
 _BREAK_STRENGTHS = {

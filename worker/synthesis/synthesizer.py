@@ -11,25 +11,34 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from shared.errors import (
     AudioProcessingError,
     EngineError,
     GenerationFailedError,
+    TextEmptyError,
     TTSError,
     UnspeakableTextError,
 )
 from shared.types import AudioFormat
 from worker.config import SynthesisSettings
-from worker.engines.base import Engine, EngineAudio, SynthesisParams, Voice, VoiceSource
+from worker.engines.base import (
+    Engine,
+    EngineAudio,
+    EngineCapabilities,
+    SynthesisParams,
+    Voice,
+    VoiceSource,
+)
 from worker.synthesis.chunking import Chunk, chunk_text
 from worker.synthesis.encoding import FormatSpec, format_spec
 from worker.synthesis.quality import StoryPace, check_chunk
-from worker.synthesis.text import prepare_text
+from worker.synthesis.speech import PAUSE_AT_START, PAUSE_PATTERN, split_pauses, to_speech
+from worker.synthesis.text import has_words, prepare_text
 from worker.synthesis.writer import AudioWriter
 
 logger = logging.getLogger(__name__)
@@ -102,6 +111,40 @@ def pause_after_ms(chunk: Chunk, settings: SynthesisSettings) -> int:
     return settings.paragraph_pause_ms if chunk.paragraph_end else settings.pause_ms
 
 
+def plan_speech(
+    text: str,
+    language: str,
+    settings: SynthesisSettings,
+    capabilities: EngineCapabilities,
+    pronunciations: Mapping[str, str] | None = None,
+) -> tuple[Chunk, ...]:
+    """The story's chunks with what each will say. Chunks left with nothing to say (markup,
+    emoji) hand their pauses to the one before; a pause that opens a chunk moves there too."""
+    normalized = prepare_text(
+        text, max_chars=settings.max_text_chars, language=language, languages=capabilities.languages
+    )
+    max_chars = min(settings.chunk_max_chars, capabilities.max_chunk_chars)
+    planned: list[Chunk] = []
+    for chunk in chunk_text(normalized, max_chars, settings.chunk_min_chars):
+        spoken = " ".join(to_speech(chunk.text, language, pronunciations).split())
+        leading = PAUSE_AT_START.match(spoken)
+        if leading and planned:
+            planned[-1] = replace(planned[-1], spoken=planned[-1].speech + " " + leading.group())
+        spoken = spoken[leading.end() :] if leading else spoken
+        if has_words(PAUSE_PATTERN.sub(" ", spoken)):
+            planned.append(replace(chunk, index=len(planned), spoken=spoken))
+        elif planned:
+            previous = planned[-1]
+            planned[-1] = replace(
+                previous,
+                paragraph_end=previous.paragraph_end or chunk.paragraph_end,
+                scene_end=previous.scene_end or chunk.scene_end,
+            )
+    if not planned:
+        raise TextEmptyError(details="nothing to say once markup and symbols are removed")
+    return tuple(planned)
+
+
 class StorySynthesizer:
     """Runs stories through one loaded engine: `prepare` a plan, then `render` it."""
 
@@ -109,17 +152,21 @@ class StorySynthesizer:
         self._engine = engine
         self._settings = settings
 
-    def prepare(self, text: str, language: str, fmt: AudioFormat | None = None) -> StoryPlan:
-        """Validate and chunk `text`; raises `InvalidInputError`s before any generation."""
+    def prepare(
+        self,
+        text: str,
+        language: str,
+        fmt: AudioFormat | None = None,
+        pronunciations: Mapping[str, str] | None = None,
+    ) -> StoryPlan:
+        """Validate, chunk and voice `text` (what each chunk will say); raises
+        `InvalidInputError`s before any generation."""
         started = time.perf_counter()
-        caps, s = self._engine.capabilities, self._settings
-        normalized = prepare_text(
-            text, max_chars=s.max_text_chars, language=language, languages=caps.languages
+        chunks = plan_speech(
+            text, language, self._settings, self._engine.capabilities, pronunciations
         )
-        max_chars = min(s.chunk_max_chars, caps.max_chunk_chars)
-        chunks = chunk_text(normalized, max_chars, s.chunk_min_chars)
-        spec = format_spec(fmt or s.output_format)
-        return StoryPlan(tuple(chunks), spec, time.perf_counter() - started)
+        spec = format_spec(fmt or self._settings.output_format)
+        return StoryPlan(chunks, spec, time.perf_counter() - started)
 
     def prepare_voice(self, source: VoiceSource | None) -> Voice:
         """Resolve a job's voice before any generation; raises `VoiceProfileError`s."""
@@ -196,9 +243,15 @@ class StorySynthesizer:
         try:
             generation_started = time.perf_counter()
             for chunk in chunks:
-                audio, attempts = self._generate(chunk, len(chunks), voice, params, timings, pace)
-                retries += attempts
-                writer.add(audio.samples, pause_after_ms(chunk, s) / 1000)
+                segments = split_pauses(chunk.speech)
+                for number, (speech, pause_s) in enumerate(segments, start=1):
+                    audio, attempts = self._generate(
+                        chunk, speech, len(chunks), voice, params, timings, pace
+                    )
+                    retries += attempts
+                    if number == len(segments):
+                        pause_s = max(pause_s, pause_after_ms(chunk, s) / 1000)
+                    writer.add(audio.samples, pause_s)
                 if on_progress:
                     on_progress(chunk.index + 1, len(chunks))
             timings.generation_s = time.perf_counter() - generation_started
@@ -215,6 +268,7 @@ class StorySynthesizer:
     def _generate(
         self,
         chunk: Chunk,
+        speech: str,
         total: int,
         voice: Voice,
         params: SynthesisParams,
@@ -231,7 +285,7 @@ class StorySynthesizer:
         for attempt in range(self._settings.chunk_max_retries + 1):
             started = time.perf_counter()
             try:
-                audio = self._engine.synthesize(chunk.speech, voice, params.for_attempt(attempt))
+                audio = self._engine.synthesize(speech, voice, params.for_attempt(attempt))
             except GenerationFailedError as exc:
                 problems.append(exc.details or exc.message)
                 continue
@@ -244,7 +298,7 @@ class StorySynthesizer:
                 timings.engine_s += time.perf_counter() - started
             if audio.sample_rate != self._engine.capabilities.sample_rate:
                 raise AudioProcessingError(details="engine returned an unexpected sample rate")
-            report = check_chunk(chunk.speech, audio, self._settings, pace.expected)
+            report = check_chunk(speech, audio, self._settings, pace.expected)
             if report.passed:
                 pace.add(report)
                 return audio, attempt
@@ -266,8 +320,8 @@ class StorySynthesizer:
 def _generation_failed(chunk: Chunk, total: int, problems: list[str]) -> EngineError:
     """A typed failure naming the part; one that failed the same way every time (the text, not
     chance) is `text_unspeakable`, which running the job again would not fix."""
-    speech = chunk.speech
-    excerpt = speech if len(speech) <= EXCERPT_CHARS else speech[:EXCERPT_CHARS].rstrip() + "…"
+    written = " ".join(chunk.text.split())  # the part as the user wrote it
+    excerpt = written if len(written) <= EXCERPT_CHARS else written[:EXCERPT_CHARS].rstrip() + "…"
     part = f'Part {chunk.index + 1} of {total} of the story ("{excerpt}")'
     details = f"chunk {chunk.index} failed {len(problems)} attempts: " + " | ".join(problems)
     context = {"chunk_index": chunk.index, "attempts": len(problems)}

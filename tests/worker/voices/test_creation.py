@@ -16,6 +16,7 @@ from shared.errors import (
 from tests.helpers import chatterbox_standin as standin
 from worker.engines.base import VoiceSource
 from worker.storage import LocalObjectStore
+from worker.synthesis.speech import to_speech
 from worker.voices.creation import (
     GENERATION_METHOD,
     SAMPLE_TEXTS,
@@ -122,7 +123,7 @@ def test_a_voice_id_is_generated_when_not_given(engine, store) -> None:
 
 def test_the_sample_is_read_in_the_voices_language(engine, store) -> None:
     create_voice_profile(request(language="fr-CA"), engine=engine, store=store)
-    assert engine._model.faults.texts == [SAMPLE_TEXTS["fr"]]
+    assert engine._model.faults.texts == [to_speech(SAMPLE_TEXTS["fr"], "fr").strip()]
     create_voice_profile(
         request(sample_text="Il était une fois un renard."), engine=engine, store=store
     )
