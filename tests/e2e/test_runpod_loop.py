@@ -27,8 +27,10 @@ SECRET = generate_secret()
 TEXT = (
     "The night train hummed across the valley. In the last carriage, a girl named Ivy pressed "
     "her nose to the window and counted the lights of the farms below.\n\n"
-    '"Twelve," she whispered. "Thirteen." Her grandfather smiled over his newspaper.'
-)
+    '"12," she whispered. "13." Her grandfather smiled over his newspaper.\n\n'
+    "* * *\n\n"
+    "At 7:45 a.m. the train stopped in St. Albans, and the tickets cost $3.50 each."
+)  # numbers, a scene break and dialogue: what users write
 
 
 @pytest.fixture(scope="module")

@@ -49,3 +49,27 @@ def test_missing_text_file_is_invalid_input(tmp_path) -> None:
     done = run_cli("synth", "--text-file", str(tmp_path / "nope.txt"), "--out", "x.mp3")
     assert done.returncode == 2
     assert done.stderr.strip() == "error: invalid_input: Cannot read the text file nope.txt."
+
+
+def test_speech_prints_what_each_chunk_will_say(tmp_path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text(
+        'Dr. Reyes paid $3.50 at 7:45 pm. Aelith laughed.\n\n* * *\n\n"Twelve," she said. 🙂\n'
+    )
+    pronunciations = tmp_path / "names.json"
+    pronunciations.write_text('{"Aelith": "AY-lith"}')
+    done = run_cli("speech", "--text-file", str(story), "--pronunciations", str(pronunciations))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("[1/2] Doctor Reyes paid three dollars and fifty cents at seven")
+    assert "AY-lith laughed." in lines[0]
+    assert lines[1] == "--- scene break ---"
+    assert lines[2] == '[2/2] "Twelve," she said.'
+
+
+def test_speech_refuses_text_in_a_script_the_language_cannot_read(tmp_path) -> None:
+    story = tmp_path / "story.txt"
+    story.write_text("كان يا ما كان في قديم الزمان.\n")
+    done = run_cli("speech", "--text-file", str(story), "--language", "en")
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: unsupported_language:")

@@ -9,6 +9,7 @@ import pytest
 from worker.config import SynthesisSettings
 from worker.engines.base import EngineAudio, SynthesisParams
 from worker.synthesis.quality import StoryPace, check_chunk
+from worker.synthesis.synthesizer import StorySynthesizer
 
 pytestmark = pytest.mark.slow
 
@@ -67,3 +68,15 @@ def test_a_dropped_half_is_caught(paced) -> None:
     report = check_chunk(SENTENCE, half, settings, pace.expected)
     assert not report.passed
     assert any("words missing?" in problem for problem in report.problems)
+
+
+def test_the_sample_storys_numbers_cost_no_regeneration(piper_engine, sample_story, tmp_path):
+    """Rates are judged on the spoken text: "7:45" is "seven forty-five", not four characters."""
+    with_numbers = [p for p in sample_story.split("\n\n") if any(c.isdigit() for c in p)]
+    assert len(with_numbers) >= 3
+    synthesizer = StorySynthesizer(piper_engine, SynthesisSettings())
+    result = synthesizer.synthesize(
+        "\n\n".join(with_numbers), tmp_path, voice=piper_engine.prepare_voice(None), fmt="wav"
+    )
+    assert result.retries == 0
+    assert result.chunk_count >= 3

@@ -240,3 +240,43 @@ def test_a_story_in_a_script_the_language_cannot_read_fails_before_any_generatio
 def test_scene_pause_may_not_be_shorter_than_the_paragraph_pause() -> None:
     with pytest.raises(ValueError, match="SCENE_PAUSE_MS"):
         SynthesisSettings(paragraph_pause_ms=800, scene_pause_ms=700)
+
+
+def test_each_chunk_says_its_spoken_form_with_the_jobs_pronunciations() -> None:
+    synthesizer = StorySynthesizer(ToneEngine(), SETTINGS)
+    plan = synthesizer.prepare(
+        "Aelith paid $3.50 in 1999.\n\nThe end came at last.",
+        "en",
+        pronunciations={"Aelith": "AY-lith"},
+    )
+    assert [chunk.speech for chunk in plan.chunks] == [
+        "AY-lith paid three dollars and fifty cents in nineteen ninety-nine.",
+        "The end came at last.",
+    ]
+    assert plan.chunks[0].text.startswith("Aelith paid $3.50")  # the written text stays
+
+
+def test_a_chunk_with_nothing_to_say_hands_its_pauses_to_the_one_before() -> None:
+    plan = StorySynthesizer(ToneEngine(), SETTINGS).prepare(
+        "The lamp went out.\n\n🙂 🙂 🙂\n\nMorning came.", "en"
+    )
+    assert [chunk.speech for chunk in plan.chunks] == ["The lamp went out.", "Morning came."]
+    assert [chunk.index for chunk in plan.chunks] == [0, 1]
+    assert plan.chunks[0].paragraph_end
+
+
+def test_an_ssml_break_is_a_pause_between_two_generations(tmp_path, monkeypatch) -> None:
+    engine = ToneEngine()
+    pauses: list[float] = []
+    synthesizer = StorySynthesizer(engine, SETTINGS)
+    plan = synthesizer.prepare('He waited. <break time="2s"/> Nothing happened.', "en")
+    add = AudioWriter.add
+    monkeypatch.setattr(AudioWriter, "add", lambda w, s, p: pauses.append(p) or add(w, s, p))
+    synthesizer.render(plan, tmp_path, voice=Voice("v"), params=SynthesisParams())
+    assert [text for text, _ in engine.calls] == ["He waited.", "Nothing happened."]
+    assert pauses == [2.0, SETTINGS.paragraph_pause_ms / 1000]
+
+
+def test_a_story_of_markup_and_emoji_only_has_nothing_to_say() -> None:
+    with pytest.raises(TextEmptyError):
+        StorySynthesizer(ToneEngine(), SETTINGS).prepare("<p>🙂</p> **🙂**", "en")
