@@ -1,7 +1,9 @@
 """Synthesis pipeline benchmark: `python -m bench.pipeline` (or `make bench`).
 
 Prints, for the ~13,000-character sample story:
-  1. Piper on this CPU, end to end (target: real-time factor <= 0.10);
+  1. Piper on this CPU, end to end (target: real-time factor <= 0.10), reading the spoken text
+     (`speech.to_speech`) and, for comparison, the written text as before; and the time spent
+     normalising the text for speech (target: under 2% of Piper's end-to-end time);
   2. a GPU stand-in that returns Piper's audio after sleeping audio_seconds / 20, i.e. a GPU
      at 20x real time that leaves the CPU free (target: overhead <= 0.03);
   3. assembly + encoding of the same chunks against a pydub-concatenation baseline
@@ -16,6 +18,7 @@ import io
 import tempfile
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 from statistics import median
 
@@ -28,6 +31,8 @@ from worker.config import SynthesisSettings
 from worker.engines.base import EngineAudio, Samples, SynthesisParams, Voice
 from worker.engines.piper import PiperEngine
 from worker.synthesis.assembly import Assembler
+from worker.synthesis.chunking import Chunk
+from worker.synthesis.speech import to_speech
 from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult, pause_after_ms
 from worker.synthesis.writer import AudioWriter
 
@@ -126,6 +131,16 @@ def memory_for_an_hour(chunks: list[tuple[Samples, float]], rate: int, text: str
     )
 
 
+PARAMS = SynthesisParams()
+
+
+def normalisation_s(chunks: tuple[Chunk, ...]) -> float:
+    started = time.perf_counter()
+    for chunk in chunks:
+        to_speech(chunk.text, "en")
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-hour", action="store_true", help="skip the 60-minute memory run")
@@ -138,8 +153,18 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         synthesizer = StorySynthesizer(piper, settings)
+        plan = synthesizer.prepare(text, "en")
+        written = replace(plan, chunks=tuple(replace(c, spoken=None) for c in plan.chunks))
+        before = synthesizer.render(written, Path(tmp), voice=Voice("joe"), params=PARAMS)
+        report("piper, written text", before)
         result = synthesizer.synthesize(text, Path(tmp), voice=Voice("joe"))
         report("piper (CPU)", result)
+        normalising_s = min(normalisation_s(plan.chunks) for _ in range(5))
+        print(
+            f"{'speech normalisation':<22} {normalising_s * 1000:.1f} ms = "
+            f"{normalising_s / result.timings.total_s:.2%} of Piper's end-to-end time "
+            "(best of 5; target < 2%)"
+        )
 
         chunk_list = synthesizer.prepare(text, "en").chunks
         chunks = [(piper.audio[c.speech], pause_after_ms(c, settings) / 1000) for c in chunk_list]
