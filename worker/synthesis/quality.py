@@ -32,6 +32,7 @@ class QualityReport:
     clipped_ratio: float
     pace_ratio: float | None = None
     """The chunk's rate over the story's pace, when there was a pace to compare with."""
+    spoken_chars: int = 0
 
     @property
     def passed(self) -> bool:
@@ -76,7 +77,9 @@ class StoryPace:
         return statistics.median(self.rates) if len(self.rates) >= self.min_chunks else None
 
     def add(self, report: QualityReport) -> None:
-        self.rates.append(report.chars_per_second)
+        """Count a chunk's rate, if it is long enough to say something about the pace."""
+        if report.spoken_chars >= MIN_PACED_CHARS:
+            self.rates.append(report.chars_per_second)
 
 
 def check_chunk(
@@ -117,4 +120,6 @@ def check_chunk(
         problems.append(f"too quiet ({overall_rms:.1f} dBFS)")
     if clipped > settings.qa_max_clipped_ratio:
         problems.append(f"clipped ({clipped:.2%} of samples)")
-    return QualityReport(tuple(problems), duration, cps, silence_ratio, overall_rms, clipped, ratio)
+    return QualityReport(
+        tuple(problems), duration, cps, silence_ratio, overall_rms, clipped, ratio, len(speech)
+    )

@@ -84,9 +84,20 @@ def fit_to_language(text: str, language: str, languages: Iterable[str] = ()) -> 
     if scripts is None:
         return text
     dominant = dominant_script(text)
-    if dominant is not None and dominant not in scripts:
+    if dominant is not None and dominant not in scripts and not _well_represented(text, scripts):
         raise _wrong_script(dominant, language, languages)
     return _drop_letters_outside(text, scripts | {LATIN})
+
+
+OWN_SCRIPT_SHARE = 0.15
+"""A story is its language's if this share of its letters is in that language's scripts: a
+Chinese sentence naming an "iPhone 15 Pro Max" has more Latin letters than Han characters."""
+
+
+def _well_represented(text: str, scripts: frozenset[str]) -> bool:
+    counts = Counter(s for s in map(script_of, text) if s is not None)
+    own = sum(count for script, count in counts.items() if script in scripts)
+    return own >= OWN_SCRIPT_SHARE * sum(counts.values())
 
 
 def _drop_letters_outside(text: str, scripts: frozenset[str]) -> str:

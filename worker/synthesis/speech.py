@@ -44,7 +44,14 @@ _BREAK_TAG = re.compile(r"<break\b([^<>]*?)/?>", re.IGNORECASE)
 _BREAK_TIME = re.compile(r"""time\s*=\s*["']?\s*(\d+(?:\.\d+)?)\s*(ms|s)\b""", re.IGNORECASE)
 _BREAK_STRENGTH = re.compile(r"""strength\s*=\s*["']?([a-z-]+)""", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_TAG = re.compile(
+    r"</?(?:a|abbr|audio|b|blockquote|br|cite|code|del|div|em|emphasis|h[1-6]|hr|i|img|ins|"
+    r"lang|li|mark|ol|p|pause|phoneme|pre|prosody|q|s|say-as|small|span|speak|strong|sub|sup|u|ul|"
+    r"voice)\b[^<>]*>",
+    re.IGNORECASE,
+)
+"""HTML and SSML elements by name (and our own pause mark, which text may not forge):
+`x<y and y>z` is not a tag."""
 _MARKDOWN: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links and images keep their text
     (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
@@ -133,9 +140,22 @@ def num2words_language(language: str) -> str | None:
     return code if code in CONVERTER_CLASSES and code in _DECIMAL_WORD else None
 
 
+MAX_SPELLED_DIGITS = 15
+"""Longer numbers (ids, card numbers) are read digit by digit; num2words fails on them."""
+
+
 def cardinal(number: int, lang: str) -> str:
-    words = num2words(number, lang=lang)
+    if len(str(abs(number))) > MAX_SPELLED_DIGITS:
+        return _digit_by_digit(str(abs(number)), lang)
+    try:
+        words = num2words(number, lang=lang)
+    except (ArithmeticError, LookupError, NotImplementedError, ValueError, TypeError):
+        return _digit_by_digit(str(abs(number)), lang)
     return words.replace(",", "") if lang == "en" else words
+
+
+def _digit_by_digit(digits: str, lang: str) -> str:
+    return " ".join(num2words(int(digit), lang=lang) for digit in digits)
 
 
 def _decimal(whole: str, fraction: str | None, lang: str) -> str:

@@ -36,7 +36,7 @@ from worker.engines.base import (
 )
 from worker.synthesis.chunking import Chunk, chunk_text
 from worker.synthesis.encoding import FormatSpec, format_spec
-from worker.synthesis.quality import StoryPace, check_chunk
+from worker.synthesis.quality import QualityReport, StoryPace, check_chunk
 from worker.synthesis.speech import PAUSE_AT_START, PAUSE_PATTERN, split_pauses, to_speech
 from worker.synthesis.text import has_words, prepare_text
 from worker.synthesis.writer import AudioWriter
@@ -132,7 +132,18 @@ def plan_speech(
             planned[-1] = replace(planned[-1], spoken=planned[-1].speech + " " + leading.group())
         spoken = spoken[leading.end() :] if leading else spoken
         if has_words(PAUSE_PATTERN.sub(" ", spoken)):
-            planned.append(replace(chunk, index=len(planned), spoken=spoken))
+            pieces = _recut(spoken, max_chars, settings.chunk_min_chars)
+            for number, piece in enumerate(pieces, start=1):
+                last = number == len(pieces)
+                planned.append(
+                    replace(
+                        chunk,
+                        index=len(planned),
+                        spoken=piece,
+                        paragraph_end=chunk.paragraph_end and last,
+                        scene_end=chunk.scene_end and last,
+                    )
+                )
         elif planned:
             previous = planned[-1]
             planned[-1] = replace(
@@ -143,6 +154,14 @@ def plan_speech(
     if not planned:
         raise TextEmptyError(details="nothing to say once markup and symbols are removed")
     return tuple(planned)
+
+
+def _recut(spoken: str, max_chars: int, min_chars: int) -> list[str]:
+    """Spoken text cut again to the engine's size: numbers read out can be several times
+    longer than written (`$1,234,567.99`)."""
+    if len(spoken) <= max_chars or PAUSE_PATTERN.search(spoken):
+        return [spoken]
+    return [piece.speech for piece in chunk_text(spoken, max_chars, min_chars)]
 
 
 class StorySynthesizer:
@@ -281,7 +300,7 @@ class StorySynthesizer:
         such text (a list, a number read out) is slow or fast by nature, not broken.
         """
         problems: list[str] = []
-        closest: tuple[float, EngineAudio, int] | None = None
+        closest: tuple[float, EngineAudio, int, QualityReport] | None = None
         for attempt in range(self._settings.chunk_max_retries + 1):
             started = time.perf_counter()
             try:
@@ -305,7 +324,7 @@ class StorySynthesizer:
             if report.only_off_pace and report.pace_ratio is not None:
                 distance = abs(math.log(report.pace_ratio))
                 if closest is None or distance < closest[0]:
-                    closest = (distance, audio, attempt)
+                    closest = (distance, audio, attempt, report)
             problems.append("; ".join(report.problems))
             logger.warning(
                 "chunk failed quality check",
@@ -313,6 +332,7 @@ class StorySynthesizer:
             )
         if closest is not None:
             logger.warning("chunk kept off pace", extra={"chunk_index": chunk.index})
+            pace.add(closest[3])  # the story's pace may be what changed
             return closest[1], len(problems) - 1
         raise _generation_failed(chunk, total, problems)
 

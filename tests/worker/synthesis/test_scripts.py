@@ -99,3 +99,8 @@ def test_prepare_text_drops_foreign_letters_and_tidies_the_spaces() -> None:
 def test_prepare_text_refuses_a_story_in_another_script_before_anything_else() -> None:
     with pytest.raises(UnsupportedLanguageError):
         prepare_text("老和尚住在山上。", max_chars=100, language="en", languages=frozenset({"en"}))
+
+
+def test_a_chinese_story_naming_english_brands_is_still_chinese() -> None:
+    text = "我昨天在New York的Apple Store买了一部iPhone 15 Pro Max。"
+    assert fit_to_language(text, "zh") == text

@@ -253,3 +253,14 @@ def test_the_sample_story_takes_well_under_50_ms() -> None:
         to_speech(story, "en")
         timings.append(time.perf_counter() - start)
     assert min(timings) < 0.05
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "tr", "es", "pl", "it", "ja"])
+def test_long_digit_runs_are_read_digit_by_digit_in_every_language(language: str) -> None:
+    spoken = to_speech("ID " + "7" * 45 + ".", language)
+    assert not any(c.isdigit() for c in spoken)
+    assert len(spoken.split()) >= 45
+
+
+def test_comparisons_are_not_markup_and_lose_no_text() -> None:
+    assert to_speech("If x<y and y>z, stop.", "en") == "If x y and y z, stop."

@@ -26,7 +26,7 @@ from worker.config import SynthesisSettings
 from worker.engines.base import EngineAudio, SynthesisParams, Voice
 from worker.synthesis.assembly import Assembler
 from worker.synthesis.encoding import StreamEncoder
-from worker.synthesis.quality import check_chunk
+from worker.synthesis.quality import QualityReport, StoryPace, check_chunk
 from worker.synthesis.synthesizer import StorySynthesizer
 from worker.synthesis.writer import AudioWriter
 
@@ -280,3 +280,22 @@ def test_an_ssml_break_is_a_pause_between_two_generations(tmp_path, monkeypatch)
 def test_a_story_of_markup_and_emoji_only_has_nothing_to_say() -> None:
     with pytest.raises(TextEmptyError):
         StorySynthesizer(ToneEngine(), SETTINGS).prepare("<p>🙂</p> **🙂**", "en")
+
+
+def test_spoken_text_longer_than_a_chunk_is_cut_again() -> None:
+    prices = ", ".join(f"${n:,}.99" for n in range(1_234_567, 1_234_587))
+    settings = SynthesisSettings(chunk_max_chars=200)
+    plan = StorySynthesizer(ToneEngine(), settings).prepare(f"Prices: {prices}.\n\nThe end.", "en")
+    assert all(len(chunk.speech) <= 200 for chunk in plan.chunks)
+    assert len(plan.chunks) >= 8
+    assert [chunk.index for chunk in plan.chunks] == list(range(len(plan.chunks)))
+    ends = [chunk.paragraph_end for chunk in plan.chunks]
+    assert ends.count(True) == 1  # only the last piece of the price list ends its paragraph
+
+
+def test_short_lines_do_not_set_the_storys_pace() -> None:
+    pace = StoryPace(min_chunks=1)
+    pace.add(QualityReport((), 1.0, 40.0, 0.1, -20.0, 0.0, None, spoken_chars=12))
+    assert pace.expected is None
+    pace.add(QualityReport((), 3.0, 15.0, 0.1, -20.0, 0.0, None, spoken_chars=60))
+    assert pace.expected == 15.0
