@@ -155,7 +155,7 @@ def no_fault(stack: Stack, story: str) -> None:
 
 
 def outage_while_rendering(stack: Stack, story: str) -> None:
-    stack.plan.count = 2**62
+    stack.plan.fail_all()
     recover = threading.Thread(target=_recover_after, args=(stack.plan, 2))
     recover.start()
     stack.runner(SlowEngine(0.15)).run(f"job-{story}", stack.job(story))
@@ -240,7 +240,7 @@ def _run_until_killed(runner: TTSJobRunner, story: str, stack: Stack) -> None:
 
 @contextmanager
 def stack_down(stack: Stack) -> Iterator[None]:
-    stack.plan.count = 2**62
+    stack.plan.fail_all()
     try:
         yield
     finally:

@@ -96,7 +96,6 @@ class StaleStory:
 
     story_id: str
     job_id: str | None
-    updated_at: datetime | None
 
 
 @async_transactional
@@ -187,13 +186,8 @@ class StoryStore:
         page = await self._call(query.get(timeout=self._timeout))
         while page:
             for snapshot in page:
-                data = snapshot.to_dict() or {}
-                job_id, updated_at = data.get("audioJobId"), data.get("updatedAt")
-                yield StaleStory(
-                    snapshot.id,
-                    job_id if isinstance(job_id, str) else None,
-                    updated_at if isinstance(updated_at, datetime) else None,
-                )
+                job_id = (snapshot.to_dict() or {}).get("audioJobId")
+                yield StaleStory(snapshot.id, job_id if isinstance(job_id, str) else None)
             if len(page) < page_size:
                 return
             after = query.start_after(page[-1])
@@ -206,7 +200,7 @@ class StoryStore:
             self._collection.where(filter=FieldFilter("audioStatus", "==", AudioStatus.PROCESSING))
             .where(filter=FieldFilter("updatedAt", "<", cutoff))
             .order_by("updatedAt")
-            .select(["audioJobId", "updatedAt"])
+            .select(["audioJobId", "updatedAt"])  # the next page starts after this updatedAt
         )
 
     async def ping(self) -> None:

@@ -82,7 +82,12 @@ class FaultPlan:
     @classmethod
     def outage(cls) -> FaultPlan:
         """Fail every request until `recover()`."""
-        return cls(count=2**62)
+        plan = cls()
+        plan.fail_all()
+        return plan
+
+    def fail_all(self) -> None:
+        self.count = 2**62
 
     def recover(self) -> None:
         self.count = self.faults_served

@@ -80,27 +80,31 @@ class TTSJobRunner:
         return outcome.to_output(job.story_id) | announcement.output_fields()
 
     def _validate(self, raw_input: Any, ctx: JobContext) -> TTSJobInput:
-        self._salvage(raw_input, ctx)
-        job = parse_job_input(raw_input, TTSJobInput)
-        ctx.facts = {
-            "language": job.language,
-            "story_type": job.story_type,
-            "text_length": len(job.text),
-        }
-        ctx.targets = self._targets(
-            job.callback_url, job.error_callback_url, job.progress_callback_url
-        )
+        self._salvage_ids(raw_input, ctx)
+        try:
+            job = parse_job_input(raw_input, TTSJobInput)
+            ctx.facts = {
+                "language": job.language,
+                "story_type": job.story_type,
+                "text_length": len(job.text),
+            }
+            ctx.targets = self._targets(
+                job.callback_url, job.error_callback_url, job.progress_callback_url
+            )
+        except InvalidInputError:
+            if isinstance(raw_input, dict):  # only then: checking a URL resolves its host
+                ctx.error_url = salvage_error_url(raw_input, self._check_url)
+            raise
         ctx.error_url = ctx.targets.error
         return job
 
-    def _salvage(self, raw_input: Any, ctx: JobContext) -> None:
-        """Keep what can be trusted of an invalid input, so that its error can still be reported."""
+    def _salvage_ids(self, raw_input: Any, ctx: JobContext) -> None:
+        """Keep what can be trusted of an input that may prove invalid, to report its error."""
         if not isinstance(raw_input, dict):
             return
         ctx.story_id = salvage_story_id(raw_input.get("story_id"))
         ctx.user_id = salvage_id(raw_input.get("user_id"))
         ctx.voice_id = salvage_id(raw_input.get("voice_id"))
-        ctx.error_url = salvage_error_url(raw_input, self._check_url)
 
     def _check_url(self, url: str, field: str) -> str:
         return check_outbound_url(
