@@ -5,8 +5,9 @@ Every method the adapter calls has exactly the signature of the pinned release
 The control flow of `generate` follows the release: conditionals, `punc_norm`, tokenizer,
 `t3.inference` with `max_new_tokens=1000` (or `t3.inference_turbo`), then one 24 kHz waveform
 per call. Tensors are numpy arrays. The known faults of 0.1.7 are reproduced: the token cap,
-the multilingual attention hooks that pile up across calls (#504) and the crash on five text
-tokens or fewer (#548). `Faults` injects CUDA errors.
+the multilingual attention hooks that pile up across calls (#504), the crash on five text
+tokens or fewer (#548), the english crash with `cfg_weight=0` and the conditionals that
+`generate` changes in place. `Faults` injects CUDA errors.
 """
 
 from __future__ import annotations
@@ -225,7 +226,12 @@ class T3:
         repetition_penalty=1.2,
         cfg_weight=0.5,
     ):
-        n_text = np.asarray(text_tokens).shape[-1]
+        rows, n_text = np.asarray(text_tokens).shape
+        if rows != 2:  # the start embedding is always doubled for guidance
+            raise RuntimeError(
+                "Sizes of tensors must match except in dimension 1. "
+                f"Expected size {rows} but got size 2 for tensor number 1 in the list."
+            )
         if self.hp.is_multilingual:
             if n_text <= 5:  # #548: alignment_repetition reduces over an empty slice
                 raise IndexError("max(): Expected reduction dim 1 to have non-zero size.")
@@ -342,6 +348,12 @@ class _Model:
         }
         self.conds = Conditionals(t3, gen)
 
+    def _use_conditionals(self) -> None:
+        """As the release does: T3 caches the prompt embedding in the conditionals and
+        `S3Token2Mel.forward` casts the decoder's prompt tokens to float32 in place."""
+        self.conds.t3.cond_prompt_speech_emb = np.ones((1, 1, 1024), dtype=np.float32)
+        self.conds.gen["prompt_token"] = self.conds.gen["prompt_token"].astype(np.float32)
+
     def _wav(self, text: str, speech_tokens: np.ndarray) -> np.ndarray:
         tokens = speech_tokens[0]
         tokens = tokens[tokens != self.t3.hp.stop_speech_token]
@@ -385,6 +397,9 @@ class ChatterboxTTS(_Model):
         assert self.conds is not None, "Please `prepare_conditionals` first"
         self._check_faults(text)
         text_tokens = self.tokenizer.text_to_tokens(punc_norm(text))
+        if cfg_weight > 0.0:
+            text_tokens = np.concatenate([text_tokens, text_tokens])  # Need two seqs for CFG
+        self._use_conditionals()
         speech = self.t3.inference(
             t3_cond=self.conds.t3,
             text_tokens=np.pad(text_tokens, ((0, 0), (1, 1))),
@@ -432,6 +447,8 @@ class ChatterboxMultilingualTTS(_Model):
         assert self.conds is not None, "Please `prepare_conditionals` first"
         self._check_faults(text)
         text_tokens = self.tokenizer.text_to_tokens(punc_norm(text), language_id=language_id)
+        text_tokens = np.concatenate([text_tokens, text_tokens])  # Need two seqs for CFG
+        self._use_conditionals()
         speech = self.t3.inference(
             t3_cond=self.conds.t3,
             text_tokens=np.pad(text_tokens, ((0, 0), (1, 1))),
@@ -479,6 +496,7 @@ class ChatterboxTurboTTS(_Model):
         assert self.conds is not None, "Please `prepare_conditionals` first"
         self._check_faults(text)
         text_tokens = self.tokenizer.text_to_tokens(punc_norm(text))
+        self._use_conditionals()
         speech = self.t3.inference_turbo(
             t3_cond=self.conds.t3,
             text_tokens=text_tokens,

@@ -95,6 +95,9 @@ class ChatterboxSettings(BaseSettings):
     exaggeration: float = Field(0.5, ge=0.0, le=2.0)
     cfg_weight: float = Field(0.5, ge=0.0, le=1.0)
     temperature: float = Field(0.8, gt=0.0, le=2.0)
+    max_speech_tokens: int = Field(1000, ge=1, le=1000)
+    """The speech-token cap of one generation; the release's 1,000 unless lowered (tests and
+    benchmarks on random weights, which never emit the stop token)."""
     bf16: bool = False
     """Run the T3 token model under bfloat16 autocast (CUDA only; measure quality first)."""
     voice_cache_size: int = Field(16, ge=1, le=512)

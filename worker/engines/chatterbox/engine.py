@@ -11,6 +11,7 @@ is tested with a stand-in model, and the release's own faults are handled in `wo
 from __future__ import annotations
 
 import contextlib
+import copy
 import importlib
 import io
 import logging
@@ -57,9 +58,10 @@ from worker.engines.chatterbox.runtime import (
 )
 from worker.engines.chatterbox.workarounds import (
     ShortTextRule,
-    TokenProbe,
+    TokenCap,
     check_watermarker,
     leaked_hooks_removed,
+    with_cfg_pair,
 )
 from worker.voices.sources import (
     ConditionalsCache,
@@ -138,7 +140,9 @@ class ChatterboxEngine:
         self._builtin = self._model.conds
         hp = self._model.t3.hp
         self.profile_spec = ProfileSpec.from_t3_config(hp)
-        self._probe = TokenProbe(self._runtime.to_numpy, hp.stop_speech_token)
+        self._cap = TokenCap(
+            self._runtime.to_numpy, hp.stop_speech_token, self.settings.max_speech_tokens
+        )
         self._instrument_t3()
         self._short_text = ShortTextRule(
             self._model.tokenizer if self.settings.variant == "multilingual" else None,
@@ -195,9 +199,9 @@ class ChatterboxEngine:
     def _instrument_t3(self) -> None:
         t3 = self._model.t3
         if self.settings.variant == "turbo":
-            t3.inference_turbo = self._probe.wrap_turbo(self._autocast(t3.inference_turbo))
+            t3.inference_turbo = self._cap.wrap_turbo(self._autocast(t3.inference_turbo))
         else:
-            t3.inference = self._probe.wrap_inference(self._autocast(t3.inference))
+            t3.inference = with_cfg_pair(self._cap.wrap_inference(self._autocast(t3.inference)))
 
     def _autocast(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         if not (self.settings.bf16 and self.device == "cuda"):
@@ -355,18 +359,20 @@ class ChatterboxEngine:
     def _generate(self, text: str, conds: Any, params: SynthesisParams) -> EngineAudio | None:
         """One `generate` call; None after a CUDA OOM, once the error and its frames are gone."""
         model = self._model
-        model.conds = conds
         if params.seed is not None:
             self._runtime.manual_seed(params.seed + params.attempt)
-        self._probe.truncated = False
+        self._cap.truncated = False
         out_of_memory = False
         with leaked_hooks_removed(model.t3):
             try:
                 with self._runtime.inference_mode():
+                    # generate() changes the conditionals it is given (dtypes, cached
+                    # embeddings); a cached voice must reach the next job as it was loaded.
+                    model.conds = copy.deepcopy(conds)
                     wav = model.generate(text, **self.generate_kwargs(params))
                 samples = self._runtime.to_numpy(wav).reshape(-1).astype(np.float32)
                 rate = self.capabilities.sample_rate
-                return EngineAudio(samples, rate, truncated=self._probe.truncated)
+                return EngineAudio(samples, rate, truncated=self._cap.truncated)
             except Exception as exc:
                 out_of_memory = is_cuda_oom(exc)
                 if not out_of_memory and not is_cuda_device_error(exc):
@@ -383,7 +389,8 @@ class ChatterboxEngine:
         """Keyword arguments for the variant's `generate` (checked against the release)."""
         s = self.settings
         base = params.temperature if params.temperature is not None else s.temperature
-        temperature = max(MIN_TEMPERATURE, base - TEMPERATURE_STEP * params.attempt)
+        # Retries sample cooler, down to MIN_TEMPERATURE; a job asking for less keeps its own.
+        temperature = max(min(base, MIN_TEMPERATURE), base - TEMPERATURE_STEP * params.attempt)
         if self.settings.variant == "turbo":  # turbo ignores CFG and exaggeration
             return {"temperature": temperature}
         kwargs: dict[str, Any] = {

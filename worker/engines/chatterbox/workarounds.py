@@ -1,10 +1,11 @@
 """Workarounds for known faults of chatterbox-tts 0.1.7, each proven against the release.
 
 tests/worker/engines/chatterbox/test_release_api.py reads the pinned wheel's source to show that
-every fault handled here is still there: the silent 1,000-token cap of `generate()`, the
-attention hooks the multilingual model leaks (resemble-ai/chatterbox#504), its crash on very
-short texts (#548), and resemble-perth's hidden watermarker import failure (#198). The engine
-calls these; none of them knows about the engine.
+every fault handled here is still there, and tests/chatterbox_release/ shows each one on the
+release's own code: the silent 1,000-token cap of `generate()`, the english crash with
+`cfg_weight=0`, the attention hooks the multilingual model leaks (resemble-ai/chatterbox#504),
+its crash on very short texts (#548), and resemble-perth's hidden watermarker import failure
+(#198). The engine calls these; none of them knows about the engine.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import numpy as np
 from shared.errors import InvalidInputError, ModelUnavailableError
 from shared.types import normalize_language
 
-TURBO_MAX_GEN_LEN = 1000
-"""`T3.inference_turbo`'s default `max_gen_len`; `ChatterboxTurboTTS.generate` keeps it."""
+RELEASE_TOKEN_CAP = 1000
+"""`generate()`'s speech-token cap: english and multilingual pass `max_new_tokens=1000`, turbo
+keeps `inference_turbo`'s default `max_gen_len`."""
 MIN_MULTILINGUAL_TEXT_TOKENS = 6
 """#548: the alignment analyzer fails on five text tokens or fewer (start/stop included)."""
 _HOOK_REGISTRIES = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called")
@@ -28,38 +30,58 @@ _HOOK_REGISTRIES = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_ho
 HookSnapshot = list[tuple[Any, set[int]]]
 
 
-class TokenProbe:
+class TokenCap:
     """The token cap (no upstream issue): `generate()` stops silently at 1,000 speech tokens.
 
-    Wraps the T3 token model to count what it returns, so that a generation that ran into the
-    cap is reported `truncated` and the pipeline can generate that chunk again.
+    Wraps the T3 token model to pass it the configured cap (the release's own in production;
+    tests and benchmarks lower it, since random weights never stop) and to count what it
+    returns, so that a generation that ran into the cap is reported `truncated` and the
+    pipeline can generate that chunk again.
     """
 
-    def __init__(self, to_numpy: Callable[[Any], np.ndarray], stop_token: int) -> None:
+    def __init__(
+        self, to_numpy: Callable[[Any], np.ndarray], stop_token: int, cap: int = RELEASE_TOKEN_CAP
+    ) -> None:
         self.to_numpy = to_numpy
         self.stop_token = stop_token
+        self.cap = cap
         self.truncated = False
 
     def wrap_inference(self, inference: Callable[..., Any]) -> Callable[..., Any]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            kwargs["max_new_tokens"] = self.cap
             tokens = inference(*args, **kwargs)
             ids = self.to_numpy(tokens).reshape(-1)
-            cap = kwargs.get("max_new_tokens")
             # The loop appends EOS before stopping, so a full-length run without it hit the cap.
-            self.truncated = cap is not None and ids.size >= cap and int(ids[-1]) != self.stop_token
+            self.truncated = ids.size >= self.cap and int(ids[-1]) != self.stop_token
             return tokens
 
         return wrapped
 
     def wrap_turbo(self, inference_turbo: Callable[..., Any]) -> Callable[..., Any]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            kwargs["max_gen_len"] = self.cap
             tokens = inference_turbo(*args, **kwargs)
             # One token before the loop plus max_gen_len in it, EOS removed when present.
-            cap = kwargs.get("max_gen_len", TURBO_MAX_GEN_LEN)
-            self.truncated = self.to_numpy(tokens).size > cap
+            self.truncated = self.to_numpy(tokens).size > self.cap
             return tokens
 
         return wrapped
+
+
+def with_cfg_pair(inference: Callable[..., Any]) -> Callable[..., Any]:
+    """english `generate(cfg_weight=0)` passes one row of text tokens, but `T3.inference`
+    always builds the guidance pair (it doubles the start embedding) and crashes in
+    `torch.cat`. Given the pair, a zero weight leaves exactly the conditional logits:
+    `cond + 0 * (cond - uncond)`."""
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        tokens = kwargs["text_tokens"]
+        if kwargs.get("cfg_weight") == 0 and tokens.shape[0] == 1:
+            kwargs["text_tokens"] = tokens[[0, 0]]
+        return inference(*args, **kwargs)
+
+    return wrapped
 
 
 @contextmanager

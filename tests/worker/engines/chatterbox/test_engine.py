@@ -181,11 +181,28 @@ def test_synthesizes_float32_audio_under_inference_mode(make) -> None:
     assert faults(engine).inference_depths == [1]
 
 
-def test_voice_conditionals_are_set_on_the_model_for_each_call(make) -> None:
+def test_each_call_generates_from_a_copy_of_the_voice_which_stays_as_loaded(make) -> None:
     engine = make(warmup=False)
     other = Voice(name="other", data=standin.builtin_conditionals(seed=9))
+    saved = engine.serialize_profile(other.data)
     engine.synthesize("A short line of story text.", other, SynthesisParams())
-    assert engine._model.conds is other.data
+    used = engine._model.conds
+    assert used is not other.data
+    np.testing.assert_array_equal(used.t3.speaker_emb, other.data.t3.speaker_emb)
+    assert used.gen["prompt_token"].dtype == np.float32  # what generate() does to it
+    assert other.data.gen["prompt_token"].dtype == np.int64
+    assert other.data.t3.cond_prompt_speech_emb is None
+    assert engine.serialize_profile(other.data) == saved
+
+
+def test_cfg_weight_zero_generates_on_english(make) -> None:
+    engine = make(warmup=False)
+    voice = engine.prepare_voice(None)
+    audio = engine.synthesize(TWO_SENTENCES, voice, SynthesisParams(cfg_weight=0.0))
+    assert audio.samples.size > 0
+    release = standin.ChatterboxTTS.from_local(engine.settings.model_dir, "cpu")
+    with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
+        release.generate(TWO_SENTENCES, cfg_weight=0.0)  # what the engine works around
 
 
 def test_out_of_memory_retries_the_chunk_in_two_halves(make) -> None:
@@ -294,6 +311,9 @@ def test_retries_vary_the_seed_and_cool_the_sampling(make) -> None:
     assert engine.generate_kwargs(SynthesisParams(attempt=0))["temperature"] == pytest.approx(0.8)
     assert engine.generate_kwargs(SynthesisParams(attempt=2))["temperature"] == pytest.approx(0.6)
     assert engine.generate_kwargs(SynthesisParams(attempt=9))["temperature"] == pytest.approx(0.5)
+    cool = SynthesisParams(temperature=0.3)
+    assert engine.generate_kwargs(cool)["temperature"] == pytest.approx(0.3)
+    assert engine.generate_kwargs(cool.for_attempt(3))["temperature"] == pytest.approx(0.3)
 
 
 def test_generate_arguments_per_variant(make) -> None:

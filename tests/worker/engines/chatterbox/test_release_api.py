@@ -20,7 +20,7 @@ from tests.helpers import chatterbox_standin as standin
 from worker.engines.base import SynthesisParams
 from worker.engines.chatterbox.config import CANGJIE_FILE, VARIANTS
 from worker.engines.chatterbox.profiles import GEN_KEYS
-from worker.engines.chatterbox.workarounds import MIN_MULTILINGUAL_TEXT_TOKENS, TURBO_MAX_GEN_LEN
+from worker.engines.chatterbox.workarounds import MIN_MULTILINGUAL_TEXT_TOKENS, RELEASE_TOKEN_CAP
 
 REPO = Path(__file__).resolve().parents[4]
 PINNED = re.search(
@@ -300,7 +300,7 @@ def test_generate_caps_speech_tokens_at_1000_by_keyword(variant) -> None:
     (call,) = calls(find_function(path, cls, "generate"), "self.t3.inference")
     assert not call.args
     caps = [k.value for k in call.keywords if k.arg == "max_new_tokens"]
-    assert [literal(c) for c in caps] == [1000]
+    assert [literal(c) for c in caps] == [RELEASE_TOKEN_CAP]
 
 
 def test_t3_inference_keeps_the_stop_token_so_a_capped_run_is_recognisable() -> None:
@@ -326,10 +326,37 @@ def test_turbo_uses_the_default_generation_cap_and_drops_the_stop_token() -> Non
     )
     assert "max_gen_len" not in {k.arg for k in call.keywords}
     params = parameters("models/t3/t3.py", "T3", "inference_turbo")
-    assert params["max_gen_len"] == TURBO_MAX_GEN_LEN
+    assert params["max_gen_len"] == RELEASE_TOKEN_CAP
     text = ast.unparse(find_function("models/t3/t3.py", "T3", "inference_turbo"))
     assert "for _ in tqdm(range(max_gen_len))" in text
     assert "all_tokens = all_tokens[:, :-1]" in text
+
+
+def test_english_pairs_text_tokens_only_with_guidance_but_t3_always_pairs_the_start() -> None:
+    """Why `with_cfg_pair` exists: english `generate(cfg_weight=0)` sends one row of text
+    tokens, `T3.inference` concatenates it with a doubled start embedding."""
+    generate = find_function("tts.py", "ChatterboxTTS", "generate")
+    (pairing,) = [
+        n
+        for n in ast.walk(generate)
+        if isinstance(n, ast.If) and "cfg_weight" in ast.unparse(n.test)
+    ]
+    assert ast.unparse(pairing.test) == "cfg_weight > 0.0"
+    assert "torch.cat([text_tokens, text_tokens], dim=0)" in ast.unparse(pairing.body[0])
+    inference = ast.unparse(find_function("models/t3/t3.py", "T3", "inference"))
+    assert "bos_embed = torch.cat([bos_embed, bos_embed])" in inference
+    assert "logits = cond + cfg * (cond - uncond)" in inference
+    mtl = ast.unparse(find_function("mtl_tts.py", "ChatterboxMultilingualTTS", "generate"))
+    assert "if cfg_weight > 0.0" not in mtl
+
+
+def test_generation_changes_the_conditionals_it_is_given() -> None:
+    """Why the engine hands `generate` a copy: the decoder casts the prompt tokens in place
+    and T3 caches the prompt embedding on the conditionals."""
+    forward = ast.unparse(find_function("models/s3gen/s3gen.py", "S3Token2Mel", "forward"))
+    assert "ref_dict[rk] = ref_dict[rk].to(device=self.device, dtype=self.dtype)" in forward
+    conditioning = ast.unparse(find_function("models/t3/t3.py", "T3", "prepare_conditioning"))
+    assert "t3_cond.cond_prompt_speech_emb = self.speech_emb(" in conditioning
 
 
 def test_the_multilingual_alignment_analyzer_leaks_hooks_on_the_attention_layers() -> None:

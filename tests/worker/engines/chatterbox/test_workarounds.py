@@ -26,6 +26,16 @@ def test_a_chunk_that_reaches_the_token_cap_is_truncated(make, variant) -> None:
     assert len(audio.samples) == 1000 * standin.SAMPLES_PER_TOKEN
 
 
+@pytest.mark.parametrize("variant", ["english", "multilingual", "turbo"])
+def test_the_configured_cap_reaches_the_token_model(make, variant) -> None:
+    engine = make(variant, warmup=False, max_speech_tokens=40)
+    voice = engine.prepare_voice(None)
+    audio = engine.synthesize(TWO_SENTENCES, voice, SynthesisParams())
+    assert audio.truncated
+    # turbo samples one token before its loop of max_gen_len
+    assert len(audio.samples) == (40 + (variant == "turbo")) * standin.SAMPLES_PER_TOKEN
+
+
 def test_turbo_cap_is_detected_too(make) -> None:
     engine = make("turbo", warmup=False)
     voice = engine.prepare_voice(None)
