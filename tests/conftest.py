@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import firebase_admin
 import pytest
-from firebase_admin import firestore
-from google.auth.credentials import AnonymousCredentials
-from google.cloud.firestore import Client
 
 from tests.helpers.firestore import FIRESTORE_PROJECT_ID
 from tools.firestore_emulator import EmulatorNotInstalledError, FirestoreEmulator
+
+if TYPE_CHECKING:  # the real-Chatterbox tier's venv has no Firestore client
+    from google.cloud.firestore import Client
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +47,10 @@ def firestore_env(
 
 @pytest.fixture
 def firestore_db(firestore_env: FirestoreEmulator) -> Iterator[Client]:
+    import firebase_admin
+    from firebase_admin import firestore
+    from google.auth.credentials import AnonymousCredentials
+
     app = firebase_admin.initialize_app(
         AnonymousCredentials(),
         {"projectId": FIRESTORE_PROJECT_ID},

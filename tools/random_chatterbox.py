@@ -54,6 +54,8 @@ CANGJIE = {"你": "onf", "好": "vnd", "世": "pt", "界": "wol", "我": "hqi", 
 PKUSEG_LINES = ("你好 世界", "我们 好", "世界 你好 我们")
 HUB_REVISION = "0" * 40
 FORCE = 1e4
+REPEATED_TOKEN = 1
+GPT2_END = "<|endoftext|>"
 
 
 def cache_key(variant: str) -> str:
@@ -221,7 +223,7 @@ def _char_tokenizer(size: int, symbols: list[str], extra_specials: tuple[str, ..
     vocab = dict(fixed)
     for token in [*extra_specials, *symbols]:
         vocab.setdefault(token, next(free))
-    tokenizer = Tokenizer(BPE(vocab=vocab, merges=[], unk_token="[UNK]"))
+    tokenizer = Tokenizer(BPE(vocab=vocab, merges=[], unk_token="[UNK]"))  # noqa: S106
     tokenizer.add_special_tokens([*fixed, *extra_specials])
     return tokenizer
 
@@ -235,13 +237,11 @@ def _gpt2_tokenizer(out: Path) -> None:
     bpe.train_from_iterator(
         [REFERENCE_TEXT, string.ascii_letters, string.punctuation],
         vocab_size=600,
-        special_tokens=["<|endoftext|>"],
+        special_tokens=[GPT2_END],
     )
+    end = GPT2_END
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=bpe._tokenizer,
-        bos_token="<|endoftext|>",
-        eos_token="<|endoftext|>",
-        unk_token="<|endoftext|>",
+        tokenizer_object=bpe._tokenizer, bos_token=end, eos_token=end, unk_token=end
     )
     fast.save_pretrained(str(out))
 
@@ -265,7 +265,8 @@ def _write_pkuseg(home: Path) -> None:
     model.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.txt"
-        corpus.write_text("\n".join(PKUSEG_LINES) + "\n", encoding="utf-8")
+        # The trainer updates every len(lines) // 10 lines: it needs ten at least.
+        corpus.write_text("\n".join(PKUSEG_LINES * 4) + "\n", encoding="utf-8")
         with contextlib.redirect_stdout(sys.stderr):
             train(str(corpus), str(corpus), str(model), train_iter=1)
     (home / "spacy_ontonotes.zip").write_bytes(b"")  # the marker pkuseg checks before fetching
@@ -281,8 +282,7 @@ def reference_wav(seconds: float) -> bytes:
     samples = audio.samples[: int(seconds * audio.sample_rate)]
     if samples.size < int(seconds * audio.sample_rate):
         raise RuntimeError("the reference text is shorter than the voice asked for")
-    buffer = _wav_bytes(samples, audio.sample_rate)
-    return buffer
+    return _wav_bytes(samples, audio.sample_rate)
 
 
 def _wav_bytes(samples: np.ndarray, rate: int) -> bytes:
@@ -300,7 +300,9 @@ def _wav_bytes(samples: np.ndarray, rate: int) -> bytes:
 def forced_length(t3: Any, stop_after: int | None) -> Iterator[None]:
     """Random weights sample speech tokens almost uniformly and never stop. While this is
     active, only decodable tokens are sampled, and after `stop_after` steps the stop token
-    wins (None: never, so generation runs into its cap)."""
+    wins (None: never, so generation runs into its cap). The multilingual alignment analyzer
+    holds the stop token back until the text is read, so a repeated token comes next in
+    line: the analyzer's own repetition guard then ends generation two tokens later."""
     import torch
 
     steps = 0
@@ -312,6 +314,7 @@ def forced_length(t3: Any, stop_after: int | None) -> Iterator[None]:
         logits[..., SPEECH_VOCAB:] = -FORCE
         if stop_after is not None and steps >= stop_after:
             logits[..., STOP_SPEECH_TOKEN] = FORCE
+            logits[..., REPEATED_TOKEN] = FORCE / 2
         steps += 1
         return logits
 

@@ -199,6 +199,33 @@ class Attention:
 class Transformer:
     def __init__(self, n_layers: int = 30) -> None:
         self.layers = [types.SimpleNamespace(self_attn=Attention()) for _ in range(n_layers)]
+        self._output_capturing_hooks_installed = False
+
+    def install_output_capturing_hooks(self) -> None:
+        """transformers 5.2 hooks every attention layer on the first forward, once."""
+        if self._output_capturing_hooks_installed:
+            return
+        for layer in self.layers:
+            layer.self_attn.register_forward_hook(_output_capturing_hook)
+        self._output_capturing_hooks_installed = True
+
+
+def _output_capturing_hook(module, args, output) -> None:
+    return None
+
+
+class AlignmentStreamAnalyzer:
+    """Registers its attention spies as 0.1.7 does, dropping the handles (#504)."""
+
+    def __init__(self, tfmr: Transformer) -> None:
+        for layer_idx in ALIGNED_LAYERS:
+            self._add_attention_spy(tfmr, layer_idx)
+
+    def _add_attention_spy(self, tfmr: Transformer, layer_idx: int) -> None:
+        def attention_forward_hook(module, input, output) -> None:
+            return None
+
+        tfmr.layers[layer_idx].self_attn.register_forward_hook(attention_forward_hook)
 
 
 class T3:
@@ -235,9 +262,10 @@ class T3:
         if self.hp.is_multilingual:
             if n_text <= 5:  # #548: alignment_repetition reduces over an empty slice
                 raise IndexError("max(): Expected reduction dim 1 to have non-zero size.")
+            self.tfmr.install_output_capturing_hooks()
             stale = max(len(self.tfmr.layers[i].self_attn._forward_hooks) for i in ALIGNED_LAYERS)
-            for i in ALIGNED_LAYERS:
-                self.tfmr.layers[i].self_attn.register_forward_hook(lambda *a: None)
+            AlignmentStreamAnalyzer(self.tfmr)
+            stale -= 1  # transformers' own hook on each layer
         else:
             stale = 0
         wanted = self._length(n_text, stale)

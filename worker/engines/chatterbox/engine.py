@@ -60,6 +60,7 @@ from worker.engines.chatterbox.workarounds import (
     ShortTextRule,
     TokenCap,
     check_watermarker,
+    decodable_only,
     leaked_hooks_removed,
     with_cfg_pair,
 )
@@ -200,8 +201,11 @@ class ChatterboxEngine:
         t3 = self._model.t3
         if self.settings.variant == "turbo":
             t3.inference_turbo = self._cap.wrap_turbo(self._autocast(t3.inference_turbo))
-        else:
-            t3.inference = with_cfg_pair(self._cap.wrap_inference(self._autocast(t3.inference)))
+            return
+        inference = self._cap.wrap_inference(self._autocast(t3.inference))
+        if self.settings.variant == "multilingual":
+            inference = decodable_only(inference, self._runtime.to_numpy, t3.hp)
+        t3.inference = with_cfg_pair(inference)
 
     def _autocast(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         if not (self.settings.bf16 and self.device == "cuda"):

@@ -4,8 +4,9 @@ tests/worker/engines/chatterbox/test_release_api.py reads the pinned wheel's sou
 every fault handled here is still there, and tests/chatterbox_release/ shows each one on the
 release's own code: the silent 1,000-token cap of `generate()`, the english crash with
 `cfg_weight=0`, the attention hooks the multilingual model leaks (resemble-ai/chatterbox#504),
-its crash on very short texts (#548), and resemble-perth's hidden watermarker import failure
-(#198). The engine calls these; none of them knows about the engine.
+its crashes on very short texts (#548) and on undecodable speech tokens, and resemble-perth's
+hidden watermarker import failure (#198). The engine calls these; none of them knows about
+the engine.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ RELEASE_TOKEN_CAP = 1000
 keeps `inference_turbo`'s default `max_gen_len`."""
 MIN_MULTILINGUAL_TEXT_TOKENS = 6
 """#548: the alignment analyzer fails on five text tokens or fewer (start/stop included)."""
+ANALYZER_CLASS = "AlignmentStreamAnalyzer"
+"""The release's class whose attention spies leak (#504), recognised by their `__qualname__`."""
 _HOOK_REGISTRIES = ("_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called")
 
 HookSnapshot = list[tuple[Any, set[int]]]
@@ -84,15 +87,34 @@ def with_cfg_pair(inference: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def decodable_only(
+    inference: Callable[..., Any], to_numpy: Callable[[Any], np.ndarray], hp: Any
+) -> Callable[..., Any]:
+    """multilingual `generate()` hands S3Gen every token T3 sampled; S3Gen decodes only the
+    ids below the start-of-speech token (english and turbo filter the rest; multilingual logs
+    "out-of-range special tokens found in flow, fix inputs!" and fails in its embedding).
+    Those are dropped here; the stop token stays, for the release's `drop_invalid_tokens`."""
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        tokens = inference(*args, **kwargs)
+        ids = to_numpy(tokens)
+        keep = (ids[0] < hp.start_speech_token) | (ids[0] == hp.stop_speech_token)
+        return tokens if keep.all() else tokens[:, keep.tolist()]
+
+    return wrapped
+
+
 @contextmanager
 def leaked_hooks_removed(t3: Any) -> Iterator[None]:
-    """#504: the multilingual model registers attention hooks on every call and never removes
-    them; those added on `t3`'s attention layers while the block runs are removed after it."""
+    """#504: the multilingual model's alignment analyzer registers attention hooks on every
+    call and never removes them; those it added on `t3`'s attention layers while the block
+    ran are removed after it. Other new hooks stay: transformers installs its own
+    output-capturing hooks once, on the first forward, and would not install them again."""
     snapshot = _hook_snapshot(t3)
     try:
         yield
     finally:
-        _remove_new_hooks(snapshot)
+        _remove_new_analyzer_hooks(snapshot)
 
 
 def _hook_snapshot(t3: Any) -> HookSnapshot:
@@ -100,9 +122,14 @@ def _hook_snapshot(t3: Any) -> HookSnapshot:
     return [(layer.self_attn, set(layer.self_attn._forward_hooks)) for layer in layers]
 
 
-def _remove_new_hooks(snapshot: HookSnapshot) -> None:
+def _is_analyzer_hook(hook: Any) -> bool:
+    return getattr(hook, "__qualname__", "").startswith(f"{ANALYZER_CLASS}.")
+
+
+def _remove_new_analyzer_hooks(snapshot: HookSnapshot) -> None:
     for module, before in snapshot:
-        for key in set(module._forward_hooks) - before:
+        hooks = module._forward_hooks
+        for key in [k for k in hooks if k not in before and _is_analyzer_hook(hooks[k])]:
             for registry in _HOOK_REGISTRIES:
                 getattr(module, registry, {}).pop(key, None)
 

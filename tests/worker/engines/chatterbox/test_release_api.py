@@ -20,7 +20,11 @@ from tests.helpers import chatterbox_standin as standin
 from worker.engines.base import SynthesisParams
 from worker.engines.chatterbox.config import CANGJIE_FILE, VARIANTS
 from worker.engines.chatterbox.profiles import GEN_KEYS
-from worker.engines.chatterbox.workarounds import MIN_MULTILINGUAL_TEXT_TOKENS, RELEASE_TOKEN_CAP
+from worker.engines.chatterbox.workarounds import (
+    ANALYZER_CLASS,
+    MIN_MULTILINGUAL_TEXT_TOKENS,
+    RELEASE_TOKEN_CAP,
+)
 
 REPO = Path(__file__).resolve().parents[4]
 PINNED = re.search(
@@ -350,6 +354,17 @@ def test_english_pairs_text_tokens_only_with_guidance_but_t3_always_pairs_the_st
     assert "if cfg_weight > 0.0" not in mtl
 
 
+def test_only_english_and_turbo_drop_tokens_s3gen_cannot_decode() -> None:
+    """Why `decodable_only` wraps the multilingual T3: its `generate` has no such filter."""
+    english = ast.unparse(find_function("tts.py", "ChatterboxTTS", "generate"))
+    turbo = ast.unparse(find_function("tts_turbo.py", "ChatterboxTurboTTS", "generate"))
+    mtl = ast.unparse(find_function("mtl_tts.py", "ChatterboxMultilingualTTS", "generate"))
+    assert "speech_tokens = speech_tokens[speech_tokens < 6561]" in english
+    assert "speech_tokens = speech_tokens[speech_tokens < 6561]" in turbo
+    assert "< 6561" not in mtl
+    assert "speech_tokens = drop_invalid_tokens(speech_tokens)" in mtl
+
+
 def test_generation_changes_the_conditionals_it_is_given() -> None:
     """Why the engine hands `generate` a copy: the decoder casts the prompt tokens in place
     and T3 caches the prompt embedding on the conditionals."""
@@ -369,6 +384,10 @@ def test_the_multilingual_alignment_analyzer_leaks_hooks_on_the_attention_layers
     assert len(hooks) == 1
     statements = [n for n in ast.walk(spy) if isinstance(n, ast.Expr)]
     assert any(s.value is hooks[0] for s in statements), "the handle is kept: #504 is fixed"
+    assert ast.unparse(hooks[0].args[0]) == "attention_forward_hook"
+    nested = [n.name for n in spy.body if isinstance(n, ast.FunctionDef)]
+    assert nested == ["attention_forward_hook"]  # its __qualname__ names ANALYZER_CLASS
+    assert spy in find_class(path, ANALYZER_CLASS).body
     inference = ast.unparse(find_function("models/t3/t3.py", "T3", "inference"))
     assert "if self.hp.is_multilingual:" in inference
     assert "AlignmentStreamAnalyzer(self.tfmr" in inference

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from shared.errors import GenerationFailedError, InvalidInputError, ModelUnavailableError
@@ -11,6 +12,7 @@ from worker.config import SynthesisSettings
 from worker.engines.base import SynthesisParams
 from worker.engines.chatterbox.config import ChatterboxSettings
 from worker.engines.chatterbox.engine import ChatterboxEngine
+from worker.engines.chatterbox.workarounds import decodable_only
 from worker.synthesis.synthesizer import StorySynthesizer
 
 # --- token cap ------------------------------------------------------------------------------
@@ -61,6 +63,18 @@ def test_the_pipeline_regenerates_a_truncated_chunk(make, tmp_path) -> None:
     assert result.engine_real_time_factor > 0
 
 
+# --- undecodable speech tokens -------------------------------------------------------------
+
+
+def test_multilingual_tokens_s3gen_cannot_decode_are_dropped() -> None:
+    hp = standin.T3Config(2454)
+    sampled = np.array([[5, 6561, 7, 8107, 9, hp.stop_speech_token]])
+    inference = decodable_only(lambda **kw: sampled, np.asarray, hp)
+    np.testing.assert_array_equal(inference(), [[5, 7, 9, hp.stop_speech_token]])
+    clean = np.array([[1, 2, 3]])
+    assert decodable_only(lambda **kw: clean, np.asarray, hp)() is clean
+
+
 # --- #504 attention hooks -------------------------------------------------------------------
 
 
@@ -70,7 +84,8 @@ def test_multilingual_hooks_do_not_pile_up_across_calls(make) -> None:
     lengths = [len(say(engine, TWO_SENTENCES, language="en")) for _ in range(3)]
     assert lengths[0] == lengths[1] == lengths[2]
     layers = engine._model.t3.tfmr.layers
-    assert all(not layer.self_attn._forward_hooks for layer in layers)
+    kept = [list(layer.self_attn._forward_hooks.values()) for layer in layers]
+    assert kept == [[standin._output_capturing_hook]] * len(layers)  # transformers' stay
 
 
 def test_the_standin_reproduces_the_hook_leak_when_called_directly(make) -> None:
@@ -91,7 +106,7 @@ def test_hooks_are_removed_even_when_generation_fails(make) -> None:
 
 def _registering_then_failing(model):
     def generate(text, language_id, **kwargs):
-        model.t3.tfmr.layers[9].self_attn.register_forward_hook(lambda *a: None)
+        standin.AlignmentStreamAnalyzer(model.t3.tfmr)
         raise RuntimeError("after registering a hook")
 
     return generate

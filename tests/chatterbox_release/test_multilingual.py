@@ -1,0 +1,70 @@
+"""chatterbox-tts 0.1.7's multilingual variant (`ChatterboxMultilingualTTS`) on random weights:
+the #504 hooks, the #548 short texts and Chinese, offline."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from shared.errors import InvalidInputError
+from tests.chatterbox_release.contract import LINE, ReleaseContract, assert_speech, say
+from tools.random_chatterbox import CANGJIE, forced_length
+from worker.engines.chatterbox.workarounds import ANALYZER_CLASS, leaked_hooks_removed
+
+CHINESE = "你好世界。我们好，世界好。"
+
+
+def hook_names(engine) -> Counter[str]:
+    layers = engine._model.t3.tfmr.layers
+    return Counter(
+        getattr(hook, "__qualname__", "?").split(".")[0]
+        for layer in layers
+        for hook in layer.self_attn._forward_hooks.values()
+    )
+
+
+class TestMultilingual(ReleaseContract):
+    variant = "multilingual"
+    language = "fr"
+
+    def test_consecutive_calls_leave_no_analyzer_hooks_behind(self, engine) -> None:
+        before = hook_names(engine)
+        assert before[ANALYZER_CLASS] == 0
+        assert before["install_output_capuring_hook"] == 30  # transformers' own, kept
+        runs = [say(engine, seed=11, language="fr") for _ in range(2)]
+        assert hook_names(engine) == before
+        assert runs[0].samples.size == runs[1].samples.size
+
+    def test_the_release_leaks_three_hooks_per_call_when_called_directly(self, engine) -> None:
+        model = engine._model
+        model.conds = engine.builtin_conditionals()
+        with leaked_hooks_removed(model.t3), forced_length(model.t3, 2):
+            model.generate(LINE, language_id="en")
+            assert hook_names(engine)[ANALYZER_CLASS] == 3
+            model.generate(LINE, language_id="en")
+            assert hook_names(engine)[ANALYZER_CLASS] == 6
+        assert hook_names(engine)[ANALYZER_CLASS] == 0
+
+    @pytest.mark.parametrize("text", ["Oui.", "Non !"])
+    def test_texts_of_five_tokens_or_fewer_are_refused_before_generation(
+        self, engine, text
+    ) -> None:
+        with pytest.raises(InvalidInputError, match="too short"):
+            say(engine, text, language="fr")
+        model = engine._model
+        model.conds = engine.builtin_conditionals()
+        with leaked_hooks_removed(model.t3), pytest.raises(IndexError):
+            model.generate(text, language_id="fr")  # #548, what the refusal prevents
+
+    def test_chinese_is_segmented_and_read_offline(self, engine) -> None:
+        assert "zh" in engine.capabilities.languages
+        tokenizer = engine._model.tokenizer
+        assert tokenizer.cangjie_converter.segmenter is not None
+        assert tokenizer.cangjie_converter.word2cj == CANGJIE
+        vocab = tokenizer.tokenizer.get_vocab()
+        ids = tokenizer.encode("你好", language_id="zh")
+        assert ids[0] == vocab["[zh]"]
+        assert vocab["[cj_o]"] in ids
+        assert vocab["[cj_.]"] in ids
+        assert_speech(say(engine, CHINESE, language="zh"))
