@@ -1,12 +1,15 @@
-# Two entry points: `make demo` and `make test`. Both build .venv from the pinned requirements.
+# Two entry points: `make demo` and `make test`. Both build .venv from the pinned requirements;
+# `make test` also builds .venv-chatterbox, the worker's GPU requirements, for the real-Chatterbox tier.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+CHATTERBOX_VENV := .venv-chatterbox
+CHATTERBOX_REQS := requirements-worker.txt requirements-worker-core.txt requirements-test.txt
 RUNTIME_REQS := requirements-worker-core.txt requirements-api.txt
 DEV_REQS := requirements-dev.txt $(RUNTIME_REQS)
 CHATTERBOX_WHEEL := .cache/wheels/chatterbox_tts-0.1.7-py3-none-any.whl
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-fast test-chatterbox lint bench bench-engine clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,13 +29,28 @@ $(CHATTERBOX_WHEEL): requirements-worker.txt | $(BIN)/python
 		"chatterbox-tts==$$(sed -n 's/^chatterbox-tts==//p' requirements-worker.txt)"
 	test -f $@
 
+# Rebuilt from nothing whenever a pin changes: torch, CUDA wheels and chatterbox-tts as the image has them.
+$(CHATTERBOX_VENV)/.installed: $(CHATTERBOX_REQS)
+	rm -rf $(CHATTERBOX_VENV)
+	$(PYTHON) -m venv $(CHATTERBOX_VENV)
+	$(CHATTERBOX_VENV)/bin/python -m pip install -q --upgrade pip
+	$(CHATTERBOX_VENV)/bin/python -m pip install -q -r requirements-worker.txt -r requirements-test.txt
+	touch $@
+
 demo: $(VENV)/.runtime
 	$(BIN)/python -m tools.demo
 
-test: $(VENV)/.dev
+test: test-fast test-chatterbox
+
+# The inner loop: lint and every test but the real-Chatterbox tier.
+test-fast: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# chatterbox-tts's own code with random weights on the CPU (tests/chatterbox_release).
+test-chatterbox: $(CHATTERBOX_VENV)/.installed
+	$(CHATTERBOX_VENV)/bin/python -m pytest tests/chatterbox_release
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
@@ -43,5 +61,9 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.callbacks
 	$(BIN)/python -m bench.faults
 
+# Chatterbox's per-token costs and real-time factor without weights; meant for a GPU machine.
+bench-engine: $(CHATTERBOX_VENV)/.installed
+	$(CHATTERBOX_VENV)/bin/python -m bench.engine $(ARGS)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .cache out
+	rm -rf $(VENV) $(CHATTERBOX_VENV) .pytest_cache .ruff_cache .cache out

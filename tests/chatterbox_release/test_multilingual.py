@@ -58,7 +58,7 @@ class TestMultilingual(ReleaseContract):
             model.generate(text, language_id="fr")  # #548, what the refusal prevents
 
     def test_six_tokens_are_read(self, engine) -> None:
-        """"Oh" becomes `[fr] o h .` between the start and stop tokens: six, enough."""
+        """ "Oh" becomes `[fr] o h .` between the start and stop tokens: six, enough."""
         assert_speech(say(engine, "Oh", language="fr"))
 
     def test_chinese_is_segmented_and_read_offline(self, engine) -> None:

@@ -1,0 +1,32 @@
+"""The GPU benchmark starts and finishes on the CPU with tiny lengths, and its figures add up."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_engine_benchmark_prints_one_json_object_of_figures() -> None:
+    command = [sys.executable, "-m", "bench.engine", "--tokens", "3", "--repeats", "1"]
+    done = subprocess.run(
+        [*command, "--device", "cpu"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["variant"] == "english"
+    assert report["device"] == "cpu"
+    assert report["tokens_forced"] == 3
+    assert set(report["modes"]) == {"fp32", "sdpa"}  # bf16 needs CUDA
+    for figures in report["modes"].values():
+        assert figures["tokens_per_call"] == 3
+        assert figures["t3_tokens_per_s"] > 0
+        assert figures["s3gen_s_per_audio_s"] > 0
+        expected = 25 / figures["t3_tokens_per_s"] + figures["s3gen_s_per_audio_s"]
+        assert math.isclose(figures["engine_rtf"], expected, rel_tol=0.01)
+        assert figures["sample_engine_s"] > 0
+        assert math.isfinite(figures["first_logits_max_abs_diff"])
+    assert report["modes"]["fp32"]["first_logits_max_abs_diff"] == 0.0
