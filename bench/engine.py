@@ -9,10 +9,12 @@ the S3Gen decoder separately and prints one JSON object:
 - `engine_rtf`: engine seconds per audio second at 25 speech tokens per audio second
   (`25 / t3_tokens_per_s + s3gen_s_per_audio_s`), and `sample_engine_s`, that times the
   sample story's audio at a narration pace of 15 characters per second;
-- modes: `fp32` (the adapter's default, under `torch.inference_mode`), `bf16` (the adapter's
-  `CHATTERBOX_BF16` autocast, CUDA only) and `sdpa` (english only: 0.1.7 asks every layer for
-  attention weights, which forces eager attention, resemble-ai/chatterbox#525; this mode stops
-  asking). `first_logits_max_abs_diff` compares each mode's first-step logits with `fp32` at
+- modes, all under `torch.inference_mode` as the adapter runs: the attention kernel, `sdpa` or
+  `eager` (`sdpa_calls` counts what really ran), each in fp32 and, on CUDA, with the adapter's
+  `CHATTERBOX_BF16` autocast. 0.1.7 asks for attention weights on every step, and the
+  multilingual alignment analyzer switches its model to eager attention for good to get them
+  (resemble-ai/chatterbox#525), so multilingual is measured with `eager` only.
+  `first_logits_max_abs_diff` compares each mode's first-step logits with the first mode's at
   the same seed: the tolerance check before adopting a mode.
 
     .venv-chatterbox/bin/python -m bench.engine --variant english --tokens 200   # on a GPU
@@ -54,17 +56,15 @@ class Timers:
 class Mode:
     name: str
     bf16: bool = False
-    sdpa: bool = False
+    attention: str = "sdpa"
 
 
 def modes(variant: str, cuda: bool) -> list[Mode]:
-    found = [Mode("fp32")]
+    """The multilingual analyzer reads attention weights, which only eager attention gives."""
+    kernels = ["eager"] if variant == "multilingual" else ["sdpa", "eager"]
+    found = [Mode(kernel, attention=kernel) for kernel in kernels]
     if cuda:
-        found.append(Mode("bf16", bf16=True))
-    if variant == "english":
-        found.append(Mode("sdpa", sdpa=True))
-        if cuda:
-            found.append(Mode("bf16+sdpa", bf16=True, sdpa=True))
+        found += [Mode(f"bf16+{kernel}", bf16=True, attention=kernel) for kernel in kernels]
     return found
 
 
@@ -84,24 +84,22 @@ def load(variant: str, model_dir: Path, device: str, tokens: int, bf16: bool) ->
 
 
 @contextlib.contextmanager
-def sdpa_attention(t3: Any, on: bool) -> Iterator[None]:
-    """Scaled-dot-product attention: stop asking the backbone for attention weights."""
-    if not on:
-        yield
-        return
-    tfmr, config = t3.tfmr, t3.tfmr.config
-    forward, implementation = tfmr.forward, config._attn_implementation
+def attention(t3: Any, kernel: str) -> Iterator[dict[str, int]]:
+    """Runs the backbone with `kernel` and counts the calls that reached SDPA."""
+    from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 
-    def without_weights(*args: Any, **kwargs: Any) -> Any:
-        kwargs["output_attentions"] = False
-        return forward(*args, **kwargs)
+    config, sdpa = t3.tfmr.config, ALL_ATTENTION_FUNCTIONS["sdpa"]
+    implementation, calls = config._attn_implementation, {"sdpa_calls": 0}
 
-    tfmr.forward, config._attn_implementation = without_weights, "sdpa"
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls["sdpa_calls"] += 1
+        return sdpa(*args, **kwargs)
+
+    config._attn_implementation, ALL_ATTENTION_FUNCTIONS["sdpa"] = kernel, counted
     try:
-        yield
+        yield calls
     finally:
-        del tfmr.forward
-        config._attn_implementation = implementation
+        config._attn_implementation, ALL_ATTENTION_FUNCTIONS["sdpa"] = implementation, sdpa
 
 
 @contextlib.contextmanager
@@ -152,11 +150,12 @@ def measure(engine: Any, mode: Mode, repeats: int, cuda: bool) -> tuple[dict[str
     voice = engine.prepare_voice(None)
     timers = Timers(sync=torch.cuda.synchronize if cuda else (lambda: None))
     audio_s = 0.0
-    with sdpa_attention(model.t3, mode.sdpa), forced_length(model.t3, None):
+    with attention(model.t3, mode.attention) as kernels, forced_length(model.t3, None):
         engine.synthesize(LINE, voice, SynthesisParams(seed=0))  # warm-up, not counted
         if cuda:
             torch.cuda.reset_peak_memory_stats()
         timers = Timers(sync=timers.sync)
+        kernels["sdpa_calls"] = 0
         with timed(engine, timers):
             for _ in range(repeats):
                 audio = engine.synthesize(LINE, voice, SynthesisParams(seed=0))
@@ -173,6 +172,7 @@ def measure(engine: Any, mode: Mode, repeats: int, cuda: bool) -> tuple[dict[str
         "calls": repeats,
         "tokens_per_call": timers.tokens // repeats,
         "peak_gpu_mib": round(torch.cuda.max_memory_allocated() / 2**20) if cuda else None,
+        "sdpa_calls": kernels["sdpa_calls"],
     }
     return figures, timers.first_logits
 

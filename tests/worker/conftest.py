@@ -2,9 +2,19 @@ from pathlib import Path
 
 import pytest
 
+from worker.engines.chatterbox.config import PKUSEG_MODEL_MARKER
 from worker.engines.piper import PiperEngine
 
 SAMPLE_STORY = Path(__file__).resolve().parents[2] / "samples" / "story.txt"
+
+
+@pytest.fixture(autouse=True)
+def pkuseg_model(tmp_path_factory, monkeypatch) -> Path:
+    """Where the multilingual engine finds spacy-pkuseg's model, as the image bakes it."""
+    home = tmp_path_factory.mktemp("pkuseg")
+    (home / PKUSEG_MODEL_MARKER).write_bytes(b"")
+    monkeypatch.setenv("PKUSEG_HOME", str(home))
+    return home
 
 
 @pytest.fixture(scope="session")

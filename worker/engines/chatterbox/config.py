@@ -8,6 +8,7 @@ with `HF_HUB_OFFLINE=1` and never reaches the Hub.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,14 @@ VARIANTS: dict[str, VariantSpec] = {
 }
 
 CANGJIE_FILE = "Cangjie5_TC.json"
+PKUSEG_MODEL_MARKER = "spacy_ontonotes.zip"
+"""spacy-pkuseg fetches its model on first use unless this file is in `PKUSEG_HOME`; the
+multilingual tokenizer builds a segmenter for every language, so without it loading fails."""
+
+
+def pkuseg_home() -> Path:
+    """Where spacy-pkuseg keeps its model (its own `PKUSEG_HOME`, else `~/.pkuseg`)."""
+    return Path(os.environ.get("PKUSEG_HOME", "~/.pkuseg")).expanduser()
 
 
 class ChatterboxSettings(BaseSettings):

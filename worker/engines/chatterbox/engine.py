@@ -46,7 +46,12 @@ from worker.engines.base import (
     VoiceSource,
     VoiceStore,
 )
-from worker.engines.chatterbox.config import VARIANTS, ChatterboxSettings
+from worker.engines.chatterbox.config import (
+    PKUSEG_MODEL_MARKER,
+    VARIANTS,
+    ChatterboxSettings,
+    pkuseg_home,
+)
 from worker.engines.chatterbox.profiles import ProfileSpec, validate_conditionals
 from worker.engines.chatterbox.runtime import (
     Runtime,
@@ -187,6 +192,14 @@ class ChatterboxEngine:
             raise ModelUnavailableError(
                 details=f"Chatterbox {self.settings.variant} weights are missing from "
                 f"CHATTERBOX_MODEL_DIR: {', '.join(missing)}"
+            )
+        if (
+            self.settings.variant == "multilingual"
+            and not (pkuseg_home() / PKUSEG_MODEL_MARKER).is_file()
+        ):
+            raise ModelUnavailableError(
+                details="spacy-pkuseg's model is not in PKUSEG_HOME: without it the "
+                "multilingual tokenizer downloads it on load (the image fetches it at build time)"
             )
         try:
             return model_cls.from_local(model_dir, self.device)

@@ -89,6 +89,15 @@ def test_missing_weights_are_model_unavailable(tmp_path) -> None:
     assert str(tmp_path) not in info.value.details
 
 
+def test_multilingual_without_the_segmenter_model_is_unavailable(make, pkuseg_model) -> None:
+    (pkuseg_model / "spacy_ontonotes.zip").unlink()
+    with pytest.raises(ModelUnavailableError) as info:
+        make("multilingual", warmup=False)
+    assert "PKUSEG_HOME" in info.value.details
+    assert str(pkuseg_model) not in info.value.details
+    assert make("english", warmup=False).capabilities.languages == {"en"}
+
+
 @pytest.mark.parametrize(
     ("error", "refresh"),
     [
