@@ -109,29 +109,28 @@ def timed(engine: Any, timers: Timers) -> Iterator[None]:
     name = "inference_turbo" if engine.settings.variant == "turbo" else "inference"
     inner_t3, inner_s3gen = getattr(t3, name), s3gen.inference
 
-    def t3_call(*args: Any, **kwargs: Any) -> Any:
-        timers.sync()
-        start = time.perf_counter()
+    def clocked(fn: Callable[..., Any], stage: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            timers.sync()
+            start = time.perf_counter()
+            out = fn(*args, **kwargs)
+            timers.sync()
+            setattr(timers, stage, getattr(timers, stage) + time.perf_counter() - start)
+            return out
+
+        return call
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
         tokens = inner_t3(*args, **kwargs)
-        timers.sync()
-        timers.t3_s += time.perf_counter() - start
         timers.tokens += int(tokens.shape[-1])
         return tokens
-
-    def s3gen_call(*args: Any, **kwargs: Any) -> Any:
-        timers.sync()
-        start = time.perf_counter()
-        out = inner_s3gen(*args, **kwargs)
-        timers.sync()
-        timers.s3gen_s += time.perf_counter() - start
-        return out
 
     def first_logits(_module: Any, _inputs: Any, logits: Any) -> None:
         if timers.first_logits is None:
             timers.first_logits = logits[0, -1].float().cpu()
 
-    setattr(t3, name, t3_call)
-    s3gen.inference = s3gen_call
+    setattr(t3, name, clocked(counted, "t3_s"))
+    s3gen.inference = clocked(inner_s3gen, "s3gen_s")
     handle = t3.speech_head.register_forward_hook(first_logits)
     try:
         yield

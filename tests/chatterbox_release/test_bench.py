@@ -12,17 +12,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_engine_benchmark_prints_one_json_object_of_figures() -> None:
-    command = [sys.executable, "-m", "bench.engine", "--tokens", "3", "--repeats", "1"]
+    command = [sys.executable, "-m", "bench.engine", "--variant", "turbo", "--tokens", "3"]
     done = subprocess.run(
-        [*command, "--device", "cpu"], cwd=ROOT, capture_output=True, text=True, check=True
+        [*command, "--repeats", "1", "--device", "cpu"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report["variant"] == "english"
+    assert report["variant"] == "turbo"
     assert report["device"] == "cpu"
     assert report["tokens_forced"] == 3
     assert set(report["modes"]) == {"sdpa", "eager"}  # bf16 needs CUDA
     for figures in report["modes"].values():
-        assert figures["tokens_per_call"] == 3
+        assert figures["tokens_per_call"] == 4  # turbo samples one token before its loop
         assert figures["t3_tokens_per_s"] > 0
         assert figures["s3gen_s_per_audio_s"] > 0
         expected = 25 / figures["t3_tokens_per_s"] + figures["s3gen_s_per_audio_s"]
