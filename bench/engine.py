@@ -2,7 +2,8 @@
 
 Builds (or reuses) a random-weight model directory with `tools.random_chatterbox`, loads the
 variant through the worker's adapter, offline, and generates with a forced length (random
-weights never stop): exactly `--tokens` speech tokens per call. It times the T3 token model and
+weights never stop): `--tokens` speech tokens per call (turbo samples one more, before its
+loop). It times the T3 token model and
 the S3Gen decoder separately and prints one JSON object:
 
 - `t3_tokens_per_s`, `s3gen_s_per_audio_s`, `peak_gpu_mib` per mode;
@@ -91,11 +92,11 @@ def attention(t3: Any, kernel: str) -> Iterator[dict[str, int]]:
     config, sdpa = t3.tfmr.config, ALL_ATTENTION_FUNCTIONS["sdpa"]
     implementation, calls = config._attn_implementation, {"sdpa_calls": 0}
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
+    def counting_sdpa(*args: Any, **kwargs: Any) -> Any:
         calls["sdpa_calls"] += 1
         return sdpa(*args, **kwargs)
 
-    config._attn_implementation, ALL_ATTENTION_FUNCTIONS["sdpa"] = kernel, counted
+    config._attn_implementation, ALL_ATTENTION_FUNCTIONS["sdpa"] = kernel, counting_sdpa
     try:
         yield calls
     finally:
@@ -120,7 +121,7 @@ def timed(engine: Any, timers: Timers) -> Iterator[None]:
 
         return call
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
+    def counting_tokens(*args: Any, **kwargs: Any) -> Any:
         tokens = inner_t3(*args, **kwargs)
         timers.tokens += int(tokens.shape[-1])
         return tokens
@@ -129,7 +130,7 @@ def timed(engine: Any, timers: Timers) -> Iterator[None]:
         if timers.first_logits is None:
             timers.first_logits = logits[0, -1].float().cpu()
 
-    setattr(t3, name, clocked(counted, "t3_s"))
+    setattr(t3, name, clocked(counting_tokens, "t3_s"))
     s3gen.inference = clocked(inner_s3gen, "s3gen_s")
     handle = t3.speech_head.register_forward_hook(first_logits)
     try:
@@ -147,13 +148,13 @@ def measure(engine: Any, mode: Mode, repeats: int, cuda: bool) -> tuple[dict[str
 
     model = engine._model
     voice = engine.prepare_voice(None)
-    timers = Timers(sync=torch.cuda.synchronize if cuda else (lambda: None))
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
     audio_s = 0.0
     with attention(model.t3, mode.attention) as kernels, forced_length(model.t3, None):
         engine.synthesize(LINE, voice, SynthesisParams(seed=0))  # warm-up, not counted
         if cuda:
             torch.cuda.reset_peak_memory_stats()
-        timers = Timers(sync=timers.sync)
+        timers = Timers(sync=sync)
         kernels["sdpa_calls"] = 0
         with timed(engine, timers):
             for _ in range(repeats):
@@ -220,7 +221,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--device", choices=["auto", "cpu"], default="auto")
     parser.add_argument("--model-dir", type=Path, default=None, help="default: built and cached")
     args = parser.parse_args(argv)
-    report = run(args.variant, args.tokens, args.repeats, args.device, args.model_dir)
+    with contextlib.redirect_stdout(sys.stderr):  # the release prints; stdout is the report
+        report = run(args.variant, args.tokens, args.repeats, args.device, args.model_dir)
     print(json.dumps(report))
     return 0
 

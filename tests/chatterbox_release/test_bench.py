@@ -20,7 +20,7 @@ def test_the_engine_benchmark_prints_one_json_object_of_figures() -> None:
         text=True,
         check=True,
     )
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report = json.loads(done.stdout)  # the whole of stdout: one object
     assert report["variant"] == "turbo"
     assert report["device"] == "cpu"
     assert report["tokens_forced"] == 3
@@ -33,6 +33,5 @@ def test_the_engine_benchmark_prints_one_json_object_of_figures() -> None:
         assert math.isclose(figures["engine_rtf"], expected, rel_tol=0.01)
         assert figures["sample_engine_s"] > 0
         assert math.isfinite(figures["first_logits_max_abs_diff"])
-    assert report["modes"]["sdpa"]["first_logits_max_abs_diff"] == 0.0
     assert report["modes"]["sdpa"]["sdpa_calls"] > 0
     assert report["modes"]["eager"]["sdpa_calls"] == 0

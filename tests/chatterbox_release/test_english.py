@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import copy
 
 import pytest
 
-from tests.chatterbox_release.contract import LINE, ReleaseContract, assert_speech, say
+from tests.chatterbox_release.contract import (
+    LINE,
+    ReleaseContract,
+    assert_speech,
+    release_inference,
+    say,
+)
 from tools.random_chatterbox import forced_length
-
-
-@contextmanager
-def release_inference(engine) -> Iterator[None]:
-    """The release's own `T3.inference`, without the engine's wrappers."""
-    t3 = engine._model.t3
-    wrapped = t3.inference
-    del t3.inference
-    try:
-        yield
-    finally:
-        t3.inference = wrapped
 
 
 class TestEnglish(ReleaseContract):
@@ -28,7 +21,7 @@ class TestEnglish(ReleaseContract):
 
     def test_cfg_weight_zero_crashes_the_release_but_not_the_engine(self, engine) -> None:
         model = engine._model
-        model.conds = engine.builtin_conditionals()
+        model.conds = copy.deepcopy(engine.builtin_conditionals())
         with (
             release_inference(engine),
             forced_length(model.t3, 2),

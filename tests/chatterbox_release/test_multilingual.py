@@ -3,16 +3,49 @@ the #504 hooks, the #548 short texts and Chinese, offline."""
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+import torch
 
 from shared.errors import InvalidInputError
-from tests.chatterbox_release.contract import LINE, ReleaseContract, assert_speech, say
+from tests.chatterbox_release.contract import (
+    LINE,
+    ReleaseContract,
+    assert_speech,
+    release_inference,
+    say,
+)
 from tools.random_chatterbox import CANGJIE, forced_length
+from worker.engines.base import SynthesisParams
 from worker.engines.chatterbox.workarounds import ANALYZER_CLASS, leaked_hooks_removed
 
 CHINESE = "你好世界。我们好，世界好。"
+UNDECODABLE = 8000
+"""A speech-token id beyond S3Gen's 6,561 codes, as T3 may sample it."""
+
+
+@contextmanager
+def first_token(t3, token: int) -> Iterator[None]:
+    """T3 samples `token` first (registered after `forced_length`, whose mask it overrides)."""
+    step = 0
+
+    def hook(_module, _inputs, logits):
+        nonlocal step
+        if step == 0:
+            logits = logits.clone()
+            logits[..., token] = 1e4
+        step += 1
+        return logits
+
+    handle = t3.speech_head.register_forward_hook(hook)
+    try:
+        yield
+    finally:
+        handle.remove()
 
 
 def hook_names(engine) -> Counter[str]:
@@ -38,7 +71,7 @@ class TestMultilingual(ReleaseContract):
 
     def test_the_release_leaks_three_hooks_per_call_when_called_directly(self, engine) -> None:
         model = engine._model
-        model.conds = engine.builtin_conditionals()
+        model.conds = copy.deepcopy(engine.builtin_conditionals())
         with leaked_hooks_removed(model.t3), forced_length(model.t3, 2):
             model.generate(LINE, language_id="en")
             assert hook_names(engine)[ANALYZER_CLASS] == 3
@@ -53,13 +86,31 @@ class TestMultilingual(ReleaseContract):
         with pytest.raises(InvalidInputError, match="too short"):
             say(engine, text, language="fr")
         model = engine._model
-        model.conds = engine.builtin_conditionals()
+        model.conds = copy.deepcopy(engine.builtin_conditionals())
+        torch.manual_seed(0)
         with leaked_hooks_removed(model.t3), pytest.raises(IndexError):
             model.generate(text, language_id="fr")  # #548, what the refusal prevents
 
     def test_six_tokens_are_read(self, engine) -> None:
         """ "Oh" becomes `[fr] o h .` between the start and stop tokens: six, enough."""
         assert_speech(say(engine, "Oh", language="fr"))
+
+    def test_undecodable_tokens_crash_the_release_but_not_the_engine(self, engine) -> None:
+        model = engine._model
+        model.conds = copy.deepcopy(engine.builtin_conditionals())
+        with (
+            release_inference(engine),
+            forced_length(model.t3, 2),
+            first_token(model.t3, UNDECODABLE),
+            leaked_hooks_removed(model.t3),
+            pytest.raises(IndexError),
+        ):
+            model.generate(LINE, language_id="en")
+        voice, params = engine.prepare_voice(None), SynthesisParams(language="en")
+        with forced_length(model.t3, 2), first_token(model.t3, UNDECODABLE):
+            audio = engine.synthesize(LINE, voice, params)
+        assert_speech(audio)
+        assert not audio.truncated
 
     def test_chinese_is_segmented_and_read_offline(self, engine) -> None:
         assert "zh" in engine.capabilities.languages

@@ -80,9 +80,10 @@ VARIANTS: dict[str, VariantSpec] = {
 }
 
 CANGJIE_FILE = "Cangjie5_TC.json"
-PKUSEG_MODEL_MARKER = "spacy_ontonotes.zip"
-"""spacy-pkuseg fetches its model on first use unless this file is in `PKUSEG_HOME`; the
-multilingual tokenizer builds a segmenter for every language, so without it loading fails."""
+PKUSEG_MODEL = "spacy_ontonotes"
+PKUSEG_MODEL_MARKER = f"{PKUSEG_MODEL}.zip"
+"""spacy-pkuseg downloads its model on first use unless this file is in `PKUSEG_HOME`, and the
+multilingual tokenizer builds a segmenter for every language: offline, the load fails."""
 
 
 def pkuseg_home() -> Path:
@@ -103,7 +104,7 @@ class ChatterboxSettings(BaseSettings):
     max_chunk_chars: int = Field(300, ge=40, le=400)
     exaggeration: float = Field(0.5, ge=0.0, le=2.0)
     cfg_weight: float = Field(0.5, ge=0.0, le=1.0)
-    temperature: float = Field(0.8, gt=0.0, le=2.0)
+    temperature: float = Field(0.8, gt=0.0, le=5.0)
     max_speech_tokens: int = Field(1000, ge=1, le=1000)
     """The speech-token cap of one generation; the release's 1,000 unless lowered (tests and
     benchmarks on random weights, which never emit the stop token)."""

@@ -47,6 +47,7 @@ from worker.engines.base import (
     VoiceStore,
 )
 from worker.engines.chatterbox.config import (
+    PKUSEG_MODEL,
     PKUSEG_MODEL_MARKER,
     VARIANTS,
     ChatterboxSettings,
@@ -193,10 +194,9 @@ class ChatterboxEngine:
                 details=f"Chatterbox {self.settings.variant} weights are missing from "
                 f"CHATTERBOX_MODEL_DIR: {', '.join(missing)}"
             )
-        if (
-            self.settings.variant == "multilingual"
-            and not (pkuseg_home() / PKUSEG_MODEL_MARKER).is_file()
-        ):
+        home = pkuseg_home()
+        baked = (home / PKUSEG_MODEL_MARKER).is_file() and (home / PKUSEG_MODEL).is_dir()
+        if self.settings.variant == "multilingual" and not baked:
             raise ModelUnavailableError(
                 details="spacy-pkuseg's model is not in PKUSEG_HOME: without it the "
                 "multilingual tokenizer downloads it on load (the image fetches it at build time)"

@@ -89,8 +89,10 @@ def test_missing_weights_are_model_unavailable(tmp_path) -> None:
     assert str(tmp_path) not in info.value.details
 
 
-def test_multilingual_without_the_segmenter_model_is_unavailable(make, pkuseg_model) -> None:
-    (pkuseg_model / "spacy_ontonotes.zip").unlink()
+@pytest.mark.parametrize("gone", ["spacy_ontonotes.zip", "spacy_ontonotes"])
+def test_multilingual_without_the_segmenter_model_is_unavailable(make, pkuseg_model, gone) -> None:
+    path = pkuseg_model / gone
+    path.rmdir() if path.is_dir() else path.unlink()
     with pytest.raises(ModelUnavailableError) as info:
         make("multilingual", warmup=False)
     assert "PKUSEG_HOME" in info.value.details
