@@ -308,12 +308,13 @@ def _wav_bytes(samples: np.ndarray, rate: int) -> bytes:
 
 
 @contextlib.contextmanager
-def forced_length(t3: Any, stop_after: int | None) -> Iterator[None]:
+def forced_length(t3: Any, stop_after: int | None, *, first: int | None = None) -> Iterator[None]:
     """Random weights sample speech tokens almost uniformly and never stop. While this is
     active, only decodable tokens are sampled, and after `stop_after` steps the stop token
     wins (None: never, so generation runs into its cap). The multilingual alignment analyzer
     holds the stop token back until the text is read, so a repeated token comes next in
-    line: the analyzer's own repetition guard then ends generation two tokens later."""
+    line: the analyzer's own repetition guard then ends generation two tokens later.
+    `first`, when given, is the first token sampled, decodable or not."""
     import torch
 
     steps = 0
@@ -326,6 +327,8 @@ def forced_length(t3: Any, stop_after: int | None) -> Iterator[None]:
         if stop_after is not None and steps >= stop_after:
             logits[..., STOP_SPEECH_TOKEN] = FORCE
             logits[..., REPEATED_TOKEN] = FORCE / 2
+        if first is not None and steps == 0:
+            logits[..., first] = FORCE
         steps += 1
         return logits
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import torch
@@ -26,26 +24,6 @@ from worker.engines.chatterbox.workarounds import ANALYZER_CLASS, leaked_hooks_r
 CHINESE = "你好世界。我们好，世界好。"
 UNDECODABLE = 8000
 """A speech-token id beyond S3Gen's 6,561 codes, as T3 may sample it."""
-
-
-@contextmanager
-def first_token(t3, token: int) -> Iterator[None]:
-    """T3 samples `token` first (registered after `forced_length`, whose mask it overrides)."""
-    step = 0
-
-    def hook(_module, _inputs, logits):
-        nonlocal step
-        if step == 0:
-            logits = logits.clone()
-            logits[..., token] = 1e4
-        step += 1
-        return logits
-
-    handle = t3.speech_head.register_forward_hook(hook)
-    try:
-        yield
-    finally:
-        handle.remove()
 
 
 def hook_names(engine) -> Counter[str]:
@@ -105,14 +83,13 @@ class TestMultilingual(ReleaseContract):
         model.conds = copy.deepcopy(engine.builtin_conditionals())
         with (
             release_inference(engine),
-            forced_length(model.t3, 2),
-            first_token(model.t3, UNDECODABLE),
+            forced_length(model.t3, 2, first=UNDECODABLE),
             leaked_hooks_removed(model.t3),
             pytest.raises(IndexError),
         ):
             model.generate(LINE, language_id="en")
         voice, params = engine.prepare_voice(None), SynthesisParams(language="en")
-        with forced_length(model.t3, 2), first_token(model.t3, UNDECODABLE):
+        with forced_length(model.t3, 2, first=UNDECODABLE):
             audio = engine.synthesize(LINE, voice, params)
         assert_speech(audio)
         assert not audio.truncated
