@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -297,8 +298,6 @@ def reference_wav(seconds: float) -> bytes:
 
 
 def _wav_bytes(samples: np.ndarray, rate: int) -> bytes:
-    import io
-
     buffer = io.BytesIO()
     sf.write(buffer, samples, rate, format="WAV", subtype="PCM_16")
     return buffer.getvalue()

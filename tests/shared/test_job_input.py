@@ -13,7 +13,7 @@ JOB = {
     "user_id": "u1",
     "callback_url": "https://api.example.com/api/tts/callback",
 }
-ENDS = (
+ENDS = (  # low then high, per parameter: the real-Chatterbox tier generates with both
     {"exaggeration": 0.0},
     {"exaggeration": 2.0},
     {"cfg_weight": 0.0},
