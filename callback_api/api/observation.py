@@ -15,6 +15,9 @@ from shared.signing import SignatureVerificationError
 
 logger = logging.getLogger("callback_api.callbacks")
 
+MAX_LOGGED_ID_CHARS = 64
+"""Standard Webhooks ids are short (`msg_2b…`); a longer header is anyone's, logged cut."""
+
 _LEVELS = {
     "applied": logging.INFO,
     "stale": logging.INFO,
@@ -66,8 +69,14 @@ class CallbackObservation:
                 "status_code": self.status_code,
                 "story_id": self.story_id,
                 "job_id": self.job_id,
-                "webhook_id": self.webhook_id,
+                "webhook_id": _bounded(self.webhook_id),
                 "failure": self.failure,
                 "duration_ms": round(seconds * 1000, 2),
             },
         )
+
+
+def _bounded(text: str | None) -> str | None:
+    if text is None or len(text) <= MAX_LOGGED_ID_CHARS:
+        return text
+    return text[:MAX_LOGGED_ID_CHARS] + "…"

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from callback_api.api.observation import MAX_LOGGED_ID_CHARS
 from callback_api.core.config import Settings
 from callback_api.core.logging import HANDLER_NAME, configure_logging
 from callback_api.main import create_app
 from shared.signing import sign
-from tests.helpers.callback_api import JSON, Sender, Stories, error, success
+from tests.helpers.callback_api import JSON, Sender, Stories, error, progress, success
 
 
 @pytest.fixture
@@ -76,6 +77,32 @@ def test_logs_carry_no_secret_signature_or_story_text(
     assert signing_secret.removeprefix("whsec_") not in output
     assert headers["webhook-signature"].split(",", 1)[1] not in output
     assert "fox" not in output
+
+
+def test_a_long_webhook_id_is_logged_cut_whether_signed_or_not(
+    log_lines: tuple[TestClient, io.StringIO], signing_secret: str, stories: Stories
+) -> None:
+    client, buffer = log_lines
+    stories.create("story-7")
+    body = error("story-7").to_body()
+    long_id = "msg_" + "x" * 7996
+    signed = {**JSON, **sign(signing_secret, body, msg_id=long_id)}
+    forged = {**signed, "webhook-signature": "v1,bm90IGEgc2lnbmF0dXJl"}
+
+    client.post("/api/tts/error-callback", content=body, headers=forged)
+    client.post("/api/tts/error-callback", content=body, headers=signed)
+    Sender(client, signing_secret).send(progress("story-7", done=1))
+
+    lines = [r for r in _records(buffer) if r.get("logger") == "callback_api.callbacks"]
+    assert [line["status_code"] for line in lines] == [401, 200, 200]
+    for line in lines[:2]:
+        logged = line["webhook_id"]
+        assert logged.endswith("…")
+        assert len(logged) == MAX_LOGGED_ID_CHARS + 1
+        assert long_id.startswith(logged.removesuffix("…"))
+    assert lines[2]["webhook_id"].startswith("msg_")
+    assert not lines[2]["webhook_id"].endswith("…")
+    assert "x" * (MAX_LOGGED_ID_CHARS + 1) not in buffer.getvalue()
 
 
 def test_uvicorn_logs_become_json_unless_uvicorn_switched_them_off(
