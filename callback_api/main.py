@@ -20,6 +20,7 @@ from callback_api.core.logging import configure_logging
 from callback_api.core.metrics import Metrics
 from callback_api.core.webhooks import WebhookTokens
 from callback_api.services.endings import EmbeddedCallbacks
+from callback_api.services.readiness import Readiness
 from callback_api.services.runpod_api import runpod_client
 from callback_api.services.stories import StoryStore
 from shared.signing import SignatureVerificationError, Verifier
@@ -48,6 +49,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client, settings, lambda kind: metrics.firestore_errors.labels(kind=kind).inc()
     )
     app.state.store = store
+    app.state.readiness = Readiness(store, settings.ready_cache_seconds)
     app.state.runpod = runpod_client(settings)
     try:
         yield

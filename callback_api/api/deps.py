@@ -14,6 +14,7 @@ from callback_api.core.config import Settings
 from callback_api.core.metrics import Metrics
 from callback_api.core.webhooks import WebhookTokens
 from callback_api.services.endings import EmbeddedCallbacks
+from callback_api.services.readiness import Readiness
 from callback_api.services.runpod_api import RunPodClient
 from callback_api.services.stories import StoryStore
 
@@ -26,6 +27,11 @@ async def get_settings(request: Request) -> Settings:
 async def get_store(request: Request) -> StoryStore:
     store: StoryStore = request.app.state.store
     return store
+
+
+async def get_readiness(request: Request) -> Readiness:
+    readiness: Readiness = request.app.state.readiness
+    return readiness
 
 
 async def get_metrics(request: Request) -> Metrics:
@@ -57,6 +63,7 @@ async def get_runpod(request: Request) -> RunPodClient | None:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[StoryStore, Depends(get_store)]
+ReadinessDep = Annotated[Readiness, Depends(get_readiness)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ObservationDep = Annotated[CallbackObservation, Depends(get_observation)]
 WebhookTokensDep = Annotated[WebhookTokens | None, Depends(get_webhook_tokens)]

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     firestore_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 5.0
     firestore_transaction_attempts: Annotated[int, Field(ge=1, le=50)] = 10
     retry_after_seconds: Annotated[int, Field(ge=1, le=3600)] = 5
+    ready_cache_seconds: Annotated[float, Field(ge=0, le=300)] = 5.0
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     callback_api_public_url: Url | None = None

@@ -6,8 +6,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from callback_api.api.deps import MetricsDep, SettingsDep, StoreDep
-from callback_api.core.errors import FirestoreUnavailableError
+from callback_api.api.deps import MetricsDep, ReadinessDep, SettingsDep
 
 router = APIRouter(tags=["operations"])
 
@@ -20,12 +19,11 @@ async def health() -> dict[str, str]:
 @router.get(
     "/ready",
     summary="Firestore is reachable",
+    description="Firestore's answer to one read, kept `READY_CACHE_SECONDS`.",
     responses={503: {"description": "Firestore did not answer in time."}},
 )
-async def ready(store: StoreDep, settings: SettingsDep) -> JSONResponse:
-    try:
-        await store.ping()
-    except FirestoreUnavailableError:
+async def ready(readiness: ReadinessDep, settings: SettingsDep) -> JSONResponse:
+    if not await readiness.ready():
         return JSONResponse(
             {"status": "unavailable"},
             status_code=503,

@@ -24,6 +24,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "CALLBACK_API_PUBLIC_URL",
         "RECONCILE_STALE_AFTER_S",
         "EMBEDDED_CALLBACK_MAX_AGE_S",
+        "READY_CACHE_SECONDS",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -57,6 +58,7 @@ def test_reads_every_variable_from_the_environment(monkeypatch: pytest.MonkeyPat
         "FIRESTORE_TIMEOUT_SECONDS": "2.5",
         "FIRESTORE_TRANSACTION_ATTEMPTS": "3",
         "RETRY_AFTER_SECONDS": "9",
+        "READY_CACHE_SECONDS": "0",
         "LOG_LEVEL": "debug",
     }
     for name, value in environment.items():
@@ -71,6 +73,7 @@ def test_reads_every_variable_from_the_environment(monkeypatch: pytest.MonkeyPat
     assert settings.firestore_timeout_seconds == 2.5
     assert settings.firestore_transaction_attempts == 3
     assert settings.retry_after_seconds == 9
+    assert settings.ready_cache_seconds == 0
     assert settings.log_level == "DEBUG"
 
 
@@ -138,3 +141,12 @@ def test_runpod_needs_both_its_key_and_its_endpoint(
 
     with pytest.raises(ValidationError, match="RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID"):
         Settings()
+
+
+def test_operations_settings_and_their_defaults() -> None:
+    secret = SecretStr(generate_secret())
+    defaults = Settings(callback_signing_secret=secret)
+
+    assert defaults.ready_cache_seconds == 5
+    with pytest.raises(ValidationError):
+        Settings(callback_signing_secret=secret, ready_cache_seconds=-1)

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.main import create_app
+from callback_api.services.stories import StoryStore
 from tests.helpers.callback_api import Sender, Stories, error, progress, success
-from tools.firestore_emulator import free_port
+from tools.firestore_emulator import FirestoreEmulator, free_port
+
+
+@pytest.fixture
+def pings(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """When each `StoryStore.ping` began; every one still does its real Firestore read."""
+    started: list[float] = []
+    real_ping = StoryStore.ping
+
+    async def counted(store: StoryStore) -> None:
+        started.append(time.monotonic())
+        await real_ping(store)
+
+    monkeypatch.setattr(StoryStore, "ping", counted)
+    return started
 
 
 def test_health_answers_while_the_process_is_up(api_client: TestClient) -> None:
@@ -39,6 +56,52 @@ def test_not_ready_when_firestore_does_not_answer(
     assert (ready.status_code, ready.json()) == (503, {"status": "unavailable"})
     assert ready.headers["retry-after"] == str(settings.retry_after_seconds)
     assert health.status_code == 200
+
+
+def test_a_burst_of_ready_calls_costs_one_read(
+    firestore_env: FirestoreEmulator, signing_secret: str, pings: list[float]
+) -> None:
+    settings = Settings(callback_signing_secret=SecretStr(signing_secret), ready_cache_seconds=60)
+
+    with TestClient(create_app(settings)) as client:
+        answers = [client.get("/ready") for _ in range(25)]
+
+    assert {(a.status_code, a.text) for a in answers} == {(200, '{"status":"ready"}')}
+    assert len(pings) == 1
+
+
+def test_ready_reads_again_once_its_answer_is_older_than_the_window(
+    firestore_env: FirestoreEmulator, signing_secret: str, pings: list[float]
+) -> None:
+    settings = Settings(callback_signing_secret=SecretStr(signing_secret), ready_cache_seconds=0.2)
+
+    with TestClient(create_app(settings)) as client:
+        first = client.get("/ready")
+        time.sleep(0.3)
+        second = client.get("/ready")
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert len(pings) == 2
+    assert pings[1] - pings[0] >= 0.2
+
+
+def test_an_unavailable_answer_is_kept_too_with_its_retry_after(
+    monkeypatch: pytest.MonkeyPatch, signing_secret: str, pings: list[float]
+) -> None:
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
+    settings = Settings(
+        callback_signing_secret=SecretStr(signing_secret),
+        firestore_timeout_seconds=0.5,
+        ready_cache_seconds=60,
+    )
+
+    with TestClient(create_app(settings)) as client:
+        answers = [client.get("/ready") for _ in range(5)]
+
+    for answer in answers:
+        assert (answer.status_code, answer.json()) == (503, {"status": "unavailable"})
+        assert answer.headers["retry-after"] == str(settings.retry_after_seconds)
+    assert len(pings) == 1
 
 
 def _sample(metrics: str, name: str, **labels: str) -> float:
