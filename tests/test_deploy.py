@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import ipaddress
 import json
 import re
 import shlex
@@ -165,9 +166,9 @@ def test_the_worker_image_builds_the_gpu_runtime() -> None:
     assert (REPO / "worker" / "handler.py").is_file()
 
 
-def image_environment() -> dict[str, str]:
+def image_environment(dockerfile: Path = REPO / "Dockerfile.worker") -> dict[str, str]:
     env: dict[str, str] = {}
-    for name, args in instructions(REPO / "Dockerfile.worker"):
+    for name, args in instructions(dockerfile):
         if name == "ENV":
             env.update(word.split("=", 1) for word in shlex.split(args) if "=" in word)
     return env
@@ -188,6 +189,17 @@ def test_the_weights_fetcher_runs_as_a_plain_script() -> None:
     top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
     modules = {(n.module if isinstance(n, ast.ImportFrom) else n.names[0].name) for n in top}
     assert not {m for m in modules if m and m.split(".")[0] in {"worker", "shared", "tests"}}
+
+
+def test_the_api_image_trusts_forwarded_headers_from_loopback_only() -> None:
+    """A deployment names its load balancer; the image believes no client's X-Forwarded-*."""
+    trusted = image_environment(REPO / "Dockerfile.api")["FORWARDED_ALLOW_IPS"]
+    peers = [peer.strip() for peer in trusted.split(",")]
+    assert "*" not in peers
+    assert all(ipaddress.ip_network(peer).is_loopback for peer in peers)
+    (cmd,) = [args for name, args in instructions(REPO / "Dockerfile.api") if name == "CMD"]
+    assert "--forwarded-allow-ips" not in cmd
+    assert "FORWARDED_ALLOW_IPS" in readme_section("callback-api")
 
 
 # --- requirements ---------------------------------------------------------------------------
