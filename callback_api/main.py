@@ -63,7 +63,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
-    app = FastAPI(title="TTS callback API", description=DESCRIPTION, lifespan=lifespan)
+    docs = settings.api_docs_enabled
+    app = FastAPI(
+        title="TTS callback API",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.settings = settings
     app.state.metrics = Metrics()
     app.state.verifier = Verifier(settings.signing_secrets) if settings.signing_secrets else None

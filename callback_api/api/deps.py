@@ -5,9 +5,11 @@ All are `async def`: they do no I/O, and a plain `def` would cost a threadpool h
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from callback_api.api.observation import CallbackObservation
 from callback_api.core.config import Settings
@@ -61,6 +63,22 @@ async def get_runpod(request: Request) -> RunPodClient | None:
     return runpod
 
 
+_metrics_bearer = HTTPBearer(auto_error=False, description="`METRICS_TOKEN`, when it is set")
+
+
+async def require_metrics_token(
+    settings: Annotated[Settings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_metrics_bearer)],
+) -> None:
+    """401 unless `METRICS_TOKEN` is unset or the request bears it."""
+    expected = settings.metrics_token
+    if expected is None:
+        return
+    given = credentials.credentials if credentials else ""
+    if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+        raise HTTPException(401, "invalid or missing token", {"WWW-Authenticate": "Bearer"})
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[StoryStore, Depends(get_store)]
 ReadinessDep = Annotated[Readiness, Depends(get_readiness)]
@@ -69,3 +87,4 @@ ObservationDep = Annotated[CallbackObservation, Depends(get_observation)]
 WebhookTokensDep = Annotated[WebhookTokens | None, Depends(get_webhook_tokens)]
 EmbeddedCallbacksDep = Annotated[EmbeddedCallbacks | None, Depends(get_embedded_callbacks)]
 RunPodDep = Annotated[RunPodClient | None, Depends(get_runpod)]
+MetricsTokenDep = Annotated[None, Depends(require_metrics_token)]

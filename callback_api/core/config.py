@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     retry_after_seconds: Annotated[int, Field(ge=1, le=3600)] = 5
     ready_cache_seconds: Annotated[float, Field(ge=0, le=300)] = 5.0
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    api_docs_enabled: bool = False
+    metrics_token: Annotated[SecretStr, Field(min_length=16)] | None = None
 
     callback_api_public_url: Url | None = None
     runpod_api_key: SecretStr | None = None

@@ -39,6 +39,14 @@ def api_client(api_app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture
+def docs_client(api_settings: Settings) -> Iterator[TestClient]:
+    """A client of the app with `/docs`, `/redoc` and `/openapi.json` on (`API_DOCS_ENABLED`)."""
+    settings = Settings(**{**api_settings.model_dump(), "api_docs_enabled": True})
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
 def sender(api_client: TestClient, signing_secret: str) -> Sender:
     return Sender(api_client, signing_secret)
 

@@ -92,3 +92,14 @@ def test_emulator_setting_must_match_what_the_client_library_reads(
 
     with pytest.raises(FirestoreConfigError), TestClient(create_app(settings)):
         pass
+
+
+DOCUMENTATION = ("/docs", "/redoc", "/openapi.json")
+
+
+def test_the_api_documents_itself_only_when_asked(
+    api_client: TestClient, docs_client: TestClient
+) -> None:
+    assert [api_client.get(path).status_code for path in DOCUMENTATION] == [404, 404, 404]
+    assert [docs_client.get(path).status_code for path in DOCUMENTATION] == [200, 200, 200]
+    assert api_client.get("/health").status_code == 200

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from callback_api.api.deps import MetricsDep, ReadinessDep, SettingsDep
+from callback_api.api.deps import MetricsDep, MetricsTokenDep, ReadinessDep, SettingsDep
 
 router = APIRouter(tags=["operations"])
 
@@ -32,6 +32,11 @@ async def ready(readiness: ReadinessDep, settings: SettingsDep) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics(metrics: MetricsDep) -> Response:
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={401: {"description": "`METRICS_TOKEN` is set and was not given."}},
+)
+async def metrics(metrics: MetricsDep, _: MetricsTokenDep) -> Response:
     return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

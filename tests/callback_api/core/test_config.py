@@ -25,6 +25,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "RECONCILE_STALE_AFTER_S",
         "EMBEDDED_CALLBACK_MAX_AGE_S",
         "READY_CACHE_SECONDS",
+        "API_DOCS_ENABLED",
+        "METRICS_TOKEN",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -59,6 +61,8 @@ def test_reads_every_variable_from_the_environment(monkeypatch: pytest.MonkeyPat
         "FIRESTORE_TRANSACTION_ATTEMPTS": "3",
         "RETRY_AFTER_SECONDS": "9",
         "READY_CACHE_SECONDS": "0",
+        "API_DOCS_ENABLED": "true",
+        "METRICS_TOKEN": "m" * 32,
         "LOG_LEVEL": "debug",
     }
     for name, value in environment.items():
@@ -74,6 +78,8 @@ def test_reads_every_variable_from_the_environment(monkeypatch: pytest.MonkeyPat
     assert settings.firestore_transaction_attempts == 3
     assert settings.retry_after_seconds == 9
     assert settings.ready_cache_seconds == 0
+    assert settings.api_docs_enabled is True
+    assert settings.metrics_token == SecretStr("m" * 32)
     assert settings.log_level == "DEBUG"
 
 
@@ -148,5 +154,10 @@ def test_operations_settings_and_their_defaults() -> None:
     defaults = Settings(callback_signing_secret=secret)
 
     assert defaults.ready_cache_seconds == 5
+    assert defaults.api_docs_enabled is False
+    assert defaults.metrics_token is None
     with pytest.raises(ValidationError):
         Settings(callback_signing_secret=secret, ready_cache_seconds=-1)
+    with pytest.raises(ValidationError) as short:
+        Settings(callback_signing_secret=secret, metrics_token=SecretStr("guessable"))
+    assert "guessable" not in str(short.value)

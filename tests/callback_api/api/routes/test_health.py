@@ -136,3 +136,27 @@ def test_metrics_count_callbacks_by_type_and_outcome(
     assert _sample(text, "tts_callbacks_total", type="error", outcome="rejected") == 1
     assert _sample(text, "tts_callbacks_total", type="success", outcome="rejected") == 1
     assert _sample(text, "tts_callback_duration_seconds_count", type="success") == 3
+
+
+def test_metrics_want_the_token_when_one_is_set(
+    firestore_env: FirestoreEmulator, signing_secret: str
+) -> None:
+    token = "metrics-" + "t" * 24
+    settings = Settings(
+        callback_signing_secret=SecretStr(signing_secret), metrics_token=SecretStr(token)
+    )
+
+    with TestClient(create_app(settings)) as client:
+        missing = client.get("/metrics")
+        wrong = client.get("/metrics", headers={"Authorization": f"Bearer {token}x"})
+        basic = client.get("/metrics", headers={"Authorization": f"Basic {token}"})
+        right = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        health = client.get("/health")
+
+    for refused in (missing, wrong, basic):
+        assert (refused.status_code, refused.json()["error"]) == (401, "invalid or missing token")
+        assert refused.headers["www-authenticate"] == "Bearer"
+        assert token not in refused.text
+    assert right.status_code == 200
+    assert "tts_callbacks_total" in right.text
+    assert health.status_code == 200

@@ -540,12 +540,12 @@ def test_runpod_unavailable_is_503_so_that_runpod_retries(
 
 
 def test_the_webhook_is_counted_and_documented(
-    api_client: TestClient, signing_secret: str, stories: Stories
+    docs_client: TestClient, signing_secret: str, stories: Stories
 ) -> None:
     stories.create("s", audioStatus="processing", audioJobId=JOB)
-    post(api_client, signing_secret, "s", ended("CANCELLED"))
+    post(docs_client, signing_secret, "s", ended("CANCELLED"))
 
-    metrics = api_client.get("/metrics").text
+    metrics = docs_client.get("/metrics").text
     assert 'tts_callbacks_total{outcome="applied",type="runpod_webhook"} 1.0' in metrics
-    schema = api_client.get("/openapi.json").json()
+    schema = docs_client.get("/openapi.json").json()
     assert "/api/runpod/webhook/{story_id}/{token}" in schema["paths"]

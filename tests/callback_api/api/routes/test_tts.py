@@ -353,8 +353,8 @@ def test_body_of_exactly_64_kib_is_accepted(sender: Sender, stories: Stories) ->
     assert sender.post("/api/tts/error-callback", body).status_code == 200
 
 
-def test_openapi_documents_the_three_callbacks_and_their_headers(api_client: TestClient) -> None:
-    schema = api_client.get("/openapi.json").json()
+def test_openapi_documents_the_three_callbacks_and_their_headers(docs_client: TestClient) -> None:
+    schema = docs_client.get("/openapi.json").json()
 
     for path, model in [
         ("/api/tts/callback", "TTSSuccessCallbackRequest"),
@@ -367,7 +367,7 @@ def test_openapi_documents_the_three_callbacks_and_their_headers(api_client: Tes
         headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
         assert headers == {"webhook-id", "webhook-timestamp", "webhook-signature"}
         assert {"200", "401", "404", "413", "422", "503"} <= set(operation["responses"])
-    assert api_client.get("/docs").status_code == 200
+    assert docs_client.get("/docs").status_code == 200
 
 
 # Firestore refuses a document over 1 MiB; these stories leave little room for the audio fields.
