@@ -15,14 +15,13 @@ from starlette.exceptions import HTTPException
 from callback_api.api.routes import health, runpod, tts
 from callback_api.core.config import Settings
 from callback_api.core.errors import CallbackAPIError
-from callback_api.core.firestore import close_firestore, open_firestore
 from callback_api.core.logging import configure_logging
 from callback_api.core.metrics import Metrics
 from callback_api.core.webhooks import WebhookTokens
 from callback_api.services.endings import EmbeddedCallbacks
 from callback_api.services.readiness import Readiness
 from callback_api.services.runpod_api import runpod_client
-from callback_api.services.stories import StoryStore
+from callback_api.services.stories import opened_store
 from shared.signing import SignatureVerificationError, Verifier
 
 logger = logging.getLogger("callback_api")
@@ -44,20 +43,19 @@ helper gives each job) settles a story whose job ended without reaching the API 
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     metrics: Metrics = app.state.metrics
-    client, firebase_app = open_firestore(settings)
-    store = StoryStore.for_settings(
-        client, settings, lambda kind: metrics.firestore_errors.labels(kind=kind).inc()
-    )
-    app.state.store = store
-    app.state.readiness = Readiness(store, settings.ready_cache_seconds)
-    app.state.runpod = runpod_client(settings)
-    try:
-        yield
-    finally:
-        if app.state.runpod is not None:
-            await app.state.runpod.aclose()
-        await store.aclose()
-        close_firestore(firebase_app)
+
+    def count_error(kind: str) -> None:
+        metrics.firestore_errors.labels(kind=kind).inc()
+
+    async with opened_store(settings, count_error) as store:
+        app.state.store = store
+        app.state.readiness = Readiness(store, settings.ready_cache_seconds)
+        app.state.runpod = runpod_client(settings)
+        try:
+            yield
+        finally:
+            if app.state.runpod is not None:
+                await app.state.runpod.aclose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

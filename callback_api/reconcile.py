@@ -2,7 +2,11 @@
 
 A running job reports progress at least every `PROGRESS_HEARTBEAT_S` (60 s), so a story still
 `processing` whose `updatedAt` is older than `RECONCILE_STALE_AFTER_S` (default five missed
-heartbeats, 300 s) has most likely lost its worker. For each such story, oldest first:
+heartbeats, 300 s) has most likely lost its worker. A story still `pending` that long is
+looked at only where it can be told apart from one whose job waits in RunPod's queue: with
+RunPod's API configured and a job id to ask about, or when the submission helper numbered it
+and recorded no job (the helper died between its two writes, or could not record RunPod's
+refusal), which fails it with `submission_failed`. For each such story, oldest first:
 
 - with RunPod's API configured, the job's status is asked there first: IN_QUEUE or
   IN_PROGRESS leave the story alone; an output with the worker's signed callback settles it
@@ -33,10 +37,9 @@ from datetime import UTC, datetime, timedelta
 
 from callback_api.core.config import Settings
 from callback_api.core.errors import CallbackAPIError
-from callback_api.core.firestore import close_firestore, open_firestore
 from callback_api.core.logging import configure_logging
 from callback_api.services.endings import EmbeddedCallbackError, EmbeddedCallbacks, interruption
-from callback_api.services.rules import InferredSource, Outcome
+from callback_api.services.rules import AudioStatus, InferredSource, Outcome
 from callback_api.services.runpod_api import (
     RUNNING,
     JobReport,
@@ -45,8 +48,8 @@ from callback_api.services.runpod_api import (
     RunPodJobNotFoundError,
     runpod_client,
 )
-from callback_api.services.stories import StaleStory, StoryStore
-from shared.errors import JobInterruptedError, WorkerLostError
+from callback_api.services.stories import StaleStory, StoryStore, opened_store
+from shared.errors import JobInterruptedError, SubmissionFailedError, WorkerLostError
 
 logger = logging.getLogger("callback_api.reconcile")
 
@@ -88,10 +91,10 @@ class Reconciler:
         self._embedded = embedded
 
     async def run_once(self, now: datetime | None = None) -> Summary:
-        """One pass over every story processing without a callback for `stale_after`."""
+        """One pass over every story waiting without a callback for `stale_after`."""
         cutoff = (now or datetime.now(UTC)) - self._stale_after
         summary = Summary()
-        async for story in self._store.processing_before(cutoff):
+        async for story in self._store.waiting_before(cutoff):
             summary.checked += 1
             try:
                 outcome = await self._settle(story, cutoff)
@@ -105,9 +108,8 @@ class Reconciler:
         return summary
 
     async def _settle(self, story: StaleStory, cutoff: datetime) -> str:
-        error: JobInterruptedError = WorkerLostError(
-            details=f"The job sent no callback for {self._stale_after.total_seconds():.0f} s."
-        )
+        silent_for = f"{self._stale_after.total_seconds():.0f} s"
+        error: JobInterruptedError
         if self._runpod is not None and story.job_id is not None:
             try:
                 report = await self._runpod.status(story.job_id)
@@ -121,8 +123,19 @@ class Reconciler:
                 details=f"RunPod reported the job {report.status}; no callback arrived.",
                 context={"runpod_status": report.status or "unknown"},
             )
+        elif story.status is AudioStatus.PENDING:
+            if story.job_id is not None or story.submission is None:
+                return self._log(story, "left")  # without RunPod, queued looks like lost
+            error = SubmissionFailedError(details=f"No job was recorded for {silent_for}.")
+        else:
+            error = WorkerLostError(details=f"The job sent no callback for {silent_for}.")
         decision = await self._store.interrupt(
-            story.story_id, story.job_id, error, InferredSource.RECONCILER, stale_before=cutoff
+            story.story_id,
+            story.job_id,
+            error,
+            InferredSource.RECONCILER,
+            submission=story.submission,
+            stale_before=cutoff,
         )
         outcome = "failed" if decision.outcome is Outcome.APPLIED else "left"
         return self._log(story, outcome, error_type=error.error_type.value)
@@ -163,21 +176,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 @contextlib.asynccontextmanager
 async def opened(settings: Settings) -> AsyncIterator[Reconciler]:
     """A reconciler over the configured Firestore and RunPod, closed on the way out."""
-    client, firebase_app = open_firestore(settings)
-    store = StoryStore.for_settings(client, settings)
-    runpod = runpod_client(settings)
-    try:
-        yield Reconciler(
-            store,
-            stale_after=timedelta(seconds=settings.reconcile_stale_after_s),
-            runpod=runpod,
-            embedded=EmbeddedCallbacks.for_settings(settings),
-        )
-    finally:
-        if runpod is not None:
-            await runpod.aclose()
-        await store.aclose()
-        close_firestore(firebase_app)
+    async with opened_store(settings) as store:
+        runpod = runpod_client(settings)
+        try:
+            yield Reconciler(
+                store,
+                stale_after=timedelta(seconds=settings.reconcile_stale_after_s),
+                runpod=runpod,
+                embedded=EmbeddedCallbacks.for_settings(settings),
+            )
+        finally:
+            if runpod is not None:
+                await runpod.aclose()
 
 
 async def run(settings: Settings, *, loop: bool = False, interval: float = 60.0) -> int:

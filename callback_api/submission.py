@@ -1,78 +1,167 @@
-"""Submitting a story job to RunPod, with its deadline and its completion webhook.
+"""Submitting a story job: the story handed to a new submission, then the job sent to RunPod.
 
-    job_id = submit_story_job(
-        job_input,                                   # TTSJobInput fields, as a dict
-        endpoint_url="https://api.runpod.ai/v2/<endpoint id>",
-        api_key=RUNPOD_API_KEY,
-        webhook_base_url="https://api.example.com",  # this API, as RunPod reaches it
-        secret=CALLBACK_SIGNING_SECRET,
-    )
-    # record job_id as the story's audioJobId
+    async with opened_store(settings) as stories:
+        submitted = await submit_story_job(
+            job_input,                                   # TTSJobInput fields, as a dict
+            stories=stories,
+            endpoint_url="https://api.runpod.ai/v2/<endpoint id>",
+            api_key=RUNPOD_API_KEY,
+            webhook_base_url="https://api.example.com",  # this API, as RunPod reaches it
+            secret=CALLBACK_SIGNING_SECRET,
+        )
+    # submitted.job_id and submitted.submission are on the story already
 
-The input is validated first (`InvalidInputError`, nothing submitted). The job gets
-`deadline_s` from the text's length (`shared.deadlines`), RunPod's `executionTimeout` a grace
-period later, and this story's webhook URL, so that RunPod reports the job's end to the API
-even when the worker cannot. The request is not retried: `/run` is not idempotent.
+Every step leaves the story with an owner, so none is left spinning:
+
+1. The input is validated (`InvalidInputError`: nothing written, nothing submitted).
+2. One Firestore transaction hands the story to its next submission (`rules.decide_submission`):
+   `audioSubmission` one more than before, `audioStatus: pending`, and nothing of the previous
+   attempt (its job, progress, error or audio). From then on only this submission's callbacks
+   change the story. A missing story is `StoryNotFoundError`, and nothing is submitted.
+3. `POST {endpoint}/run` with the number as `input.submission`, `input.deadline_s` from the
+   text's length (`shared.deadlines`), RunPod's `executionTimeout` a grace period later, and
+   the submission's webhook URL, so that RunPod reports the job's end even when the worker
+   cannot. Not retried: `/run` is not idempotent.
+4. The job id RunPod gives is recorded as `audioJobId`. Should that write fail, nothing is
+   lost: every callback of the job carries the number and records the id itself.
+
+When RunPod refuses the job or does not answer, the story fails with `submission_failed`
+(provisional, `source: "submission"`: if the job was created after all, its signed callback
+supersedes it) and the RunPod error is raised.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from callback_api.core.errors import CallbackAPIError
 from callback_api.core.webhooks import webhook_url
+from callback_api.services.rules import InferredSource
 from callback_api.services.runpod_api import (
     RunPodConnectError,
+    RunPodError,
     RunPodResponseError,
+    RunPodStatusError,
     answer_json,
     bearer,
 )
+from callback_api.services.stories import StoryStore
 from shared.deadlines import execution_timeout_s, job_deadline_s
+from shared.errors import SubmissionFailedError
 from shared.job_input import TTSJobInput, parse_job_input
+
+logger = logging.getLogger("callback_api.submission")
+
+CONFIGURATION_MESSAGE = (
+    "The narration service is not available right now because of a configuration problem. "
+    "Please try again later."
+)
+
+
+@dataclass(frozen=True)
+class SubmittedJob:
+    job_id: str
+    submission: int
 
 
 def story_job_request(
-    job_input: Mapping[str, Any], *, webhook_base_url: str, secret: str
+    job_input: Mapping[str, Any], *, submission: int, webhook_base_url: str, secret: str
 ) -> dict[str, Any]:
-    """The body of RunPod's `/run` for this story; raises `InvalidInputError`."""
+    """The body of RunPod's `/run` for this story's `submission`; raises `InvalidInputError`."""
     parsed = parse_job_input(dict(job_input), TTSJobInput)
     deadline = min(job_deadline_s(len(parsed.text)), parsed.deadline_s or sys.maxsize)
     return {
-        "input": {**job_input, "deadline_s": deadline},
-        "webhook": webhook_url(webhook_base_url, secret, parsed.story_id),
+        "input": {**job_input, "deadline_s": deadline, "submission": submission},
+        "webhook": webhook_url(webhook_base_url, secret, parsed.story_id, submission),
         "policy": {"executionTimeout": execution_timeout_s(deadline) * 1000},
     }
 
 
-def submit_story_job(
+async def submit_story_job(
     job_input: Mapping[str, Any],
     *,
+    stories: StoryStore,
     endpoint_url: str,
     api_key: str | None,
     webhook_base_url: str,
     secret: str,
-    session: httpx.Client | None = None,
+    http: httpx.AsyncClient | None = None,
     timeout: float = 30.0,
-) -> str:
-    """Submit the story job to `{endpoint_url}/run` and return RunPod's job id.
+) -> SubmittedJob:
+    """Hand the story to a new submission and submit its job to `{endpoint_url}/run`.
 
-    Raises `InvalidInputError` before any request, then `RunPodConnectError`,
-    `RunPodStatusError` (with `status_code`) or `RunPodResponseError`.
+    Raises `InvalidInputError` before anything is written, `StoryNotFoundError` or
+    `FirestoreUnavailableError` before anything is submitted, then `RunPodConnectError`,
+    `RunPodStatusError` (with `status_code`) or `RunPodResponseError`, the story failed.
     """
-    body = story_job_request(job_input, webhook_base_url=webhook_base_url, secret=secret)
-    url = f"{endpoint_url.rstrip('/')}/run"
+    story_id = parse_job_input(dict(job_input), TTSJobInput).story_id
+    submission = await stories.begin_submission(story_id)
+    body = story_job_request(
+        job_input, submission=submission, webhook_base_url=webhook_base_url, secret=secret
+    )
     try:
-        if session is None:
-            with httpx.Client(timeout=timeout) as client:
-                response = client.post(url, json=body, headers=bearer(api_key))
+        job_id = await _run(f"{endpoint_url.rstrip('/')}/run", body, api_key, http, timeout)
+    except RunPodError as exc:
+        await _fail(stories, story_id, submission, exc)
+        raise
+    try:
+        await stories.record_job(story_id, submission, job_id)
+    except CallbackAPIError as exc:
+        logger.warning(
+            "job id not recorded; its callbacks will record it",
+            extra={"story_id": story_id, "job_id": job_id, "failure": str(exc)},
+        )
+    return SubmittedJob(job_id, submission)
+
+
+async def _run(
+    url: str,
+    body: dict[str, Any],
+    api_key: str | None,
+    http: httpx.AsyncClient | None,
+    timeout: float,
+) -> str:
+    try:
+        if http is None:
+            async with httpx.AsyncClient(timeout=timeout) as client:
+                response = await client.post(url, json=body, headers=bearer(api_key))
         else:
-            response = session.post(url, json=body, headers=bearer(api_key))
+            response = await http.post(url, json=body, headers=bearer(api_key))
     except httpx.HTTPError as exc:
         raise RunPodConnectError(type(exc).__name__) from None
     job_id = answer_json(response).get("id")
     if not isinstance(job_id, str) or not job_id:
         raise RunPodResponseError("RunPod answered without a job id")
     return job_id
+
+
+async def _fail(stories: StoryStore, story_id: str, submission: int, exc: RunPodError) -> None:
+    try:
+        await stories.interrupt(
+            story_id, None, submission_error(exc), InferredSource.SUBMISSION, submission=submission
+        )
+    except CallbackAPIError as failure:
+        # The reconciler fails a numbered story left pending without a job (`reconcile.py`).
+        logger.error(
+            "story not failed after RunPod refused its job",
+            extra={"story_id": story_id, "failure": str(failure)},
+        )
+
+
+def submission_error(exc: RunPodError) -> SubmissionFailedError:
+    """What the user sees when RunPod did not take the job: a refusal that only operators can
+    fix (RunPod's 4xx but 408 and 429: the key, the endpoint) says so; anything else is busy."""
+    status = exc.status_code if isinstance(exc, RunPodStatusError) else None
+    context: dict[str, Any] = {} if status is None else {"runpod_status_code": status}
+    configuration = status is not None and 400 <= status < 500 and status not in (408, 429)
+    return SubmissionFailedError(
+        CONFIGURATION_MESSAGE if configuration else None,
+        details=f"RunPod did not accept the job: {exc}.",
+        context=context,
+    )

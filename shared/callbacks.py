@@ -3,9 +3,12 @@
 The worker builds these models and sends `model.to_body()`, signed with `shared.signing.sign`;
 the API validates the same bytes into the same classes. No FastAPI imports here.
 
-`job_started_at` is a timezone-aware datetime (ISO 8601 on the wire, e.g.
-`"2025-06-01T12:00:00.123456+00:00"`), normalized to UTC. It is the moment the worker began the
-job; the API orders jobs by it. It must not be more than five minutes in the future.
+`submission` is the story's submission number the job was given (`shared.types.Submission`);
+the API orders a story's jobs by it. `job_started_at` is a timezone-aware datetime (ISO 8601
+on the wire, e.g. `"2025-06-01T12:00:00.123456+00:00"`), normalized to UTC: the moment the
+worker began the job. It orders jobs only for callbacks without a submission number (the
+contract's original payloads, older workers), and must not be more than five minutes in the
+future.
 
 Every callback fits the API's body limit by construction: pass-through `metadata` is bounded
 in the job input (`JobMetadata`, 16 KiB as JSON), a callback's `metadata` in the callback
@@ -32,7 +35,7 @@ from pydantic import (
 )
 from pydantic_core import to_json
 
-from shared.types import JobId, StoryId, Url, reject_reserved_name
+from shared.types import JobId, StoryId, Submission, Url, reject_reserved_name
 
 MAX_BODY_BYTES = 64 * 1024
 """The largest callback body the API reads."""
@@ -119,6 +122,9 @@ class _Callback(BaseModel):
     callback_type: ClassVar[CallbackType]
 
     story_id: StoryId
+    submission: Submission | None = Field(
+        default=None, description="The story's submission number, from the job input."
+    )
     user_id: ShortText | None = None
     voice_id: ShortText | None = None
     metadata: Metadata = None
@@ -137,8 +143,9 @@ class _Callback(BaseModel):
 class TTSErrorCallbackRequest(_Callback):
     """`POST /api/tts/error-callback`: the job failed.
 
-    `job_id` and `job_started_at` are optional only so that the original minimal payload
-    (`story_id`, `error`) is still accepted; the worker always sends both.
+    `job_id`, `job_started_at` and `submission` are optional only so that the original minimal
+    payload (`story_id`, `error`) is still accepted; the worker always sends the first two, and
+    the third whenever its job input had one.
     """
 
     callback_type: ClassVar[CallbackType] = CallbackType.ERROR
@@ -154,9 +161,9 @@ class TTSErrorCallbackRequest(_Callback):
     )
 
     @model_validator(mode="after")
-    def _started_at_needs_job_id(self) -> TTSErrorCallbackRequest:
-        if self.job_started_at is not None and self.job_id is None:
-            raise ValueError("job_started_at requires job_id")
+    def _job_fields_need_job_id(self) -> TTSErrorCallbackRequest:
+        if self.job_id is None and (self.job_started_at or self.submission) is not None:
+            raise ValueError("job_started_at and submission require job_id")
         return self
 
 

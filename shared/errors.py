@@ -22,7 +22,8 @@ One base class and a small family of subclasses, in the manner of httpx's `_exce
     ├── JobInterruptedError
     │   ├── WorkerLostError          worker_lost
     │   ├── JobTimedOutError         job_timed_out
-    │   └── JobCancelledError        job_cancelled
+    │   ├── JobCancelledError        job_cancelled
+    │   └── SubmissionFailedError    submission_failed
     ├── WorkerMisconfiguredError     worker_misconfigured
     └── InternalError                internal_error
 
@@ -34,8 +35,9 @@ Errors are raised inside the services and translated to the wire at their bounda
 `Stage` names where in a job an error happened (`metadata.stage` in error callbacks).
 
 The interrupted-job errors are mostly inferred by the callback API (from RunPod's completion
-webhook or the reconciler) for a job that ended without reporting; the worker raises
-`JobTimedOutError` itself when a story cannot finish before its deadline.
+webhook or the reconciler) for a job that ended without reporting, or by the submission helper
+for a job RunPod did not accept; the worker raises `JobTimedOutError` itself when a story
+cannot finish before its deadline.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class ErrorType(StrEnum):
     WORKER_LOST = "worker_lost"
     JOB_TIMED_OUT = "job_timed_out"
     JOB_CANCELLED = "job_cancelled"
+    SUBMISSION_FAILED = "submission_failed"
     WORKER_MISCONFIGURED = "worker_misconfigured"
     INTERNAL_ERROR = "internal_error"
 
@@ -206,6 +209,13 @@ class JobTimedOutError(JobInterruptedError):
 class JobCancelledError(JobInterruptedError):
     error_type = ErrorType.JOB_CANCELLED
     default_message = "The narration was cancelled. Please try again."
+
+
+class SubmissionFailedError(JobInterruptedError):
+    """RunPod did not accept the job (refused, unreachable, or an answer without a job id)."""
+
+    error_type = ErrorType.SUBMISSION_FAILED
+    default_message = "The narration could not be started. Please try again in a few minutes."
 
 
 class WorkerMisconfiguredError(TTSError):

@@ -24,6 +24,7 @@ from shared.types import (
     Seed,
     StorageKey,
     StoryId,
+    Submission,
     Url,
 )
 
@@ -59,6 +60,9 @@ class TTSJobInput(BaseModel):
     deadline_s: int | None = Field(default=None, ge=60, le=24 * 3600)
     """Set by the submission helper to fit the job's execution timeout; the worker stops by
     the earlier of this and `JOB_DEADLINE_S`."""
+    submission: Submission | None = None
+    """Set by the submission helper: the story's submission number, echoed in every callback,
+    so that the API follows the newest submission whatever the workers' clocks say."""
 
     @model_validator(mode="after")
     def _one_voice_source(self) -> TTSJobInput:

@@ -82,6 +82,11 @@ Pronunciations = Annotated[
 ]
 """A word or name to how it should be said (a respelling): `{"Aelith": "AY-lith"}`."""
 
+Submission = Annotated[int, Field(strict=True, ge=1, lt=2**63)]
+"""A story's submission number: the submission helper gives each submission of a story the
+next one, in the transaction that hands the story to it; every callback of its job echoes it.
+Strict: `true` and `"2"` are not numbers, and a story's order must not depend on coercion."""
+
 Seed = Annotated[int, Field(ge=0, lt=2**32)]
 """A sampling seed: the same seed, text and voice narrate the same audio."""
 

@@ -7,6 +7,7 @@ frontend would see them → where the audio is.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import sys
@@ -18,6 +19,8 @@ import requests
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 
+from callback_api.core.config import Settings
+from callback_api.services.stories import opened_store
 from callback_api.submission import submit_story_job
 from shared.signing import generate_secret
 from tools.firestore_emulator import FirestoreEmulator
@@ -52,15 +55,24 @@ def watch_story(doc: firestore.DocumentReference) -> threading.Event:
     return done
 
 
-def run_job(
-    runpod_url: str, api: str, secret: str, job_input: dict[str, Any], doc: Any
-) -> dict[str, Any]:
-    """Submit as the app does (the submission helper: deadline, execution timeout, webhook),
-    record the job id on the story, then poll `/status` (the local API runs the job then)."""
-    job_id = submit_story_job(
-        job_input, endpoint_url=runpod_url, api_key=None, webhook_base_url=api, secret=secret
-    )
-    doc.update({"audioJobId": job_id})
+async def submit(runpod_url: str, api: str, secret: str, job_input: dict[str, Any]) -> str:
+    """Submit as the app does: the submission helper hands the story to a new submission in
+    Firestore, then sends the job with its deadline, execution timeout and webhook."""
+    async with opened_store(Settings()) as stories:  # the callback API's environment
+        submitted = await submit_story_job(
+            job_input,
+            stories=stories,
+            endpoint_url=runpod_url,
+            api_key=None,
+            webhook_base_url=api,
+            secret=secret,
+        )
+    return submitted.job_id
+
+
+def run_job(runpod_url: str, api: str, secret: str, job_input: dict[str, Any]) -> dict[str, Any]:
+    """Submit the job, then poll `/status` (RunPod's local API runs the job then)."""
+    job_id = asyncio.run(submit(runpod_url, api, secret, job_input))
     while True:
         status = requests.post(f"{runpod_url}/status/{job_id}", timeout=900).json()
         if status.get("status") in ("COMPLETED", "FAILED"):
@@ -116,7 +128,6 @@ def main() -> int:
                         "story_type": "user",
                         "callback_url": f"{api}/api/tts/callback",
                     },
-                    doc,
                 )
                 finished.wait(timeout=30)
                 elapsed = time.monotonic() - started

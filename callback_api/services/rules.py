@@ -1,23 +1,35 @@
 """The state rules: what one callback does to one story.
 
 `decide()` is pure; `stories.py` calls it inside a Firestore transaction with the story as read
-there. A story follows one job (`audioJobId`, `audioJobStartedAt`); jobs are ordered by
-`(job_started_at, job_id)`.
+there. A story follows one attempt: its submission number (`audioSubmission`, given by the
+submission helper in the transaction that hands the story to a new submission), the job of
+that submission (`audioJobId`) and the job's start (`audioJobStartedAt`).
 
-- A callback from an older job is stale. A callback from a newer job takes over.
+- **By submission**, when both the story and the callback carry a number: an older submission
+  is stale, a newer one takes over, and the followed one applies by the rules within a job,
+  unless it names a job other than the one recorded for it (one submission is one job).
+- A story on a numbered submission follows only its own job: a callback without a number
+  applies only if it names that job (or names no job at all: the contract's minimal payload).
+- **Without numbers** (stories and callbacks from before them), jobs are ordered by their
+  workers' clocks: a callback of a job that started strictly later takes over; a tie keeps the
+  followed job. A story whose job id has no start time was handed to that job by the app: no
+  other job takes it.
 - Within the followed job: progress never leaves `ready`/`failed` and never goes backwards; the
   first terminal callback wins; an identical repeat is a duplicate; a different late terminal
   callback is a conflict. Ignored callbacks write nothing.
 - A callback without `job_started_at` (the original minimal payload) applies only while the
   story is `pending` or `processing`, and is stale if it names a job other than the followed one.
-- When the story knows a job id but not its start time (it was written by a minimal callback or
-  by the app), a callback from another job takes over only while the story is pending/processing.
 - A progress callback that repeats the stored fraction is a heartbeat: it refreshes `updatedAt`.
+- Fields tell one story: progress clears earlier error and audio fields, success clears error
+  fields, an error clears the audio fields of an earlier success.
 
-`decide_interrupted()` is the rule for a failure the API infers itself (RunPod reported the job
-ended without a callback, or the reconciler found it silent): it fails only the story that
-follows that job, and only while it is pending or processing. Such a failure is provisional: a
-signed success or error callback of the same job supersedes it.
+`decide_interrupted()` is the rule for a failure inferred without a signed callback (RunPod
+reported the job ended without one, the reconciler found it silent, or RunPod did not accept
+the job): it fails only the story that follows that attempt, and only while it is pending or
+processing. Such a failure is provisional: a signed success or error callback of the same
+attempt supersedes it.
+
+`decide_submission()` and `decide_job_recorded()` are the submission helper's two writes.
 """
 
 from __future__ import annotations
@@ -52,25 +64,20 @@ class InferredSource(StrEnum):
 
     RUNPOD_WEBHOOK = "runpod_webhook"
     RECONCILER = "reconciler"
+    SUBMISSION = "submission"
 
 
 TERMINAL = frozenset({AudioStatus.READY, AudioStatus.FAILED})
 AWAITING = frozenset({AudioStatus.PENDING, AudioStatus.PROCESSING})
 ERROR_FIELDS = ("audioError", "audioErrorDetails", "audioErrorMetadata")
+AUDIO_FIELDS = ("audioUrl", "audioDuration", "audioMetadata")
+PROGRESS_FIELDS = ("audioProgress", "audioProgressStage")
+JOB_FIELDS = ("audioJobId", "audioJobStartedAt")
+ATTEMPT_FIELDS = (*JOB_FIELDS, *PROGRESS_FIELDS, *ERROR_FIELDS, *AUDIO_FIELDS)
+"""Everything an attempt writes but its status and number: a new submission clears them."""
 KEPT_ERROR_METADATA = ("error_type", "retryable", "stage")
 """What a lean error callback keeps of its metadata (see `without_passthrough`)."""
-READ_FIELDS = (
-    "updatedAt",
-    "audioStatus",
-    "audioJobId",
-    "audioJobStartedAt",
-    "audioProgress",
-    "audioProgressStage",
-    "audioUrl",
-    "audioDuration",
-    "audioMetadata",
-    *ERROR_FIELDS,
-)
+READ_FIELDS = ("updatedAt", "audioStatus", "audioSubmission", *ATTEMPT_FIELDS)
 """Every field `decide()` looks at: the transaction reads only these, never the story's text."""
 
 
@@ -95,6 +102,7 @@ class Decision:
 
 @dataclass(frozen=True)
 class _Followed:
+    submission: int | None
     job_id: str | None
     started_at: datetime | None
     status: str | None
@@ -104,6 +112,7 @@ class _Followed:
     def of(cls, story: Mapping[str, Any]) -> _Followed:
         started_at = story.get("audioJobStartedAt")
         return cls(
+            submission=submission_of(story),
             job_id=story.get("audioJobId"),
             started_at=started_at if isinstance(started_at, datetime) else None,
             status=story.get("audioStatus"),
@@ -111,8 +120,14 @@ class _Followed:
         )
 
 
+def submission_of(story: Mapping[str, Any]) -> int | None:
+    """The story's submission number, None when it has none (or something else is stored)."""
+    number = story.get("audioSubmission")
+    return number if isinstance(number, int) and not isinstance(number, bool) else None
+
+
 def is_inferred_failure(story: Mapping[str, Any]) -> bool:
-    """Whether the story failed by the API's inference rather than by a signed callback."""
+    """Whether the story failed by inference rather than by a signed callback."""
     metadata = story.get("audioErrorMetadata")
     return (
         story.get("audioStatus") == AudioStatus.FAILED
@@ -128,20 +143,38 @@ def decide(callback: TTSCallbackRequest, story: Mapping[str, Any]) -> Decision:
         return Decision(Outcome.STALE)
     if relation is _Relation.SAME and (ignored := _ignored_within_job(callback, story)):
         return Decision(ignored)
-    return Decision(Outcome.APPLIED, _updates(callback, story, followed, relation))
+    return Decision(Outcome.APPLIED, _updates(callback, story, relation))
 
 
 def _relation(callback: TTSCallbackRequest, followed: _Followed) -> _Relation:
+    if callback.submission is not None and followed.submission is not None:
+        return _by_submission(callback.submission, callback.job_id, followed)
+    if followed.submission is not None and callback.job_id not in (None, followed.job_id):
+        return _Relation.OLDER  # a numbered story follows its own job only
     if callback.job_started_at is None:
         return _minimal_payload_relation(callback, followed)
-    if callback.job_id == followed.job_id:
+    return _by_clock(callback.job_id, callback.job_started_at, followed)
+
+
+def _by_submission(submission: int, job_id: str | None, followed: _Followed) -> _Relation:
+    assert followed.submission is not None
+    if submission != followed.submission:
+        return _Relation.NEWER if submission > followed.submission else _Relation.OLDER
+    # One submission is one job: the first recorded for it (by the helper or a callback).
+    return _Relation.SAME if followed.job_id in (None, job_id) else _Relation.OLDER
+
+
+def _by_clock(job_id: str | None, started_at: datetime, followed: _Followed) -> _Relation:
+    """Before submission numbers: the job whose worker says it started later."""
+    if job_id == followed.job_id:
         return _Relation.SAME
+    if followed.job_id is None:
+        return _Relation.NEWER
     if followed.started_at is None:
-        awaiting = followed.job_id is None or followed.status in AWAITING
-        return _Relation.NEWER if awaiting else _Relation.OLDER
-    ours = (callback.job_started_at, callback.job_id or "")
-    theirs = (followed.started_at, str(followed.job_id or ""))
-    return _Relation.NEWER if ours > theirs else _Relation.OLDER
+        return _Relation.OLDER  # the app handed the story to that job
+    # A tie keeps the followed job: it is how a job id the app wrote over an older job's, with
+    # that job's start left in place, looks to a late callback of the older job.
+    return _Relation.NEWER if started_at > followed.started_at else _Relation.OLDER
 
 
 def _minimal_payload_relation(callback: TTSCallbackRequest, followed: _Followed) -> _Relation:
@@ -190,7 +223,7 @@ def _content(callback: TTSCallbackRequest) -> dict[str, Any]:
             "audioDuration": callback.duration_seconds,
             "audioMetadata": _audio_metadata(callback),
             "audioProgress": 1.0,
-            **dict.fromkeys(ERROR_FIELDS, DELETE_FIELD),
+            **_deleted(ERROR_FIELDS),
         }
     if isinstance(callback, TTSErrorCallbackRequest):
         return {
@@ -198,12 +231,23 @@ def _content(callback: TTSCallbackRequest) -> dict[str, Any]:
             "audioError": callback.error,
             "audioErrorDetails": callback.error_details,
             "audioErrorMetadata": callback.metadata or DELETE_FIELD,
+            **_deleted(AUDIO_FIELDS),
         }
     return {
         "audioStatus": AudioStatus.PROCESSING.value,
         "audioProgress": callback.fraction,
         "audioProgressStage": callback.stage or DELETE_FIELD,
+        **_deleted(ERROR_FIELDS + AUDIO_FIELDS),
     }
+
+
+def _deleted(fields: tuple[str, ...]) -> dict[str, Any]:
+    return dict.fromkeys(fields, DELETE_FIELD)
+
+
+def _changes(updates: Mapping[str, Any], story: Mapping[str, Any]) -> dict[str, Any]:
+    """`updates` without deletions of fields that are not there (they would change nothing)."""
+    return {k: v for k, v in updates.items() if v is not DELETE_FIELD or k in story}
 
 
 def _audio_metadata(callback: TTSSuccessCallbackRequest) -> dict[str, Any]:
@@ -219,22 +263,18 @@ def _audio_metadata(callback: TTSSuccessCallbackRequest) -> dict[str, Any]:
 
 
 def _updates(
-    callback: TTSCallbackRequest,
-    story: Mapping[str, Any],
-    followed: _Followed,
-    relation: _Relation,
+    callback: TTSCallbackRequest, story: Mapping[str, Any], relation: _Relation
 ) -> dict[str, Any]:
-    updates = {**_content(callback), "updatedAt": SERVER_TIMESTAMP}
+    # A newer attempt leaves nothing of the one before it that it does not set itself.
+    previous = _deleted(ATTEMPT_FIELDS) if relation is _Relation.NEWER else {}
+    updates = {**previous, **_content(callback), "updatedAt": SERVER_TIMESTAMP}
     if callback.job_id is not None:
         updates["audioJobId"] = callback.job_id
-    if callback.job_started_at is not None and (
-        relation is _Relation.NEWER or followed.started_at is None
-    ):
-        updates["audioJobStartedAt"] = callback.job_started_at
-    if relation is _Relation.NEWER and isinstance(callback, TTSProgressCallbackRequest):
-        updates.update(dict.fromkeys(ERROR_FIELDS, DELETE_FIELD))
-    # Deleting a field that is not there changes nothing; leave it out of the write.
-    return {k: v for k, v in updates.items() if v is not DELETE_FIELD or k in story}
+    if callback.job_started_at is not None:
+        updates["audioJobStartedAt"] = callback.job_started_at  # the followed job's own
+    if callback.submission is not None:
+        updates["audioSubmission"] = callback.submission
+    return _changes(updates, story)
 
 
 def decide_interrupted(
@@ -243,27 +283,46 @@ def decide_interrupted(
     story: Mapping[str, Any],
     source: InferredSource,
     *,
+    submission: int | None = None,
     stale_before: datetime | None = None,
 ) -> Decision:
-    """Fail the story with `error`, which the API inferred for job `job_id`.
+    """Fail the story with `error`, inferred for job `job_id` of `submission` (when known).
 
-    Only the story that follows that job (or a `pending` story that follows none yet: its
-    webhook can arrive before the app recorded the job id; such a story is failed without being
-    claimed, so that any job's signed callback still takes it over), only while it is pending
-    or processing, and, when `stale_before` is given (the reconciler), only if it was last
-    written before then.
+    Only the story that follows that attempt, only while it is pending or processing, and,
+    when `stale_before` is given (the reconciler), only if it was last written before then.
+    A numbered story follows the job of its submission: the failure of that submission fails
+    it (and records the job id, when the story has none yet); without a number, only the job
+    it names. A story without a number that is `pending` and follows no job yet is failed
+    without being claimed: RunPod's webhook can arrive before the app recorded the job id, and
+    any job's signed callback still takes such a story over.
     """
     content = _interrupted_content(error, source)
-    followed = story.get("audioJobId")
-    unclaimed = followed is None and story.get("audioStatus") == AudioStatus.PENDING
-    if followed != job_id and not (unclaimed and job_id is not None):
+    claim = _interrupted_claim(job_id, submission, story)
+    if claim is None:
         return Decision(Outcome.STALE)
     if story.get("audioStatus") not in AWAITING:
         return Decision(Outcome.DUPLICATE if _is_stored(content, story) else Outcome.STALE)
     updated_at = story.get("updatedAt")
     if stale_before is not None and isinstance(updated_at, datetime) and updated_at >= stale_before:
         return Decision(Outcome.STALE)
-    return Decision(Outcome.APPLIED, {**content, "updatedAt": SERVER_TIMESTAMP})
+    return Decision(
+        Outcome.APPLIED, _changes({**content, **claim, "updatedAt": SERVER_TIMESTAMP}, story)
+    )
+
+
+def _interrupted_claim(
+    job_id: str | None, submission: int | None, story: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """None if the failure is not the followed attempt's; else what it records of the job."""
+    followed, number = story.get("audioJobId"), submission_of(story)
+    if number is not None and submission is not None:
+        if submission != number or followed not in (None, job_id):
+            return None
+        return {"audioJobId": job_id} if followed is None and job_id is not None else {}
+    if number is not None:
+        return {} if job_id is not None and followed == job_id else None
+    unclaimed = followed is None and story.get("audioStatus") == AudioStatus.PENDING
+    return {} if followed == job_id or (unclaimed and job_id is not None) else None
 
 
 def _interrupted_content(error: JobInterruptedError, source: InferredSource) -> dict[str, Any]:
@@ -277,7 +336,32 @@ def _interrupted_content(error: JobInterruptedError, source: InferredSource) -> 
             "retryable": error.retryable,
             "source": source.value,
         },
+        **_deleted(AUDIO_FIELDS),
     }
+
+
+def decide_submission(story: Mapping[str, Any]) -> Decision:
+    """Hand the story to a new submission: the next number, `pending`, nothing of the last
+    attempt left (its job, progress, error and audio)."""
+    previous = submission_of(story)
+    updates = {
+        **_deleted(ATTEMPT_FIELDS),
+        "audioStatus": AudioStatus.PENDING.value,
+        "audioSubmission": 1 if previous is None else previous + 1,
+        "updatedAt": SERVER_TIMESTAMP,
+    }
+    return Decision(Outcome.APPLIED, _changes(updates, story))
+
+
+def decide_job_recorded(submission: int, job_id: str, story: Mapping[str, Any]) -> Decision:
+    """Record the job RunPod accepted for `submission`, unless a newer submission followed or
+    a callback of the job already recorded it."""
+    recorded = story.get("audioJobId")
+    if submission_of(story) != submission:
+        return Decision(Outcome.STALE)
+    if recorded is not None:
+        return Decision(Outcome.DUPLICATE if recorded == job_id else Outcome.CONFLICT)
+    return Decision(Outcome.APPLIED, {"audioJobId": job_id, "updatedAt": SERVER_TIMESTAMP})
 
 
 def without_passthrough(callback: TTSCallbackRequest) -> TTSCallbackRequest:

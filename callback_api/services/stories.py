@@ -41,6 +41,7 @@ from callback_api.core.errors import (
     FirestoreUnavailableError,
     StoryNotFoundError,
 )
+from callback_api.core.firestore import close_firestore, open_firestore
 from callback_api.services.rules import (
     READ_FIELDS,
     AudioStatus,
@@ -48,6 +49,9 @@ from callback_api.services.rules import (
     InferredSource,
     decide,
     decide_interrupted,
+    decide_job_recorded,
+    decide_submission,
+    submission_of,
     without_passthrough,
 )
 from shared.callbacks import TTSCallbackRequest
@@ -92,10 +96,12 @@ class KeyedLock:
 
 @dataclass(frozen=True)
 class StaleStory:
-    """A processing story found by `StoryStore.processing_before`."""
+    """A story found by `StoryStore.waiting_before`."""
 
     story_id: str
+    status: AudioStatus
     job_id: str | None
+    submission: int | None = None
 
 
 @async_transactional
@@ -169,38 +175,53 @@ class StoryStore:
         error: JobInterruptedError,
         source: InferredSource,
         *,
+        submission: int | None = None,
         stale_before: datetime | None = None,
     ) -> Decision:
-        """Fail the story with an error the API inferred (`rules.decide_interrupted`)."""
+        """Fail the story with an inferred error (`rules.decide_interrupted`)."""
 
         def choose(story: Mapping[str, Any]) -> Decision:
-            return decide_interrupted(job_id, error, story, source, stale_before=stale_before)
+            return decide_interrupted(
+                job_id, error, story, source, submission=submission, stale_before=stale_before
+            )
 
         return await self._decided(story_id, choose)
 
-    async def processing_before(
+    async def begin_submission(self, story_id: str) -> int:
+        """Hand the story to a new submission (`rules.decide_submission`); its number."""
+        decision = await self._decided(story_id, decide_submission)
+        return int(decision.updates["audioSubmission"])
+
+    async def record_job(self, story_id: str, submission: int, job_id: str) -> Decision:
+        """Record the job RunPod accepted for `submission` (`rules.decide_job_recorded`)."""
+        return await self._decided(
+            story_id, lambda story: decide_job_recorded(submission, job_id, story)
+        )
+
+    async def waiting_before(
         self, cutoff: datetime, *, page_size: int = 100
     ) -> AsyncIterator[StaleStory]:
-        """Stories still processing that were last written before `cutoff`, oldest first."""
-        query = self.stale_query(cutoff).limit(page_size)
-        page = await self._call(query.get(timeout=self._timeout))
-        while page:
-            for snapshot in page:
-                job_id = (snapshot.to_dict() or {}).get("audioJobId")
-                yield StaleStory(snapshot.id, job_id if isinstance(job_id, str) else None)
-            if len(page) < page_size:
-                return
-            after = query.start_after(page[-1])
-            page = await self._call(after.get(timeout=self._timeout))
+        """Stories still processing, then still pending, last written before `cutoff`; each
+        status oldest first."""
+        for status in (AudioStatus.PROCESSING, AudioStatus.PENDING):
+            query = self.stale_query(cutoff, status).limit(page_size)
+            page = await self._call(query.get(timeout=self._timeout))
+            while page:
+                for snapshot in page:
+                    yield _stale_story(snapshot.id, status, snapshot.to_dict() or {})
+                if len(page) < page_size:
+                    break
+                after = query.start_after(page[-1])
+                page = await self._call(after.get(timeout=self._timeout))
 
-    def stale_query(self, cutoff: datetime) -> AsyncQuery:
-        """The query of `processing_before`, oldest first; it needs the composite index of
+    def stale_query(self, cutoff: datetime, status: AudioStatus) -> AsyncQuery:
+        """A query of `waiting_before`, oldest first; it needs the composite index of
         `firestore.indexes.json` (a test checks that the two agree)."""
         return (
-            self._collection.where(filter=FieldFilter("audioStatus", "==", AudioStatus.PROCESSING))
+            self._collection.where(filter=FieldFilter("audioStatus", "==", status.value))
             .where(filter=FieldFilter("updatedAt", "<", cutoff))
             .order_by("updatedAt")
-            .select(["audioJobId", "updatedAt"])  # the next page starts after this updatedAt
+            .select(["audioJobId", "audioSubmission", "updatedAt"])  # pages go by updatedAt
         )
 
     async def ping(self) -> None:
@@ -251,6 +272,27 @@ class StoryStore:
         """Wait briefly for overdue work to finish after its deadline."""
         if self._overdue:
             await asyncio.wait(set(self._overdue), timeout=self._timeout)
+
+
+def _stale_story(story_id: str, status: AudioStatus, story: Mapping[str, Any]) -> StaleStory:
+    job_id = story.get("audioJobId")
+    return StaleStory(
+        story_id, status, job_id if isinstance(job_id, str) else None, submission_of(story)
+    )
+
+
+@asynccontextmanager
+async def opened_store(
+    settings: Settings, on_firestore_error: Callable[[str], None] = lambda kind: None
+) -> AsyncIterator[StoryStore]:
+    """A `StoryStore` on the configured Firestore, closed (with its client) on the way out."""
+    client, firebase_app = open_firestore(settings)
+    store = StoryStore.for_settings(client, settings, on_firestore_error)
+    try:
+        yield store
+    finally:
+        await store.aclose()
+        close_firestore(firebase_app)
 
 
 def _translate(exc: BaseException) -> BaseException:

@@ -19,10 +19,10 @@ from pydantic import SecretStr
 from callback_api.core.config import Settings
 from callback_api.core.firestore import close_firestore, open_firestore
 from callback_api.reconcile import Summary, opened, run
-from callback_api.services.rules import InferredSource, Outcome
-from callback_api.services.stories import StoryStore
+from callback_api.services.rules import AudioStatus, InferredSource, Outcome
+from callback_api.services.stories import StoryStore, opened_store
 from shared.deadlines import PROGRESS_HEARTBEAT_S
-from shared.errors import WorkerLostError
+from shared.errors import SubmissionFailedError, WorkerLostError
 from tests.helpers.callback_api import Stories, progress, signed_callback, success
 from tests.helpers.servers import Script, scripted_server
 from tools.firestore_emulator import FirestoreEmulator
@@ -61,7 +61,7 @@ def test_a_silent_processing_story_fails_and_the_others_are_left_alone(
 
     summary = reconcile(api_settings)
 
-    assert summary == Summary(checked=1, failed=1)
+    assert summary == Summary(checked=2, failed=1, left=1)  # "waiting" may still be queued
     story = stories.get("silent")
     assert story["audioStatus"] == "failed"
     assert story["audioError"] == WorkerLostError.default_message
@@ -73,7 +73,36 @@ def test_a_silent_processing_story_fails_and_the_others_are_left_alone(
     }
     assert story["updatedAt"] > ago(1)
     assert {s: stories.get(s) for s in others} == others
-    assert reconcile(api_settings) == Summary()
+    assert reconcile(api_settings) == Summary(checked=1, left=1)
+
+
+def test_a_numbered_story_left_pending_without_a_job_fails_until_its_job_reports(
+    api_settings: Settings, stories: Stories
+) -> None:
+    """The submission helper numbered the story and died before RunPod answered (or could
+    not record RunPod's refusal): nothing else would ever end the spinner."""
+    stories.create("orphan", audioSubmission=2, updatedAt=ago(6))
+    stories.create("legacy", updatedAt=ago(60))  # pending, never numbered: not ours to judge
+    stories.create("recent", audioSubmission=1, updatedAt=ago(4))
+
+    assert reconcile(api_settings) == Summary(checked=2, failed=1, left=1)
+
+    story = stories.get("orphan")
+    assert story["audioStatus"] == "failed"
+    assert story["audioError"] == SubmissionFailedError.default_message
+    assert story["audioErrorMetadata"] == {
+        "error_type": "submission_failed",
+        "retryable": True,
+        "source": "reconciler",
+    }
+    assert stories.get("legacy")["audioStatus"] == stories.get("recent")["audioStatus"] == "pending"
+
+    async def its_job_reports_after_all() -> Outcome:
+        async with opened_store(api_settings) as store:
+            return (await store.apply(success("orphan", job_id="job-z", submission=2))).outcome
+
+    assert asyncio.run(its_job_reports_after_all()) is Outcome.APPLIED
+    assert stories.get("orphan")["audioStatus"] == "ready"
 
 
 def test_many_silent_stories_are_all_reached_page_by_page(
@@ -117,7 +146,7 @@ def test_a_story_written_after_it_was_found_is_left(
         store = StoryStore.for_settings(client, api_settings)
         cutoff = ago(5)
         try:
-            [found] = [story async for story in store.processing_before(cutoff)]
+            [found] = [story async for story in store.waiting_before(cutoff)]
             heartbeat = progress("s", job_id="job-a", done=0)
             assert (await store.apply(heartbeat)).outcome is Outcome.APPLIED
             error = WorkerLostError()
@@ -216,6 +245,23 @@ def test_runpods_status_decides_each_silent_story(
     }
 
 
+def test_runpod_tells_a_queued_pending_story_from_a_lost_one(
+    runpod_settings: Settings, stories: Stories, runpod_script: Script
+) -> None:
+    stories.create("queued", audioJobId="job-1", audioSubmission=1, updatedAt=ago(60))
+    stories.create("lost", audioJobId="job-2", audioSubmission=1, updatedAt=ago(30))
+    runpod_script.responses = [status("job-1", "IN_QUEUE"), (404, {}, b'{"error": "not found"}')]
+
+    assert reconcile(runpod_settings) == Summary(checked=2, failed=1, left=1)
+
+    assert stories.get("queued")["audioStatus"] == "pending"
+    lost = stories.get("lost")
+    assert (lost["audioStatus"], lost["audioErrorMetadata"]["runpod_status"]) == (
+        "failed",
+        "NOT_FOUND",
+    )
+
+
 def test_runpod_unreachable_leaves_the_story_and_fails_the_pass(
     runpod_settings: Settings, stories: Stories, runpod_script: Script
 ) -> None:
@@ -262,7 +308,7 @@ def test_the_shipped_index_serves_the_reconcilers_query(api_settings: Settings) 
     client, app = open_firestore(api_settings)
     try:
         store = StoryStore.for_settings(client, api_settings)
-        query = store.stale_query(NOW)._to_protobuf()
+        query = store.stale_query(NOW, AudioStatus.PENDING)._to_protobuf()
     finally:
         close_firestore(app)
     filters = [f.field_filter for f in query.where.composite_filter.filters]

@@ -76,9 +76,25 @@ def test_error_requires_story_id_and_a_message(payload: dict[str, Any]) -> None:
         TTSErrorCallbackRequest.model_validate(payload)
 
 
-def test_job_started_at_requires_a_job_id() -> None:
-    with pytest.raises(ValidationError, match="requires job_id"):
-        TTSErrorCallbackRequest(story_id="s", error="boom", job_started_at=NOW)
+@pytest.mark.parametrize("field", [{"job_started_at": NOW}, {"submission": 2}])
+def test_job_started_at_and_submission_require_a_job_id(field: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="require job_id"):
+        TTSErrorCallbackRequest(story_id="s", error="boom", **field)
+
+
+@pytest.mark.parametrize("submission", [0, -1, 2**63, True, "2", 2.0])
+def test_a_submission_is_a_positive_64_bit_integer_and_nothing_else(submission: Any) -> None:
+    payload = json.loads(_success().to_body()) | {"submission": submission}
+
+    with pytest.raises(ValidationError, match="submission"):
+        TTSSuccessCallbackRequest.model_validate(payload)
+
+
+def test_a_submission_travels_in_the_body() -> None:
+    callback = _success().model_copy(update={"submission": 7})
+
+    assert json.loads(callback.to_body())["submission"] == 7
+    assert TTSSuccessCallbackRequest.model_validate_json(callback.to_body()).submission == 7
 
 
 @pytest.mark.parametrize("missing", ["job_id", "job_started_at", "audio_url", "duration_seconds"])

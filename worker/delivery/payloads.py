@@ -39,6 +39,7 @@ class CallbackIdentity:
     started_at: datetime
     user_id: str | None
     voice_id: str | None
+    submission: int | None = None
 
     def fields(self) -> dict[str, Any]:
         """The identity as callback model fields."""
@@ -46,6 +47,7 @@ class CallbackIdentity:
             "story_id": self.story_id,
             "job_id": self.job_id,
             "job_started_at": self.started_at,
+            "submission": self.submission,
             "user_id": self.user_id,
             "voice_id": self.voice_id,
         }

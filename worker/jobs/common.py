@@ -12,7 +12,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from shared.errors import InvalidInputError, Stage, TTSError, as_tts_error
-from shared.types import SafeId, StoryId, Url
+from shared.types import SafeId, StoryId, Submission, Url
 from worker.delivery.payloads import CallbackIdentity
 from worker.delivery.targets import CallbackTargets, derive_error_callback_url
 
@@ -24,6 +24,7 @@ U = TypeVar("U")
 _STORY_ID: TypeAdapter[str] = TypeAdapter(StoryId)
 _SAFE_ID: TypeAdapter[str] = TypeAdapter(SafeId)
 _URL: TypeAdapter[str] = TypeAdapter(Url)
+_SUBMISSION: TypeAdapter[int] = TypeAdapter(Submission)
 
 
 class Loaded(Generic[T]):
@@ -81,6 +82,7 @@ class JobContext:
     story_id: str | None = None
     user_id: str | None = None
     voice_id: str | None = None
+    submission: int | None = None
     targets: CallbackTargets | None = None
     error_url: str | None = None
     """Where to report a failure: the validated target, or one salvaged from invalid input."""
@@ -91,7 +93,12 @@ class JobContext:
         if self.story_id is None:
             return None
         return CallbackIdentity(
-            self.story_id, self.job_id, self.started_at, self.user_id, self.voice_id
+            self.story_id,
+            self.job_id,
+            self.started_at,
+            self.user_id,
+            self.voice_id,
+            self.submission,
         )
 
 
@@ -128,7 +135,13 @@ def salvage_id(value: Any) -> str | None:
     return _valid(_SAFE_ID, value)
 
 
-def _valid(adapter: TypeAdapter[str], value: Any) -> str | None:
+def salvage_submission(value: Any) -> int | None:
+    """The submission number of an input that may be invalid, if the number itself is valid:
+    without it, the API could not tell this job's error from an older submission's."""
+    return _valid(_SUBMISSION, value)
+
+
+def _valid(adapter: TypeAdapter[T], value: Any) -> T | None:
     try:
         return adapter.validate_python(value)
     except ValidationError:

@@ -42,6 +42,7 @@ from worker.jobs.common import (
     salvage_error_url,
     salvage_id,
     salvage_story_id,
+    salvage_submission,
 )
 from worker.storage import ObjectStore, audio_key
 from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult
@@ -105,6 +106,7 @@ class TTSJobRunner:
         ctx.story_id = salvage_story_id(raw_input.get("story_id"))
         ctx.user_id = salvage_id(raw_input.get("user_id"))
         ctx.voice_id = salvage_id(raw_input.get("voice_id"))
+        ctx.submission = salvage_submission(raw_input.get("submission"))
 
     def _check_url(self, url: str, field: str) -> str:
         return check_outbound_url(

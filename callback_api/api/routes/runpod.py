@@ -1,8 +1,9 @@
-"""RunPod's completion webhook: `POST /api/runpod/webhook/{story_id}/{token}`.
+"""RunPod's completion webhook: `POST /api/runpod/webhook/{story_id}/{submission}/{token}`.
 
 RunPod posts a job's `/status` content here when the job ends (unsigned; retried twice, 10 s
 apart, on anything but 200). The token proves the URL came from the submission helper for this
-story (`core/webhooks.py`); a wrong one gets 404 and nothing is read.
+story's submission (`core/webhooks.py`); a wrong one gets 404 and nothing is read. The URL
+without a submission (`/webhook/{story_id}/{token}`) is that of jobs submitted before numbers.
 
 - An embedded signed callback (`output.callback`) for this story is applied like a direct one.
 - Without one, when RunPod's API is configured, the job's status is first confirmed there.
@@ -14,9 +15,10 @@ story (`core/webhooks.py`); a wrong one gets 404 and nothing is read.
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException
 
@@ -30,6 +32,7 @@ from callback_api.api.deps import (
 )
 from callback_api.api.observation import CallbackObservation
 from callback_api.core.errors import RunPodUnavailableError
+from callback_api.core.webhooks import WebhookTokens
 from callback_api.services.endings import (
     EmbeddedCallbackError,
     EmbeddedCallbacks,
@@ -47,9 +50,10 @@ from callback_api.services.runpod_api import (
 )
 from callback_api.services.stories import StoryStore
 from shared.callbacks import TTSCallbackResponse
-from shared.types import StoryId
+from shared.types import StoryId, Submission
 
 _STORY_ID: TypeAdapter[str] = TypeAdapter(StoryId)
+_SUBMISSION: TypeAdapter[int] = TypeAdapter(Submission)
 
 
 class WebhookResponse(BaseModel):
@@ -78,66 +82,105 @@ router = APIRouter(
 )
 
 
-@router.post(
-    "/webhook/{story_id}/{token}",
-    response_model_exclude_none=True,
-    summary="RunPod job finished",
-)
-async def runpod_webhook(
-    story_id: str,
-    token: str,
-    request: Request,
+@dataclass(frozen=True)
+class _Webhook:
+    """What settling one webhook request needs: its dependencies, resolved once."""
+
+    tokens: WebhookTokens | None
+    embedded: EmbeddedCallbacks | None
+    runpod: RunPodClient | None
+    store: StoryStore
+    observation: CallbackObservation
+
+    async def handle(
+        self, story_id: str, submission: int | None, token: str, request: Request
+    ) -> WebhookResponse:
+        if self.tokens is None or self.embedded is None or not _is_safe(story_id):
+            raise HTTPException(404, "not found")
+        if not self.tokens.matches(story_id, token, submission):
+            raise HTTPException(404, "not found")
+        self.observation.story_id = story_id
+        try:
+            report = JobReport.from_json(json.loads(await request.body()))
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, not an object, or too deep
+            return _ignored(self.observation, "invalid_body")
+        self.observation.job_id = report.job_id
+        return await self._settle(story_id, submission, report, self.embedded)
+
+    async def _settle(
+        self,
+        story_id: str,
+        submission: int | None,
+        report: JobReport,
+        embedded: EmbeddedCallbacks,
+    ) -> WebhookResponse:
+        callback, problem = _embedded(embedded, report, story_id)
+        if callback is None and report.job_id is not None and self.runpod is not None:
+            confirmed = await _confirmed(self.runpod, report.job_id)
+            if confirmed is None:
+                return _ignored(self.observation, "unconfirmed")
+            report = confirmed
+            callback, problem = _embedded(embedded, report, story_id)
+        if callback is not None:
+            decision = await self.store.apply(callback)
+            return _decided(self.observation, decision, callback_type=callback.callback_type.value)
+        if report.status in RUNNING:
+            return _ignored(self.observation, "job_running")
+        error = interruption(report.status)
+        if error is None:
+            known = report.status in (None, JobStatus.COMPLETED)
+            reason = problem or ("no_callback" if known else "unknown_status")
+            return _ignored(self.observation, reason)
+        if report.job_id is None:
+            return _ignored(self.observation, "no_job_id")
+        decision = await self.store.interrupt(
+            story_id, report.job_id, error, InferredSource.RUNPOD_WEBHOOK, submission=submission
+        )
+        return _decided(self.observation, decision, error_type=error.error_type.value)
+
+
+async def _webhook(
     tokens: WebhookTokensDep,
     embedded: EmbeddedCallbacksDep,
     runpod: RunPodDep,
     store: StoreDep,
     observation: ObservationDep,
+) -> _Webhook:
+    return _Webhook(tokens, embedded, runpod, store, observation)
+
+
+WebhookDep = Annotated[_Webhook, Depends(_webhook)]
+
+
+@router.post(
+    "/webhook/{story_id}/{submission}/{token}",
+    response_model_exclude_none=True,
+    summary="RunPod job finished",
+)
+async def runpod_webhook(
+    story_id: str, submission: str, token: str, request: Request, webhook: WebhookDep
 ) -> WebhookResponse:
     """Settles the story from the job's final status: applies the worker's signed callback
     from `output.callback`, or infers `worker_lost` (FAILED), `job_timed_out` or
-    `job_cancelled` for the job the story follows. Always 200 once the token is right,
-    whatever the body; `applied` and `reason` say what happened."""
-    if tokens is None or embedded is None or not _is_safe(story_id):
+    `job_cancelled` for this submission's job, while the story follows it. Always 200 once the
+    token is right, whatever the body; `applied` and `reason` say what happened."""
+    number = _submission(submission)
+    if number is None:
         raise HTTPException(404, "not found")
-    if not tokens.matches(story_id, token):
-        raise HTTPException(404, "not found")
-    observation.story_id = story_id
-    try:
-        report = JobReport.from_json(json.loads(await request.body()))
-    except (ValueError, RecursionError):  # not JSON, not UTF-8, not an object, or too deep
-        return _ignored(observation, "invalid_body")
-    observation.job_id = report.job_id
-    return await _settle(story_id, report, embedded, runpod, store, observation)
+    return await webhook.handle(story_id, number, token, request)
 
 
-async def _settle(
-    story_id: str,
-    report: JobReport,
-    embedded: EmbeddedCallbacks,
-    runpod: RunPodClient | None,
-    store: StoryStore,
-    observation: CallbackObservation,
+@router.post(
+    "/webhook/{story_id}/{token}",
+    response_model_exclude_none=True,
+    summary="RunPod job finished (a job submitted without a submission number)",
+)
+async def runpod_webhook_unnumbered(
+    story_id: str, token: str, request: Request, webhook: WebhookDep
 ) -> WebhookResponse:
-    callback, problem = _embedded(embedded, report, story_id)
-    if callback is None and report.job_id is not None and runpod is not None:
-        confirmed = await _confirmed(runpod, report.job_id)
-        if confirmed is None:
-            return _ignored(observation, "unconfirmed")
-        report = confirmed
-        callback, problem = _embedded(embedded, report, story_id)
-    if callback is not None:
-        decision = await store.apply(callback)
-        return _decided(observation, decision, callback_type=callback.callback_type.value)
-    if report.status in RUNNING:
-        return _ignored(observation, "job_running")
-    error = interruption(report.status)
-    if error is None:
-        known = report.status in (None, JobStatus.COMPLETED)
-        return _ignored(observation, problem or ("no_callback" if known else "unknown_status"))
-    if report.job_id is None:
-        return _ignored(observation, "no_job_id")
-    decision = await store.interrupt(story_id, report.job_id, error, InferredSource.RUNPOD_WEBHOOK)
-    return _decided(observation, decision, error_type=error.error_type.value)
+    """The same, for a job submitted before submission numbers: only the job the story names
+    can be failed through it."""
+    return await webhook.handle(story_id, None, token, request)
 
 
 def _embedded(
@@ -158,6 +201,15 @@ async def _confirmed(runpod: RunPodClient, job_id: str) -> JobReport | None:
         return None
     except RunPodError as exc:
         raise RunPodUnavailableError(str(exc)) from None
+
+
+def _submission(value: str) -> int | None:
+    """The path's submission number in its one written form (`7`, not `07` or `+7`)."""
+    try:
+        number = _SUBMISSION.validate_python(int(value)) if value.isdecimal() else None
+    except (ValueError, ValidationError):
+        return None
+    return number if number is not None and str(number) == value else None
 
 
 def _is_safe(story_id: str) -> bool:

@@ -16,14 +16,27 @@ from shared.signing import derive_key, generate_secret, secret_key
 SECRET = generate_secret()
 
 
-def test_the_url_names_the_story_and_its_token() -> None:
-    url = webhook_url("https://api.example.com/", SECRET, "story-1")
+def test_the_url_names_the_story_its_submission_and_their_token() -> None:
+    url = webhook_url("https://api.example.com/", SECRET, "story-1", 7)
 
-    assert (
-        url
-        == f"https://api.example.com/api/runpod/webhook/story-1/{webhook_token(SECRET, 'story-1')}"
-    )
-    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", webhook_token(SECRET, "story-1"))
+    token = webhook_token(SECRET, "story-1", 7)
+    assert url == f"https://api.example.com/api/runpod/webhook/story-1/7/{token}"
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)
+
+
+def test_the_url_of_a_job_submitted_without_a_number_has_none() -> None:
+    url = webhook_url("https://api.example.com", SECRET, "story-1", None)
+
+    token = webhook_token(SECRET, "story-1")
+    assert url == f"https://api.example.com/api/runpod/webhook/story-1/{token}"
+
+
+def test_each_submission_has_its_own_token() -> None:
+    tokens = {webhook_token(SECRET, "a", n) for n in (None, 1, 2, 11)}
+
+    assert len(tokens) == 4
+    assert WebhookTokens([SECRET]).matches("a", webhook_token(SECRET, "a", 2), 2)
+    assert not WebhookTokens([SECRET]).matches("a", webhook_token(SECRET, "a", 2), 3)
 
 
 def test_tokens_are_stable_per_story_and_secret() -> None:

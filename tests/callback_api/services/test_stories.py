@@ -240,25 +240,127 @@ def test_job_recorded_by_the_app_is_followed(harness: StoreHarness, stories: Sto
     assert harness.apply(progress("s", job_id="job-a", at=0)) is Outcome.STALE
 
 
-def test_unknown_start_time_lets_another_job_in_only_while_awaiting(
+@pytest.mark.parametrize("status", ["pending", "processing", "failed", "ready"])
+def test_a_job_the_app_recorded_is_the_storys_in_every_state(
+    harness: StoreHarness, stories: Stories, status: str
+) -> None:
+    """A job id without a start time was written by the app: no other job takes the story."""
+    stories.create("s", audioJobId="job-b", audioStatus=status)
+
+    for late in (progress("s", job_id="job-a", at=9), error("s", job_id="job-a", at=9)):
+        assert harness.apply(late) is Outcome.STALE
+    assert stories.get("s")["audioStatus"] == status
+
+
+def test_a_tie_of_start_times_keeps_the_followed_job(
     harness: StoreHarness, stories: Stories
 ) -> None:
-    stories.create("waiting", audioJobId="job-a", audioStatus="pending")
-    stories.create("done", audioJobId="job-a", audioStatus="failed")
+    """The app wrote job-b over job-a and left job-a's start: job-a's late callback is the
+    one with that start, and must not take the story back."""
+    stories.create("s")
+    harness.apply(error("s", job_id="job-z", at=5))
+    stories.db.collection("stories").document("s").update(
+        {"audioJobId": "job-b", "audioStatus": "pending"}
+    )
 
-    assert harness.apply(progress("waiting", job_id="job-b", at=5)) is Outcome.APPLIED
-    assert harness.apply(progress("done", job_id="job-b", at=5)) is Outcome.STALE
+    assert harness.apply(error("s", job_id="job-z", at=5)) is Outcome.STALE
+    assert harness.apply(progress("s", job_id="job-b", at=6)) is Outcome.APPLIED
+    story = stories.get("s")
+    assert (story["audioJobStartedAt"], "audioError" in story) == (started(6), False)
 
 
-def test_jobs_started_at_the_same_moment_are_ordered_by_id(
+def test_a_later_job_still_takes_over_a_story_without_numbers(
     harness: StoreHarness, stories: Stories
 ) -> None:
     stories.create("s")
-    harness.apply(success("s", job_id="job-b", at=5))
+    harness.apply(success("s", job_id="job-a", at=0))
 
-    assert harness.apply(success("s", job_id="job-a", at=5)) is Outcome.STALE
-    assert harness.apply(success("s", job_id="job-c", at=5)) is Outcome.APPLIED
-    assert stories.get("s")["audioJobId"] == "job-c"
+    assert harness.apply(error("s", job_id="job-b", at=5)) is Outcome.APPLIED
+    story = stories.get("s")
+    assert (story["audioStatus"], story["audioJobId"]) == ("failed", "job-b")
+    assert not {"audioUrl", "audioDuration", "audioMetadata"} & set(story)
+
+
+# --- submissions ------------------------------------------------------------------------------
+
+
+def test_a_submission_numbers_the_story_and_clears_the_last_attempt(
+    harness: StoreHarness, stories: Stories
+) -> None:
+    stories.create("s")
+    harness.apply(progress("s", job_id="job-a", done=2))
+    harness.apply(success("s", job_id="job-a"))
+
+    assert harness.run(harness.store.begin_submission("s")) == 1
+    assert harness.run(harness.store.begin_submission("s")) == 2
+
+    story = stories.get("s")
+    assert {k: v for k, v in story.items() if k.startswith("audio")} == {
+        "audioStatus": "pending",
+        "audioSubmission": 2,
+    }
+    assert story["title"] == "The Fox and the Moon"  # the app's own fields are left alone
+
+
+def test_a_missing_story_gets_no_submission(harness: StoreHarness, stories: Stories) -> None:
+    with pytest.raises(StoryNotFoundError):
+        harness.run(harness.store.begin_submission("ghost"))
+
+    assert stories.ids() == set()
+
+
+def test_submissions_from_two_stores_at_once_get_different_numbers(
+    api_settings: Settings, stories: Stories
+) -> None:
+    stories.create("s")
+    patient = api_settings.model_copy(update={"firestore_timeout_seconds": 60})
+    harnesses = [StoreHarness(patient) for _ in range(4)]
+    numbers: list[int] = []
+    barrier = threading.Barrier(len(harnesses))
+
+    def submit(harness: StoreHarness) -> None:
+        barrier.wait()
+        numbers.extend(harness.run(harness.store.begin_submission("s")) for _ in range(3))
+
+    threads = [threading.Thread(target=submit, args=(h,)) for h in harnesses]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        for harness in harnesses:
+            harness.close()
+
+    assert sorted(numbers) == list(range(1, 13))
+    assert stories.get("s")["audioSubmission"] == 12
+
+
+def test_the_job_is_recorded_for_its_own_submission_only(
+    harness: StoreHarness, stories: Stories
+) -> None:
+    stories.create("s")
+    store = harness.store
+    first = harness.run(store.begin_submission("s"))
+    second = harness.run(store.begin_submission("s"))
+
+    assert harness.run(store.record_job("s", first, "job-a")).outcome is Outcome.STALE
+    assert harness.run(store.record_job("s", second, "job-b")).outcome is Outcome.APPLIED
+    assert harness.run(store.record_job("s", second, "job-b")).outcome is Outcome.DUPLICATE
+    assert stories.get("s")["audioJobId"] == "job-b"
+
+
+def test_a_callback_of_the_submission_may_record_its_job_first(
+    harness: StoreHarness, stories: Stories
+) -> None:
+    stories.create("s")
+    number = harness.run(harness.store.begin_submission("s"))
+
+    assert harness.apply(progress("s", job_id="job-b", submission=number)) is Outcome.APPLIED
+    recorded = harness.run(harness.store.record_job("s", number, "job-b"))
+
+    assert recorded.outcome is Outcome.DUPLICATE
+    assert stories.get("s")["audioJobId"] == "job-b"
 
 
 def test_unknown_story_raises_and_creates_nothing(harness: StoreHarness, stories: Stories) -> None:

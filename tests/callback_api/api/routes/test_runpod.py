@@ -32,9 +32,13 @@ from tools.firestore_emulator import FirestoreEmulator
 JOB = "job-a"
 
 
-def post(client: TestClient, secret: str, story_id: str, body: Any) -> httpx.Response:
+def post(
+    client: TestClient, secret: str, story_id: str, body: Any, submission: int | None = None
+) -> httpx.Response:
+    """RunPod's post to the story's webhook; without `submission`, the URL of a job submitted
+    before submission numbers (most cases below hold for both forms)."""
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return client.post(webhook_url("", secret, story_id), content=content)
+    return client.post(webhook_url("", secret, story_id, submission), content=content)
 
 
 def completed(output: dict[str, Any], job_id: str = JOB) -> dict[str, Any]:
@@ -336,6 +340,88 @@ def test_an_inferred_failure_is_not_superseded_by_another_job_or_by_progress(
     assert sender.send(success("s", job_id="job-a", at=0)).json()["reason"] == "stale"
     assert sender.send(progress("s", job_id="job-b", at=5, done=2)).json()["reason"] == "stale"
     assert stories.get("s") == before
+
+
+# --- numbered submissions -------------------------------------------------------------------
+
+
+def test_a_submissions_webhook_fails_its_story_before_the_job_id_is_recorded(
+    api_client: TestClient, signing_secret: str, stories: Stories
+) -> None:
+    """A worker that fails at once can end before the helper records its job id."""
+    stories.create("s", audioSubmission=3)
+
+    response = post(api_client, signing_secret, "s", ended("FAILED"), submission=3)
+
+    assert response.json()["applied"] is True
+    story = stories.get("s")
+    assert (story["audioStatus"], story["audioJobId"], story["audioSubmission"]) == (
+        "failed",
+        JOB,
+        3,
+    )
+    assert story["audioErrorMetadata"]["error_type"] == "worker_lost"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"audioStatus": "pending", "audioSubmission": 4},
+        {"audioStatus": "processing", "audioSubmission": 4, "audioJobId": "job-b"},
+        {"audioStatus": "pending", "audioSubmission": 3, "audioJobId": "job-b"},
+    ],
+    ids=["newer submission pending", "newer submission processing", "another job of it"],
+)
+def test_a_webhook_of_another_submission_or_job_changes_nothing(
+    api_client: TestClient, signing_secret: str, stories: Stories, fields: dict[str, Any]
+) -> None:
+    stories.create("s", **fields)
+    before = stories.get("s")
+
+    response = post(api_client, signing_secret, "s", ended("FAILED"), submission=3)
+
+    assert response.json()["reason"] == "stale"
+    assert stories.get("s") == before
+
+
+def test_an_unnumbered_webhook_cannot_fail_a_numbered_story_it_does_not_name(
+    api_client: TestClient, signing_secret: str, stories: Stories
+) -> None:
+    """The old job's webhook, arriving while the new submission waits for its job id."""
+    stories.create("s", audioSubmission=2)
+    before = stories.get("s")
+
+    assert post(api_client, signing_secret, "s", ended("FAILED")).json()["reason"] == "stale"
+    assert stories.get("s") == before
+
+
+@pytest.mark.parametrize("submission", ["03", "0", "+3", "3.0", "٣", "9" * 5000, "9" * 20])
+def test_a_submission_in_any_other_form_is_404(
+    api_client: TestClient, signing_secret: str, stories: Stories, submission: str
+) -> None:
+    stories.create("s", audioStatus="processing", audioJobId=JOB, audioSubmission=3)
+    token = webhook_token(signing_secret, "s", 3)
+
+    response = api_client.post(f"/api/runpod/webhook/s/{submission}/{token}", json=ended("FAILED"))
+
+    assert response.status_code == 404
+    assert stories.get("s")["audioStatus"] == "processing"
+
+
+def test_one_submissions_token_opens_no_other_submission(
+    api_client: TestClient, signing_secret: str, stories: Stories
+) -> None:
+    stories.create("s", audioStatus="processing", audioJobId=JOB, audioSubmission=4)
+    forged = [
+        f"s/4/{webhook_token(signing_secret, 's', 3)}",  # an older submission's token
+        f"s/4/{webhook_token(signing_secret, 's')}",  # the unnumbered token
+        f"s/4/{webhook_token(signing_secret, 't', 4)}",  # another story's
+    ]
+
+    for path in forged:
+        response = api_client.post(f"/api/runpod/webhook/{path}", json=ended("FAILED"))
+        assert response.status_code == 404, path
+    assert stories.get("s")["audioStatus"] == "processing"
 
 
 # --- the token ------------------------------------------------------------------------------
