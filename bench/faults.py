@@ -136,7 +136,7 @@ class Stack:
         if output is not None:
             rest = {k: v for k, v in output.items() if k not in ("error", "refresh_worker")}
             body |= {"output": rest} | ({"error": output["error"]} if "error" in output else {})
-        url = webhook_url(self.api, SECRET, story_id)
+        url = webhook_url(self.api, SECRET, story_id, None)  # these jobs carry no submission
         requests.post(url, json=body, timeout=30).raise_for_status()
 
 

@@ -1,8 +1,10 @@
-"""Submitting story jobs: the request against a scripted server, then one real job through
-runpod-python's local API serving our worker, with its webhook reaching the API."""
+"""Submitting story jobs: the story handed to its submission in the Firestore emulator, the
+request against a scripted server, then one real job through runpod-python's local API serving
+our worker, with its webhook reaching the API."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -11,22 +13,27 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import requests
+from pydantic import SecretStr
 
+from callback_api.core.config import Settings
+from callback_api.core.errors import StoryNotFoundError
 from callback_api.core.webhooks import webhook_token
+from callback_api.services.rules import Outcome
 from callback_api.services.runpod_api import (
     RunPodConnectError,
+    RunPodError,
     RunPodResponseError,
     RunPodStatusError,
 )
-from callback_api.submission import story_job_request, submit_story_job
+from callback_api.services.stories import opened_store
+from callback_api.submission import CONFIGURATION_MESSAGE, SubmittedJob, story_job_request
 from shared.deadlines import CALLBACK_GRACE_S, job_deadline_s
-from shared.errors import InvalidInputError
-from tests.helpers.callback_api import LiveServer, Stories
+from shared.errors import InvalidInputError, SubmissionFailedError
+from tests.helpers.callback_api import LiveServer, Stories, started, submit, success
 from tests.helpers.servers import Script, scripted_server
-from tools.firestore_emulator import free_port
+from tools.firestore_emulator import FirestoreEmulator, free_port
 from tools.stack import runpod_worker
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,9 +51,17 @@ def job_input(**overrides: Any) -> dict[str, Any]:
     }
 
 
-def submitted(script: Script, **overrides: Any) -> tuple[str, dict[str, Any], dict[str, str]]:
+SECRET = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="
+BUSY = SubmissionFailedError.default_message
+ACCEPTED = (200, {}, b'{"id": "job-123", "status": "IN_QUEUE"}')
+
+
+def submitted(
+    settings: Settings, script: Script, **overrides: Any
+) -> tuple[SubmittedJob, dict[str, Any], dict[str, str]]:
     with scripted_server(script) as base:
-        job_id = submit_story_job(
+        job = submit(
+            settings,
             job_input(**overrides),
             endpoint_url=f"{base}/v2/endpoint-1",
             api_key="rp_test_key",
@@ -55,14 +70,18 @@ def submitted(script: Script, **overrides: Any) -> tuple[str, dict[str, Any], di
         )
     [request] = script.requests
     assert (request.method, request.path) == ("POST", "/v2/endpoint-1/run")
-    return job_id, json.loads(request.body), request.headers
+    return job, json.loads(request.body), request.headers
 
 
-SECRET = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="
+def refused(settings: Settings, script: Script) -> RunPodError:
+    with pytest.raises(RunPodError) as caught:
+        submitted(settings, script)
+    return caught.value
 
 
 def submit_command(path: Path, endpoint_url: str) -> subprocess.CompletedProcess[str]:
-    """`python -m callback_api.submit path --endpoint-url endpoint_url`, as an operator runs it."""
+    """`python -m callback_api.submit path --endpoint-url endpoint_url`, as an operator runs it
+    (the Firestore emulator's variables come from the test's environment)."""
     environment = {
         **os.environ,
         "CALLBACK_SIGNING_SECRET": SECRET,
@@ -79,26 +98,68 @@ def submit_command(path: Path, endpoint_url: str) -> subprocess.CompletedProcess
     )
 
 
-def test_the_job_carries_its_deadline_webhook_and_execution_timeout() -> None:
-    script = Script([(200, {}, b'{"id": "job-123", "status": "IN_QUEUE"}')])
+@pytest.fixture
+def settings(firestore_env: FirestoreEmulator) -> Settings:
+    return Settings(callback_signing_secret=SecretStr(SECRET))
 
-    job_id, body, headers = submitted(script)
+
+def test_the_job_carries_its_submission_deadline_webhook_and_execution_timeout(
+    settings: Settings, stories: Stories
+) -> None:
+    stories.create("story-1")
+
+    job, body, headers = submitted(settings, Script([ACCEPTED]))
 
     deadline = job_deadline_s(len(TEXT))
-    assert job_id == "job-123"
+    assert job == SubmittedJob("job-123", 1)
     assert headers["Authorization"] == "Bearer rp_test_key"
     assert body == {
-        "input": {**job_input(), "deadline_s": deadline},
-        "webhook": "https://api.example.com/api/runpod/webhook/story-1/"
-        + webhook_token(SECRET, "story-1"),
+        "input": {**job_input(), "deadline_s": deadline, "submission": 1},
+        "webhook": "https://api.example.com/api/runpod/webhook/story-1/1/"
+        + webhook_token(SECRET, "story-1", 1),
         "policy": {"executionTimeout": (deadline + CALLBACK_GRACE_S) * 1000},
     }
 
 
+def test_try_again_hands_the_story_to_the_next_submission_with_nothing_of_the_last(
+    settings: Settings, stories: Stories
+) -> None:
+    stories.create(
+        "story-1",
+        audioStatus="failed",
+        audioSubmission=4,
+        audioJobId="job-old",
+        audioJobStartedAt=started(0),
+        audioProgress=0.5,
+        audioProgressStage="generating",
+        audioError="The narration stopped unexpectedly. Please try again.",
+        audioErrorDetails="worker lost",
+        audioErrorMetadata={"error_type": "worker_lost"},
+        audioUrl="https://audio.example/old.mp3",
+        audioDuration=12.5,
+        audioMetadata={"format": "mp3"},
+    )
+
+    job, body, _ = submitted(settings, Script([ACCEPTED]))
+
+    assert job.submission == body["input"]["submission"] == 5
+    story = stories.get("story-1")
+    assert {k: v for k, v in story.items() if k.startswith("audio")} == {
+        "audioStatus": "pending",
+        "audioSubmission": 5,
+        "audioJobId": "job-123",
+    }
+
+
 def test_a_long_story_gets_a_longer_deadline() -> None:
-    short = story_job_request(job_input(), webhook_base_url="https://a.example", secret=SECRET)
+    short = story_job_request(
+        job_input(), submission=1, webhook_base_url="https://a.example", secret=SECRET
+    )
     long = story_job_request(
-        job_input(text="word " * 10_000), webhook_base_url="https://a.example", secret=SECRET
+        job_input(text="word " * 10_000),
+        submission=1,
+        webhook_base_url="https://a.example",
+        secret=SECRET,
     )
 
     assert long["input"]["deadline_s"] > short["input"]["deadline_s"]
@@ -107,7 +168,7 @@ def test_a_long_story_gets_a_longer_deadline() -> None:
 
 def test_an_earlier_deadline_given_by_the_app_is_kept() -> None:
     request = story_job_request(
-        job_input(deadline_s=120), webhook_base_url="https://a.example", secret=SECRET
+        job_input(deadline_s=120), submission=1, webhook_base_url="https://a.example", secret=SECRET
     )
 
     assert request["input"]["deadline_s"] == 120
@@ -128,58 +189,131 @@ def test_the_command_refuses_a_file_that_is_not_a_job(tmp_path: Path, content: s
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"story_id": "a/b"}, {"callback_url": "ftp://x"}, {"text": None}, {"user_id": ""}],
+    [
+        {"story_id": "a/b"},
+        {"callback_url": "ftp://x"},
+        {"text": None},
+        {"user_id": ""},
+        {"submission": "2"},
+    ],
 )
-def test_invalid_input_is_refused_before_anything_is_submitted(overrides: dict[str, Any]) -> None:
+def test_invalid_input_is_refused_before_anything_is_written_or_submitted(
+    settings: Settings, stories: Stories, overrides: dict[str, Any]
+) -> None:
+    stories.create("story-1", audioStatus="failed", audioError="before")
+    before = stories.all_documents()
     script = Script()
 
     with scripted_server(script) as base, pytest.raises(InvalidInputError) as caught:
-        submit_story_job(
+        submit(
+            settings,
             job_input(**overrides),
             endpoint_url=base,
-            api_key=None,
             webhook_base_url="https://api.example.com",
             secret=SECRET,
         )
 
     assert caught.value.error_type == "invalid_input"
     assert script.requests == []
+    assert stories.all_documents() == before
+
+
+def test_a_story_that_does_not_exist_is_not_submitted(settings: Settings, stories: Stories) -> None:
+    script = Script()
+
+    with scripted_server(script) as base, pytest.raises(StoryNotFoundError):
+        submit(
+            settings,
+            job_input(),
+            endpoint_url=base,
+            webhook_base_url="https://api.example.com",
+            secret=SECRET,
+        )
+
+    assert script.requests == []
+    assert stories.ids() == set()
 
 
 @pytest.mark.parametrize(
-    ("answer", "expected"),
+    ("answer", "expected", "message"),
     [
-        ((401, {}, b'{"error": "unauthorized"}'), RunPodStatusError),
-        ((404, {}, b"no such endpoint"), RunPodStatusError),
-        ((500, {}, b"oops"), RunPodStatusError),
-        ((200, {}, b"<html>"), RunPodResponseError),
-        ((200, {}, b'{"status": "IN_QUEUE"}'), RunPodResponseError),
+        ((401, {}, b'{"error": "unauthorized"}'), RunPodStatusError, CONFIGURATION_MESSAGE),
+        ((404, {}, b"no such endpoint"), RunPodStatusError, CONFIGURATION_MESSAGE),
+        ((429, {}, b"slow down"), RunPodStatusError, SubmissionFailedError.default_message),
+        ((500, {}, b"oops"), RunPodStatusError, SubmissionFailedError.default_message),
+        ((200, {}, b"<html>"), RunPodResponseError, SubmissionFailedError.default_message),
+        (
+            (200, {}, b'{"status": "IN_QUEUE"}'),
+            RunPodResponseError,
+            SubmissionFailedError.default_message,
+        ),
     ],
 )
-def test_refusals_are_typed_errors(
-    answer: tuple[int, dict[str, str], bytes], expected: type[Exception]
+def test_a_refusal_is_a_typed_error_and_fails_the_story(
+    settings: Settings,
+    stories: Stories,
+    answer: tuple[int, dict[str, str], bytes],
+    expected: type[Exception],
+    message: str,
 ) -> None:
-    with pytest.raises(expected) as caught:
-        submitted(Script([answer]))
+    stories.create("story-1")
 
-    assert "rp_test_key" not in str(caught.value)
-    if isinstance(caught.value, RunPodStatusError):
-        assert caught.value.status_code == answer[0]
+    exc = refused(settings, Script([answer]))
+
+    assert isinstance(exc, expected)
+    assert "rp_test_key" not in str(exc)
+    if isinstance(exc, RunPodStatusError):
+        assert exc.status_code == answer[0]
+    story = stories.get("story-1")
+    assert (story["audioStatus"], story["audioSubmission"], story["audioError"]) == (
+        "failed",
+        1,
+        message,
+    )
+    assert story["audioErrorMetadata"]["error_type"] == "submission_failed"
+    assert story["audioErrorMetadata"]["source"] == "submission"
+    assert "audioJobId" not in story
 
 
-def test_an_unreachable_runpod_is_a_connect_error() -> None:
+def test_an_unreachable_runpod_is_a_connect_error_and_fails_the_story(
+    settings: Settings, stories: Stories
+) -> None:
+    stories.create("story-1")
+
     with pytest.raises(RunPodConnectError):
-        submit_story_job(
+        submit(
+            settings,
             job_input(),
             endpoint_url=f"http://127.0.0.1:{free_port()}",
-            api_key=None,
             webhook_base_url="https://api.example.com",
             secret=SECRET,
-            session=httpx.Client(timeout=2),
+            timeout=2,
         )
 
+    assert stories.get("story-1")["audioErrorMetadata"]["error_type"] == "submission_failed"
 
-def test_the_command_submits_from_a_file(tmp_path: Path) -> None:
+
+def test_a_job_that_started_although_its_answer_was_lost_still_ends_the_story(
+    settings: Settings, stories: Stories
+) -> None:
+    """RunPod created the job, then the answer was lost: the story is failed as not started,
+    and the job's signed success, of the same submission, supersedes that."""
+    stories.create("story-1")
+    refused(settings, Script([(502, {}, b"bad gateway")]))
+
+    async def its_success() -> Outcome:
+        async with opened_store(settings) as store:
+            late = success("story-1", job_id="job-lost", submission=1)
+            return (await store.apply(late)).outcome
+
+    assert asyncio.run(its_success()) is Outcome.APPLIED
+    story = stories.get("story-1")
+    assert (story["audioStatus"], story["audioJobId"]) == ("ready", "job-lost")
+    assert "audioError" not in story
+
+
+def test_the_command_submits_from_a_file(tmp_path: Path, stories: Stories) -> None:
+    stories.create("story-1")
     script = Script([(200, {}, b'{"id": "job-9"}')])
     path = tmp_path / "job.json"
     path.write_text(json.dumps({k: v for k, v in job_input().items() if k != "callback_url"}))
@@ -191,12 +325,31 @@ def test_the_command_submits_from_a_file(tmp_path: Path) -> None:
     assert result.stdout.strip() == "job-9"
     body = json.loads(script.requests[0].body)
     assert body["input"]["callback_url"] == "https://api.example.com/api/tts/callback"
+    assert body["input"]["submission"] == 1
     assert SECRET not in result.stdout + result.stderr
+    assert stories.get("story-1")["audioJobId"] == "job-9"
+
+
+def test_the_command_names_a_story_that_does_not_exist(
+    tmp_path: Path, firestore_env: FirestoreEmulator
+) -> None:
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps(job_input()))
+
+    result = submit_command(path, "http://127.0.0.1:1")
+
+    assert result.returncode == 2
+    assert "no story 'story-1'" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.slow
 def test_a_job_submitted_to_runpods_local_api_reports_back_through_the_webhook(
-    live_api: LiveServer, signing_secret: str, stories: Stories, tmp_path: Path
+    live_api: LiveServer,
+    api_settings: Settings,
+    signing_secret: str,
+    stories: Stories,
+    tmp_path: Path,
 ) -> None:
     """One short story through `python -m worker.handler --rp_serve_api`: `/run` accepts the
     extra `policy`, the job runs when `/status` is polled, the worker's callbacks make the story
@@ -214,13 +367,13 @@ def test_a_job_submitted_to_runpods_local_api_reports_back_through_the_webhook(
     stories.create("story-1")
 
     with runpod_worker(worker_env, tmp_path / "worker.log") as runpod_url:
-        job_id = submit_story_job(
+        job_id = submit(
+            api_settings,
             job_input(callback_url=f"{live_api.url}/api/tts/callback"),
             endpoint_url=runpod_url,
-            api_key=None,
             webhook_base_url=live_api.url,
             secret=signing_secret,
-        )
+        ).job_id
         status = requests.post(f"{runpod_url}/status/{job_id}", timeout=300).json()
         webhooks = wait_for_webhooks(live_api.url)
 

@@ -15,13 +15,14 @@ from typing import Any
 import pytest
 import requests
 from google.cloud import firestore
+from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.core.webhooks import webhook_url
 from callback_api.reconcile import run as reconcile
-from callback_api.submission import submit_story_job
 from shared.errors import WorkerLostError
 from shared.signing import generate_secret
+from tests.helpers.callback_api import submit
 from tests.helpers.servers import FaultPlan, fault_proxy
 from tools.stack import REPO_ROOT, callback_api, runpod_worker, runpod_worker_process
 
@@ -173,7 +174,7 @@ def test_api_down_for_the_whole_job_then_runpods_webhook_delivers_the_result(
     assert result["output"]["callback_delivered"] is False
     assert status_of(doc) == "pending"
 
-    webhook = webhook_url(api, SECRET, "spin_webhook")
+    webhook = webhook_url(api, SECRET, "spin_webhook", None)  # runsync: no submission
     for _ in range(2):  # RunPod retries; a repeat changes nothing
         response = requests.post(webhook, json=runpod_status(result), timeout=30)
         assert response.status_code == 200, response.text
@@ -189,7 +190,8 @@ def test_a_worker_killed_mid_story_is_settled_by_the_reconciler(
     doc = pending_story(db, "spin_killed")
     env = WORKER_ENV | {"LOCAL_STORAGE_DIR": str(tmp_path), "PROGRESS_HEARTBEAT_S": "0.5"}
     with runpod_worker_process(env, tmp_path / "worker.log") as (runpod_url, process):
-        job_id = submit_story_job(
+        job_id = submit(
+            Settings(callback_signing_secret=SecretStr(SECRET)),
             {
                 "text": LONG,
                 "story_id": "spin_killed",
@@ -197,11 +199,9 @@ def test_a_worker_killed_mid_story_is_settled_by_the_reconciler(
                 "callback_url": f"{api}/api/tts/callback",
             },
             endpoint_url=runpod_url,
-            api_key=None,
             webhook_base_url=api,
             secret=SECRET,
-        )
-        doc.update({"audioJobId": job_id})  # what the app records
+        ).job_id
         running = threading.Thread(target=poll_quietly, args=(f"{runpod_url}/status/{job_id}",))
         running.start()  # RunPod's local API runs the job while this request waits
         assert eventually(lambda: status_of(doc) == "processing")

@@ -3,6 +3,7 @@ story documents in the emulator, and the app under a real uvicorn."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Mapping
@@ -16,6 +17,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from google.cloud.firestore import Client, DocumentReference
 
+from callback_api.core.config import Settings
+from callback_api.services.stories import opened_store
+from callback_api.submission import SubmittedJob, submit_story_job
 from shared.callbacks import (
     SignedCallback,
     TTSCallbackRequest,
@@ -152,6 +156,17 @@ class Stories:
 def subset(document: Mapping[str, Any], expected: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of `document` named in `expected`, for one readable comparison."""
     return {key: document.get(key) for key in expected}
+
+
+def submit(settings: Settings, job_input: Mapping[str, Any], **options: Any) -> SubmittedJob:
+    """`submit_story_job` as the app calls it, on the Firestore of `settings`; `options` are
+    its keyword arguments but `stories` (`endpoint_url`, `webhook_base_url`, `secret`, …)."""
+
+    async def submitted() -> SubmittedJob:
+        async with opened_store(settings) as stories:
+            return await submit_story_job(job_input, stories=stories, **{"api_key": None} | options)
+
+    return asyncio.run(submitted())
 
 
 class LiveServer:
