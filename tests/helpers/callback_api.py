@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import uvicorn
@@ -18,7 +18,9 @@ from fastapi.testclient import TestClient
 from google.cloud.firestore import Client, DocumentReference
 
 from callback_api.core.config import Settings
-from callback_api.services.stories import opened_store
+from callback_api.core.firestore import close_firestore, open_firestore
+from callback_api.services.rules import Outcome
+from callback_api.services.stories import StoryStore, opened_store
 from callback_api.submission import SubmittedJob, submit_story_job
 from shared.callbacks import (
     SignedCallback,
@@ -35,6 +37,7 @@ PATHS: dict[type[TTSCallbackRequest], str] = {
     TTSErrorCallbackRequest: "/api/tts/error-callback",
     TTSProgressCallbackRequest: "/api/tts/progress",
 }
+T = TypeVar("T")
 JSON = {"content-type": "application/json"}
 T0 = datetime.now(UTC) - timedelta(hours=1)
 
@@ -47,10 +50,10 @@ def started(minutes: float = 0) -> datetime:
 def progress(
     story_id: str, job_id: str = "job-a", at: float = 0, done: int = 1, total: int = 4, **extra: Any
 ) -> TTSProgressCallbackRequest:
+    extra.setdefault("job_started_at", started(at))
     return TTSProgressCallbackRequest(
         story_id=story_id,
         job_id=job_id,
-        job_started_at=started(at),
         chunks_done=done,
         chunks_total=total,
         **extra,
@@ -69,10 +72,9 @@ def success(
         "chunk_count": 4,
         "engine": "piper",
         "voice_id": "voice-1",
+        "job_started_at": started(at),
     } | extra
-    return TTSSuccessCallbackRequest(
-        story_id=story_id, job_id=job_id, job_started_at=started(at), **fields
-    )
+    return TTSSuccessCallbackRequest(story_id=story_id, job_id=job_id, **fields)
 
 
 def error(
@@ -82,13 +84,9 @@ def error(
         "error": "The selected voice was not found. Please record or choose a voice again.",
         "error_details": "voice profile voice-1 missing",
         "metadata": {"error_type": "voice_profile_missing", "stage": "voice"},
+        "job_started_at": None if at is None else started(at),
     } | extra
-    return TTSErrorCallbackRequest(
-        story_id=story_id,
-        job_id=job_id,
-        job_started_at=None if at is None else started(at),
-        **fields,
-    )
+    return TTSErrorCallbackRequest(story_id=story_id, job_id=job_id, **fields)
 
 
 def signed_callback(
@@ -167,6 +165,31 @@ def submit(settings: Settings, job_input: Mapping[str, Any], **options: Any) -> 
             return await submit_story_job(job_input, stories=stories, **{"api_key": None} | options)
 
     return asyncio.run(submitted())
+
+
+class StoreHarness:
+    """A `StoryStore` on its own event loop, driven from synchronous tests."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._runner = asyncio.Runner()
+        self._client, self._app = open_firestore(settings)
+        self.store = StoryStore(
+            self._client,
+            settings.stories_collection,
+            timeout=settings.firestore_timeout_seconds,
+            transaction_attempts=settings.firestore_transaction_attempts,
+        )
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        return self._runner.run(work)
+
+    def apply(self, callback: TTSCallbackRequest) -> Outcome:
+        return self.run(self.store.apply(callback)).outcome
+
+    def close(self) -> None:
+        self.run(self.store.aclose())
+        close_firestore(self._app)
+        self._runner.close()
 
 
 class LiveServer:

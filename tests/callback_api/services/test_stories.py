@@ -5,47 +5,21 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Coroutine, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import TypeVar
 
 import pytest
 from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.core.errors import FirestoreUnavailableError, StoryNotFoundError
-from callback_api.core.firestore import close_firestore, open_firestore
 from callback_api.services.rules import Outcome
-from callback_api.services.stories import KeyedLock, StoryStore
+from callback_api.services.stories import KeyedLock
 from shared.callbacks import TTSCallbackRequest
-from tests.helpers.callback_api import Stories, error, progress, started, success
+from tests.helpers.callback_api import StoreHarness, Stories, error, progress, started, success
 from tools.firestore_emulator import free_port
 
 T = TypeVar("T")
-
-
-class StoreHarness:
-    """A `StoryStore` on its own event loop, driven from synchronous tests."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._runner = asyncio.Runner()
-        self._client, self._app = open_firestore(settings)
-        self.store = StoryStore(
-            self._client,
-            settings.stories_collection,
-            timeout=settings.firestore_timeout_seconds,
-            transaction_attempts=settings.firestore_transaction_attempts,
-        )
-
-    def run(self, work: Coroutine[Any, Any, T]) -> T:
-        return self._runner.run(work)
-
-    def apply(self, callback: TTSCallbackRequest) -> Outcome:
-        return self.run(self.store.apply(callback)).outcome
-
-    def close(self) -> None:
-        self.run(self.store.aclose())
-        close_firestore(self._app)
-        self._runner.close()
 
 
 @pytest.fixture
