@@ -17,6 +17,7 @@ from callback_api.services.rules import (
     Outcome,
     decide,
     decide_interrupted,
+    decide_submission,
     without_passthrough,
 )
 from shared.callbacks import TTSCallbackRequest, TTSErrorCallbackRequest
@@ -111,6 +112,64 @@ def test_redelivering_everything_changes_nothing(
 
     assert Outcome.APPLIED not in outcomes
     assert story == settled
+
+
+@st.composite
+def numbered_histories(draw: st.DrawFn) -> tuple[list[Any], int, bool]:
+    """Submissions 1..n of a story, each callback of job k after submission k began, with
+    workers' clocks anywhere in the last hour: only the numbers order the jobs."""
+    count = draw(st.integers(min_value=1, max_value=4))
+    events: list[Any] = [("begin", n) for n in range(1, count + 1)]
+    outcomes = {n: draw(st.booleans()) for n in range(1, count + 1)}
+    for n in range(1, count + 1):
+        job = {"job_id": f"job-{n}", "at": draw(st.integers(-50, 50)), "submission": n}
+        own: list[Any] = [progress("s", done=d, **job) for d in draw(st.lists(st.integers(0, 4)))]
+        terminal = success("s", **job) if outcomes[n] else error("s", **job)
+        own += [terminal] * draw(st.integers(min_value=1, max_value=3))
+        for event in own:
+            after = events.index(("begin", n)) + 1
+            events.insert(draw(st.integers(min_value=after, max_value=len(events))), event)
+    return events, count, outcomes[count]
+
+
+@settings(max_examples=500, deadline=None)
+@given(numbered_histories())
+def test_the_newest_submission_decides_whatever_the_clocks_say(
+    history: tuple[list[Any], int, bool],
+) -> None:
+    events, newest, succeeded = history
+    story: dict[str, Any] = {"audioStatus": "failed", "audioError": "an earlier take"}
+
+    for event in events:
+        if isinstance(event, tuple):
+            apply_updates(story, decide_submission(story))
+        else:
+            deliver(story, event)
+
+    assert (story["audioSubmission"], story["audioJobId"]) == (newest, f"job-{newest}")
+    assert story["audioStatus"] == ("ready" if succeeded else "failed")
+    if succeeded:
+        assert not {"audioError", "audioErrorDetails", "audioErrorMetadata"} & set(story)
+    else:
+        assert story["audioErrorMetadata"]["error_type"] == "voice_profile_missing"
+        assert not {"audioUrl", "audioDuration", "audioMetadata"} & set(story)
+
+
+@pytest.mark.parametrize("kind", ["progress", "success", "error"])
+def test_a_numbered_story_ignores_other_jobs_in_every_state(kind: str) -> None:
+    make = {"progress": progress, "success": success, "error": error}[kind]
+    for status in ("pending", "processing", "ready", "failed"):
+        for story in (
+            {"audioStatus": status, "audioSubmission": 2},
+            {"audioStatus": status, "audioSubmission": 2, "audioJobId": "job-b"},
+        ):
+            assert decide(make("s", job_id="job-a", at=50, submission=1), story).outcome is (
+                Outcome.STALE
+            )
+            assert decide(make("s", job_id="job-a", at=50), story).outcome is Outcome.STALE
+        same_number = {"audioStatus": status, "audioSubmission": 2, "audioJobId": "job-b"}
+        late = make("s", job_id="job-a", submission=2)
+        assert decide(late, same_number).outcome is Outcome.STALE
 
 
 @given(st.lists(st.integers(min_value=0, max_value=10), min_size=1, max_size=12))

@@ -334,3 +334,32 @@ def test_a_story_that_cannot_finish_in_time_fails_as_timed_out(tmp_path) -> None
     signed = output["callback"]
     assert signed["type"] == "error"
     assert json.loads(signed["body"]) == error
+
+
+def test_every_callback_carries_the_jobs_submission(tmp_path) -> None:
+    script = Script()
+    runner, _ = make_runner(tmp_path)
+    with scripted_server(script) as base:
+        output = runner.run("job-1", job_input(base, submission=7))
+
+    sent = [json.loads(r.body) for r in script.requests]
+    assert {r.path for r in script.requests} == {"/api/tts/progress", "/api/tts/callback"}
+    assert [body["submission"] for body in sent] == [7] * len(sent)
+    assert json.loads(output["callback"]["body"])["submission"] == 7
+
+
+@pytest.mark.parametrize(
+    ("submission", "echoed"), [(3, 3), ("3", None), (0, None)], ids=["valid", "text", "zero"]
+)
+def test_invalid_input_still_reports_a_valid_submission(
+    tmp_path, submission: object, echoed: int | None
+) -> None:
+    """An error the app's newest submission cannot recognise as its own would be stale."""
+    script = Script()
+    runner, _ = make_runner(tmp_path)
+    with scripted_server(script) as base:
+        output = runner.run("job-1", job_input(base, text=None, submission=submission))
+
+    [body] = bodies(script, "/api/tts/error-callback")
+    assert output["error_type"] == "invalid_input"
+    assert body.get("submission") == echoed
