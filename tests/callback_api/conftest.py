@@ -14,7 +14,7 @@ from callback_api.core.config import Settings
 from callback_api.main import create_app
 from shared.signing import generate_secret
 from tests.helpers.callback_api import LiveServer, Sender, Stories
-from tools.firestore_emulator import FirestoreEmulator
+from tools.firestore_emulator import FirestoreEmulator, free_port
 
 
 @pytest.fixture
@@ -25,6 +25,17 @@ def signing_secret() -> str:
 @pytest.fixture
 def api_settings(firestore_env: FirestoreEmulator, signing_secret: str) -> Settings:
     return Settings(callback_signing_secret=SecretStr(signing_secret))
+
+
+@pytest.fixture
+def unreachable_firestore(monkeypatch: pytest.MonkeyPatch, signing_secret: str) -> Settings:
+    """Settings whose Firestore is a closed port: every call fails within half a second."""
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
+    return Settings(
+        callback_signing_secret=SecretStr(signing_secret),
+        firestore_timeout_seconds=0.5,
+        retry_after_seconds=7,
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,6 @@ from typing import Any
 
 import httpx
 import pytest
-from google.cloud.firestore import DocumentSnapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +30,7 @@ from shared.callbacks import TTSCallbackRequest
 from tests.helpers.callback_api import (
     LiveServer,
     Sender,
+    StatusListener,
     StoreHarness,
     Stories,
     error,
@@ -227,21 +226,7 @@ def test_the_old_jobs_redelivered_error_while_the_new_one_waits_changes_nothing(
     a = {"job_id": "job-a", "job_started_at": NOW + timedelta(minutes=3)}
     a["submission"] = app.try_again("s", "job-a")
     apis.send(error("s", **a))
-    seen: list[str] = []
-    listening, ready = threading.Event(), threading.Event()
-
-    def on_snapshot(snapshots: list[DocumentSnapshot], *_: Any) -> None:
-        for snapshot in snapshots:
-            status = (snapshot.to_dict() or {}).get("audioStatus")
-            if not seen or seen[-1] != status:
-                seen.append(status)
-            listening.set()
-            if status == "ready":
-                ready.set()
-
-    watch = ref.on_snapshot(on_snapshot)
-    try:
-        assert listening.wait(timeout=20)
+    with StatusListener(ref) as listener:
         b = {"job_id": "job-b", "job_started_at": NOW, "submission": app.try_again("s", "job-b")}
         for n in range(3):  # the dead letter, redelivered at each of A's worker's later jobs
             assert apis.send(error("s", **a), n) == "stale"
@@ -249,11 +234,9 @@ def test_the_old_jobs_redelivered_error_while_the_new_one_waits_changes_nothing(
         assert apis.send(progress("s", done=2, **b)) == "applied"
         assert apis.send(error("s", **a)) == "stale"
         assert apis.send(success("s", **b)) == "applied"
-        assert ready.wait(timeout=20), seen
-    finally:
-        watch.unsubscribe()
+        assert listener.wait_for("ready"), listener.seen
 
-    assert seen == ["failed", "pending", "processing", "ready"]
+    assert listener.seen == ["failed", "pending", "processing", "ready"]
     assert_ended(stories.get("s"), "s", "job-b", "success")
 
 

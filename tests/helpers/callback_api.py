@@ -15,7 +15,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from google.cloud.firestore import Client, DocumentReference
+from google.cloud.firestore import Client, DocumentReference, DocumentSnapshot
 
 from callback_api.core.config import Settings
 from callback_api.core.firestore import close_firestore, open_firestore
@@ -190,6 +190,39 @@ class StoreHarness:
         self.run(self.store.aclose())
         close_firestore(self._app)
         self._runner.close()
+
+
+class StatusListener:
+    """The frontend's listener on a story: every change of `audioStatus`, in order.
+
+    `with StatusListener(ref) as listener:` returns once the first snapshot has arrived, as
+    the frontend's listener is attached before the job starts."""
+
+    def __init__(self, ref: DocumentReference) -> None:
+        self.ref = ref
+        self.seen: list[str | None] = []
+        self._changed = threading.Condition()
+
+    def __enter__(self) -> StatusListener:
+        self._watch = self.ref.on_snapshot(self._on_snapshot)
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.seen, timeout=20), "no first snapshot"
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._watch.unsubscribe()
+
+    def wait_for(self, status: str, timeout: float = 20) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: status in self.seen, timeout=timeout)
+
+    def _on_snapshot(self, snapshots: list[DocumentSnapshot], *_: Any) -> None:
+        with self._changed:
+            for snapshot in snapshots:
+                status = (snapshot.to_dict() or {}).get("audioStatus")
+                if not self.seen or self.seen[-1] != status:
+                    self.seen.append(status)
+            self._changed.notify_all()
 
 
 class LiveServer:

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-from pydantic import SecretStr
-
 from callback_api.core.config import Settings
 from callback_api.core.firestore import close_firestore, open_firestore
 from callback_api.services.readiness import Readiness
 from callback_api.services.stories import StoryStore
-from tools.firestore_emulator import free_port
 
 
 class CountingStore(StoryStore):
@@ -56,13 +52,8 @@ def test_callers_during_a_ping_wait_for_it(api_settings: Settings) -> None:
     assert concurrent_answers(api_settings, ttl=5, callers=20) == ([True] * 20, 1)
 
 
-def test_callers_during_a_failing_ping_share_its_answer(
-    monkeypatch: pytest.MonkeyPatch, signing_secret: str
-) -> None:
-    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
-    settings = Settings(
-        callback_signing_secret=SecretStr(signing_secret), firestore_timeout_seconds=0.5
-    )
+def test_callers_during_a_failing_ping_share_its_answer(unreachable_firestore: Settings) -> None:
+    settings = unreachable_firestore
 
     assert concurrent_answers(settings, ttl=5, callers=10) == ([False] * 10, 1)
 

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import TypeVar
 
 import pytest
-from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.core.errors import FirestoreUnavailableError, StoryNotFoundError
@@ -17,7 +16,6 @@ from callback_api.services.rules import Outcome
 from callback_api.services.stories import KeyedLock
 from shared.callbacks import TTSCallbackRequest
 from tests.helpers.callback_api import StoreHarness, Stories, error, progress, started, success
-from tools.firestore_emulator import free_port
 
 T = TypeVar("T")
 
@@ -345,12 +343,9 @@ def test_unknown_story_raises_and_creates_nothing(harness: StoreHarness, stories
 
 
 def test_unreachable_firestore_is_unavailable_within_the_deadline(
-    monkeypatch: pytest.MonkeyPatch, signing_secret: str
+    unreachable_firestore: Settings,
 ) -> None:
-    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
-    settings = Settings(
-        callback_signing_secret=SecretStr(signing_secret), firestore_timeout_seconds=0.5
-    )
+    settings = unreachable_firestore
     harness = StoreHarness(settings)
     try:
         started_at = time.monotonic()

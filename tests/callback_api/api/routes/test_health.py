@@ -12,7 +12,7 @@ from callback_api.core.config import Settings
 from callback_api.main import create_app
 from callback_api.services.stories import StoryStore
 from tests.helpers.callback_api import Sender, Stories, error, progress, success
-from tools.firestore_emulator import FirestoreEmulator, free_port
+from tools.firestore_emulator import FirestoreEmulator
 
 
 @pytest.fixture
@@ -41,13 +41,8 @@ def test_ready_when_firestore_answers(api_client: TestClient) -> None:
     assert (response.status_code, response.json()) == (200, {"status": "ready"})
 
 
-def test_not_ready_when_firestore_does_not_answer(
-    monkeypatch: pytest.MonkeyPatch, signing_secret: str
-) -> None:
-    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
-    settings = Settings(
-        callback_signing_secret=SecretStr(signing_secret), firestore_timeout_seconds=0.5
-    )
+def test_not_ready_when_firestore_does_not_answer(unreachable_firestore: Settings) -> None:
+    settings = unreachable_firestore
 
     with TestClient(create_app(settings)) as client:
         ready = client.get("/ready")
@@ -86,14 +81,9 @@ def test_ready_reads_again_once_its_answer_is_older_than_the_window(
 
 
 def test_an_unavailable_answer_is_kept_too_with_its_retry_after(
-    monkeypatch: pytest.MonkeyPatch, signing_secret: str, pings: list[float]
+    unreachable_firestore: Settings, pings: list[float]
 ) -> None:
-    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
-    settings = Settings(
-        callback_signing_secret=SecretStr(signing_secret),
-        firestore_timeout_seconds=0.5,
-        ready_cache_seconds=60,
-    )
+    settings = unreachable_firestore.model_copy(update={"ready_cache_seconds": 60})
 
     with TestClient(create_app(settings)) as client:
         answers = [client.get("/ready") for _ in range(5)]
