@@ -147,8 +147,8 @@ def decide(callback: TTSCallbackRequest, story: Mapping[str, Any]) -> Decision:
 
 
 def _relation(callback: TTSCallbackRequest, followed: _Followed) -> _Relation:
-    if callback.submission is not None and followed.submission is not None:
-        return _by_submission(callback.submission, callback.job_id, followed)
+    if callback.submission is not None and (number := followed.submission) is not None:
+        return _by_submission(callback.submission, callback.job_id, number, followed.job_id)
     if followed.submission is not None and callback.job_id not in (None, followed.job_id):
         return _Relation.OLDER  # a numbered story follows its own job only
     if callback.job_started_at is None:
@@ -156,12 +156,13 @@ def _relation(callback: TTSCallbackRequest, followed: _Followed) -> _Relation:
     return _by_clock(callback.job_id, callback.job_started_at, followed)
 
 
-def _by_submission(submission: int, job_id: str | None, followed: _Followed) -> _Relation:
-    assert followed.submission is not None
-    if submission != followed.submission:
-        return _Relation.NEWER if submission > followed.submission else _Relation.OLDER
+def _by_submission(
+    submission: int, job_id: str | None, followed: int, followed_job: str | None
+) -> _Relation:
+    if submission != followed:
+        return _Relation.NEWER if submission > followed else _Relation.OLDER
     # One submission is one job: the first recorded for it (by the helper or a callback).
-    return _Relation.SAME if followed.job_id in (None, job_id) else _Relation.OLDER
+    return _Relation.SAME if followed_job in (None, job_id) else _Relation.OLDER
 
 
 def _by_clock(job_id: str | None, started_at: datetime, followed: _Followed) -> _Relation:
