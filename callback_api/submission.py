@@ -75,6 +75,16 @@ def story_job_request(
 ) -> dict[str, Any]:
     """The body of RunPod's `/run` for this story's `submission`; raises `InvalidInputError`."""
     parsed = parse_job_input(dict(job_input), TTSJobInput)
+    return _request(job_input, parsed, submission, webhook_base_url, secret)
+
+
+def _request(
+    job_input: Mapping[str, Any],
+    parsed: TTSJobInput,
+    submission: int,
+    webhook_base_url: str,
+    secret: str,
+) -> dict[str, Any]:
     deadline = min(job_deadline_s(len(parsed.text)), parsed.deadline_s or sys.maxsize)
     return {
         "input": {**job_input, "deadline_s": deadline, "submission": submission},
@@ -100,11 +110,10 @@ async def submit_story_job(
     `FirestoreUnavailableError` before anything is submitted, then `RunPodConnectError`,
     `RunPodStatusError` (with `status_code`) or `RunPodResponseError`, the story failed.
     """
-    story_id = parse_job_input(dict(job_input), TTSJobInput).story_id
+    parsed = parse_job_input(dict(job_input), TTSJobInput)
+    story_id = parsed.story_id
     submission = await stories.begin_submission(story_id)
-    body = story_job_request(
-        job_input, submission=submission, webhook_base_url=webhook_base_url, secret=secret
-    )
+    body = _request(job_input, parsed, submission, webhook_base_url, secret)
     try:
         job_id = await _run(f"{endpoint_url.rstrip('/')}/run", body, api_key, http, timeout)
     except RunPodError as exc:
