@@ -123,13 +123,8 @@ def test_a_signed_callback_of_the_same_job_still_wins_afterwards(
     reconcile(api_settings)
 
     async def late_success() -> Outcome:
-        client, app = open_firestore(api_settings)
-        store = StoryStore.for_settings(client, api_settings)
-        try:
+        async with opened_store(api_settings) as store:
             return (await store.apply(success("s"))).outcome
-        finally:
-            await store.aclose()
-            close_firestore(app)
 
     assert asyncio.run(late_success()) is Outcome.APPLIED
     assert stories.get("s")["audioStatus"] == "ready"
@@ -142,10 +137,8 @@ def test_a_story_written_after_it_was_found_is_left(
     stories.create("s", audioStatus="processing", audioJobId="job-a", updatedAt=ago(30))
 
     async def found_then_heartbeat_then_interrupt() -> Outcome:
-        client, app = open_firestore(api_settings)
-        store = StoryStore.for_settings(client, api_settings)
         cutoff = ago(5)
-        try:
+        async with opened_store(api_settings) as store:
             [found] = [story async for story in store.waiting_before(cutoff)]
             heartbeat = progress("s", job_id="job-a", done=0)
             assert (await store.apply(heartbeat)).outcome is Outcome.APPLIED
@@ -154,9 +147,6 @@ def test_a_story_written_after_it_was_found_is_left(
                 found.story_id, found.job_id, error, InferredSource.RECONCILER, stale_before=cutoff
             )
             return decision.outcome
-        finally:
-            await store.aclose()
-            close_firestore(app)
 
     assert asyncio.run(found_then_heartbeat_then_interrupt()) is Outcome.STALE
     assert stories.get("s")["audioStatus"] == "processing"
