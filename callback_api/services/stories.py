@@ -34,6 +34,12 @@ from google.cloud.firestore import (
     async_transactional,
 )
 from google.cloud.firestore_v1 import FieldFilter
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_delay,
+    wait_random_exponential,
+)
 
 from callback_api.core.config import Settings
 from callback_api.core.errors import (
@@ -235,8 +241,22 @@ class StoryStore:
     async def _decide_in_turn(self, story_id: str, choose: Choice) -> Decision:
         ref = self._collection.document(story_id)
         async with self._locks.hold(story_id):
-            transaction = self._client.transaction(max_attempts=self._attempts)
-            return await _decide_and_write(transaction, ref, choose, self._timeout)
+            async for attempt in self._while_contended():
+                with attempt:
+                    transaction = self._client.transaction(max_attempts=self._attempts)
+                    return await _decide_and_write(transaction, ref, choose, self._timeout)
+        raise AssertionError("unreachable: the retrying loop returns or raises")
+
+    def _while_contended(self) -> AsyncRetrying:
+        # The client retries an aborted commit at once; when writers on other instances keep
+        # the document locked, that runs out of attempts. Back off and try again, up to the
+        # deadline, so that contention costs time rather than a 503.
+        return AsyncRetrying(
+            retry=retry_if_exception(_contended),
+            wait=wait_random_exponential(multiplier=0.05, max=1.0),
+            stop=stop_after_delay(self._timeout),
+            reraise=True,
+        )
 
     async def _call(self, work: Coroutine[Any, Any, T]) -> T:
         try:
@@ -307,6 +327,11 @@ def _translate(exc: BaseException) -> BaseException:
         if isinstance(cause, TimeoutError):
             return FirestoreUnavailableError("timeout")
     return exc
+
+
+def _contended(exc: BaseException) -> bool:
+    """Whether a transaction gave up because other writers held the document."""
+    return any(isinstance(cause, google_exceptions.Aborted) for cause in _chain(exc))
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
