@@ -60,6 +60,8 @@ class TTSJobInput(BaseModel):
     deadline_s: int | None = Field(default=None, ge=60, le=24 * 3600)
     """Set by the submission helper to fit the job's execution timeout; the worker stops by
     the earlier of this and `JOB_DEADLINE_S`."""
+    reuse_chunks: bool = True
+    """False renders every chunk afresh (a new take), replacing the story's checkpoints."""
     submission: Submission | None = None
     """Set by the submission helper: the story's submission number, echoed in every callback,
     so that the API follows the newest submission whatever the workers' clocks say."""

@@ -98,6 +98,9 @@ def modules_under(package: str) -> list[str]:
 BOUNDARIES = [
     ("worker.synthesis", ("worker.jobs", "worker.delivery", "worker.storage", "worker.voices",
                           "runpod", "requests", "boto3", "botocore")),
+    ("worker.checkpoints", ("worker.jobs", "worker.delivery", "worker.synthesis",
+                            "worker.voices", "worker.storage", "runpod", "requests", "boto3",
+                            "botocore")),
     ("worker.engines", ("worker.jobs", "worker.delivery", "worker.storage", "runpod")),
     ("worker.voices", ("worker.jobs", "worker.delivery", "runpod")),
     ("worker.delivery", ("worker.synthesis", "worker.engines", "worker.voices", "worker.jobs",

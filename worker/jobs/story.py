@@ -15,7 +15,7 @@ import logging
 import math
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from shared.callbacks import CallbackType
 from shared.deadlines import JobDeadline
 from shared.errors import GPUOutOfMemoryError, InvalidInputError, Stage, TTSError, as_tts_error
 from shared.job_input import TTSJobInput, parse_job_input
+from worker.checkpoints.transfer import CheckpointLimits, CheckpointStats, StoryCheckpoints
 from worker.config import ServiceSettings
 from worker.delivery.payloads import (
     CallbackIdentity,
@@ -150,6 +151,7 @@ class TTSJobRunner:
             deadline.check(done, total)
             progress(done, total)
 
+        checkpoints = self._checkpoints(job)
         with tempfile.TemporaryDirectory(prefix="story-") as tmp:
             progress.start(len(plan.chunks))  # `processing` from here on, kept fresh
             try:
@@ -157,12 +159,32 @@ class TTSJobRunner:
                 ctx.stage = Stage.GENERATION
                 deadline.begin_generation()
                 result = synthesizer.render(
-                    plan, Path(tmp), voice=voice, params=_params(job), on_progress=on_progress
+                    plan,
+                    Path(tmp),
+                    voice=voice,
+                    params=_params(job),
+                    on_progress=on_progress,
+                    checkpoints=checkpoints,
                 )
+                ctx.stage = Stage.UPLOAD
+                outcome = self._upload(job, ctx, result)
             finally:
                 progress.close()
-            ctx.stage = Stage.UPLOAD
-            return self._upload(job, ctx, result)
+                saved = checkpoints.close() if checkpoints else None  # a retry resumes here
+            return outcome if saved is None else _with_checkpoints(outcome, saved)
+
+    def _checkpoints(self, job: TTSJobInput) -> StoryCheckpoints | None:
+        s = self.settings
+        if not s.checkpoints_enabled:
+            return None
+        limits = CheckpointLimits(
+            upload_queue=s.checkpoint_upload_queue,
+            fetch_ahead=s.checkpoint_fetch_ahead,
+            flush_s=s.checkpoint_flush_s,
+        )
+        return StoryCheckpoints(
+            self.store, job.user_id, job.story_id, reuse=job.reuse_chunks, limits=limits
+        )
 
     def _upload(self, job: TTSJobInput, ctx: JobContext, result: SynthesisResult) -> StoryOutcome:
         started = time.perf_counter()
@@ -192,6 +214,9 @@ class TTSJobRunner:
             voice=result.voice,
             timings={stage: round(seconds, 3) for stage, seconds in timings.items()},
             engine_real_time_factor=round(result.engine_real_time_factor, 4),
+            chunks_generated=result.chunks_generated,
+            chunks_reused=result.chunks_reused,
+            gpu_seconds_saved=round(result.gpu_seconds_saved, 3),
         )
 
     def _announce(self, job: TTSJobInput, ctx: JobContext, outcome: StoryOutcome) -> Announcement:
@@ -238,6 +263,17 @@ class TTSJobRunner:
         return self.sender.announce(
             CallbackType.ERROR, ctx.error_url, payload.to_body(), ctx.job_id, identity.story_id
         )
+
+
+def _with_checkpoints(outcome: StoryOutcome, stats: CheckpointStats) -> StoryOutcome:
+    if stats.failed or stats.dropped:
+        logger.warning(
+            "checkpoints not saved",
+            extra={"checkpoint_failures": stats.failed, "checkpoints_dropped": stats.dropped},
+        )
+    return replace(
+        outcome, checkpoints_saved=stats.saved, checkpoint_failures=stats.failed + stats.dropped
+    )
 
 
 def _identity(ctx: JobContext) -> CallbackIdentity:

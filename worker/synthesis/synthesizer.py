@@ -25,6 +25,9 @@ from shared.errors import (
     UnspeakableTextError,
 )
 from shared.types import AudioFormat
+from worker.checkpoints.codec import on_pcm16_grid
+from worker.checkpoints.keys import RenderIdentity
+from worker.checkpoints.transfer import StoryCheckpoints
 from worker.config import SynthesisSettings
 from worker.engines.base import (
     Engine,
@@ -37,6 +40,7 @@ from worker.engines.base import (
 from worker.synthesis.chunking import Chunk, chunk_text
 from worker.synthesis.encoding import FormatSpec, format_spec
 from worker.synthesis.quality import QualityReport, StoryPace, check_chunk
+from worker.synthesis.reuse import TEXT_PREPARATION, ChunkReuse
 from worker.synthesis.speech import PAUSE_AT_START, PAUSE_PATTERN, split_pauses, to_speech
 from worker.synthesis.text import has_words, prepare_text
 from worker.synthesis.writer import AudioWriter
@@ -58,6 +62,8 @@ class StageTimings:
     engine_s: float = 0.0
     assembly_s: float = 0.0
     encoding_s: float = 0.0
+    checkpoint_wait_s: float = 0.0
+    """Generation waiting on checkpoints (fetched ahead, so mostly nothing)."""
     total_s: float = 0.0
 
 
@@ -86,6 +92,14 @@ class SynthesisResult:
     voice: str
     text_length: int
     timings: StageTimings
+    chunks_reused: int = 0
+    """Chunks taken whole from checkpoints instead of generated."""
+    gpu_seconds_saved: float = 0.0
+    """What generating the reused chunks had cost (from their checkpoints)."""
+
+    @property
+    def chunks_generated(self) -> int:
+        return self.chunk_count - self.chunks_reused
 
     @property
     def format(self) -> str:
@@ -214,21 +228,26 @@ class StorySynthesizer:
         voice: Voice,
         params: SynthesisParams,
         on_progress: ProgressFn | None = None,
+        checkpoints: StoryCheckpoints | None = None,
     ) -> SynthesisResult:
-        """Generate, check, assemble and encode a plan into `directory/story.<ext>`."""
+        """Generate, check, assemble and encode a plan into `directory/story.<ext>`, reusing
+        the `checkpoints` of chunks already generated and saving those it generates."""
         out_path = directory / f"story{plan.spec.extension}"
         timings = StageTimings(text_s=plan.text_s)
         started = time.perf_counter() - plan.text_s
+        caps = self._engine.capabilities
+        identity = RenderIdentity.of(caps, voice, params, TEXT_PREPARATION)
+        reuse = ChunkReuse(checkpoints, identity, caps.sample_rate)
         try:
-            retries, sample_rate, duration = self._run(
-                plan, out_path, voice, params, timings, on_progress
+            retries, reused, sample_rate, duration = self._run(
+                plan, out_path, voice, params, timings, on_progress, reuse
             )
         except BaseException:
             with suppress(OSError):
                 out_path.unlink(missing_ok=True)
             raise
         timings.total_s = time.perf_counter() - started
-        caps = self._engine.capabilities
+        timings.checkpoint_wait_s = reuse.wait_s
         return SynthesisResult(
             path=out_path,
             spec=plan.spec,
@@ -242,6 +261,8 @@ class StorySynthesizer:
             voice=voice.name,
             text_length=sum(len(c.text) for c in plan.chunks),
             timings=timings,
+            chunks_reused=reused,
+            gpu_seconds_saved=reuse.gpu_seconds_saved,
         )
 
     def _run(
@@ -252,25 +273,33 @@ class StorySynthesizer:
         params: SynthesisParams,
         timings: StageTimings,
         on_progress: ProgressFn | None,
-    ) -> tuple[int, int, float]:
-        """Returns (retries, output sample rate, duration in seconds)."""
+        reuse: ChunkReuse,
+    ) -> tuple[int, int, int, float]:
+        """Returns (retries, chunks reused, output sample rate, duration in seconds)."""
         s, chunks = self._settings, plan.chunks
         writer = AudioWriter(out_path, plan.spec.name, self._engine.capabilities.sample_rate, s)
-        retries = 0
+        retries = reused_chunks = 0
         failed = True
         pace = StoryPace(s.qa_pace_min_chunks)
+        pieces = [split_pauses(chunk.speech) for chunk in chunks]
+        reuse.expect(speech for segments in pieces for speech, _ in segments)
         try:
             generation_started = time.perf_counter()
-            for chunk in chunks:
-                segments = split_pauses(chunk.speech)
+            for chunk, segments in zip(chunks, pieces, strict=True):
+                reused = 0
                 for number, (speech, pause_s) in enumerate(segments, start=1):
-                    audio, attempts = self._generate(
-                        chunk, speech, len(chunks), voice, params, timings, pace
-                    )
-                    retries += attempts
+                    audio = self._reused(speech, reuse, pace)
+                    if audio is None:
+                        audio, attempts = self._generated(
+                            chunk, speech, len(chunks), voice, params, timings, pace, reuse
+                        )
+                        retries += attempts
+                    else:
+                        reused += 1
                     if number == len(segments):
                         pause_s = max(pause_s, pause_after_ms(chunk, s) / 1000)
                     writer.add(audio.samples, pause_s)
+                reused_chunks += reused == len(segments)
                 if on_progress:
                     on_progress(chunk.index + 1, len(chunks))
             timings.generation_s = time.perf_counter() - generation_started
@@ -282,7 +311,38 @@ class StorySynthesizer:
                 if not failed:  # else the error already on its way out is the one to report
                     raise
             timings.assembly_s, timings.encoding_s = writer.assembly_s, writer.encoding_s
-        return retries, writer.sample_rate, writer.duration_s
+        return retries, reused_chunks, writer.sample_rate, writer.duration_s
+
+    def _reused(self, speech: str, reuse: ChunkReuse, pace: StoryPace) -> EngineAudio | None:
+        """A checkpoint's audio, if there is one and it still passes the checks (off the
+        story's pace is accepted: a fresh run kept it)."""
+        checkpoint = reuse.find(speech)
+        if checkpoint is None:
+            return None
+        audio = EngineAudio(checkpoint.samples, self._engine.capabilities.sample_rate)
+        report = check_chunk(speech, audio, self._settings, pace.expected)
+        if not (report.passed or report.only_off_pace):
+            reuse.refuse(speech, "; ".join(report.problems))
+            return None
+        pace.add(report)
+        reuse.used(checkpoint)
+        return audio
+
+    def _generated(
+        self,
+        chunk: Chunk,
+        speech: str,
+        total: int,
+        voice: Voice,
+        params: SynthesisParams,
+        timings: StageTimings,
+        pace: StoryPace,
+        reuse: ChunkReuse,
+    ) -> tuple[EngineAudio, int]:
+        engine_s = timings.engine_s
+        audio, attempts = self._generate(chunk, speech, total, voice, params, timings, pace)
+        reuse.save(speech, audio.samples, timings.engine_s - engine_s)
+        return audio, attempts
 
     def _generate(
         self,
@@ -317,6 +377,7 @@ class StorySynthesizer:
                 timings.engine_s += time.perf_counter() - started
             if audio.sample_rate != self._engine.capabilities.sample_rate:
                 raise AudioProcessingError(details="engine returned an unexpected sample rate")
+            audio = replace(audio, samples=on_pcm16_grid(audio.samples))  # as a checkpoint has it
             report = check_chunk(speech, audio, self._settings, pace.expected)
             if report.passed:
                 pace.add(report)

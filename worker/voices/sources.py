@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 PROFILE_KEY = "voices/{user_id}/{voice_id}.pt"
 DEFAULT_VOICE = "default"
+BUILTIN_IDENTITY = "builtin"
+"""The identity of the voice baked into the weights (the engine's fingerprint tells them apart)."""
 _SAFE_ID: TypeAdapter[str] = TypeAdapter(SafeId)
 _SILENT_DBFS = -50.0
 _FFMPEG_TIMEOUT_S = 60
@@ -187,7 +189,7 @@ def resolve_voice(
         builtin = backend.builtin_conditionals()
         if builtin is None:
             raise VoiceProfileMissingError(details="the model has no built-in voice (conds.pt)")
-        return Voice(name=DEFAULT_VOICE, data=builtin)
+        return Voice(name=DEFAULT_VOICE, data=builtin, identity=BUILTIN_IDENTITY)
 
     def load() -> Any:
         if payload.kind == "profile":
@@ -204,7 +206,7 @@ def resolve_voice(
             "voice_cache_size": len(cache),
         },
     )
-    return Voice(name=payload.name, data=conditionals)
+    return Voice(name=payload.name, data=conditionals, identity=payload.digest)
 
 
 def decode_reference_audio(data: bytes, limits: VoiceLimits) -> tuple[np.ndarray, int]:

@@ -29,6 +29,10 @@ OUTCOME = StoryOutcome(
     voice="tone",
     timings={"text_s": 0.01, "total_s": 3.5, "upload_s": 0.2},
     engine_real_time_factor=0.05,
+    chunks_generated=5,
+    chunks_reused=2,
+    gpu_seconds_saved=1.5,
+    checkpoints_saved=5,
 )
 
 
@@ -38,6 +42,8 @@ def test_the_output_carries_the_documented_fields_and_nothing_local() -> None:
         "status", "story_id", "audio_url", "storage_key", "size_bytes",
         "format", "content_type", "duration_seconds", "sample_rate", "chunk_count", "retries",
         "engine", "engine_version", "voice", "timings", "engine_real_time_factor",
+        "chunks_generated", "chunks_reused", "gpu_seconds_saved", "checkpoints_saved",
+        "checkpoint_failures",
     }  # fmt: skip
     assert output["status"] == "ready"
     assert output["timings"] == {"text_s": 0.01, "total_s": 3.5, "upload_s": 0.2}
@@ -56,6 +62,9 @@ def test_the_success_callback_says_what_the_output_says() -> None:
             "voice": "tone",
             "timings": output["timings"],
             "engine_real_time_factor": 0.05,
+            "chunks_generated": 5,
+            "chunks_reused": 2,
+            "gpu_seconds_saved": 1.5,
         },
     }
     assert (callback.job_id, callback.job_started_at) == (IDENTITY.job_id, IDENTITY.started_at)

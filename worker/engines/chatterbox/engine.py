@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import importlib
 import io
+import json
 import logging
 import re
 import tempfile
@@ -123,6 +125,21 @@ def _package_version() -> str:
         return "unknown"
 
 
+def sound_fingerprint(settings: ChatterboxSettings) -> str:
+    """The weights (by name and size: hashing gigabytes would slow every start) and the
+    sampling defaults: what, beyond the release and variant, decides how a chunk sounds."""
+    files = sorted(
+        (path.name, path.stat().st_size)
+        for path in settings.model_dir.glob("*")
+        if path.is_file() and path.suffix in (".safetensors", ".pt", ".json", ".model", ".txt")
+    )
+    sampling = settings.model_dump(
+        include={"exaggeration", "cfg_weight", "temperature", "max_speech_tokens", "bf16"}
+    )
+    content = json.dumps([files, sampling], sort_keys=True)
+    return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
 class ChatterboxEngine:
     """Loaded once per process; `voice_store` reads stored profiles and reference audio."""
 
@@ -163,6 +180,7 @@ class ChatterboxEngine:
             max_chunk_chars=self.settings.max_chunk_chars,
             languages=self._languages(module),
             voice_cloning=True,
+            fingerprint=sound_fingerprint(self.settings),
         )
         self.voice_cache = ConditionalsCache(self.settings.voice_cache_size)
         if self.settings.warmup:

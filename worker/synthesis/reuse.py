@@ -1,0 +1,62 @@
+"""The synthesizer's side of chunk checkpoints: each piece of speech is looked up by its
+content key before it is generated, and saved once it has passed its checks.
+
+A story is counted in chunks; a chunk is reused when every piece of it (the text between its
+pauses) came from a checkpoint. Without checkpoints (none configured, or a voice of unknown
+content) every lookup misses and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from worker.checkpoints.codec import Checkpoint
+from worker.checkpoints.keys import RenderIdentity
+from worker.checkpoints.transfer import StoryCheckpoints
+from worker.engines.base import Samples
+
+TEXT_PREPARATION = "1"
+"""Bump when the same spoken text would reach the engine differently (e.g. how pauses split
+it): every earlier checkpoint then goes unused."""
+
+
+class ChunkReuse:
+    def __init__(
+        self,
+        checkpoints: StoryCheckpoints | None,
+        identity: RenderIdentity | None,
+        sample_rate: int,
+    ) -> None:
+        self._checkpoints = checkpoints if identity is not None else None
+        self._identity = identity
+        self._rate = sample_rate
+        self.gpu_seconds_saved = 0.0
+        self.wait_s = 0.0
+
+    def expect(self, speeches: Iterable[str]) -> None:
+        """The plan's pieces of speech in story order, so that fetching runs ahead."""
+        if self._checkpoints is not None and self._identity is not None:
+            self._checkpoints.expect([self._identity.digest(s) for s in speeches])
+
+    def find(self, speech: str) -> Checkpoint | None:
+        if self._checkpoints is None or self._identity is None:
+            return None
+        started = time.perf_counter()
+        try:
+            return self._checkpoints.take(self._identity.digest(speech), self._rate)
+        finally:
+            self.wait_s += time.perf_counter() - started
+
+    def used(self, checkpoint: Checkpoint) -> None:
+        self.gpu_seconds_saved += checkpoint.engine_s
+
+    def refuse(self, speech: str, why: str) -> None:
+        """A checkpoint that no longer passes the chunk checks: generated anew."""
+        if self._checkpoints is not None and self._identity is not None:
+            self._checkpoints.reject(self._identity.digest(speech), why)
+
+    def save(self, speech: str, samples: Samples, engine_s: float) -> None:
+        if self._checkpoints is not None and self._identity is not None:
+            digest = self._identity.digest(speech)
+            self._checkpoints.save(digest, samples, self._rate, engine_s)
