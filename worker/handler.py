@@ -17,6 +17,7 @@ import runpod
 
 from shared.errors import TTSError
 from shared.voice_job_input import VOICE_PROFILE_ACTION
+from worker.checkpoints.keys import CHECKPOINT_PREFIX
 from worker.delivery.dead_letters import DeadLetters
 from worker.delivery.sender import CallbackSender
 from worker.deployment import load_settings
@@ -25,7 +26,7 @@ from worker.jobs.common import Loaded, unavailable_output
 from worker.jobs.story import TTSJobRunner
 from worker.jobs.voice_profile import VoiceProfileJobRunner
 from worker.logs import configure_logging
-from worker.storage import make_store
+from worker.storage import LocalObjectStore, make_store
 from worker.synthesis.synthesizer import StorySynthesizer
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,9 @@ def build_runners() -> Runners:
     an engine that fails to load is kept as the error every job then reports."""
     settings, service = load_settings()
     store = make_store(service)
+    if isinstance(store, LocalObjectStore) and service.checkpoints_enabled:
+        expired = store.prune(CHECKPOINT_PREFIX, service.checkpoint_max_age_days * 86_400)
+        logger.info("expired checkpoints deleted", extra={"count": expired})
     sender = CallbackSender(service, store)
     engine = Loaded.attempt(lambda: load_engine(settings.tts_engine, store), "engine")
     runners = Runners(

@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +134,17 @@ class LocalObjectStore:
         target = self._path(key)
         target.unlink(missing_ok=True)
         target.with_name(target.name + ".meta.json").unlink(missing_ok=True)
+
+    def prune(self, prefix: str, older_than_s: float) -> int:
+        """Delete the objects under `prefix` last written more than `older_than_s` ago (what
+        a bucket's lifecycle rule does on R2); returns how many."""
+        cutoff = time.time() - older_than_s
+        expired = [
+            key for key in self.list_keys(prefix) if self._path(key).stat().st_mtime < cutoff
+        ]
+        for key in expired:
+            self.delete(key)
+        return len(expired)
 
     @staticmethod
     def _write_metadata(target: Path, content_type: str, metadata: dict[str, str]) -> None:

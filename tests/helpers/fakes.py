@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
+from shared.errors import ModelUnavailableError
 from worker.engines.base import (
     EngineAudio,
     EngineCapabilities,
@@ -60,6 +63,40 @@ class ToneEngine:
         level = self.levels[(len(self.calls) - 1) % len(self.levels)]
         seconds = max(len(text) / CHARS_PER_SECOND, 0.3)
         samples = speech_like(seconds, self.capabilities.sample_rate, level, len(self.calls))
+        return EngineAudio(samples, self.capabilities.sample_rate)
+
+
+class SeededToneEngine:
+    """Speech-like audio decided by the text, voice, seed and attempt alone, as a seeded model's
+    is: a chunk generated twice sounds the same. `fail_on` texts raise `ModelUnavailableError`
+    (the GPU gone mid-story); `calls` counts what was generated."""
+
+    def __init__(
+        self,
+        rate: int = RATE,
+        *,
+        version: str = "test",
+        fail_on: Callable[[str], bool] | None = None,
+        delay_s: float = 0.0,
+    ) -> None:
+        self.capabilities = replace(_capabilities("seeded-tone", rate), version=version)
+        self.fail_on = fail_on
+        self.delay_s = delay_s
+        self.calls: list[str] = []
+
+    def prepare_voice(self, source: VoiceSource | None) -> Voice:
+        name = source.voice_id if source and source.voice_id else "tone"
+        return Voice(name=name, identity=f"tone:{name}")
+
+    def synthesize(self, text: str, voice: Voice, params: SynthesisParams) -> EngineAudio:
+        if self.fail_on is not None and self.fail_on(text):
+            raise ModelUnavailableError(details="the test engine fails here")
+        self.calls.append(text)
+        time.sleep(self.delay_s)
+        seed = zlib.crc32(f"{voice.identity}|{params.seed}|{params.attempt}|{text}".encode())
+        level = 0.15 + 0.3 * (seed % 100) / 100
+        seconds = max(len(text) / CHARS_PER_SECOND, 0.3)
+        samples = speech_like(seconds, self.capabilities.sample_rate, level, seed)
         return EngineAudio(samples, self.capabilities.sample_rate)
 
 
@@ -124,7 +161,7 @@ class PreparedAudioEngine:
         self._next = 0
 
     def prepare_voice(self, source: VoiceSource | None) -> Voice:
-        return Voice(name="prepared")
+        return Voice(name="prepared", identity="prepared")
 
     def synthesize(self, text: str, voice: Voice, params: SynthesisParams) -> EngineAudio:
         samples = self.audio[self._next % len(self.audio)]

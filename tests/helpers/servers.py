@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -78,6 +78,8 @@ class FaultPlan:
     body: bytes = b"<Error><Code>ServiceUnavailable</Code><Message>down</Message></Error>"
     seen: int = 0
     faults_served: int = 0
+    only: Callable[[str, str], bool] | None = None
+    """Which requests (method, path) may fail; None: any."""
 
     @classmethod
     def outage(cls) -> FaultPlan:
@@ -105,7 +107,8 @@ def fault_proxy(upstream: str, plan: FaultPlan) -> Iterator[str]:
             length = int(self.headers.get("Content-Length", 0) or 0)
             body = self.rfile.read(length) if length else b""
             plan.seen += 1
-            if plan.faults_served < plan.count:
+            chosen = plan.only is None or plan.only(self.command, self.path)
+            if chosen and plan.faults_served < plan.count:
                 plan.faults_served += 1
                 _reply(self, plan.status, {"Content-Type": "application/xml"}, plan.body)
                 return
