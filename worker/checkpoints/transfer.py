@@ -12,6 +12,7 @@ import logging
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ class CheckpointLimits:
     uploaders: int = 2
     fetch_ahead: int = 8
     """Reusable checkpoints fetched ahead of the generation loop (bounds memory)."""
+    held: int = 64
+    """Pieces kept in memory because the story says them again (a refrain)."""
     flush_s: float = 20.0
     """How long a finished job waits for its last checkpoints to be saved."""
 
@@ -80,6 +83,8 @@ class StoryCheckpoints:
         self.reuse = reuse
         self._limits = limits or CheckpointLimits()
         self._existing: set[str] = set()
+        self._later: Counter[str] = Counter()
+        self._held: dict[str, Checkpoint] = {}
         self._ahead: list[str] = []
         self._fetches: dict[str, Future[bytes | None]] = {}
         self._fetcher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="checkpoint-fetch")
@@ -101,6 +106,7 @@ class StoryCheckpoints:
         """List the story's checkpoints once and start fetching the first reusable ones."""
         if not self.reuse:
             return
+        self._later = Counter(digests)
         prefix = story_prefix(self._user_id, self._story_id)
         try:
             listed = self._store.list_keys(prefix)
@@ -114,28 +120,42 @@ class StoryCheckpoints:
         self._fetch_ahead()
 
     def take(self, digest: str, sample_rate: int) -> Checkpoint | None:
-        """The chunk's checkpoint, or None when there is none to use (it is then generated)."""
+        """The piece's checkpoint, or None when there is none to use (it is then generated):
+        one an earlier job saved, or this job's own when the story says the same thing again."""
+        if not self.reuse:
+            return None
+        self._later[digest] -= 1
+        if digest in self._held:
+            return self._held[digest] if self._later[digest] else self._held.pop(digest)
         if digest not in self._existing:
             return None
         future = self._fetches.pop(digest, None) or self._fetcher.submit(self._get, digest)
         self._fetch_ahead()
         try:
             data = future.result()
-            return None if data is None else decode(data, sample_rate)
+            found = None if data is None else decode(data, sample_rate)
         except CorruptCheckpointError as exc:
             self.reject(digest, f"damaged: {exc}")
+            return None
         except Exception as exc:
             self.reject(digest, f"fetch failed: {type(exc).__name__}")
-        return None
+            return None
+        if found is not None:
+            self._hold(digest, found)
+        return found
 
     def reject(self, digest: str, why: str) -> None:
-        """Count a checkpoint found but not used; the chunk is generated and saved anew."""
+        """Count a checkpoint found but not used; the piece is generated and saved anew."""
         logger.warning("checkpoint not used", extra={"checkpoint": digest, "reason": why})
+        self._existing.discard(digest)
+        self._held.pop(digest, None)
         with self._lock:
             self._unusable += 1
 
     def save(self, digest: str, samples: Samples, sample_rate: int, engine_s: float) -> None:
-        """Queue a generated chunk for saving; never waits."""
+        """Queue a generated piece for saving; never waits."""
+        if self.reuse:
+            self._hold(digest, Checkpoint(samples, engine_s))
         try:
             self._uploads.put_nowait((digest, samples, sample_rate, engine_s))
         except queue.Full:
@@ -154,6 +174,10 @@ class StoryCheckpoints:
         with self._lock:
             self._dropped += self._uploads.qsize()
             return CheckpointStats(self._saved, self._failed, self._dropped, self._unusable)
+
+    def _hold(self, digest: str, checkpoint: Checkpoint) -> None:
+        if self._later[digest] > 0 and len(self._held) < self._limits.held:
+            self._held[digest] = checkpoint
 
     def _fetch_ahead(self) -> None:
         while self._ahead and len(self._fetches) < self._limits.fetch_ahead:
