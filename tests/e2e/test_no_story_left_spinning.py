@@ -225,3 +225,43 @@ def test_a_worker_killed_mid_story_is_settled_by_the_reconciler(
 def poll_quietly(url: str) -> None:
     with contextlib.suppress(requests.RequestException):
         requests.post(url, timeout=120)
+
+
+def test_try_again_after_a_killed_worker_resumes_where_it_stopped(
+    db, api, tmp_path, monkeypatch
+) -> None:
+    doc = pending_story(db, "spin_resumed")
+    env = WORKER_ENV | {"LOCAL_STORAGE_DIR": str(tmp_path), "PROGRESS_HEARTBEAT_S": "0.5"}
+    checkpoints = tmp_path / "chunks" / "user_spin" / "spin_resumed"
+    job_input = {
+        "text": LONG,
+        "story_id": "spin_resumed",
+        "user_id": "user_spin",
+        "seed": 3,
+        "callback_url": f"{api}/api/tts/callback",
+    }
+    settings = Settings(callback_signing_secret=SecretStr(SECRET))
+    with runpod_worker_process(env, tmp_path / "killed.log") as (runpod_url, process):
+        job_id = submit(
+            settings, job_input, endpoint_url=runpod_url, webhook_base_url=api, secret=SECRET
+        ).job_id
+        running = threading.Thread(target=poll_quietly, args=(f"{runpod_url}/status/{job_id}",))
+        running.start()
+        assert eventually(lambda: len(list(checkpoints.glob("*.flac"))) >= 3, timeout_s=120)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        running.join(timeout=30)
+    left_behind = len(list(checkpoints.glob("*.flac")))
+
+    with runpod_worker(env, tmp_path / "again.log") as runpod_url:
+        submitted = submit(
+            settings, job_input, endpoint_url=runpod_url, webhook_base_url=api, secret=SECRET
+        )
+        response = requests.post(f"{runpod_url}/status/{submitted.job_id}", timeout=300)
+        output = response.json()["output"]
+
+    assert output["status"] == "ready"
+    assert output["chunks_reused"] >= left_behind >= 3
+    assert output["chunks_generated"] == output["chunk_count"] - output["chunks_reused"] > 0
+    assert output["gpu_seconds_saved"] > 0
+    assert eventually(lambda: status_of(doc) == "ready")
