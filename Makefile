@@ -60,6 +60,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.callbacks
 	$(BIN)/python -m bench.faults
+	$(BIN)/python -m bench.checkpoints
 
 # Chatterbox's per-token costs and real-time factor without weights; meant for a GPU machine.
 bench-engine: $(CHATTERBOX_VENV)/.installed

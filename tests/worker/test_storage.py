@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -200,3 +201,16 @@ def test_unsafe_keys_are_refused(tmp_path, key: str) -> None:
 
 def test_job_ids_cannot_escape_the_key() -> None:
     assert audio_key("u", "s", "../../x", ".mp3") == "audio/u/s/______x.mp3"
+
+
+def test_the_local_store_prunes_old_checkpoints_by_age(tmp_path) -> None:
+    store = LocalObjectStore(tmp_path, LOCAL_URL)
+    for key in ("chunks/u/s/old.flac", "chunks/u/s/new.flac", "audio/u/s/old.mp3"):
+        store.put_bytes(key, b"x", "audio/flac", {})
+    month_ago = time.time() - 30 * 86_400
+    for key in ("chunks/u/s/old.flac", "audio/u/s/old.mp3"):
+        os.utime(tmp_path / key, (month_ago, month_ago))
+
+    assert store.prune("chunks/", older_than_s=14 * 86_400) == 1
+    assert store.list_keys("") == ["audio/u/s/old.mp3", "chunks/u/s/new.flac"]
+    assert not (tmp_path / "chunks/u/s/old.flac.meta.json").exists()

@@ -86,7 +86,8 @@ class StoryCheckpoints:
         self._later: Counter[str] = Counter()
         self._held: dict[str, Checkpoint] = {}
         self._ahead: list[str] = []
-        self._fetches: dict[str, Future[bytes | None]] = {}
+        self._fetches: dict[str, Future[Checkpoint | None]] = {}
+        self._rate = 0
         self._fetcher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="checkpoint-fetch")
         self._uploads: queue.Queue[tuple[str, Samples, int, float]] = queue.Queue(
             self._limits.upload_queue
@@ -102,24 +103,28 @@ class StoryCheckpoints:
         for uploader in self._uploaders:
             uploader.start()
 
-    def expect(self, digests: Sequence[str]) -> None:
-        """List the story's checkpoints once and start fetching the first reusable ones."""
+    def expect(self, digests: Sequence[str], sample_rate: int) -> int:
+        """List the story's checkpoints once and start fetching (and decoding, off the
+        generation thread) the first reusable ones; returns how many pieces are reusable."""
         if not self.reuse:
-            return
+            return 0
+        self._rate = sample_rate
         self._later = Counter(digests)
         prefix = story_prefix(self._user_id, self._story_id)
         try:
             listed = self._store.list_keys(prefix)
         except Exception as exc:  # no listing: every chunk is generated, as before
             logger.warning("checkpoints could not be listed", extra={"cause": type(exc).__name__})
-            return
+            return 0
         self._existing = {key[len(prefix) :].rsplit(".", 1)[0] for key in listed}
         seen: set[str] = set()
         self._ahead = [d for d in digests if d in self._existing and not (d in seen or seen.add(d))]
+        reusable = sum(self._later[d] for d in self._ahead)
         self._ahead.reverse()  # popped from the end, in story order
         self._fetch_ahead()
+        return reusable
 
-    def take(self, digest: str, sample_rate: int) -> Checkpoint | None:
+    def take(self, digest: str) -> Checkpoint | None:
         """The piece's checkpoint, or None when there is none to use (it is then generated):
         one an earlier job saved, or this job's own when the story says the same thing again."""
         if not self.reuse:
@@ -132,8 +137,7 @@ class StoryCheckpoints:
         future = self._fetches.pop(digest, None) or self._fetcher.submit(self._get, digest)
         self._fetch_ahead()
         try:
-            data = future.result()
-            found = None if data is None else decode(data, sample_rate)
+            found = future.result()
         except CorruptCheckpointError as exc:
             self.reject(digest, f"damaged: {exc}")
             return None
@@ -184,8 +188,9 @@ class StoryCheckpoints:
             digest = self._ahead.pop()
             self._fetches.setdefault(digest, self._fetcher.submit(self._get, digest))
 
-    def _get(self, digest: str) -> bytes | None:
-        return self._store.get_bytes(checkpoint_key(self._user_id, self._story_id, digest))
+    def _get(self, digest: str) -> Checkpoint | None:
+        data = self._store.get_bytes(checkpoint_key(self._user_id, self._story_id, digest))
+        return None if data is None else decode(data, self._rate)
 
     def _upload_loop(self) -> None:
         while not self._abandoned.is_set():

@@ -16,6 +16,10 @@ from worker.checkpoints.keys import RenderIdentity
 from worker.checkpoints.transfer import StoryCheckpoints
 from worker.engines.base import Samples
 
+REUSE_QUEUE_CHUNKS = 32
+"""Chunks waiting for assembly in a job that reuses some: reused chunks arrive far faster than
+they are assembled, and generating the next missing one should not wait for them (32 chunks
+of 15 s are 46 MB)."""
 TEXT_PREPARATION = "1"
 """Bump when the same spoken text would reach the engine differently (e.g. how pauses split
 it): every earlier checkpoint then goes unused."""
@@ -34,17 +38,20 @@ class ChunkReuse:
         self.gpu_seconds_saved = 0.0
         self.wait_s = 0.0
 
-    def expect(self, speeches: Iterable[str]) -> None:
-        """The plan's pieces of speech in story order, so that fetching runs ahead."""
-        if self._checkpoints is not None and self._identity is not None:
-            self._checkpoints.expect([self._identity.digest(s) for s in speeches])
+    def expect(self, speeches: Iterable[str]) -> int:
+        """The plan's pieces of speech in story order, so that fetching runs ahead; returns
+        how many have a checkpoint."""
+        if self._checkpoints is None or self._identity is None:
+            return 0
+        digests = [self._identity.digest(s) for s in speeches]
+        return self._checkpoints.expect(digests, self._rate)
 
     def find(self, speech: str) -> Checkpoint | None:
         if self._checkpoints is None or self._identity is None:
             return None
         started = time.perf_counter()
         try:
-            return self._checkpoints.take(self._identity.digest(speech), self._rate)
+            return self._checkpoints.take(self._identity.digest(speech))
         finally:
             self.wait_s += time.perf_counter() - started
 

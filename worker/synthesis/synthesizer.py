@@ -40,7 +40,7 @@ from worker.engines.base import (
 from worker.synthesis.chunking import Chunk, chunk_text
 from worker.synthesis.encoding import FormatSpec, format_spec
 from worker.synthesis.quality import QualityReport, StoryPace, check_chunk
-from worker.synthesis.reuse import TEXT_PREPARATION, ChunkReuse
+from worker.synthesis.reuse import REUSE_QUEUE_CHUNKS, TEXT_PREPARATION, ChunkReuse
 from worker.synthesis.speech import PAUSE_AT_START, PAUSE_PATTERN, split_pauses, to_speech
 from worker.synthesis.text import has_words, prepare_text
 from worker.synthesis.writer import AudioWriter
@@ -277,12 +277,14 @@ class StorySynthesizer:
     ) -> tuple[int, int, int, float]:
         """Returns (retries, chunks reused, output sample rate, duration in seconds)."""
         s, chunks = self._settings, plan.chunks
-        writer = AudioWriter(out_path, plan.spec.name, self._engine.capabilities.sample_rate, s)
+        pieces = [split_pauses(chunk.speech) for chunk in chunks]
+        reusable = reuse.expect(speech for segments in pieces for speech, _ in segments)
+        depth = max(s.pipeline_queue_chunks, REUSE_QUEUE_CHUNKS) if reusable else None
+        rate = self._engine.capabilities.sample_rate
+        writer = AudioWriter(out_path, plan.spec.name, rate, s, queue_chunks=depth)
         retries = reused_chunks = 0
         failed = True
         pace = StoryPace(s.qa_pace_min_chunks)
-        pieces = [split_pauses(chunk.speech) for chunk in chunks]
-        reuse.expect(speech for segments in pieces for speech, _ in segments)
         try:
             generation_started = time.perf_counter()
             for chunk, segments in zip(chunks, pieces, strict=True):

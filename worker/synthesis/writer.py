@@ -85,7 +85,16 @@ class _Stage(threading.Thread):
 class AudioWriter:
     """Streams cleaned, joined chunks into an encoded file; `add` chunks, then `close`."""
 
-    def __init__(self, path: Path, fmt: str, sample_rate: int, settings: SynthesisSettings) -> None:
+    def __init__(
+        self,
+        path: Path,
+        fmt: str,
+        sample_rate: int,
+        settings: SynthesisSettings,
+        queue_chunks: int | None = None,
+    ) -> None:
+        """`queue_chunks` (default `PIPELINE_QUEUE_CHUNKS`): chunks waiting for assembly."""
+        depth = queue_chunks or settings.pipeline_queue_chunks
         self.encoder = StreamEncoder.from_settings(path, fmt, sample_rate, settings)
         self.assembler = Assembler.from_settings(sample_rate, settings)
         self._blocked_s = 0.0
@@ -93,14 +102,14 @@ class AudioWriter:
             "encoding",
             self.encoder.write,
             self.encoder.close,
-            depth=4 * settings.pipeline_queue_chunks,
+            depth=4 * depth,
             then=self._release_after_error,
         )
         self._assembly = _Stage(
             "assembly",
             lambda item: self._emit(self.assembler.add(*item)),
             lambda: self._emit(self.assembler.finish()),
-            depth=settings.pipeline_queue_chunks,
+            depth=depth,
             then=lambda: self._encoding.inbox.put(_END),
         )
         self._encoding.start()

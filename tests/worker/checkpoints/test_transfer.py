@@ -61,13 +61,13 @@ def test_what_one_job_saved_the_next_reuses_in_story_order(endpoint: str) -> Non
     assert head["ContentType"] == "audio/flac"
 
     checkpoints = StoryCheckpoints(store, "user_1", "story_a")
-    checkpoints.expect(["d0", "new", "d1", "d2"])
+    checkpoints.expect(["d0", "new", "d1", "d2"], RATE)
     for seed, digest in enumerate(["d0", "d1", "d2"]):
-        found = checkpoints.take(digest, RATE)
+        found = checkpoints.take(digest)
         assert found is not None
         assert np.array_equal(found.samples, chunk(seed))
         assert found.engine_s == 0.5 + seed
-    assert checkpoints.take("new", RATE) is None
+    assert checkpoints.take("new") is None
     assert checkpoints.close().unusable == 0
 
 
@@ -75,8 +75,8 @@ def test_checkpoints_belong_to_their_story(endpoint: str) -> None:
     store = r2(endpoint)
     saved(store, "story_b", ["shared"])
     other = StoryCheckpoints(store, "user_1", "story_b2")
-    other.expect(["shared"])
-    assert other.take("shared", RATE) is None
+    other.expect(["shared"], RATE)
+    assert other.take("shared") is None
     assert store.list_keys("chunks/user_1/story_b/") == ["chunks/user_1/story_b/shared.flac"]
 
 
@@ -86,8 +86,8 @@ def test_a_fresh_take_lists_nothing_and_reuses_nothing(endpoint: str) -> None:
     plan = FaultPlan()
     with fault_proxy(endpoint, plan) as proxy:
         fresh = StoryCheckpoints(r2(proxy), "user_1", "story_c", reuse=False)
-        fresh.expect(["d0"])
-        assert fresh.take("d0", RATE) is None
+        fresh.expect(["d0"], RATE)
+        assert fresh.take("d0") is None
         fresh.close()
     assert plan.seen == 0
 
@@ -101,9 +101,9 @@ def test_a_damaged_checkpoint_is_not_used(endpoint: str) -> None:
     store.put_bytes(checkpoint_key("user_1", "story_d", "flip"), bytes(damaged), "audio/flac", {})
 
     checkpoints = StoryCheckpoints(store, "user_1", "story_d")
-    checkpoints.expect(["cut", "flip"])
-    assert checkpoints.take("cut", RATE) is None
-    assert checkpoints.take("flip", RATE) is None
+    checkpoints.expect(["cut", "flip"], RATE)
+    assert checkpoints.take("cut") is None
+    assert checkpoints.take("flip") is None
     assert checkpoints.close().unusable == 2
 
 
@@ -111,7 +111,7 @@ def test_failing_uploads_are_counted_and_raise_nothing(endpoint: str) -> None:
     plan = FaultPlan(count=10**6, status=500, only=lambda method, _: method == "PUT")
     with fault_proxy(endpoint, plan) as proxy:
         checkpoints = StoryCheckpoints(r2(proxy), "user_1", "story_e")
-        checkpoints.expect(["d0", "d1"])  # listing still works
+        checkpoints.expect(["d0", "d1"], RATE)  # listing still works
         checkpoints.save("d0", chunk(0), RATE, 1.0)
         checkpoints.save("d1", chunk(1), RATE, 1.0)
         stats = checkpoints.close()
@@ -125,14 +125,14 @@ def test_an_unreachable_store_means_generating_everything(endpoint: str) -> None
     plan = FaultPlan.outage()
     with fault_proxy(endpoint, plan) as proxy:
         checkpoints = StoryCheckpoints(r2(proxy), "user_1", "story_f")
-        checkpoints.expect(["d0"])  # the listing fails
-        assert checkpoints.take("d0", RATE) is None
+        checkpoints.expect(["d0"], RATE)  # the listing fails
+        assert checkpoints.take("d0") is None
         checkpoints.close()
     plan = FaultPlan(count=10**6, status=503, only=lambda method, _: method == "GET" and "d0" in _)
     with fault_proxy(endpoint, plan) as proxy:
         checkpoints = StoryCheckpoints(r2(proxy), "user_1", "story_f")
-        checkpoints.expect(["d0"])  # listed, but its fetch fails
-        assert checkpoints.take("d0", RATE) is None
+        checkpoints.expect(["d0"], RATE)  # listed, but its fetch fails
+        assert checkpoints.take("d0") is None
         assert checkpoints.close().unusable == 1
 
 
