@@ -14,6 +14,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from tools.stack import serving
+from worker.config import ServiceSettings
 
 
 @dataclass
@@ -93,6 +94,20 @@ class FaultPlan:
 
     def recover(self) -> None:
         self.count = self.faults_served
+
+
+def r2_settings(endpoint: str, bucket: str, **overrides: object) -> ServiceSettings:
+    """Worker settings for R2 at `endpoint` (moto, or a proxy in front of it), fast retries."""
+    values: dict[str, object] = {
+        "storage_backend": "r2",
+        "r2_endpoint_url": endpoint,
+        "r2_access_key_id": "test",
+        "r2_secret_access_key": "test",
+        "r2_bucket": bucket,
+        "r2_public_base_url": "https://audio.example.com",
+        "storage_backoff_max_s": 0.05,
+    }
+    return ServiceSettings(**(values | overrides))
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from shared.errors import StorageAuthError, StorageUploadError, WorkerMisconfiguredError
+from tests.helpers import servers
 from tests.helpers.servers import FaultPlan, fault_proxy, s3_server
 from worker.config import ServiceSettings
 from worker.storage import LocalObjectStore, R2ObjectStore, audio_key, make_store
@@ -26,18 +27,7 @@ def s3_endpoint() -> Iterator[str]:
 
 
 def r2_settings(endpoint: str, **overrides: object) -> ServiceSettings:
-    values: dict[str, object] = {
-        "storage_backend": "r2",
-        "r2_endpoint_url": endpoint,
-        "r2_access_key_id": "test",
-        "r2_secret_access_key": "test",
-        "r2_bucket": BUCKET,
-        "r2_public_base_url": "https://audio.example.com",
-        "storage_backoff_max_s": 0.05,
-        "r2_multipart_threshold_mb": 5,
-    }
-    values.update(overrides)
-    return ServiceSettings(**values)
+    return servers.r2_settings(endpoint, BUCKET, **({"r2_multipart_threshold_mb": 5} | overrides))
 
 
 def test_upload_sets_type_cache_and_metadata(s3_endpoint, tmp_path) -> None:

@@ -292,9 +292,11 @@ class StorySynthesizer:
                 for number, (speech, pause_s) in enumerate(segments, start=1):
                     audio = self._reused(speech, reuse, pace)
                     if audio is None:
-                        audio, attempts = self._generated(
-                            chunk, speech, len(chunks), voice, params, timings, pace, reuse
+                        engine_s = timings.engine_s
+                        audio, attempts = self._generate(
+                            chunk, speech, len(chunks), voice, params, timings, pace
                         )
+                        reuse.save(speech, audio.samples, timings.engine_s - engine_s)
                         retries += attempts
                     else:
                         reused += 1
@@ -329,22 +331,6 @@ class StorySynthesizer:
         pace.add(report)
         reuse.used(checkpoint)
         return audio
-
-    def _generated(
-        self,
-        chunk: Chunk,
-        speech: str,
-        total: int,
-        voice: Voice,
-        params: SynthesisParams,
-        timings: StageTimings,
-        pace: StoryPace,
-        reuse: ChunkReuse,
-    ) -> tuple[EngineAudio, int]:
-        engine_s = timings.engine_s
-        audio, attempts = self._generate(chunk, speech, total, voice, params, timings, pace)
-        reuse.save(speech, audio.samples, timings.engine_s - engine_s)
-        return audio, attempts
 
     def _generate(
         self,

@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 
 from tests.helpers.fakes import speech_like
-from tests.helpers.servers import FaultPlan, fault_proxy, s3_server
+from tests.helpers.servers import FaultPlan, fault_proxy, r2_settings, s3_server
 from worker.checkpoints.codec import encode, on_pcm16_grid
 from worker.checkpoints.keys import checkpoint_key
 from worker.checkpoints.transfer import CheckpointLimits, StoryCheckpoints
-from worker.config import ServiceSettings
 from worker.storage import R2ObjectStore
 
 BUCKET = "checkpoints"
@@ -27,18 +26,8 @@ def endpoint() -> Iterator[str]:
         yield url
 
 
-def r2(endpoint: str, **overrides: object) -> R2ObjectStore:
-    values: dict[str, object] = {
-        "storage_backend": "r2",
-        "r2_endpoint_url": endpoint,
-        "r2_access_key_id": "test",
-        "r2_secret_access_key": "test",
-        "r2_bucket": BUCKET,
-        "r2_public_base_url": "https://audio.example.com",
-        "storage_backoff_max_s": 0.02,
-        "storage_max_attempts": 2,
-    } | overrides
-    return R2ObjectStore(ServiceSettings(**values))
+def r2(endpoint: str) -> R2ObjectStore:
+    return R2ObjectStore(r2_settings(endpoint, BUCKET, storage_max_attempts=2))
 
 
 def chunk(seed: int) -> np.ndarray:

@@ -10,8 +10,15 @@ import pytest
 
 from shared.signing import generate_secret
 from tests.helpers.fakes import SeededToneEngine
-from tests.helpers.servers import FaultPlan, Script, fault_proxy, s3_server, scripted_server
-from worker.config import ServiceSettings, SynthesisSettings
+from tests.helpers.servers import (
+    FaultPlan,
+    Script,
+    fault_proxy,
+    r2_settings,
+    s3_server,
+    scripted_server,
+)
+from worker.config import SynthesisSettings
 from worker.delivery.sender import CallbackSender
 from worker.jobs.common import Loaded
 from worker.jobs.story import TTSJobRunner
@@ -35,14 +42,9 @@ def endpoint() -> Iterator[str]:
 
 
 def runner(endpoint: str, engine: SeededToneEngine) -> TTSJobRunner:
-    service = ServiceSettings(
-        storage_backend="r2",
-        r2_endpoint_url=endpoint,
-        r2_access_key_id="test",
-        r2_secret_access_key="test",
-        r2_bucket=BUCKET,
-        r2_public_base_url="https://audio.example.com",
-        storage_backoff_max_s=0.02,
+    service = r2_settings(
+        endpoint,
+        BUCKET,
         storage_max_attempts=2,
         callback_signing_secret=SECRET,
         callback_allow_loopback_http=True,
