@@ -115,7 +115,7 @@ class ServiceSettings(BaseSettings):
     checkpoint_max_age_days: float = Field(14.0, gt=0)
     """The local backend deletes older checkpoints at start-up; on R2, a lifecycle rule does."""
     checkpoint_upload_queue: int = Field(32, ge=1, le=1024)
-    checkpoint_fetch_ahead: int = Field(8, ge=1, le=64)
+    checkpoint_fetch_ahead: int = Field(16, ge=1, le=64)
     checkpoint_flush_s: float = Field(20.0, ge=0)
     dead_letter_budget_s: float = Field(20.0, ge=0)
     """Time spent redelivering dead letters at start-up and after each job (0: never)."""

@@ -49,7 +49,7 @@ class CheckpointLimits:
     upload_queue: int = 32
     """Checkpoints waiting to be saved; past it, new ones are dropped (and counted)."""
     uploaders: int = 2
-    fetch_ahead: int = 8
+    fetch_ahead: int = 16
     """Reusable checkpoints fetched ahead of the generation loop (bounds memory)."""
     held: int = 64
     """Pieces kept in memory because the story says them again (a refrain)."""
@@ -88,7 +88,7 @@ class StoryCheckpoints:
         self._ahead: list[str] = []
         self._fetches: dict[str, Future[Checkpoint | None]] = {}
         self._rate = 0
-        self._fetcher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="checkpoint-fetch")
+        self._fetcher = ThreadPoolExecutor(max_workers=4, thread_name_prefix="checkpoint-fetch")
         self._uploads: queue.Queue[tuple[str, Samples, int, float]] = queue.Queue(
             self._limits.upload_queue
         )

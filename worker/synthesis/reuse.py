@@ -16,10 +16,10 @@ from worker.checkpoints.keys import RenderIdentity
 from worker.checkpoints.transfer import StoryCheckpoints
 from worker.engines.base import Samples
 
-REUSE_QUEUE_CHUNKS = 32
+REUSE_QUEUE_CHUNKS = 64
 """Chunks waiting for assembly in a job that reuses some: reused chunks arrive far faster than
-they are assembled, and generating the next missing one should not wait for them (32 chunks
-of 15 s are 46 MB)."""
+they are assembled, and generating the next missing one should not wait for them (64 chunks
+of 15 s at 24 kHz are 92 MB, held only while a resumed job catches up)."""
 TEXT_PREPARATION = "1"
 """Bump when the same spoken text would reach the engine differently (e.g. how pauses split
 it): every earlier checkpoint then goes unused."""
