@@ -117,8 +117,7 @@ class StoryCheckpoints:
             logger.warning("checkpoints could not be listed", extra={"cause": type(exc).__name__})
             return 0
         self._existing = {key[len(prefix) :].rsplit(".", 1)[0] for key in listed}
-        seen: set[str] = set()
-        self._ahead = [d for d in digests if d in self._existing and not (d in seen or seen.add(d))]
+        self._ahead = list(dict.fromkeys(d for d in digests if d in self._existing))
         reusable = sum(self._later[d] for d in self._ahead)
         self._ahead.reverse()  # popped from the end, in story order
         self._fetch_ahead()
