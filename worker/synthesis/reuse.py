@@ -32,8 +32,7 @@ class ChunkReuse:
         identity: RenderIdentity | None,
         sample_rate: int,
     ) -> None:
-        self._checkpoints = checkpoints if identity is not None else None
-        self._identity = identity
+        self._keyed = (checkpoints, identity) if checkpoints and identity else None
         self._rate = sample_rate
         self.gpu_seconds_saved = 0.0
         self.wait_s = 0.0
@@ -41,17 +40,18 @@ class ChunkReuse:
     def expect(self, speeches: Iterable[str]) -> int:
         """The plan's pieces of speech in story order, so that fetching runs ahead; returns
         how many have a checkpoint."""
-        if self._checkpoints is None or self._identity is None:
+        if self._keyed is None:
             return 0
-        digests = [self._identity.digest(s) for s in speeches]
-        return self._checkpoints.expect(digests, self._rate)
+        checkpoints, identity = self._keyed
+        return checkpoints.expect([identity.digest(s) for s in speeches], self._rate)
 
     def find(self, speech: str) -> Checkpoint | None:
-        if self._checkpoints is None or self._identity is None:
+        if self._keyed is None:
             return None
+        checkpoints, identity = self._keyed
         started = time.perf_counter()
         try:
-            return self._checkpoints.take(self._identity.digest(speech))
+            return checkpoints.take(identity.digest(speech))
         finally:
             self.wait_s += time.perf_counter() - started
 
@@ -60,10 +60,11 @@ class ChunkReuse:
 
     def refuse(self, speech: str, why: str) -> None:
         """A checkpoint that no longer passes the chunk checks: generated anew."""
-        if self._checkpoints is not None and self._identity is not None:
-            self._checkpoints.reject(self._identity.digest(speech), why)
+        if self._keyed is not None:
+            checkpoints, identity = self._keyed
+            checkpoints.reject(identity.digest(speech), why)
 
     def save(self, speech: str, samples: Samples, engine_s: float) -> None:
-        if self._checkpoints is not None and self._identity is not None:
-            digest = self._identity.digest(speech)
-            self._checkpoints.save(digest, samples, self._rate, engine_s)
+        if self._keyed is not None:
+            checkpoints, identity = self._keyed
+            checkpoints.save(identity.digest(speech), samples, self._rate, engine_s)
