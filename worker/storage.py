@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +39,9 @@ from worker.deployment import require, storage_problems
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 CACHE_CONTROL = "public, max-age=31536000, immutable"
+"""For objects never rewritten under their key (audio files, stream segments)."""
+NO_CACHE = "no-cache"
+"""For an object rewritten in place (a live playlist): caches must revalidate every read."""
 _AUTH_CODES = frozenset(
     {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "Unauthorized", "Forbidden"}
 )
@@ -62,8 +66,17 @@ class ObjectStore(Protocol):
     ) -> StoredObject: ...
 
     def put_bytes(
-        self, key: str, data: bytes, content_type: str, metadata: dict[str, str]
-    ) -> StoredObject: ...
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        metadata: dict[str, str],
+        *,
+        cache_control: str | None = None,
+    ) -> StoredObject:
+        """Store `data`, replacing any object under `key` at once (a reader sees the old
+        object or the new one, never part of either)."""
+        ...
 
     def get_bytes(self, key: str) -> bytes | None:
         """The object's bytes, or None when there is no such object."""
@@ -108,12 +121,20 @@ class LocalObjectStore:
         return StoredObject(key, self.url_for(key), target.stat().st_size)
 
     def put_bytes(
-        self, key: str, data: bytes, content_type: str, metadata: dict[str, str]
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        metadata: dict[str, str],
+        *,
+        cache_control: str | None = None,
     ) -> StoredObject:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        self._write_metadata(target, content_type, metadata)
+        self._write_metadata(target, content_type, metadata, cache_control)
+        partial = target.with_name(f".{target.name}.{threading.get_ident()}.partial")
+        partial.write_bytes(data)
+        partial.replace(target)
         return StoredObject(key, self.url_for(key), len(data))
 
     def get_bytes(self, key: str) -> bytes | None:
@@ -127,6 +148,7 @@ class LocalObjectStore:
             for p in base.rglob("*")
             if p.is_file()
             and not p.name.endswith(".meta.json")
+            and not p.name.startswith(".")  # an object being written
             and p.relative_to(base).as_posix().startswith(prefix)
         )
 
@@ -147,9 +169,12 @@ class LocalObjectStore:
         return len(expired)
 
     @staticmethod
-    def _write_metadata(target: Path, content_type: str, metadata: dict[str, str]) -> None:
+    def _write_metadata(
+        target: Path, content_type: str, metadata: dict[str, str], cache_control: str | None = None
+    ) -> None:
         sidecar = target.with_name(target.name + ".meta.json")
-        sidecar.write_text(json.dumps({"content_type": content_type, "metadata": metadata}))
+        headers = {"content_type": content_type, "metadata": metadata}
+        sidecar.write_text(json.dumps(headers | {"cache_control": cache_control or CACHE_CONTROL}))
 
 
 class _Transient(Exception):
@@ -199,8 +224,15 @@ class R2ObjectStore:
         return StoredObject(key, self.url_for(key), path.stat().st_size)
 
     def put_bytes(
-        self, key: str, data: bytes, content_type: str, metadata: dict[str, str]
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        metadata: dict[str, str],
+        *,
+        cache_control: str | None = None,
     ) -> StoredObject:
+        cache = {"CacheControl": cache_control} if cache_control else {}
         self._call(
             lambda: self.client.put_object(
                 Bucket=self.bucket,
@@ -208,6 +240,7 @@ class R2ObjectStore:
                 Body=data,
                 ContentType=content_type,
                 Metadata=metadata,
+                **cache,
             )
         )
         return StoredObject(key, self.url_for(key), len(data))

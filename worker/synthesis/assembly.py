@@ -40,8 +40,11 @@ class Assembler:
         peak_ceiling_dbfs: float,
         crossfade_ms: int,
         silence_threshold_dbfs: float,
+        end_pause_ms: int = 0,
     ) -> None:
+        """`end_pause_ms`: the silence that ends the story, after the last fade-out."""
         self.sample_rate = sample_rate
+        self.end_pause = sample_rate * end_pause_ms // 1000
         self.target_lufs = target_lufs
         self.ceiling = 10 ** (peak_ceiling_dbfs / 20)
         self.silence_threshold_dbfs = silence_threshold_dbfs
@@ -58,6 +61,7 @@ class Assembler:
             peak_ceiling_dbfs=settings.peak_ceiling_dbfs,
             crossfade_ms=settings.crossfade_ms,
             silence_threshold_dbfs=settings.silence_threshold_dbfs,
+            end_pause_ms=settings.pause_ms,
         )
 
     def clean(self, samples: Samples) -> Samples:
@@ -89,3 +93,5 @@ class Assembler:
         if self._held is not None:
             yield self._held * self.fade_out
             self._held = None
+            if self.end_pause:  # a story ends as a sentence does, not cut at its last fade
+                yield np.zeros(self.end_pause, dtype=np.float32)

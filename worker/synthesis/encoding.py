@@ -8,6 +8,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 import lameenc
 import numpy as np
@@ -44,30 +45,44 @@ def output_rate(fmt: str, input_rate: int) -> int:
     return next((r for r in OPUS_RATES if r >= input_rate), OPUS_RATES[-1])
 
 
-class _FrameCounter:
-    """Counts MPEG audio frames in a byte stream fed in arbitrary pieces."""
+class Mp3Frames:
+    """Splits an MPEG audio byte stream, fed in arbitrary pieces, into whole frames."""
 
     def __init__(self) -> None:
-        self.frames = 0
+        self.count = 0
         self.first_header = b""
-        self._position = 0
-        self._next_header = 0
-        self._tail = b""
+        self._pending = b""
 
-    def feed(self, data: bytes) -> None:
-        buffer = self._tail + data
-        base = self._position - len(self._tail)
-        while self._next_header + 4 <= base + len(buffer):
-            offset = self._next_header - base
-            header = buffer[offset : offset + 4]
-            self.first_header = self.first_header or header
-            self.frames += 1
-            self._next_header += _frame_size(header)
-        self._position += len(data)
-        self._tail = buffer[-3:]
+    def feed(self, data: bytes) -> list[bytes]:
+        """The frames `data` completes; an incomplete last frame waits for the next feed."""
+        buffer, frames, offset = self._pending + data, [], 0
+        while offset + 4 <= len(buffer):
+            size = _frame_size(buffer[offset : offset + 4])
+            if offset + size > len(buffer):
+                break
+            frames.append(buffer[offset : offset + size])
+            offset += size
+        self._pending = buffer[offset:]
+        self.first_header = self.first_header or (frames[0][:4] if frames else b"")
+        self.count += len(frames)
+        return frames
 
 
-def _mpeg_layout(sample_rate: int) -> tuple[bool, int]:
+class FrameSink(Protocol):
+    """Takes the MP3 frames of a story as they are encoded (the live stream's segmenter)."""
+
+    def open(self, sample_rate: int, frame_samples: int) -> None:
+        """Before the first frame: the stream's rate and samples per frame."""
+        ...
+
+    def add(self, frames: list[bytes]) -> None: ...
+
+    def close(self, samples: int, audible: int) -> None:
+        """The story is encoded: `samples` long, silent from sample `audible` on."""
+        ...
+
+
+def mpeg_layout(sample_rate: int) -> tuple[bool, int]:
     """(is MPEG-1, samples per frame)."""
     mpeg1 = sample_rate >= 32_000
     return mpeg1, 1152 if mpeg1 else 576
@@ -104,7 +119,7 @@ def lame_info_frame(
 ) -> bytes:
     """A Xing "Info" frame with a LAME tag, so decoders drop the encoder's delay and padding
     and the file decodes to exactly `samples` samples (gapless)."""
-    mpeg1, per_frame = _mpeg_layout(sample_rate)
+    mpeg1, per_frame = mpeg_layout(sample_rate)
     header = bytearray(first_header)
     header[2] &= 0xFD  # no padding bit: the frame size below is exact
     size = _frame_size(bytes(header))
@@ -129,10 +144,20 @@ def lame_info_frame(
 
 
 class _Mp3Writer:
-    """Constant-bitrate MP3 through LAME (lameenc); the first frame is reserved for the
-    LAME info frame, written on close once the totals are known."""
+    """Constant-bitrate MP3 through LAME (lameenc), to a file and/or a `FrameSink`.
 
-    def __init__(self, path: Path, sample_rate: int, kbps: int, quality: int) -> None:
+    In the file, the first frame is reserved for the LAME info frame, written on close once
+    the totals are known. The sink gets the same frames, as they are encoded.
+    """
+
+    def __init__(
+        self,
+        path: Path | None,
+        sample_rate: int,
+        kbps: int,
+        quality: int,
+        sink: FrameSink | None = None,
+    ) -> None:
         self._encoder = lameenc.Encoder()
         self._encoder.set_bit_rate(kbps)
         self._encoder.set_in_sample_rate(sample_rate)
@@ -140,38 +165,51 @@ class _Mp3Writer:
         self._encoder.set_quality(quality)
         self._rate = sample_rate
         self._samples = 0
-        self._counter = _FrameCounter()
-        mpeg1, _ = _mpeg_layout(sample_rate)
+        self._audible = 0
+        self._frames = Mp3Frames()
+        self._sink = sink
+        mpeg1, frame_samples = mpeg_layout(sample_rate)
         self._reserved = (144 if mpeg1 else 72) * kbps * 1000 // sample_rate
-        self._file = path.open("wb")
-        self._file.write(bytes(self._reserved))
+        self._file = path.open("wb") if path else None
+        if self._file:
+            self._file.write(bytes(self._reserved))
+        if sink:
+            sink.open(sample_rate, frame_samples)
 
     def write(self, block: Samples) -> None:
+        pcm = (block * 32767).astype("<i2")
+        if self._sink and (sound := np.flatnonzero(pcm)).size:
+            self._audible = self._samples + int(sound[-1]) + 1
         self._samples += len(block)
-        self._emit(self._encoder.encode((block * 32767).astype("<i2").tobytes()))
+        self._emit(self._encoder.encode(pcm.tobytes()))
 
     def close(self) -> None:
         if self._samples:  # LAME refuses to flush an encoder that never started
             self._emit(self._encoder.flush())
-        music = self._file.tell() - self._reserved
-        if not self._counter.frames:
-            self._file.truncate(0)
+        if self._sink:
+            self._sink.close(self._samples, self._audible)
+        if self._file:
+            self._finish_file(self._file)
+
+    def _finish_file(self, file: BinaryIO) -> None:
+        music = file.tell() - self._reserved
+        if not self._frames.count:
+            file.truncate(0)
         else:
-            self._file.seek(0)
-            self._file.write(
+            file.seek(0)
+            file.write(
                 lame_info_frame(
-                    self._counter.first_header,
-                    self._counter.frames,
-                    music,
-                    self._samples,
-                    self._rate,
+                    self._frames.first_header, self._frames.count, music, self._samples, self._rate
                 )
             )
-        self._file.close()
+        file.close()
 
     def _emit(self, data: bytes) -> None:
-        self._counter.feed(data)
-        self._file.write(data)
+        frames = self._frames.feed(data)
+        if self._file:
+            self._file.write(data)
+        if self._sink and frames:
+            self._sink.add(frames)
 
 
 class _SoundFileWriter:
@@ -208,10 +246,21 @@ def format_for_suffix(suffix: str) -> str | None:
 
 
 class StreamEncoder:
-    """Writes mono float32 blocks to `path` as they arrive; `close` finishes the file."""
+    """Writes mono float32 blocks to `path` as they arrive; `close` finishes the file.
+
+    A `live` sink gets the story as MP3 frames while it is encoded: the very frames of the file
+    when the format is MP3, else those of a second LAME encoder at the engine's rate.
+    """
 
     def __init__(
-        self, path: Path, fmt: str, sample_rate: int, *, mp3_kbps: int, mp3_quality: int
+        self,
+        path: Path,
+        fmt: str,
+        sample_rate: int,
+        *,
+        mp3_kbps: int,
+        mp3_quality: int,
+        live: FrameSink | None = None,
     ) -> None:
         self.spec = format_spec(fmt)
         self.input_rate = sample_rate
@@ -224,16 +273,26 @@ class StreamEncoder:
         )
         try:
             self._writer: _Mp3Writer | _SoundFileWriter = (
-                _Mp3Writer(path, self.sample_rate, mp3_kbps, mp3_quality)
+                _Mp3Writer(path, self.sample_rate, mp3_kbps, mp3_quality, live)
                 if fmt == "mp3"
                 else _SoundFileWriter(path, self.spec, self.sample_rate)
+            )
+            self._live = (
+                _Mp3Writer(None, sample_rate, mp3_kbps, mp3_quality, live)
+                if live and fmt != "mp3"
+                else None
             )
         except (OSError, RuntimeError) as exc:
             raise AudioProcessingError(details=f"cannot open the {fmt} encoder: {exc}") from exc
 
     @classmethod
     def from_settings(
-        cls, path: Path, fmt: str, sample_rate: int, settings: SynthesisSettings
+        cls,
+        path: Path,
+        fmt: str,
+        sample_rate: int,
+        settings: SynthesisSettings,
+        live: FrameSink | None = None,
     ) -> StreamEncoder:
         return cls(
             path,
@@ -241,6 +300,7 @@ class StreamEncoder:
             sample_rate,
             mp3_kbps=settings.mp3_bitrate_kbps,
             mp3_quality=settings.mp3_quality,
+            live=live,
         )
 
     @property
@@ -251,6 +311,8 @@ class StreamEncoder:
         if len(block) == 0:
             return
         self.samples_in += len(block)
+        if self._live is not None:
+            self._guarded(self._live.write, np.clip(block, -1.0, 1.0))
         if self._resampler is not None:
             block = self._resampler.resample_chunk(block)
         self._guarded(self._writer.write, np.clip(block, -1.0, 1.0))
@@ -259,6 +321,8 @@ class StreamEncoder:
         if self._resampler is not None:
             tail = self._resampler.resample_chunk(np.zeros(0, np.float32), last=True)
             self._guarded(self._writer.write, np.clip(tail, -1.0, 1.0))
+        if self._live is not None:
+            self._guarded(self._live.close)
         self._guarded(self._writer.close)
 
     def _guarded(self, action: Callable[..., None], *args: Samples) -> None:

@@ -38,7 +38,7 @@ from worker.engines.base import (
     VoiceSource,
 )
 from worker.synthesis.chunking import Chunk, chunk_text
-from worker.synthesis.encoding import FormatSpec, format_spec
+from worker.synthesis.encoding import FormatSpec, FrameSink, format_spec
 from worker.synthesis.quality import QualityReport, StoryPace, check_chunk
 from worker.synthesis.reuse import REUSE_QUEUE_CHUNKS, TEXT_PREPARATION, ChunkReuse
 from worker.synthesis.speech import PAUSE_AT_START, PAUSE_PATTERN, split_pauses, to_speech
@@ -229,9 +229,11 @@ class StorySynthesizer:
         params: SynthesisParams,
         on_progress: ProgressFn | None = None,
         checkpoints: StoryCheckpoints | None = None,
+        live: FrameSink | None = None,
     ) -> SynthesisResult:
         """Generate, check, assemble and encode a plan into `directory/story.<ext>`, reusing
-        the `checkpoints` of chunks already generated and saving those it generates."""
+        the `checkpoints` of chunks already generated and saving those it generates; `live`
+        gets the story's MP3 frames as they are encoded (the live stream)."""
         out_path = directory / f"story{plan.spec.extension}"
         timings = StageTimings(text_s=plan.text_s)
         started = time.perf_counter() - plan.text_s
@@ -240,7 +242,7 @@ class StorySynthesizer:
         reuse = ChunkReuse(checkpoints, identity, caps.sample_rate)
         try:
             retries, reused, sample_rate, duration = self._run(
-                plan, out_path, voice, params, timings, on_progress, reuse
+                plan, out_path, voice, params, timings, on_progress, reuse, live
             )
         except BaseException:
             with suppress(OSError):
@@ -274,6 +276,7 @@ class StorySynthesizer:
         timings: StageTimings,
         on_progress: ProgressFn | None,
         reuse: ChunkReuse,
+        live: FrameSink | None,
     ) -> tuple[int, int, int, float]:
         """Returns (retries, chunks reused, output sample rate, duration in seconds)."""
         s, chunks = self._settings, plan.chunks
@@ -281,7 +284,7 @@ class StorySynthesizer:
         reusable = reuse.expect(speech for segments in pieces for speech, _ in segments)
         depth = max(s.pipeline_queue_chunks, REUSE_QUEUE_CHUNKS) if reusable else None
         rate = self._engine.capabilities.sample_rate
-        writer = AudioWriter(out_path, plan.spec.name, rate, s, queue_chunks=depth)
+        writer = AudioWriter(out_path, plan.spec.name, rate, s, queue_chunks=depth, live=live)
         retries = reused_chunks = 0
         failed = True
         pace = StoryPace(s.qa_pace_min_chunks)

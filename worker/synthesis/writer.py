@@ -21,7 +21,7 @@ from shared.errors import AudioProcessingError, TTSError
 from worker.config import SynthesisSettings
 from worker.engines.base import Samples
 from worker.synthesis.assembly import Assembler
-from worker.synthesis.encoding import StreamEncoder
+from worker.synthesis.encoding import FrameSink, StreamEncoder
 
 _END = object()
 _POLL_S = 0.5
@@ -92,10 +92,12 @@ class AudioWriter:
         sample_rate: int,
         settings: SynthesisSettings,
         queue_chunks: int | None = None,
+        live: FrameSink | None = None,
     ) -> None:
-        """`queue_chunks` (default `PIPELINE_QUEUE_CHUNKS`): chunks waiting for assembly."""
+        """`queue_chunks` (default `PIPELINE_QUEUE_CHUNKS`): chunks waiting for assembly;
+        `live`: takes the story's MP3 frames as they are encoded."""
         depth = queue_chunks or settings.pipeline_queue_chunks
-        self.encoder = StreamEncoder.from_settings(path, fmt, sample_rate, settings)
+        self.encoder = StreamEncoder.from_settings(path, fmt, sample_rate, settings, live)
         self.assembler = Assembler.from_settings(sample_rate, settings)
         self._blocked_s = 0.0
         self._encoding = _Stage(

@@ -1,0 +1,180 @@
+"""One job's live stream: segments uploaded in order as they are cut, the playlist after them.
+
+Publishing runs on a thread of its own and never costs the job: `offer` only appends, a
+failed upload is tried again (with backoff) until the job ends, and what is still unpublished
+then is counted, not raised. A playlist never lists a segment that is not stored yet, and is
+re-uploaded once per batch of new segments, closed with `#EXT-X-ENDLIST` at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from worker.streaming.hls import (
+    CONTENT_TYPE,
+    PLAYLIST_CONTENT_TYPE,
+    Segment,
+    playlist,
+    segment_name,
+)
+
+logger = logging.getLogger(__name__)
+PLAYLIST_NAME = "index.m3u8"
+ANNOUNCE_AT_SEGMENTS = 2
+"""hls.js re-reads a playlist about one segment late: announced with one segment, the player
+would run dry at the end of it."""
+SEGMENT_CACHE = "public, max-age=31536000, immutable"
+PLAYLIST_CACHE = "no-cache"
+_BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+class StreamStore(Protocol):
+    """The part of the worker's object store that the stream uses."""
+
+    def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        metadata: dict[str, str],
+        *,
+        cache_control: str | None = None,
+    ) -> object: ...
+
+    def url_for(self, key: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class StreamState:
+    """What the story document says of the stream: where it is, how many segments it has."""
+
+    url: str
+    segments: int
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    url: str | None
+    """The playlist, once announced (it held `ANNOUNCE_AT_SEGMENTS` segments, or the story)."""
+    segments: int
+    unpublished: int
+    """Segments cut but never stored (storage failed until the job ended)."""
+    failures: int
+    first_segment_s: float | None
+    """Seconds from the publisher's start until its first segment was playable."""
+    ended: bool
+    """Whether the stored playlist is closed (`#EXT-X-ENDLIST`)."""
+
+
+class StreamPublisher:
+    """Publishes the segments a `SegmentCutter` hands it under `prefix`; `close` ends it."""
+
+    def __init__(
+        self,
+        store: StreamStore,
+        prefix: str,
+        on_update: Callable[[StreamState], None],
+        *,
+        flush_s: float,
+    ) -> None:
+        self._store = store
+        self._prefix = prefix.rstrip("/")
+        self._on_update = on_update
+        self._flush_s = flush_s
+        self._started = time.monotonic()
+        self._cut: list[Segment] = []
+        self._published = 0
+        self._failures = 0
+        self._first_segment_s: float | None = None
+        self._ending = threading.Event()
+        self._ended = False
+        self._announced = False
+        self._wake = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="stream", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return self._store.url_for(f"{self._prefix}/{PLAYLIST_NAME}")
+
+    def offer(self, segment: Segment) -> None:
+        """Queue a segment for publishing; never waits, never raises."""
+        with self._wake:
+            self._cut.append(segment)
+            self._wake.notify()
+
+    def close(self) -> StreamStats:
+        """Publish what is left and close the playlist, waiting up to `flush_s`."""
+        with self._wake:
+            self._ending.set()
+            self._wake.notify()
+        self._thread.join(timeout=self._flush_s)
+        with self._wake:
+            return StreamStats(
+                url=self.url if self._announced else None,
+                segments=self._published,
+                unpublished=len(self._cut) - self._published,
+                failures=self._failures,
+                first_segment_s=self._first_segment_s,
+                ended=self._ended,
+            )
+
+    def _run(self) -> None:
+        failures_in_a_row = 0
+        deadline = float("inf")
+        while not self._ended and time.monotonic() < deadline:
+            self._wait_for_work(failures_in_a_row)
+            if self._ending.is_set() and deadline == float("inf"):
+                deadline = time.monotonic() + self._flush_s
+            if self._publish_round():
+                failures_in_a_row = 0
+            else:
+                failures_in_a_row += 1
+
+    def _wait_for_work(self, failures_in_a_row: int) -> None:
+        with self._wake:
+            if failures_in_a_row:
+                self._wake.wait(_BACKOFF_S[min(failures_in_a_row, len(_BACKOFF_S)) - 1])
+            while len(self._cut) == self._published and not self._ending.is_set():
+                self._wake.wait()
+
+    def _publish_round(self) -> bool:
+        """Store every segment not yet stored, in order, then the playlist that lists them.
+        False when storage failed (the round is tried again)."""
+        with self._wake:
+            waiting = self._cut[self._published :]
+            ending = self._ending.is_set()  # nothing is cut after the job's end
+        try:
+            for segment in waiting:
+                self._put(segment_name(segment.index), segment.data, CONTENT_TYPE, SEGMENT_CACHE)
+                self._published += 1
+            self._put_playlist(ended=ending)
+        except Exception as exc:
+            logger.warning("stream upload failed", extra={"cause": type(exc).__name__})
+            self._failures += 1
+            return False
+        return True
+
+    def _put_playlist(self, *, ended: bool) -> None:
+        if not self._published:  # nothing to listen to, nothing to announce
+            self._ended = ended
+            return
+        published = self._cut[: self._published]
+        text = playlist(published, ended=ended)
+        self._put(PLAYLIST_NAME, text.encode(), PLAYLIST_CONTENT_TYPE, PLAYLIST_CACHE)
+        if self._first_segment_s is None and published:
+            self._first_segment_s = time.monotonic() - self._started
+        self._ended = ended
+        if self._published >= ANNOUNCE_AT_SEGMENTS or (ended and self._published):
+            self._announced = True
+            self._on_update(StreamState(self.url, self._published))
+
+    def _put(self, name: str, data: bytes, content_type: str, cache_control: str) -> None:
+        self._store.put_bytes(
+            f"{self._prefix}/{name}", data, content_type, {}, cache_control=cache_control
+        )
