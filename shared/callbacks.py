@@ -167,6 +167,9 @@ class TTSErrorCallbackRequest(_Callback):
         return self
 
 
+AudioUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2048)]
+
+
 class TTSSuccessCallbackRequest(_Callback):
     """`POST /api/tts/callback`: the audio is uploaded and ready."""
 
@@ -174,7 +177,7 @@ class TTSSuccessCallbackRequest(_Callback):
 
     job_id: JobId
     job_started_at: JobStartedAt
-    audio_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2048)]
+    audio_url: AudioUrl
     storage_key: Annotated[str, StringConstraints(max_length=1024)] | None = None
     duration_seconds: float = Field(ge=0, allow_inf_nan=False)
     format: ShortText | None = None
@@ -193,11 +196,19 @@ class TTSProgressCallbackRequest(_Callback):
     chunks_done: int = Field(ge=0)
     chunks_total: int = Field(gt=0)
     stage: Annotated[str, StringConstraints(max_length=64)] | None = None
+    stream_url: AudioUrl | None = Field(
+        default=None, description="The live stream's HLS playlist, once it can be played."
+    )
+    stream_segments: int | None = Field(
+        default=None, ge=0, description="How many segments the playlist lists."
+    )
 
     @model_validator(mode="after")
     def _done_within_total(self) -> TTSProgressCallbackRequest:
         if self.chunks_done > self.chunks_total:
             raise ValueError("chunks_done must not exceed chunks_total")
+        if (self.stream_url is None) != (self.stream_segments is None):
+            raise ValueError("stream_url and stream_segments come together")
         return self
 
     @property

@@ -1,10 +1,12 @@
 """The local stack for `make demo` and the end-to-end tests, all on 127.0.0.1:
 the callback API (uvicorn, in a thread), RunPod's local API serving our worker (a subprocess),
-and a static file server standing in for a public bucket URL."""
+a file server standing in for a public bucket URL (with the headers and CORS rule the bucket
+has), and a static server for the reference player."""
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import subprocess
 import sys
@@ -135,4 +137,33 @@ def static_files(root: Path, port: int | None = None) -> Iterator[str]:
             pass
 
     with serving(functools.partial(Quiet, directory=str(root)), port) as base:
+        yield base
+
+
+@contextmanager
+def storage_files(root: Path, port: int | None = None, allow_origin: str = "*") -> Iterator[str]:
+    """Serve the local storage backend's `root` as the public bucket does: each object with
+    the content type and cache control it was stored with (its `.meta.json` sidecar), and the
+    bucket's CORS rule for `allow_origin`; yields the base URL."""
+    root.mkdir(parents=True, exist_ok=True)
+
+    class Bucket(SimpleHTTPRequestHandler):
+        def _stored(self) -> dict[str, str]:
+            sidecar = Path(self.translate_path(self.path) + ".meta.json")
+            return json.loads(sidecar.read_text()) if sidecar.is_file() else {}
+
+        def guess_type(self, path: str | os.PathLike[str]) -> str:
+            stored = self._stored().get("content_type")
+            return stored or super().guess_type(path)
+
+        def end_headers(self) -> None:
+            self.send_header("Access-Control-Allow-Origin", allow_origin)
+            if cache_control := self._stored().get("cache_control"):
+                self.send_header("Cache-Control", cache_control)
+            super().end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serving(functools.partial(Bucket, directory=str(root)), port) as base:
         yield base

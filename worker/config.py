@@ -117,6 +117,13 @@ class ServiceSettings(BaseSettings):
     checkpoint_upload_queue: int = Field(32, ge=1, le=1024)
     checkpoint_fetch_ahead: int = Field(16, ge=1, le=64)
     checkpoint_flush_s: float = Field(20.0, ge=0)
+    stream_enabled: bool = True
+    """Publish each story as an HLS stream under `stream/` while it renders (needs public
+    URLs: the local backend, or R2 with R2_PUBLIC_BASE_URL)."""
+    stream_max_age_days: float = Field(2.0, gt=0)
+    """The local backend deletes older streams at start-up; on R2, a lifecycle rule does."""
+    stream_flush_s: float = Field(10.0, ge=0)
+    """How long a finished job waits for its last segments and closed playlist."""
     dead_letter_budget_s: float = Field(20.0, ge=0)
     """Time spent redelivering dead letters at start-up and after each job (0: never)."""
 

@@ -18,6 +18,7 @@ import runpod
 from shared.errors import TTSError
 from shared.voice_job_input import VOICE_PROFILE_ACTION
 from worker.checkpoints.keys import CHECKPOINT_PREFIX
+from worker.config import ServiceSettings
 from worker.delivery.dead_letters import DeadLetters
 from worker.delivery.sender import CallbackSender
 from worker.deployment import load_settings
@@ -26,7 +27,7 @@ from worker.jobs.common import Loaded, unavailable_output
 from worker.jobs.story import TTSJobRunner
 from worker.jobs.voice_profile import VoiceProfileJobRunner
 from worker.logs import configure_logging
-from worker.storage import LocalObjectStore, make_store
+from worker.storage import STREAM_PREFIX, LocalObjectStore, make_store
 from worker.synthesis.synthesizer import StorySynthesizer
 
 logger = logging.getLogger(__name__)
@@ -45,14 +46,22 @@ class Runners:
             self.dead_letters.redeliver_in_background(self.dead_letter_budget_s)
 
 
+def expire_local(store: LocalObjectStore, service: ServiceSettings) -> None:
+    for prefix, days in (
+        (CHECKPOINT_PREFIX, service.checkpoint_max_age_days),
+        (STREAM_PREFIX, service.stream_max_age_days),
+    ):
+        expired = store.prune(prefix, days * 86_400)
+        logger.info("expired objects deleted", extra={"prefix": prefix, "count": expired})
+
+
 def build_runners() -> Runners:
     """Raises `worker_misconfigured` when the deployment is incomplete (`worker/deployment.py`);
     an engine that fails to load is kept as the error every job then reports."""
     settings, service = load_settings()
     store = make_store(service)
-    if isinstance(store, LocalObjectStore) and service.checkpoints_enabled:
-        expired = store.prune(CHECKPOINT_PREFIX, service.checkpoint_max_age_days * 86_400)
-        logger.info("expired checkpoints deleted", extra={"count": expired})
+    if isinstance(store, LocalObjectStore):  # on R2, the bucket's lifecycle rules do this
+        expire_local(store, service)
     sender = CallbackSender(service, store)
     engine = Loaded.attempt(lambda: load_engine(settings.tts_engine, store), "engine")
     runners = Runners(

@@ -349,6 +349,19 @@ def make_store(settings: ServiceSettings) -> ObjectStore:
 _SAFE_SEGMENT = re.compile(r"[^A-Za-z0-9_-]")
 
 
+STREAM_PREFIX = "stream/"
+
+
 def audio_key(user_id: str, story_id: str, job_id: str, extension: str) -> str:
     """Deterministic: a retried job overwrites its own object instead of adding another."""
     return f"audio/{user_id}/{story_id}/{_SAFE_SEGMENT.sub('_', job_id)}{extension}"
+
+
+def stream_prefix(user_id: str, story_id: str, job_id: str) -> str:
+    """Where one job's live stream lives: each attempt streams under a prefix of its own."""
+    return f"{STREAM_PREFIX}{user_id}/{story_id}/{_SAFE_SEGMENT.sub('_', job_id)}"
+
+
+def serves_streams(settings: ServiceSettings) -> bool:
+    """A playlist names its segments relatively: that needs public URLs, not presigned ones."""
+    return settings.storage_backend != "r2" or bool(settings.r2_public_base_url)

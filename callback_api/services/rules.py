@@ -22,6 +22,10 @@ that submission (`audioJobId`) and the job's start (`audioJobStartedAt`).
 - A progress callback that repeats the stored fraction is a heartbeat: it refreshes `updatedAt`.
 - Fields tell one story: progress clears earlier error and audio fields, success clears error
   fields, an error clears the audio fields of an earlier success.
+- The live stream (`audioStreamUrl`, `audioStreamSegments`) exists only while the story is
+  `processing`: a progress that carries it sets it, success and error remove it (the final
+  file, or the error, is what the story shows then). A progress that repeats the stored
+  fraction with fewer segments is stale.
 
 `decide_interrupted()` is the rule for a failure inferred without a signed callback (RunPod
 reported the job ended without one, the reconciler found it silent, or RunPod did not accept
@@ -72,8 +76,9 @@ AWAITING = frozenset({AudioStatus.PENDING, AudioStatus.PROCESSING})
 ERROR_FIELDS = ("audioError", "audioErrorDetails", "audioErrorMetadata")
 AUDIO_FIELDS = ("audioUrl", "audioDuration", "audioMetadata")
 PROGRESS_FIELDS = ("audioProgress", "audioProgressStage")
+STREAM_FIELDS = ("audioStreamUrl", "audioStreamSegments")
 JOB_FIELDS = ("audioJobId", "audioJobStartedAt")
-ATTEMPT_FIELDS = (*JOB_FIELDS, *PROGRESS_FIELDS, *ERROR_FIELDS, *AUDIO_FIELDS)
+ATTEMPT_FIELDS = (*JOB_FIELDS, *PROGRESS_FIELDS, *STREAM_FIELDS, *ERROR_FIELDS, *AUDIO_FIELDS)
 """Everything an attempt writes but its status and number: a new submission clears them."""
 KEPT_ERROR_METADATA = ("error_type", "retryable", "stage")
 """What a lean error callback keeps of its metadata (see `without_passthrough`)."""
@@ -204,7 +209,11 @@ def _progress_ignored(
     current = story.get("audioProgress")
     if story.get("audioStatus") != AudioStatus.PROCESSING or not isinstance(current, int | float):
         return None
-    return Outcome.STALE if callback.fraction < current else None
+    if callback.fraction != current:
+        return Outcome.STALE if callback.fraction < current else None
+    segments = story.get("audioStreamSegments")
+    behind = isinstance(segments, int) and (callback.stream_segments or 0) < segments
+    return Outcome.STALE if behind else None
 
 
 def _is_stored(content: Mapping[str, Any], story: Mapping[str, Any]) -> bool:
@@ -224,7 +233,7 @@ def _content(callback: TTSCallbackRequest) -> dict[str, Any]:
             "audioDuration": callback.duration_seconds,
             "audioMetadata": _audio_metadata(callback),
             "audioProgress": 1.0,
-            **_deleted(ERROR_FIELDS),
+            **_deleted(ERROR_FIELDS + STREAM_FIELDS),
         }
     if isinstance(callback, TTSErrorCallbackRequest):
         return {
@@ -232,13 +241,19 @@ def _content(callback: TTSCallbackRequest) -> dict[str, Any]:
             "audioError": callback.error,
             "audioErrorDetails": callback.error_details,
             "audioErrorMetadata": callback.metadata or DELETE_FIELD,
-            **_deleted(AUDIO_FIELDS),
+            **_deleted(AUDIO_FIELDS + STREAM_FIELDS),
         }
+    stream = (
+        {"audioStreamUrl": callback.stream_url, "audioStreamSegments": callback.stream_segments}
+        if callback.stream_url is not None
+        else {}
+    )
     return {
         "audioStatus": AudioStatus.PROCESSING.value,
         "audioProgress": callback.fraction,
         "audioProgressStage": callback.stage or DELETE_FIELD,
         **_deleted(ERROR_FIELDS + AUDIO_FIELDS),
+        **stream,
     }
 
 
@@ -337,7 +352,7 @@ def _interrupted_content(error: JobInterruptedError, source: InferredSource) -> 
             "retryable": error.retryable,
             "source": source.value,
         },
-        **_deleted(AUDIO_FIELDS),
+        **_deleted(AUDIO_FIELDS + STREAM_FIELDS),
     }
 
 

@@ -87,6 +87,11 @@ class StoryOutcome:
     checkpoints_saved: int = 0
     checkpoint_failures: int = 0
     """Checkpoints not saved (upload failed, or its queue was full): the job is unaffected."""
+    stream_url: str | None = None
+    """The live stream's playlist (closed now), if it was announced while the job ran."""
+    stream_segments: int = 0
+    stream_unpublished: int = 0
+    """Segments of the live stream that storage never took: the job is unaffected."""
 
     def to_output(self, story_id: str) -> dict[str, Any]:
         """The RunPod job output, before what it says of its callback: never the audio
@@ -100,10 +105,17 @@ class StoryOutcome:
 
 
 def progress_callback(
-    identity: CallbackIdentity, done: int, total: int
+    identity: CallbackIdentity, done: int, total: int, stream: tuple[str, int] | None = None
 ) -> TTSProgressCallbackRequest:
+    """`stream`: the live stream's playlist URL and segment count, once announced."""
+    url, segments = stream or (None, None)
     return TTSProgressCallbackRequest(
-        **identity.fields(), chunks_done=done, chunks_total=total, stage=PROGRESS_STAGE
+        **identity.fields(),
+        chunks_done=done,
+        chunks_total=total,
+        stage=PROGRESS_STAGE,
+        stream_url=url,
+        stream_segments=segments,
     )
 
 

@@ -13,6 +13,7 @@ from worker.delivery.payloads import PROGRESS_STAGE, CallbackIdentity, progress_
 from worker.delivery.sender import CallbackSender
 
 ConsoleProgress = Callable[[dict[str, Any]], None]
+_RECHECK_S = 0.05
 PROGRESS_ATTEMPTS = 2
 """A progress callback is soon outdated: retried once, never dead-lettered."""
 
@@ -24,6 +25,9 @@ class ProgressReporter:
     While the job runs, a heartbeat repeats the latest progress whenever `heartbeat_s` passed
     without one, so that the story's `updatedAt` shows a live job even during a slow chunk; the
     API's reconciler treats a story silent for several heartbeats as lost.
+
+    Once the live stream is announced (`stream`), every progress carries its playlist URL and
+    segment count; a new segment is reported as soon as the interval allows.
     """
 
     def __init__(
@@ -45,6 +49,9 @@ class ProgressReporter:
         self._in_flight: Future[bool] | None = None
         self._last = float("-inf")
         self._latest = (0, 1)
+        self._stream: tuple[str, int] | None = None
+        self._unsent = False  # a stream update waits for the interval
+        self._wake = threading.Event()
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
@@ -58,6 +65,13 @@ class ProgressReporter:
         if self._submit(done, total) and self.console:
             self.console({"stage": PROGRESS_STAGE, "chunks_done": done, "chunks_total": total})
 
+    def stream(self, url: str, segments: int) -> None:
+        """The live stream's playlist now lists `segments` segments (called off the job's
+        thread, by the stream's publisher)."""
+        self._stream = (url, segments)
+        self._unsent = True
+        self._wake.set()
+
     def start(self, total: int) -> None:
         """The first progress (processing, 0/N) is sent before generation, and waited for."""
         self._latest = (0, total)
@@ -67,6 +81,7 @@ class ProgressReporter:
 
     def close(self) -> None:
         self._closed.set()
+        self._wake.set()
         if self._heartbeat.is_alive():
             self._heartbeat.join()
         self._pool.shutdown(wait=True)
@@ -75,21 +90,30 @@ class ProgressReporter:
         """Send off the calling thread; False while the previous one is still in flight."""
         with self._lock:
             self._last = time.monotonic()
+            if self._closed.is_set():
+                return False
             if self._in_flight is not None and not self._in_flight.done():
                 return False  # the API is slow: skip rather than queue stale progress
+            self._unsent = False
             self._in_flight = self._pool.submit(self._send, done, total)
             return True
 
     def _beat(self) -> None:
-        while not self._closed.wait(self._until_next_beat()):
-            if time.monotonic() - self._last >= self.heartbeat_s:
+        while True:
+            self._wake.wait(self._until_next_send())
+            self._wake.clear()
+            if self._closed.is_set():
+                return
+            since = time.monotonic() - self._last
+            if since >= self.heartbeat_s or (self._unsent and since >= self.min_interval_s):
                 self._submit(*self._latest)
 
-    def _until_next_beat(self) -> float:
-        return max(0.0, self._last + self.heartbeat_s - time.monotonic())
+    def _until_next_send(self) -> float:
+        due = self._last + (self.min_interval_s if self._unsent else self.heartbeat_s)
+        return max(_RECHECK_S if self._unsent else 0.0, due - time.monotonic())
 
     def _send(self, done: int, total: int) -> bool:
-        payload = progress_callback(self.identity, done, total)
+        payload = progress_callback(self.identity, done, total, self._stream)
         return self.sender.post(
             CallbackType.PROGRESS,
             self.url,

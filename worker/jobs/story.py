@@ -1,12 +1,13 @@
 """The story job, start to finish, with exactly one outcome.
 
-validate → prepare → progress (processing, 0/N) → voice → render (progress every few chunks,
-a heartbeat while a chunk is slow, the deadline checked between chunks) → upload → success
-callback → output. Each step hands a typed value to the next. Any failure becomes a typed error,
-an error callback, and an `{"error": "..."}` output that RunPod marks FAILED. A failed callback
-never fails a job whose audio was stored: the output still carries the URL, with
-`callback_delivered: false`. Either output carries its terminal callback, signed, for RunPod's
-completion webhook to deliver should the API have missed it.
+validate → prepare → progress (processing, 0/N) → voice → render (progress every few chunks, a
+heartbeat while a chunk is slow, the deadline checked between chunks, the live stream published
+behind it) → upload → the stream closed → success callback → output. Each step hands a typed
+value to the next. Any failure becomes a typed error, an error callback, and an `{"error":
+"..."}` output that RunPod marks FAILED. A failed callback never fails a job whose audio was
+stored: the output still carries the URL, with `callback_delivered: false`. Either output
+carries its terminal callback, signed, for RunPod's completion webhook to deliver should the API
+have missed it.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ from worker.jobs.common import (
     salvage_story_id,
     salvage_submission,
 )
-from worker.storage import ObjectStore, audio_key
+from worker.storage import ObjectStore, audio_key, serves_streams, stream_prefix
+from worker.streaming.hls import SegmentCutter
+from worker.streaming.publisher import StreamPublisher, StreamStats
 from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult
 from worker.voices.sources import decode_base64
 
@@ -152,8 +155,10 @@ class TTSJobRunner:
             progress(done, total)
 
         checkpoints = self._checkpoints(job)
+        stream = self._stream(job, ctx, progress)
         with tempfile.TemporaryDirectory(prefix="story-") as tmp:
             progress.start(len(plan.chunks))  # `processing` from here on, kept fresh
+            streamed: StreamStats | None = None
             try:
                 voice = synthesizer.prepare_voice(source)
                 ctx.stage = Stage.GENERATION
@@ -165,12 +170,15 @@ class TTSJobRunner:
                     params=_params(job),
                     on_progress=on_progress,
                     checkpoints=checkpoints,
+                    live=SegmentCutter(stream.offer) if stream else None,
                 )
                 ctx.stage = Stage.UPLOAD
                 outcome = self._upload(job, ctx, result)
             finally:
+                streamed = stream.close() if stream else None  # closed, even after a failure
                 progress.close()
                 saved = checkpoints.close() if checkpoints else None  # a retry resumes here
+            outcome = outcome if streamed is None else _with_stream(outcome, streamed)
             return outcome if saved is None else _with_checkpoints(outcome, saved)
 
     def _checkpoints(self, job: TTSJobInput) -> StoryCheckpoints | None:
@@ -184,6 +192,18 @@ class TTSJobRunner:
         )
         return StoryCheckpoints(
             self.store, job.user_id, job.story_id, reuse=job.reuse_chunks, limits=limits
+        )
+
+    def _stream(
+        self, job: TTSJobInput, ctx: JobContext, progress: ProgressReporter
+    ) -> StreamPublisher | None:
+        if not (self.settings.stream_enabled and serves_streams(self.settings)):
+            return None
+        return StreamPublisher(
+            self.store,
+            stream_prefix(job.user_id, job.story_id, ctx.job_id),
+            lambda state: progress.stream(state.url, state.segments),
+            flush_s=self.settings.stream_flush_s,
         )
 
     def _upload(self, job: TTSJobInput, ctx: JobContext, result: SynthesisResult) -> StoryOutcome:
@@ -273,6 +293,24 @@ def _with_checkpoints(outcome: StoryOutcome, stats: CheckpointStats) -> StoryOut
         )
     return replace(
         outcome, checkpoints_saved=stats.saved, checkpoint_failures=stats.failed + stats.dropped
+    )
+
+
+def _with_stream(outcome: StoryOutcome, stats: StreamStats) -> StoryOutcome:
+    if stats.unpublished or stats.failures:
+        logger.warning(
+            "stream incomplete",
+            extra={"stream_unpublished": stats.unpublished, "stream_failures": stats.failures},
+        )
+    timings = dict(outcome.timings)
+    if stats.first_segment_s is not None:
+        timings["first_segment_s"] = round(stats.first_segment_s, 3)
+    return replace(
+        outcome,
+        stream_url=stats.url,
+        stream_segments=stats.segments,
+        stream_unpublished=stats.unpublished,
+        timings=timings,
     )
 
 

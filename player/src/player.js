@@ -1,0 +1,111 @@
+// The reference player: follows `stories/{id}` and plays the story while it renders.
+//
+//   processing + audioStreamUrl  → the live HLS stream (hls.js, or the browser's own HLS)
+//   audioStreamSegments grows    → the playlist is re-read at once, not a target duration later
+//   ready                        → a stream already playing plays on to its end; otherwise the
+//                                  final file (audioUrl), from where the stream stopped
+//   failed                       → the story's error
+import Hls from "hls.js";
+import { initializeApp } from "firebase/app";
+import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from "firebase/firestore";
+
+const HLS_TYPE = "application/vnd.apple.mpegurl";
+const END_SLACK_S = 0.25; // a stream that ends this close to the story's length is complete
+
+export function followStory({ firebase, emulator, storyId, audio, onChange = () => {} }) {
+  const app = initializeApp(firebase);
+  const db = getFirestore(app);
+  if (emulator) connectFirestoreEmulator(db, emulator.host, emulator.port);
+  const player = new StoryPlayer(audio, onChange);
+  const stop = onSnapshot(
+    doc(db, "stories", storyId),
+    (snapshot) => player.update(snapshot.data() ?? {}),
+    (error) => player.fail(`Cannot follow the story: ${error.message}`),
+  );
+  return { player, stop };
+}
+
+export class StoryPlayer {
+  constructor(audio, onChange) {
+    this.audio = audio;
+    this.onChange = onChange;
+    this.story = {};
+    this.state = { source: null, status: null, segments: 0, rereads: 0, error: null };
+    this.hls = null;
+    audio.addEventListener("ended", () => this.#ended());
+  }
+
+  update(story) {
+    this.story = story;
+    const status = story.audioStatus ?? null;
+    this.#set({ status });
+    if (status === "processing" && story.audioStreamUrl) this.#stream(story);
+    else if (status === "ready" && story.audioUrl) this.#ready(story.audioUrl);
+    else if (status === "failed") this.#set({ error: story.audioError ?? "The narration failed." });
+  }
+
+  fail(message) {
+    this.#set({ error: message });
+  }
+
+  #stream(story) {
+    if (this.state.source === null) this.#play("stream", story.audioStreamUrl);
+    const segments = story.audioStreamSegments ?? 0;
+    if (segments > this.state.segments && this.state.source === "stream") {
+      this.#set({ segments });
+      this.#reread();
+    }
+  }
+
+  #ready(audioUrl) {
+    const streaming = this.state.source === "stream" && !this.audio.ended;
+    if (!streaming && this.state.source !== "file") this.#play("file", audioUrl, this.audio.currentTime);
+  }
+
+  #ended() {
+    const { audioStatus, audioDuration, audioUrl } = this.story;
+    const short = this.audio.currentTime < (audioDuration ?? 0) - END_SLACK_S;
+    if (this.state.source === "stream" && audioStatus === "ready" && short) {
+      this.#play("file", audioUrl, this.audio.currentTime); // the stream broke off early
+    }
+  }
+
+  #play(source, url, from = 0) {
+    this.hls?.destroy();
+    this.hls = null;
+    const audio = this.audio;
+    if (source === "stream" && !audio.canPlayType(HLS_TYPE) && Hls.isSupported()) {
+      this.hls = new Hls({ startPosition: from, liveDurationInfinity: false });
+      this.hls.loadSource(url);
+      this.hls.attachMedia(audio);
+    } else {
+      audio.src = url; // the final file, or HLS where the browser plays it natively (Safari)
+      if (from) audio.addEventListener("loadedmetadata", () => (audio.currentTime = from), { once: true });
+    }
+    this.#set({ source });
+    audio.play().catch(() => this.#set({ error: null, needsTap: true }));
+  }
+
+  // hls.js re-reads a live playlist about once per target duration; a new segment reported by
+  // the story document is worth reading now (the LEVEL_LOADING its own timer would send).
+  #reread() {
+    const hls = this.hls;
+    const index = hls?.currentLevel ?? -1;
+    const level = index >= 0 ? hls.levels[index] : null;
+    if (!level?.details?.live) return;
+    hls.trigger(Hls.Events.LEVEL_LOADING, {
+      url: level.uri,
+      level: index,
+      levelInfo: level,
+      pathwayId: level.attrs["PATHWAY-ID"],
+      id: 0,
+      deliveryDirectives: null,
+    });
+    this.#set({ rereads: this.state.rereads + 1 });
+  }
+
+  #set(change) {
+    this.state = { ...this.state, ...change };
+    this.onChange(this.state, this.story);
+  }
+}

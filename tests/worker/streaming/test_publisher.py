@@ -1,0 +1,182 @@
+"""Publishing a live stream behind the job: in order, the playlist never ahead of its
+segments, announced at two segments, closed at the end, and never a cost to the job."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.servers import FaultPlan, fault_proxy, r2_settings, s3_server
+from worker.storage import LocalObjectStore, R2ObjectStore
+from worker.streaming.hls import Segment, id3_timestamp
+from worker.streaming.publisher import StreamPublisher, StreamState
+
+BUCKET = "streams"
+PREFIX = "stream/user_1/story_1/job-1"
+
+
+def segment(index: int) -> Segment:
+    return Segment(index, index * 250, 250, 6.0, id3_timestamp(index * 540_000) + bytes([index]))
+
+
+class Watched(LocalObjectStore):
+    """A local store that checks, at every playlist upload, that each listed segment exists,
+    and that fails or stalls on request."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root, "http://127.0.0.1:9/files")
+        self.failing = 0
+        self.stall = threading.Event()
+        self.stall.set()
+        self.playlists: list[str] = []
+
+    def put_bytes(self, key: str, data: bytes, content_type: str, metadata, **kw):  # type: ignore[no-untyped-def]
+        self.stall.wait()
+        if self.failing:
+            self.failing -= 1
+            raise OSError("storage is down")
+        if key.endswith(".m3u8"):
+            text = data.decode()
+            for name in re.findall(r"^(\d+\.mp3)$", text, re.M):
+                assert self.get_bytes(f"{PREFIX}/{name}") is not None, "listed before stored"
+            self.playlists.append(text)
+        return super().put_bytes(key, data, content_type, metadata, **kw)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Watched:
+    return Watched(tmp_path)
+
+
+def publisher(store, updates: list[StreamState], flush_s: float = 5.0) -> StreamPublisher:  # type: ignore[no-untyped-def]
+    return StreamPublisher(store, PREFIX, updates.append, flush_s=flush_s)
+
+
+def wait_until(condition, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_segments_are_published_in_order_and_announced_from_the_second(store: Watched) -> None:
+    updates: list[StreamState] = []
+    stream = publisher(store, updates)
+    stream.offer(segment(0))
+    wait_until(lambda: len(store.playlists) == 1)
+    assert updates == []  # one segment: a player would run dry at its end
+    stream.offer(segment(1))
+    wait_until(lambda: updates)
+    url = "http://127.0.0.1:9/files/stream/user_1/story_1/job-1/index.m3u8"
+    assert updates == [StreamState(url, 2)]
+    assert "#EXT-X-ENDLIST" not in store.playlists[-1]
+    stream.offer(segment(2))
+    stats = stream.close()
+    assert (stats.url, stats.segments, stats.unpublished, stats.failures) == (url, 3, 0, 0)
+    assert stats.ended
+    assert stats.first_segment_s is not None
+    assert store.playlists[-1].endswith("00002.mp3\n#EXT-X-ENDLIST\n")
+    assert updates[-1] == StreamState(url, 3)
+    assert store.get_bytes(f"{PREFIX}/00001.mp3") == segment(1).data
+
+
+def test_offering_never_waits_for_storage(store: Watched) -> None:
+    store.stall.clear()
+    stream = publisher(store, [], flush_s=0.2)
+    started = time.perf_counter()
+    for index in range(50):
+        stream.offer(segment(index))
+    assert time.perf_counter() - started < 0.05
+    store.stall.set()
+    stats = stream.close()
+    assert stats.segments + stats.unpublished == 50
+
+
+def test_a_failed_upload_is_tried_again_and_nothing_is_skipped(store: Watched) -> None:
+    store.failing = 2
+    updates: list[StreamState] = []
+    stream = publisher(store, updates)
+    for index in range(4):
+        stream.offer(segment(index))
+    stats = stream.close()
+    assert (stats.segments, stats.unpublished, stats.failures, stats.ended) == (4, 0, 2, True)
+    listed = re.findall(r"^(\d+\.mp3)$", store.playlists[-1], re.M)
+    assert listed == ["00000.mp3", "00001.mp3", "00002.mp3", "00003.mp3"]
+
+
+def test_storage_down_to_the_end_costs_the_stream_only(store: Watched) -> None:
+    store.failing = 10_000
+    stream = publisher(store, [], flush_s=0.5)
+    for index in range(3):
+        stream.offer(segment(index))
+    started = time.perf_counter()
+    stats = stream.close()
+    assert time.perf_counter() - started < 1.5
+    assert (stats.url, stats.segments, stats.unpublished, stats.ended) == (None, 0, 3, False)
+    assert stats.failures >= 1
+
+
+def test_a_job_that_cut_nothing_publishes_nothing(store: Watched) -> None:
+    stats = publisher(store, []).close()
+    assert (stats.url, stats.segments, stats.ended) == (None, 0, True)
+    assert store.list_keys("stream/") == []
+
+
+def test_local_objects_carry_their_cache_headers(store: Watched) -> None:
+    stream = publisher(store, [])
+    stream.offer(segment(0))
+    stream.close()
+
+    def headers(name: str) -> tuple[str, str]:
+        meta = json.loads((store.root / PREFIX / f"{name}.meta.json").read_text())
+        return meta["content_type"], meta["cache_control"]
+
+    assert headers("00000.mp3") == ("audio/mpeg", "public, max-age=31536000, immutable")
+    assert headers("index.m3u8") == ("application/vnd.apple.mpegurl", "no-cache")
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    with s3_server(BUCKET) as url:
+        yield url
+
+
+def test_on_r2_segments_are_immutable_and_the_playlist_is_revalidated(endpoint: str) -> None:
+    store = R2ObjectStore(r2_settings(endpoint, BUCKET))
+    updates: list[StreamState] = []
+    stream = StreamPublisher(store, PREFIX, updates.append, flush_s=5)
+    for index in range(2):
+        stream.offer(segment(index))
+    stats = stream.close()
+    assert stats.url == f"https://audio.example.com/{PREFIX}/index.m3u8"
+    head = store.client.head_object(Bucket=BUCKET, Key=f"{PREFIX}/00001.mp3")
+    assert (head["ContentType"], head["CacheControl"]) == (
+        "audio/mpeg",
+        "public, max-age=31536000, immutable",
+    )
+    head = store.client.head_object(Bucket=BUCKET, Key=f"{PREFIX}/index.m3u8")
+    assert (head["ContentType"], head["CacheControl"]) == (
+        "application/vnd.apple.mpegurl",
+        "no-cache",
+    )
+    body = store.get_bytes(f"{PREFIX}/index.m3u8")
+    assert body is not None
+    assert body.decode().endswith("#EXT-X-ENDLIST\n")
+
+
+def test_on_r2_a_storage_outage_delays_the_stream_and_loses_nothing(endpoint: str) -> None:
+    plan = FaultPlan(status=503, count=6, only=lambda method, path: method == "PUT")
+    with fault_proxy(endpoint, plan) as proxy:
+        store = R2ObjectStore(r2_settings(proxy, BUCKET, storage_max_attempts=2))
+        stream = StreamPublisher(store, PREFIX + "-outage", lambda _: None, flush_s=15)
+        for index in range(3):
+            stream.offer(segment(index))
+        stats = stream.close()
+    assert (stats.segments, stats.unpublished, stats.ended) == (3, 0, True)
+    assert stats.failures >= 2
