@@ -1,6 +1,6 @@
 // The reference player: follows `stories/{id}` and plays the story while it renders.
 //
-//   processing + audioStreamUrl  → the live HLS stream (hls.js, or the browser's own HLS)
+//   processing + audioStreamUrl  → the live HLS stream (hls.js, else the browser's own HLS)
 //   audioStreamSegments grows    → the playlist is re-read at once, not a target duration later
 //   ready                        → a stream already playing plays on to its end; otherwise the
 //                                  final file (audioUrl), from where the stream stopped
@@ -9,7 +9,6 @@ import Hls from "hls.js";
 import { initializeApp } from "firebase/app";
 import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from "firebase/firestore";
 
-const HLS_TYPE = "application/vnd.apple.mpegurl";
 const END_SLACK_S = 0.25; // a stream that ends this close to the story's length is complete
 
 export function followStory({ firebase, emulator, storyId, audio, onChange = () => {} }) {
@@ -74,16 +73,30 @@ export class StoryPlayer {
     this.hls?.destroy();
     this.hls = null;
     const audio = this.audio;
-    if (source === "stream" && !audio.canPlayType(HLS_TYPE) && Hls.isSupported()) {
+    // hls.js wherever Media Source Extensions exist: Chromium's own HLS plays no live packed
+    // audio. The browser's HLS only where hls.js cannot run (Safari on older iPhones).
+    if (source === "stream" && Hls.isSupported()) {
       this.hls = new Hls({ startPosition: from, liveDurationInfinity: false });
+      this.hls.on(Hls.Events.ERROR, (_, data) => {
+        console.warn(`hls.js: ${data.details}${data.fatal ? " (fatal)" : ""}`);
+        if (data.fatal) this.#set({ error: `The stream failed (${data.details}).` });
+      });
       this.hls.loadSource(url);
       this.hls.attachMedia(audio);
     } else {
-      audio.src = url; // the final file, or HLS where the browser plays it natively (Safari)
+      audio.src = url; // the final file, or the stream where the browser plays HLS itself
       if (from) audio.addEventListener("loadedmetadata", () => (audio.currentTime = from), { once: true });
     }
     this.#set({ source });
-    audio.play().catch(() => this.#set({ error: null, needsTap: true }));
+    if (this.hls) this.hls.once(Hls.Events.MANIFEST_PARSED, () => this.#start());
+    else this.#start();
+  }
+
+  #start() {
+    this.audio.play().then(
+      () => this.#set({ needsTap: false }),
+      (error) => error.name === "NotAllowedError" && this.#set({ needsTap: true }), // autoplay refused
+    );
   }
 
   // hls.js re-reads a live playlist about once per target duration; a new segment reported by

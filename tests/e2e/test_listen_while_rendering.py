@@ -1,0 +1,220 @@
+"""Listening while it renders, for real: the reference player in headless Chromium follows the
+story document in the Firestore emulator and plays the live stream that the worker (Piper,
+under RunPod's local API, local storage served as the public bucket is) publishes as it goes."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import requests
+import soundfile as sf
+from google.cloud import firestore
+from playwright.sync_api import Browser, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from shared.signing import generate_secret
+from tests.helpers.browser import PLAYER, chromium
+from tests.helpers.firestore import FIRESTORE_PROJECT_ID
+from tools.stack import REPO_ROOT, callback_api, runpod_worker, static_files, storage_files
+from worker.streaming.hls import DECODER_DELAY, ENCODER_DELAY
+
+pytestmark = pytest.mark.slow
+
+SECRET = generate_secret()
+LISTEN_MS = 180_000
+TEXT_CHARS = 2_400
+"""About 2.5 minutes of speech: Piper renders it in seconds, long enough to listen in."""
+PLAYBACK_RATE = 8  # the media clock is what is measured; faster than Piper renders on 2 cores
+
+
+@pytest.fixture(scope="module")
+def storage(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bucket")
+
+
+@pytest.fixture(scope="module")
+def bucket(storage: Path) -> Iterator[str]:
+    with storage_files(storage) as base:  # another origin than the page's: CORS is exercised
+        yield base
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    with static_files(PLAYER) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def api(firestore_env_module: dict[str, str]) -> Iterator[str]:
+    env = {**firestore_env_module, "CALLBACK_SIGNING_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
+    with callback_api(env) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def runpod(storage: Path, bucket: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    env = {
+        "TTS_ENGINE": "piper",
+        "WORKER_DEV_MODE": "true",
+        "STORAGE_BACKEND": "local",
+        "LOCAL_STORAGE_DIR": str(storage),
+        "LOCAL_STORAGE_PUBLIC_URL": bucket,
+        "CALLBACK_SIGNING_SECRET": SECRET,
+        "CALLBACK_ALLOW_LOOPBACK_HTTP": "true",
+        "PROGRESS_MIN_INTERVAL_S": "0.5",
+        "DEAD_LETTER_BUDGET_S": "0",
+    }
+    with runpod_worker(env, tmp_path_factory.mktemp("worker") / "worker.log") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+def open_player(browser: Browser, site: str, story_id: str, emulator: str) -> Page:
+    page = browser.new_page()
+    query = f"story={story_id}&project={FIRESTORE_PROJECT_ID}&emulator={emulator}"
+    page.goto(f"{site}/index.html?{query}")
+    page.evaluate(f"document.getElementById('audio').defaultPlaybackRate = {PLAYBACK_RATE}")
+    return page
+
+
+def events(page: Page) -> list[dict[str, Any]]:
+    return page.evaluate("window.playerLog")
+
+
+def first(log: list[dict[str, Any]], name: str, **state: object) -> dict[str, Any]:
+    return next(
+        e
+        for e in log
+        if e["event"] == name and all(e.get("state", {}).get(k) == v for k, v in state.items())
+    )
+
+
+def opening_of_the_sample(chars: int) -> str:
+    paragraphs, text = (REPO_ROOT / "samples" / "story.txt").read_text().split("\n\n"), ""
+    while len(text) < chars:
+        text += paragraphs.pop(0) + "\n\n"
+    return text
+
+
+def narrate(runpod: str, api: str, story_id: str) -> dict[str, Any]:
+    job = {
+        "text": opening_of_the_sample(TEXT_CHARS),
+        "story_id": story_id,
+        "user_id": "user_listen",
+        "story_type": "user",
+        "callback_url": f"{api}/api/tts/callback",
+    }
+    response = requests.post(f"{runpod}/runsync", json={"input": job}, timeout=300)
+    response.raise_for_status()
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def listened(
+    db: firestore.Client,
+    firestore_env_module: dict[str, str],
+    api: str,
+    runpod: str,
+    site: str,
+    browser: Browser,
+) -> dict[str, Any]:
+    """One story narrated while the player, opened before the job, listens to all of it."""
+    doc = db.collection("stories").document("listen_1")
+    doc.set({"title": "The lighthouse", "audioStatus": "pending"})
+    page = open_player(browser, site, "listen_1", firestore_env_module["FIRESTORE_EMULATOR_HOST"])
+    page.wait_for_function("window.playerLog.some(e => e.state?.status === 'pending')")
+    page.on("console", lambda message: console.append(message.text))
+    console: list[str] = []
+    with ThreadPoolExecutor(1) as pool:
+        job = pool.submit(narrate, runpod, api, "listen_1")
+        try:
+            page.wait_for_function(
+                "window.playerLog.some(e => e.event === 'ended')", timeout=LISTEN_MS
+            )
+        except PlaywrightTimeout:
+            pytest.fail(f"the story never ended playing: {events(page)[-8:]} {console[-8:]}")
+        result = job.result(timeout=60)
+    log = events(page)
+    page.close()
+    assert result["status"] == "COMPLETED", result
+    return {"log": log, "output": result["output"], "story": doc.get().to_dict()}
+
+
+def test_playback_starts_before_the_job_finishes(listened: dict[str, Any]) -> None:
+    log = listened["log"]
+    playing = first(log, "playing")
+    ready = first(log, "state", status="ready")
+    assert playing["at"] < ready["at"]
+    before = [e for e in log if e["event"] == "state" and e["at"] <= playing["at"]]
+    assert before[-1]["state"]["source"] == "stream"
+    assert before[-1]["state"]["status"] == "processing"
+
+
+def test_playback_continues_across_segments_published_after_it_started(
+    listened: dict[str, Any],
+) -> None:
+    log, output = listened["log"], listened["output"]
+    playing = first(log, "playing")
+    states_before = [e for e in log[: log.index(playing)] if e["event"] == "state"]
+    known = max(e["story"].get("audioStreamSegments") or 0 for e in states_before)
+    assert 2 <= known < output["stream_segments"]
+    ended = first(log, "ended")
+    assert ended["time"] > known * 5.9  # it played beyond what was published when it started
+    assert [e["state"]["source"] for e in log if e["event"] == "state"][-1] == "stream"
+    assert max(e["state"]["rereads"] for e in log if e["event"] == "state") >= 1
+
+
+def test_the_played_duration_is_the_final_files(listened: dict[str, Any]) -> None:
+    ended, story = first(listened["log"], "ended"), listened["story"]
+    assert story["audioStatus"] == "ready"
+    assert abs(ended["time"] - story["audioDuration"]) <= 0.05
+    assert "audioStreamUrl" not in story  # ready: the final file is the one to play
+
+
+def test_the_segments_decode_end_to_end_without_a_gap(
+    listened: dict[str, Any], storage: Path
+) -> None:
+    output = listened["output"]
+    playlist_path = storage / output["stream_url"].split("/", 3)[3]
+    playlist = playlist_path.read_text()
+    assert playlist.endswith("#EXT-X-ENDLIST\n")
+    names = re.findall(r"^(\d+\.mp3)$", playlist, re.M)
+    assert len(names) == output["stream_segments"]
+    stream = b"".join((playlist_path.parent / name).read_bytes()[73:] for name in names)
+    decoded, rate = sf.read(io.BytesIO(stream), dtype="float32")
+    final, _ = sf.read(storage / output["storage_key"], dtype="float32")
+    delay = ENCODER_DELAY + DECODER_DELAY
+    aligned = decoded[delay : delay + len(final)]
+    assert len(aligned) >= len(final) - 0.3 * rate  # at most the closing pause is cut
+    np.testing.assert_allclose(aligned, final[: len(aligned)], atol=2e-4)
+    per_segment = 6 * rate // 576 * 576
+    for join in range(per_segment - delay, len(aligned) - 64, per_segment):
+        around = slice(join - 64, join + 64)
+        np.testing.assert_allclose(aligned[around], final[around], atol=2e-4)
+
+
+def test_a_page_opened_after_the_story_is_ready_plays_the_final_file(
+    listened: dict[str, Any],
+    firestore_env_module: dict[str, str],
+    site: str,
+    browser: Browser,
+) -> None:
+    page = open_player(browser, site, "listen_1", firestore_env_module["FIRESTORE_EMULATOR_HOST"])
+    page.wait_for_function("window.playerLog.some(e => e.event === 'playing')", timeout=30_000)
+    log = events(page)
+    source = page.evaluate("document.getElementById('audio').currentSrc")
+    page.close()
+    assert [e["state"]["source"] for e in log if e["event"] == "state"][-1] == "file"
+    assert source == listened["output"]["audio_url"]
