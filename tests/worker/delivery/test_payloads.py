@@ -43,7 +43,7 @@ def test_the_output_carries_the_documented_fields_and_nothing_local() -> None:
         "format", "content_type", "duration_seconds", "sample_rate", "chunk_count", "retries",
         "engine", "engine_version", "voice", "timings", "engine_real_time_factor",
         "chunks_generated", "chunks_reused", "gpu_seconds_saved", "checkpoints_saved",
-        "checkpoint_failures",
+        "checkpoint_failures", "stream_url", "stream_segments", "stream_unpublished",
     }  # fmt: skip
     assert output["status"] == "ready"
     assert output["timings"] == {"text_s": 0.01, "total_s": 3.5, "upload_s": 0.2}
