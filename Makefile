@@ -8,8 +8,11 @@ CHATTERBOX_REQS := requirements-worker.txt requirements-worker-core.txt requirem
 RUNTIME_REQS := requirements-worker-core.txt requirements-api.txt
 DEV_REQS := requirements-dev.txt $(RUNTIME_REQS)
 CHATTERBOX_WHEEL := .cache/wheels/chatterbox_tts-0.1.7-py3-none-any.whl
+PLAYER_JS := player/dist/player.js
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-fast test-chatterbox lint bench bench-engine clean
+.PHONY: demo test test-fast test-chatterbox lint bench bench-engine player clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,13 +40,25 @@ $(CHATTERBOX_VENV)/.installed: $(CHATTERBOX_REQS)
 	$(CHATTERBOX_VENV)/bin/python -m pip install -q -r requirements-worker.txt -r requirements-test.txt
 	touch $@
 
-demo: $(VENV)/.runtime
+# The reference player, bundled from npm's hls.js and Firebase (no CDN at run time).
+player: $(PLAYER_JS)
+$(PLAYER_JS): player/package.json player/package-lock.json $(wildcard player/src/*.js)
+	cd player && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+	test -f $@
+
+# Debian's Chromium for the browser tests; Playwright never downloads a browser.
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
+	test -x $@
+
+demo: $(VENV)/.runtime $(PLAYER_JS)
 	$(BIN)/python -m tools.demo
 
 test: test-fast test-chatterbox
 
 # The inner loop: lint and every test but the real-Chatterbox tier.
-test-fast: $(VENV)/.dev
+test-fast: $(VENV)/.dev $(PLAYER_JS) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -67,4 +82,4 @@ bench-engine: $(CHATTERBOX_VENV)/.installed
 	$(CHATTERBOX_VENV)/bin/python -m bench.engine $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(CHATTERBOX_VENV) .pytest_cache .ruff_cache .cache out
+	rm -rf $(VENV) $(CHATTERBOX_VENV) .pytest_cache .ruff_cache .cache out player/node_modules player/dist

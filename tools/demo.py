@@ -2,17 +2,22 @@
 
 Firestore emulator → callback API → RunPod's local API serving the worker (Piper, local
 storage) → the sample story narrated → the story document's transitions printed as the app's
-frontend would see them → where the audio is.
+frontend would see them, with the live stream's URL → where the audio is. The reference player
+is served too: open its URL to listen while the story renders (`DEMO_KEEP_SERVING=true` keeps
+everything up after the job, until Ctrl-C).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import signal
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -24,7 +29,7 @@ from callback_api.services.stories import opened_store
 from callback_api.submission import submit_story_job
 from shared.signing import generate_secret
 from tools.firestore_emulator import FirestoreEmulator
-from tools.stack import REPO_ROOT, callback_api, runpod_worker, static_files
+from tools.stack import REPO_ROOT, callback_api, runpod_worker, static_files, storage_files
 
 PROJECT = "demo-story-tts"
 STORY_ID = "demo_story"
@@ -36,12 +41,17 @@ def watch_story(doc: firestore.DocumentReference) -> threading.Event:
     """Print every change of the story's audio fields, like the frontend's listener."""
     done = threading.Event()
     last: tuple[Any, ...] = ()
+    streams: set[str] = set()
 
     def on_change(snapshots: list[firestore.DocumentSnapshot], *_: object) -> None:
         nonlocal last
         for snapshot in snapshots:
             data = snapshot.to_dict() or {}
             state = (data.get("audioStatus"), data.get("audioProgress"), data.get("audioUrl"))
+            stream = data.get("audioStreamUrl")
+            if stream and stream not in streams:
+                streams.add(stream)
+                print(f"  story {STORY_ID}: audioStreamUrl={stream}", flush=True)
             if state == last:
                 continue
             last = state
@@ -80,6 +90,38 @@ def run_job(runpod_url: str, api: str, secret: str, job_input: dict[str, Any]) -
         time.sleep(1)
 
 
+def report(status: dict[str, Any], story: dict[str, Any], storage: Path, elapsed: float) -> int:
+    print(f"RunPod job {status['status']} in {elapsed:.0f} s")
+    if status["status"] != "COMPLETED":
+        print(json.dumps(status, indent=2))
+        return 1
+    output = status["output"]
+    local = storage / output["storage_key"]
+    print(
+        f"story audioStatus={story.get('audioStatus')} audioDuration={story.get('audioDuration')}"
+    )
+    print(f"audio: {local} ({output['duration_seconds'] / 60:.1f} min, {output['format']})")
+    if output.get("stream_url"):
+        first = output.get("timings", {}).get("first_segment_s")
+        print(
+            f"stream: {output['stream_url']} ({output['stream_segments']} segments,"
+            f" the first playable {first} s into the job)"
+        )
+    return 0
+
+
+def player_url(site: str, emulator: str) -> str:
+    return f"{site}/index.html?story={STORY_ID}&project={PROJECT}&emulator={emulator}"
+
+
+def keep_serving() -> None:
+    if os.environ.get("DEMO_KEEP_SERVING", "").lower() not in ("1", "true", "yes"):
+        return
+    print("still serving the player and the audio; Ctrl-C stops", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        threading.Event().wait()
+
+
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds the context managers, which stop every server
 
@@ -91,7 +133,11 @@ def main() -> int:
     secret = generate_secret()
     text = (REPO_ROOT / "samples" / "story.txt").read_text(encoding="utf-8")
     print("starting the Firestore emulator …", flush=True)
-    with FirestoreEmulator(project=PROJECT) as emulator, static_files(storage) as files:
+    with (
+        FirestoreEmulator(project=PROJECT) as emulator,
+        storage_files(storage) as files,
+        static_files(REPO_ROOT / "player") as site,
+    ):
         api_env = {
             "FIRESTORE_EMULATOR_HOST": emulator.host_port,
             "GOOGLE_CLOUD_PROJECT": PROJECT,
@@ -115,6 +161,7 @@ def main() -> int:
                 doc = db.collection("stories").document(STORY_ID)
                 doc.set({"title": text.splitlines()[0], "audioStatus": "pending"})
                 finished = watch_story(doc)
+                print(f"listen while it renders: {player_url(site, emulator.host_port)}")
                 print(f"narrating {len(text):,} characters with Piper …", flush=True)
                 started = time.monotonic()
                 status = run_job(
@@ -132,18 +179,9 @@ def main() -> int:
                 finished.wait(timeout=30)
                 elapsed = time.monotonic() - started
                 story = doc.get().to_dict() or {}
-    print(f"RunPod job {status['status']} in {elapsed:.0f} s")
-    if status["status"] != "COMPLETED":
-        print(json.dumps(status, indent=2))
-        return 1
-    output = status["output"]
-    local = storage / output["storage_key"]
-    print(
-        f"story audioStatus={story.get('audioStatus')} audioDuration={story.get('audioDuration')}"
-    )
-    print(f"audio: {local} ({output['duration_seconds'] / 60:.1f} min, {output['format']})")
-    return 0
-
+                result = report(status, story, storage, elapsed)
+                keep_serving()
+    return result
 
 if __name__ == "__main__":
     sys.exit(main())
