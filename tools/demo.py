@@ -183,5 +183,6 @@ def main() -> int:
                 keep_serving()
     return result
 
+
 if __name__ == "__main__":
     sys.exit(main())
