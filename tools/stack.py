@@ -6,8 +6,10 @@ has), and a static server for the reference player."""
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -16,8 +18,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO
 
 import uvicorn
 
@@ -140,30 +144,81 @@ def static_files(root: Path, port: int | None = None) -> Iterator[str]:
         yield base
 
 
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+class BucketHandler(SimpleHTTPRequestHandler):
+    """Serves a local storage directory as R2 serves a public bucket: each object with the
+    content type and cache control it was stored with (its `.meta.json` sidecar), an ETag
+    to revalidate by, byte ranges (a player seeks in the final file), and the CORS rule."""
+
+    allow_origin = "*"
+
+    def send_head(self) -> BinaryIO | None:
+        # The base class's own Last-Modified check has one-second resolution: a playlist
+        # rewritten within that second would be answered 304 and stay stale for ever.
+        del self.headers["If-Modified-Since"]
+        target = Path(self.translate_path(self.path))
+        if not target.is_file():
+            return super().send_head()
+        if self.headers.get("If-None-Match") == _etag(target):
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self.end_headers()
+            return None
+        wanted = _RANGE.fullmatch(self.headers.get("Range", ""))
+        return super().send_head() if wanted is None else self._send_range(target, wanted)
+
+    def _send_range(self, target: Path, wanted: re.Match[str]) -> BinaryIO | None:
+        data = target.read_bytes()
+        first, last = wanted.groups()
+        if first:
+            start, end = int(first), min(int(last or len(data) - 1), len(data) - 1)
+        else:
+            start, end = max(len(data) - int(last or 0), 0), len(data) - 1
+        if start > end:
+            self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
+            self.send_header("Content-Range", f"bytes */{len(data)}")
+            self.end_headers()
+            return None
+        self.send_response(HTTPStatus.PARTIAL_CONTENT)
+        self.send_header("Content-Type", self.guess_type(target))
+        self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+        self.send_header("Content-Length", str(end - start + 1))
+        self.end_headers()
+        return io.BytesIO(data[start : end + 1])
+
+    def _stored(self) -> dict[str, str]:
+        sidecar = Path(self.translate_path(self.path) + ".meta.json")
+        return json.loads(sidecar.read_text()) if sidecar.is_file() else {}
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        stored = self._stored().get("content_type")
+        return stored or super().guess_type(path)
+
+    def end_headers(self) -> None:
+        self.send_header("Access-Control-Allow-Origin", self.allow_origin)
+        target = Path(self.translate_path(self.path))
+        if target.is_file():
+            self.send_header("Accept-Ranges", "bytes")
+            self.send_header("ETag", _etag(target))
+        if cache_control := self._stored().get("cache_control"):
+            self.send_header("Cache-Control", cache_control)
+        super().end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _etag(target: Path) -> str:
+    stat = target.stat()
+    return f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+
+
 @contextmanager
 def storage_files(root: Path, port: int | None = None, allow_origin: str = "*") -> Iterator[str]:
-    """Serve the local storage backend's `root` as the public bucket does: each object with
-    the content type and cache control it was stored with (its `.meta.json` sidecar), and the
-    bucket's CORS rule for `allow_origin`; yields the base URL."""
+    """Serve the local storage backend's `root` as the public bucket (see `BucketHandler`),
+    with the bucket's CORS rule for `allow_origin`; yields the base URL."""
     root.mkdir(parents=True, exist_ok=True)
-
-    class Bucket(SimpleHTTPRequestHandler):
-        def _stored(self) -> dict[str, str]:
-            sidecar = Path(self.translate_path(self.path) + ".meta.json")
-            return json.loads(sidecar.read_text()) if sidecar.is_file() else {}
-
-        def guess_type(self, path: str | os.PathLike[str]) -> str:
-            stored = self._stored().get("content_type")
-            return stored or super().guess_type(path)
-
-        def end_headers(self) -> None:
-            self.send_header("Access-Control-Allow-Origin", allow_origin)
-            if cache_control := self._stored().get("cache_control"):
-                self.send_header("Cache-Control", cache_control)
-            super().end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    with serving(functools.partial(Bucket, directory=str(root)), port) as base:
+    bucket = type("Bucket", (BucketHandler,), {"allow_origin": allow_origin})
+    with serving(functools.partial(bucket, directory=str(root)), port) as base:
         yield base

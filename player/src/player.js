@@ -4,12 +4,14 @@
 //   audioStreamSegments grows    → the playlist is re-read at once, not a target duration later
 //   ready                        → a stream already playing plays on to its end; otherwise the
 //                                  final file (audioUrl), from where the stream stopped
+//   ready, stream stalled        → the final file, from where the stream stalled
 //   failed                       → the story's error
 import Hls from "hls.js";
 import { initializeApp } from "firebase/app";
 import { connectFirestoreEmulator, doc, getFirestore, onSnapshot } from "firebase/firestore";
 
 const END_SLACK_S = 0.25; // a stream that ends this close to the story's length is complete
+const STALL_S = 3; // a ready story's stream that stalls this long plays on from the final file
 
 export function followStory({ firebase, emulator, storyId, audio, onChange = () => {} }) {
   const app = initializeApp(firebase);
@@ -31,7 +33,10 @@ export class StoryPlayer {
     this.story = {};
     this.state = { source: null, status: null, segments: 0, rereads: 0, error: null };
     this.hls = null;
+    this.stall = null;
     audio.addEventListener("ended", () => this.#ended());
+    audio.addEventListener("waiting", () => this.#waiting());
+    audio.addEventListener("playing", () => this.#clearStall());
   }
 
   update(story) {
@@ -57,8 +62,29 @@ export class StoryPlayer {
   }
 
   #ready(audioUrl) {
-    const streaming = this.state.source === "stream" && !this.audio.ended;
+    const streaming = this.state.source === "stream" && !this.audio.ended && !this.#stalled();
     if (!streaming && this.state.source !== "file") this.#play("file", audioUrl, this.audio.currentTime);
+  }
+
+  // A stream that stops short of a ready story (a stale cached playlist, a lost segment)
+  // would otherwise wait for data that never comes.
+  #waiting() {
+    this.#clearStall();
+    const stall = { expired: false };
+    stall.timer = setTimeout(() => {
+      stall.expired = true;
+      if (this.story.audioStatus === "ready" && this.story.audioUrl) this.#ready(this.story.audioUrl);
+    }, STALL_S * 1000);
+    this.stall = stall;
+  }
+
+  #clearStall() {
+    clearTimeout(this.stall?.timer);
+    this.stall = null;
+  }
+
+  #stalled() {
+    return this.stall?.expired === true;
   }
 
   #ended() {
@@ -70,6 +96,7 @@ export class StoryPlayer {
   }
 
   #play(source, url, from = 0) {
+    this.#clearStall();
     this.hls?.destroy();
     this.hls = null;
     const audio = this.audio;

@@ -23,7 +23,9 @@ from shared.signing import generate_secret
 from tests.helpers.browser import PLAYER, chromium
 from tests.helpers.firestore import FIRESTORE_PROJECT_ID
 from tools.stack import REPO_ROOT, callback_api, runpod_worker, static_files, storage_files
-from worker.streaming.hls import DECODER_DELAY, ENCODER_DELAY
+from worker.storage import LocalObjectStore
+from worker.streaming.hls import DECODER_DELAY, ENCODER_DELAY, PLAYLIST_CONTENT_TYPE, segment_name
+from worker.streaming.publisher import PLAYLIST_NAME
 
 pytestmark = pytest.mark.slow
 
@@ -218,3 +220,55 @@ def test_a_page_opened_after_the_story_is_ready_plays_the_final_file(
     page.close()
     assert [e["state"]["source"] for e in log if e["event"] == "state"][-1] == "file"
     assert source == listened["output"]["audio_url"]
+
+
+def test_a_stream_that_stalls_short_of_a_ready_story_plays_on_from_the_final_file(
+    listened: dict[str, Any],
+    db: firestore.Client,
+    firestore_env_module: dict[str, str],
+    storage: Path,
+    bucket: str,
+    site: str,
+    browser: Browser,
+) -> None:
+    """A playlist that never grows again (a stale cache, a lost upload): the story is ready,
+    so the listener hears the rest from the final file instead of waiting for ever."""
+    output, story = listened["output"], listened["story"]
+    stream_key = output["stream_url"].removeprefix(f"{bucket}/")
+    full = (storage / stream_key).read_text()
+    stale = full[: full.index(segment_name(2))].rsplit("#EXTINF", 1)[0]
+    stale_key = stream_key.replace(PLAYLIST_NAME, "stale.m3u8")
+    store = LocalObjectStore(storage, bucket)
+    store.put_bytes(stale_key, stale.encode(), PLAYLIST_CONTENT_TYPE, {}, cache_control="no-cache")
+    doc = db.collection("stories").document("listen_stale")
+    doc.set(
+        {
+            "audioStatus": "processing",
+            "audioStreamUrl": store.url_for(stale_key),
+            "audioStreamSegments": 2,
+        }
+    )
+    page = open_player(
+        browser, site, "listen_stale", firestore_env_module["FIRESTORE_EMULATOR_HOST"]
+    )
+    page.wait_for_function("window.playerLog.some(e => e.event === 'playing')", timeout=30_000)
+    doc.set(
+        {
+            "audioStatus": "ready",
+            "audioUrl": output["audio_url"],
+            "audioDuration": story["audioDuration"],
+        }
+    )
+    try:
+        page.wait_for_function("window.playerLog.some(e => e.event === 'ended')", timeout=60_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"the story never ended playing: {events(page)[-6:]}")
+    log = events(page)
+    page.close()
+    switched = first(log, "state", source="file")
+    two_segments = sum(float(d) for d in re.findall(r"#EXTINF:([\d.]+),", stale))
+    stalled = next(e for e in reversed(log[: log.index(switched)]) if e["event"] == "waiting")
+    resumed = first(log[log.index(switched) :], "playing")
+    assert two_segments - 1 < stalled["time"] <= two_segments  # it played what was published
+    assert abs(resumed["time"] - stalled["time"]) < 0.05  # and went on from there
+    assert abs(first(log, "ended")["time"] - story["audioDuration"]) <= 0.05
