@@ -17,23 +17,22 @@ KEY = "stream/user_1/story_1/job_1/index.m3u8"
 
 
 @pytest.fixture
-def bucket(tmp_path: Path) -> Iterator[tuple[LocalObjectStore, str]]:
+def store(tmp_path: Path) -> Iterator[LocalObjectStore]:
     with storage_files(tmp_path, allow_origin="http://app.example") as base:
-        yield LocalObjectStore(tmp_path, base), base
+        yield LocalObjectStore(tmp_path, base)
 
 
-def put(store: LocalObjectStore, text: str) -> None:
+def put(store: LocalObjectStore, text: str) -> str:
     store.put_bytes(
         KEY, text.encode(), "application/vnd.apple.mpegurl", {}, cache_control="no-cache"
     )
+    return store.url_for(KEY)
 
 
 def test_objects_carry_their_stored_headers_and_the_cors_rule(
-    bucket: tuple[LocalObjectStore, str],
+    store: LocalObjectStore,
 ) -> None:
-    store, _ = bucket
-    put(store, "#EXTM3U\n")
-    response = requests.get(store.url_for(KEY), timeout=5)
+    response = requests.get(put(store, "#EXTM3U\n"), timeout=5)
     assert response.headers["Content-Type"] == "application/vnd.apple.mpegurl"
     assert response.headers["Cache-Control"] == "no-cache"
     assert response.headers["Access-Control-Allow-Origin"] == "http://app.example"
@@ -41,9 +40,8 @@ def test_objects_carry_their_stored_headers_and_the_cors_rule(
 
 
 def test_a_rewrite_within_the_same_second_is_never_answered_not_modified(
-    bucket: tuple[LocalObjectStore, str], tmp_path: Path
+    store: LocalObjectStore, tmp_path: Path
 ) -> None:
-    store, _ = bucket
     second = 1_700_000_000 * 10**9
     put(store, "#EXTM3U\n#one\n")
     os.utime(tmp_path / KEY, ns=(second, second + 100_000_000))
@@ -58,14 +56,11 @@ def test_a_rewrite_within_the_same_second_is_never_answered_not_modified(
 
 
 def test_an_unchanged_object_is_revalidated_by_its_etag(
-    bucket: tuple[LocalObjectStore, str],
+    store: LocalObjectStore,
 ) -> None:
-    store, _ = bucket
-    put(store, "#EXTM3U\n")
-    first = requests.get(store.url_for(KEY), timeout=5)
-    again = requests.get(
-        store.url_for(KEY), headers={"If-None-Match": first.headers["ETag"]}, timeout=5
-    )
+    url = put(store, "#EXTM3U\n")
+    first = requests.get(url, timeout=5)
+    again = requests.get(url, headers={"If-None-Match": first.headers["ETag"]}, timeout=5)
     assert again.status_code == 304
     assert again.headers["ETag"] == first.headers["ETag"]
 
@@ -79,9 +74,8 @@ def test_an_unchanged_object_is_revalidated_by_its_etag(
     ],
 )
 def test_byte_ranges_are_served_for_seeking(
-    bucket: tuple[LocalObjectStore, str], wanted: str, body: bytes, span: str
+    store: LocalObjectStore, wanted: str, body: bytes, span: str
 ) -> None:
-    store, _ = bucket
     store.put_bytes("audio/story.mp3", b"0123456789", "audio/mpeg", {})
     response = requests.get(store.url_for("audio/story.mp3"), headers={"Range": wanted}, timeout=5)
     assert response.status_code == 206
@@ -90,8 +84,7 @@ def test_byte_ranges_are_served_for_seeking(
     assert response.headers["Content-Type"] == "audio/mpeg"
 
 
-def test_a_range_past_the_end_is_refused(bucket: tuple[LocalObjectStore, str]) -> None:
-    store, _ = bucket
+def test_a_range_past_the_end_is_refused(store: LocalObjectStore) -> None:
     store.put_bytes("audio/story.mp3", b"0123456789", "audio/mpeg", {})
     url = store.url_for("audio/story.mp3")
     response = requests.get(url, headers={"Range": "bytes=10-"}, timeout=5)
