@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import MappingProxyType
 from typing import BinaryIO
 
 import uvicorn
@@ -153,15 +154,18 @@ class BucketHandler(SimpleHTTPRequestHandler):
     to revalidate by, byte ranges (a player seeks in the final file), and the CORS rule."""
 
     allow_origin = "*"
+    _object: Mapping[str, str] = MappingProxyType({})
+    """The requested object's own headers, read once per request by `send_head`."""
 
     def send_head(self) -> BinaryIO | None:
         # The base class's own Last-Modified check has one-second resolution: a playlist
         # rewritten within that second would be answered 304 and stay stale for ever.
         del self.headers["If-Modified-Since"]
         target = Path(self.translate_path(self.path))
-        if not target.is_file():
+        self._object = _object_headers(target) if target.is_file() else {}
+        if not self._object:
             return super().send_head()
-        if self.headers.get("If-None-Match") == _etag(target):
+        if self.headers.get("If-None-Match") == self._object["ETag"]:
             self.send_response(HTTPStatus.NOT_MODIFIED)
             self.end_headers()
             return None
@@ -187,31 +191,30 @@ class BucketHandler(SimpleHTTPRequestHandler):
         self.end_headers()
         return io.BytesIO(data[start : end + 1])
 
-    def _stored(self) -> dict[str, str]:
-        sidecar = Path(self.translate_path(self.path) + ".meta.json")
-        return json.loads(sidecar.read_text()) if sidecar.is_file() else {}
-
     def guess_type(self, path: str | os.PathLike[str]) -> str:
-        stored = self._stored().get("content_type")
-        return stored or super().guess_type(path)
+        return self._object.get("Content-Type") or super().guess_type(path)
 
     def end_headers(self) -> None:
         self.send_header("Access-Control-Allow-Origin", self.allow_origin)
-        target = Path(self.translate_path(self.path))
-        if target.is_file():
-            self.send_header("Accept-Ranges", "bytes")
-            self.send_header("ETag", _etag(target))
-        if cache_control := self._stored().get("cache_control"):
-            self.send_header("Cache-Control", cache_control)
+        for name, value in self._object.items():
+            if name != "Content-Type":  # sent by the base class, through `guess_type`
+                self.send_header(name, value)
         super().end_headers()
 
     def log_message(self, *args: object) -> None:
         pass
 
 
-def _etag(target: Path) -> str:
+def _object_headers(target: Path) -> dict[str, str]:
+    sidecar = target.with_name(target.name + ".meta.json")
+    stored = json.loads(sidecar.read_text()) if sidecar.is_file() else {}
     stat = target.stat()
-    return f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+    headers = {"ETag": f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"', "Accept-Ranges": "bytes"}
+    if stored.get("content_type"):
+        headers["Content-Type"] = stored["content_type"]
+    if stored.get("cache_control"):
+        headers["Cache-Control"] = stored["cache_control"]
+    return headers
 
 
 @contextmanager
