@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import threading
@@ -116,8 +117,8 @@ class LocalObjectStore:
     ) -> StoredObject:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
         self._write_metadata(target, content_type, metadata)
+        _replace_atomically(target, lambda partial: shutil.copyfile(path, partial))
         return StoredObject(key, self.url_for(key), target.stat().st_size)
 
     def put_bytes(
@@ -132,9 +133,7 @@ class LocalObjectStore:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         self._write_metadata(target, content_type, metadata, cache_control)
-        partial = target.with_name(f".{target.name}.{threading.get_ident()}.partial")
-        partial.write_bytes(data)
-        partial.replace(target)
+        _replace_atomically(target, lambda partial: partial.write_bytes(data))
         return StoredObject(key, self.url_for(key), len(data))
 
     def get_bytes(self, key: str) -> bytes | None:
@@ -174,7 +173,20 @@ class LocalObjectStore:
     ) -> None:
         sidecar = target.with_name(target.name + ".meta.json")
         headers = {"content_type": content_type, "metadata": metadata}
-        sidecar.write_text(json.dumps(headers | {"cache_control": cache_control or CACHE_CONTROL}))
+        text = json.dumps(headers | {"cache_control": cache_control or CACHE_CONTROL})
+        _replace_atomically(sidecar, lambda partial: partial.write_text(text))
+
+
+def _replace_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    """Write a file beside `target`, then rename it over `target`: the bucket server reads
+    objects and their `.meta.json` while the worker rewrites them (a live playlist), and a
+    reader must see the old file or the new one, never a half-written one."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    try:
+        write(partial)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class _Transient(Exception):

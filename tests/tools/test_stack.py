@@ -3,8 +3,11 @@ revalidation that sees every rewrite (a live playlist changes several times a se
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -91,3 +94,35 @@ def test_a_range_past_the_end_is_refused(store: LocalObjectStore) -> None:
     assert response.status_code == 416
     assert response.headers["Content-Range"] == "bytes */10"
     assert requests.get(url, timeout=5).headers["Accept-Ranges"] == "bytes"
+
+
+def test_readers_never_see_a_half_written_object_or_metadata(
+    store: LocalObjectStore, tmp_path: Path
+) -> None:
+    """The worker rewrites a live playlist and its `.meta.json` several times a second while
+    the bucket server reads both: every read sees a whole object and whole metadata."""
+    sidecar = tmp_path / f"{KEY}.meta.json"
+    url = put(store, "#EXTM3U\n")
+    stop = threading.Event()
+
+    def rewrite() -> int:
+        count = 0
+        while not stop.is_set():
+            count += 1
+            put(store, "#EXTM3U\n" + "#EXTINF:6.0,\nsegment.mp3\n" * (count % 50))
+        return count
+
+    with ThreadPoolExecutor(1) as pool, requests.Session() as session:
+        writes = pool.submit(rewrite)
+        try:
+            for _ in range(300):
+                json.loads(sidecar.read_text())["content_type"]  # never empty, never cut
+                response = session.get(url, timeout=5)
+                assert response.status_code == 200
+                assert response.headers["Content-Type"] == "application/vnd.apple.mpegurl"
+                assert response.text.startswith("#EXTM3U\n")
+                assert response.text.endswith("\n")
+        finally:
+            stop.set()
+        assert writes.result() > 300
+    assert [p.name for p in sidecar.parent.iterdir() if p.name.startswith(".")] == []
