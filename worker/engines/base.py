@@ -24,8 +24,9 @@ class EngineCapabilities:
     languages: frozenset[str]
     voice_cloning: bool
     fingerprint: str = ""
-    """What else shapes the engine's sound (weights, sampling defaults): chunk checkpoints
-    made under another fingerprint are not reused."""
+    """What else shapes the engine's sound (the weights' content, the revision they came from,
+    the voice config, the sampling defaults, limits on reference audio, the adapter's
+    generation version): chunk checkpoints made under another fingerprint are not reused."""
 
 
 @dataclass(frozen=True)

@@ -125,19 +125,51 @@ def _package_version() -> str:
         return "unknown"
 
 
+GENERATION_VERSION = 1
+"""Bump when this adapter's generation path changes how a chunk sounds (how texts are split or
+joined, how attempts sample, the token cap's handling): every earlier checkpoint then goes
+unused."""
+_WEIGHT_SUFFIXES = (".safetensors", ".pt", ".json", ".model", ".txt")
+_HUB_METADATA = Path(".cache") / "huggingface" / "download"
+"""Where `snapshot_download(local_dir=...)` records each file's commit and ETag (its sha256
+for weights): the weights' content, known without hashing gigabytes at every start."""
+
+
 def sound_fingerprint(settings: ChatterboxSettings) -> str:
-    """The weights (by name and size: hashing gigabytes would slow every start) and the
-    sampling defaults: what, beyond the release and variant, decides how a chunk sounds."""
+    """Everything, beyond the release and variant, that decides how a chunk sounds: the
+    weights (name, size, and the Hub's commit and content hash where the download recorded
+    them), the revision they were fetched at, the reference-length cap (a cloned voice's
+    conditionals come from the capped recording), the sampling defaults, and this adapter's
+    generation version."""
     files = sorted(
-        (path.name, path.stat().st_size)
+        (path.name, path.stat().st_size, _hub_record(settings.model_dir, path.name))
         for path in settings.model_dir.glob("*")
-        if path.is_file() and path.suffix in (".safetensors", ".pt", ".json", ".model", ".txt")
+        if path.is_file() and path.suffix in _WEIGHT_SUFFIXES
     )
-    sampling = settings.model_dump(
-        include={"exaggeration", "cfg_weight", "temperature", "max_speech_tokens", "bf16"}
+    sound = settings.model_dump(
+        mode="json",
+        include={
+            "model_revision",
+            "max_reference_seconds",
+            "exaggeration",
+            "cfg_weight",
+            "temperature",
+            "max_speech_tokens",
+            "bf16",
+        },
     )
-    content = json.dumps([files, sampling], sort_keys=True)
+    content = json.dumps([GENERATION_VERSION, files, sound], sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
+def _hub_record(model_dir: Path, name: str) -> list[str]:
+    """The commit and ETag the Hub download wrote for `name`; none for weights put there by
+    hand (their name and size are then all that is known)."""
+    try:
+        lines = (model_dir / _HUB_METADATA / f"{name}.metadata").read_text().splitlines()
+    except OSError:
+        return []
+    return [line.strip() for line in lines[:2]]
 
 
 class ChatterboxEngine:
