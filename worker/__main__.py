@@ -13,20 +13,52 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 from tqdm import tqdm
 
-from shared.errors import InvalidInputError, TTSError, as_tts_error
+from shared.errors import (
+    InvalidInputError,
+    TTSError,
+    VoiceProfileError,
+    as_tts_error,
+)
 from shared.types import AUDIO_FORMATS, ENGINE_NAMES, AudioFormat, EngineName, Pronunciations
 from worker.config import SynthesisSettings, get_settings
 from worker.delivery.dead_letters import REJECTED_PREFIX, DeadLetters
 from worker.delivery.sender import CallbackSender
 from worker.deployment import load_settings
 from worker.engines import VoiceSource, load_engine
-from worker.engines.base import EngineCapabilities
+from worker.engines.base import EngineCapabilities, SynthesisParams
 from worker.storage import make_store
 from worker.synthesis.encoding import format_for_suffix
 from worker.synthesis.scripts import SCRIPTS_BY_LANGUAGE
 from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult, plan_speech
 
 PRONUNCIATIONS: TypeAdapter[dict[str, str]] = TypeAdapter(Pronunciations)
+
+
+def read_text(text_file: Path) -> str:
+    try:
+        return text_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"Cannot read the text file {text_file.name}.") from exc
+
+
+def read_pronunciations(path: Path | None) -> dict[str, str] | None:
+    """A JSON object of words and how to say them; the error names the file and what is wrong."""
+    if path is None:
+        return None
+    try:
+        return PRONUNCIATIONS.validate_json(path.read_bytes())
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InvalidInputError(
+            f"Cannot read the pronunciations file {path.name}: {reason}."
+        ) from exc
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InvalidInputError(
+            f"The pronunciations file {path.name} must be a JSON object of words and how to say "
+            f"them: {f'{where}: ' if where else ''}{first['msg']}."
+        ) from exc
 
 
 def synthesize_file(
@@ -37,12 +69,13 @@ def synthesize_file(
     voice_id: str | None,
     engine_name: EngineName,
     settings: SynthesisSettings,
+    language: str = "en",
+    pronunciations_file: Path | None = None,
 ) -> SynthesisResult:
-    try:
-        text = text_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"Cannot read the text file {text_file.name}.") from exc
+    text = read_text(text_file)
+    pronunciations = read_pronunciations(pronunciations_file)
     synthesizer = StorySynthesizer(load_engine(engine_name), settings)
+    plan = synthesizer.prepare(text, language, fmt, pronunciations)  # refused before any audio
     voice = synthesizer.prepare_voice(VoiceSource(voice_id=voice_id))
     out.parent.mkdir(parents=True, exist_ok=True)
     with (
@@ -54,8 +87,9 @@ def synthesize_file(
             bar.total = total
             bar.update(done - bar.n)
 
-        result = synthesizer.synthesize(
-            text, Path(partial), voice=voice, fmt=fmt, on_progress=progress
+        params = SynthesisParams(language=language)
+        result = synthesizer.render(
+            plan, Path(partial), voice=voice, params=params, on_progress=progress
         )
         os.replace(result.path, out)
     return replace(result, path=out)
@@ -66,15 +100,8 @@ def print_speech(
 ) -> None:
     """What each chunk will say, in order: a story checked before it is narrated. Chunks are
     cut at `CHUNK_MAX_CHARS`; an engine with a lower limit cuts them shorter."""
-    try:
-        text = text_file.read_text(encoding="utf-8")
-        pronunciations = (
-            PRONUNCIATIONS.validate_json(pronunciations_file.read_bytes())
-            if pronunciations_file
-            else None
-        )
-    except (OSError, UnicodeDecodeError, ValidationError) as exc:
-        raise InvalidInputError(f"Cannot read {exc.__class__.__name__}: check the files.") from exc
+    text = read_text(text_file)
+    pronunciations = read_pronunciations(pronunciations_file)
     preview = EngineCapabilities(
         name="preview",
         version="",
@@ -98,7 +125,7 @@ def replay_callbacks() -> int:
         _, service = load_settings()
         store = make_store(service)
     except TTSError as error:
-        print(f"error: {error.error_type.value}: {error.details}", file=sys.stderr)
+        print_error(error)
         return 2
     outcome = DeadLetters(CallbackSender(service, store), store).redeliver(attempts=None)
     print(
@@ -106,6 +133,15 @@ def replay_callbacks() -> int:
         f"{outcome.rejected} refused for good (moved to {REJECTED_PREFIX})"
     )
     return 1 if outcome.left else 0
+
+
+def print_error(error: TTSError) -> None:
+    """One line on stderr. What to fix in the input is the error's message; for the rest the
+    message is the app's sentence for a listener ("try again later"), so the details, which
+    name the cause (no CUDA device, a package not installed), are printed instead."""
+    listener_can_fix = isinstance(error, InvalidInputError | VoiceProfileError)
+    cause = error.message if listener_can_fix or not error.details else error.details
+    print(f"error: {error.error_type.value}: {cause}", file=sys.stderr)
 
 
 def _describe(result: SynthesisResult) -> str:
@@ -127,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--format", choices=AUDIO_FORMATS, default=None)
     synth.add_argument("--voice", default=None, help="voice id (engine-specific)")
     synth.add_argument("--engine", choices=ENGINE_NAMES, default=None)
+    synth.add_argument("--language", default="en", help="the story's language (ISO 639-1)")
+    synth.add_argument("--pronunciations", type=Path, default=None, help="a JSON object file")
     speech = commands.add_parser("speech", help="print what each chunk of a story will say")
     speech.add_argument("--text-file", type=Path, required=True)
     speech.add_argument("--language", default="en")
@@ -140,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print_speech(args.text_file, args.language, args.pronunciations, get_settings())
         except TTSError as error:
-            print(f"error: {error.error_type.value}: {error.message}", file=sys.stderr)
+            print_error(error)
             return 2
         return 0
 
@@ -156,10 +194,11 @@ def main(argv: list[str] | None = None) -> int:
             voice_id=args.voice,
             engine_name=args.engine or settings.tts_engine,
             settings=settings,
+            language=args.language,
+            pronunciations_file=args.pronunciations,
         )
     except Exception as exc:
-        error = as_tts_error(exc)
-        print(f"error: {error.error_type.value}: {error.message}", file=sys.stderr)
+        print_error(as_tts_error(exc))
         return 2 if isinstance(exc, TTSError) else 1
     print(_describe(result))
     return 0
