@@ -9,7 +9,8 @@ One base class and a small family of subclasses, in the manner of httpx's `_exce
     │   └── UnsupportedLanguageError unsupported_language
     ├── VoiceProfileError
     │   ├── VoiceProfileMissingError voice_profile_missing
-    │   └── VoiceProfileInvalidError voice_profile_invalid
+    │   ├── VoiceProfileInvalidError voice_profile_invalid
+    │   └── VoiceUnsupportedError    voice_unsupported
     ├── EngineError
     │   ├── ModelUnavailableError    model_unavailable
     │   ├── GPUOutOfMemoryError      gpu_out_of_memory
@@ -28,9 +29,11 @@ One base class and a small family of subclasses, in the manner of httpx's `_exce
     └── InternalError                internal_error
 
 Each error carries `error_type` (the wire value sent as `metadata.error_type` in error
-callbacks), `message` (a sentence fit for the app's UI), `details` (technical, for
-logs and `error_details`), `retryable` (whether running the same job again may succeed) and
-`refresh_worker` (the process itself is unfit for another job, e.g. after a CUDA fault).
+callbacks), `message` (sentences a listener can act on, shown as `audioError`: what went
+wrong in plain words and what to do; never a field name, a pattern or a library's wording),
+`details` (technical, for logs and `error_details`, shown as `audioErrorDetails`),
+`retryable` (whether running the same job again may succeed) and `refresh_worker` (the
+process itself is unfit for another job, e.g. after a CUDA fault).
 Errors are raised inside the services and translated to the wire at their boundaries.
 `Stage` names where in a job an error happened (`metadata.stage` in error callbacks).
 
@@ -53,6 +56,7 @@ class ErrorType(StrEnum):
     UNSUPPORTED_LANGUAGE = "unsupported_language"
     VOICE_PROFILE_MISSING = "voice_profile_missing"
     VOICE_PROFILE_INVALID = "voice_profile_invalid"
+    VOICE_UNSUPPORTED = "voice_unsupported"
     MODEL_UNAVAILABLE = "model_unavailable"
     GPU_OUT_OF_MEMORY = "gpu_out_of_memory"
     GENERATION_FAILED = "generation_failed"
@@ -85,7 +89,9 @@ class TTSError(Exception):
 
     error_type: ClassVar[ErrorType] = ErrorType.INTERNAL_ERROR
     retryable: ClassVar[bool] = False
-    default_message: ClassVar[str] = "Something went wrong while creating the audio."
+    default_message: ClassVar[str] = (
+        "Something went wrong while creating the audio. Please try again."
+    )
 
     def __init__(
         self,
@@ -104,27 +110,36 @@ class TTSError(Exception):
 
 class InvalidInputError(TTSError):
     error_type = ErrorType.INVALID_INPUT
-    default_message = "The request was not valid."
+    default_message = (
+        "The narration request was not valid. Please check the story and submit it again."
+    )
 
 
 class TextEmptyError(InvalidInputError):
     error_type = ErrorType.TEXT_EMPTY
-    default_message = "The story has no text to read aloud."
+    default_message = (
+        "The story has no text to read aloud. Please add some words and submit it again."
+    )
 
 
 class TextTooLongError(InvalidInputError):
     error_type = ErrorType.TEXT_TOO_LONG
-    default_message = "The story is too long to narrate in one go."
+    default_message = (
+        "The story is too long to narrate in one go. Please shorten it or split it into parts."
+    )
 
 
 class UnsupportedLanguageError(InvalidInputError):
     error_type = ErrorType.UNSUPPORTED_LANGUAGE
-    default_message = "This language is not supported for narration yet."
+    default_message = (
+        "This language is not supported for narration yet. "
+        "Please choose another language for the story."
+    )
 
 
 class VoiceProfileError(TTSError):
     error_type = ErrorType.VOICE_PROFILE_INVALID
-    default_message = "The voice could not be used."
+    default_message = "The voice could not be used. Please choose or record a voice again."
 
 
 class VoiceProfileMissingError(VoiceProfileError):
@@ -135,6 +150,17 @@ class VoiceProfileMissingError(VoiceProfileError):
 class VoiceProfileInvalidError(VoiceProfileError):
     error_type = ErrorType.VOICE_PROFILE_INVALID
     default_message = "The selected voice is damaged. Please record the voice again."
+
+
+class VoiceUnsupportedError(VoiceProfileError):
+    """The engine cannot narrate in the requested kind of voice (Piper cannot clone one): the
+    job fails rather than narrate in another voice."""
+
+    error_type = ErrorType.VOICE_UNSUPPORTED
+    default_message = (
+        "This narration service cannot read stories in a recorded voice. "
+        "Please choose one of the built-in voices and submit the story again."
+    )
 
 
 class EngineError(TTSError):
@@ -186,7 +212,9 @@ class StorageUploadError(StorageError):
 class StorageAuthError(StorageError):
     error_type = ErrorType.STORAGE_AUTH_FAILED
     retryable = False
-    default_message = "The audio could not be saved because of a configuration problem."
+    default_message = (
+        "The audio could not be saved because of a configuration problem. Please try again later."
+    )
 
 
 class JobInterruptedError(TTSError):

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
+from shared.errors import TextEmptyError
 from tests.helpers import chatterbox_standin as standin
 from worker import __main__ as cli
 
@@ -44,7 +45,7 @@ def test_bad_input_gives_one_clear_line_and_a_non_zero_exit(tmp_path) -> None:
     done = run_cli("synth", "--text-file", str(story), "--out", str(out), "--engine", "piper")
     assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert lines == ["error: text_empty: The story has no text to read aloud."]
+    assert lines == [f"error: text_empty: {TextEmptyError.default_message}"]
     assert list(tmp_path.iterdir()) == [story]
 
 

@@ -35,6 +35,8 @@ TTS_METADATA = (
     "chunks_generated",
     "chunks_reused",
     "gpu_seconds_saved",
+    "letters_dropped",
+    "scripts_dropped",
 )
 """What the success callback adds under `metadata.tts`; the rest has fields of its own."""
 
@@ -92,6 +94,10 @@ class StoryOutcome:
     stream_segments: int = 0
     stream_unpublished: int = 0
     """Segments of the live stream that storage never took: the job is unaffected."""
+    letters_dropped: int = 0
+    """Letters left out of the narration: a few of a script its language cannot read."""
+    scripts_dropped: tuple[str, ...] = ()
+    """Their scripts ("Han", "Cyrillic" …)."""
 
     def to_output(self, story_id: str) -> dict[str, Any]:
         """The RunPod job output, before what it says of its callback: never the audio
@@ -100,7 +106,7 @@ class StoryOutcome:
 
     def tts_metadata(self) -> dict[str, Any]:
         """How the audio was made, for the success callback's `metadata.tts`."""
-        fields = asdict(self)
+        fields = asdict(self) | {"scripts_dropped": list(self.scripts_dropped)}
         return {name: fields[name] for name in TTS_METADATA}
 
 

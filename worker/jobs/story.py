@@ -237,6 +237,8 @@ class TTSJobRunner:
             chunks_generated=result.chunks_generated,
             chunks_reused=result.chunks_reused,
             gpu_seconds_saved=round(result.gpu_seconds_saved, 3),
+            letters_dropped=result.dropped.count,
+            scripts_dropped=result.dropped.scripts,
         )
 
     def _announce(self, job: TTSJobInput, ctx: JobContext, outcome: StoryOutcome) -> Announcement:

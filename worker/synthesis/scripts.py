@@ -1,38 +1,55 @@
 """Writing systems: which script a story is written in, and whether its language reads it.
 
-A story whose letters are mostly in a script the narration language is not written in is
-refused before any work; a few letters of another script inside it (Chinese characters in an
-English story) are dropped, so an engine never spells them out or reads their Unicode names.
-Latin letters (names, brands, acronyms) are kept in every language.
+No text is lost without the listener knowing. A story is refused before any work, with
+`unsupported_language` naming the script found and the language to choose, when letters of a
+script its language does not read make up a whole sentence or more than `MAX_FOREIGN_SHARE` of
+its letters (or most of them). What little is left of such letters (a Chinese name in an
+English story) is dropped, so an engine never spells them out or reads their Unicode names,
+and counted (`DroppedLetters`): the job's output and success callback report it. Latin letters
+(names, brands, acronyms) are kept in every language; Japanese (Han and kana) and Korean
+(Hangul and Han) read every script they are written in.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from shared.errors import UnsupportedLanguageError
 
 LATIN = "Latin"
 _JAPANESE = frozenset({"Han", "Hiragana", "Katakana"})
-_LATIN_LANGUAGES = [
-    "en",
-    "fr",
-    "de",
-    "es",
-    "it",
-    "pt",
-    "nl",
-    "da",
-    "sv",
-    "no",
-    "fi",
-    "pl",
-    "tr",
-    "ms",
-    "sw",
-]
+LANGUAGE_NAMES = {
+    "en": "English",
+    "fr": "French",
+    "de": "German",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "da": "Danish",
+    "sv": "Swedish",
+    "no": "Norwegian",
+    "fi": "Finnish",
+    "pl": "Polish",
+    "tr": "Turkish",
+    "ms": "Malay",
+    "sw": "Swahili",
+    "ru": "Russian",
+    "el": "Greek",
+    "ar": "Arabic",
+    "he": "Hebrew",
+    "hi": "Hindi",
+    "zh": "Chinese",
+    "ja": "Japanese",
+    "ko": "Korean",
+}
+"""The languages whose scripts are known, by the names a listener picks them by."""
+_LATIN_LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "nl", "da", "sv", "no", "fi", "pl", "tr",
+                    "ms", "sw")  # fmt: skip
 SCRIPTS_BY_LANGUAGE: dict[str, frozenset[str]] = {
     **dict.fromkeys(_LATIN_LANGUAGES, frozenset({LATIN})),
     "ru": frozenset({"Cyrillic"}),
@@ -55,6 +72,28 @@ _LABELS = {
     "Katakana": "Japanese kana",
     "Hangul": "Korean Hangul",
 }
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？．｡؟।॥۔])\s*|\n+")
+
+OWN_SCRIPT_SHARE = 0.15
+"""A story is its language's if this share of its letters is in that language's scripts: a
+Chinese sentence naming an "iPhone 15 Pro Max" has more Latin letters than Han characters."""
+MAX_FOREIGN_SHARE = 0.02
+"""Letters of scripts the language cannot read, beyond which a story is refused rather than
+shortened: a name or two in a long story is dropped, a passage is not."""
+
+
+@dataclass(frozen=True)
+class DroppedLetters:
+    """Letters left out of the narration because its language cannot read their script."""
+
+    count: int = 0
+    scripts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FittedText:
+    text: str
+    dropped: DroppedLetters = DroppedLetters()
 
 
 def script_of(char: str) -> str | None:
@@ -67,37 +106,65 @@ def script_of(char: str) -> str | None:
     return _NAME_TO_SCRIPT.get(first, first.title())
 
 
+def _letters(text: str) -> Counter[str]:
+    return Counter(s for s in map(script_of, text) if s is not None)
+
+
 def dominant_script(text: str) -> str | None:
     """The script most of the letters of `text` are in (None without letters)."""
-    counts = Counter(s for s in map(script_of, text) if s is not None)
+    counts = _letters(text)
     return counts.most_common(1)[0][0] if counts else None
 
 
-def fit_to_language(text: str, language: str, languages: Iterable[str] = ()) -> str:
-    """Return `text` without letters the narration `language` cannot read.
+def fit_to_language(text: str, language: str, languages: Iterable[str] = ()) -> FittedText:
+    """`text` without the few letters the narration `language` cannot read, and their count.
 
-    Raises `UnsupportedLanguageError` when most letters are in such a script. A language
-    without a known script accepts every text unchanged; `languages` (the engine's) only
-    improves the message.
+    Raises `UnsupportedLanguageError` when the story is in such a script, or enough of it is
+    to be missed. A language without a known script accepts every text unchanged;
+    `languages` (the engine's) name the languages the listener may choose instead.
     """
     scripts = SCRIPTS_BY_LANGUAGE.get(language)
     if scripts is None:
-        return text
-    dominant = dominant_script(text)
-    if dominant is not None and dominant not in scripts and not _well_represented(text, scripts):
-        raise _wrong_script(dominant, language, languages)
-    return _drop_letters_outside(text, scripts | {LATIN})
+        return FittedText(text)
+    counts = _letters(text)
+    total = sum(counts.values())
+    own = sum(n for script, n in counts.items() if script in scripts)
+    dominant = counts.most_common(1)[0][0] if counts else None
+    if dominant is not None and dominant not in scripts and own < OWN_SCRIPT_SHARE * total:
+        found = [s for s in counts if s not in scripts | {LATIN}] or [dominant]
+        raise _whole_story(dominant, found, language, languages)
+    readable = scripts | {LATIN}
+    foreign = Counter({s: n for s, n in counts.items() if s not in readable})
+    if not foreign:
+        return FittedText(text)
+    script = foreign.most_common(1)[0][0]
+    sentences = _sentences_in(text, readable)
+    if sentences.foreign or foreign.total() > MAX_FOREIGN_SHARE * total:
+        raise _part_of_story(script, foreign, sentences, language, languages)
+    dropped = DroppedLetters(foreign.total(), tuple(sorted(foreign)))
+    return FittedText(_drop_letters_outside(text, readable), dropped)
 
 
-OWN_SCRIPT_SHARE = 0.15
-"""A story is its language's if this share of its letters is in that language's scripts: a
-Chinese sentence naming an "iPhone 15 Pro Max" has more Latin letters than Han characters."""
+@dataclass(frozen=True)
+class _Sentences:
+    total: int
+    foreign: int
+    """Sentences most of whose letters are in scripts the language cannot read."""
+    touched: int
+    """Sentences with any such letter."""
 
 
-def _well_represented(text: str, scripts: frozenset[str]) -> bool:
-    counts = Counter(s for s in map(script_of, text) if s is not None)
-    own = sum(count for script, count in counts.items() if script in scripts)
-    return own >= OWN_SCRIPT_SHARE * sum(counts.values())
+def _sentences_in(text: str, readable: frozenset[str]) -> _Sentences:
+    total = foreign = touched = 0
+    for sentence in _SENTENCE_END.split(text):
+        counts = _letters(sentence)
+        if not counts:
+            continue
+        outside = sum(n for script, n in counts.items() if script not in readable)
+        total += 1
+        touched += outside > 0
+        foreign += 2 * outside > counts.total()
+    return _Sentences(total, foreign, touched)
 
 
 def _drop_letters_outside(text: str, scripts: frozenset[str]) -> str:
@@ -115,12 +182,75 @@ def _drop_letters_outside(text: str, scripts: frozenset[str]) -> str:
     return "".join(kept)
 
 
-def _wrong_script(script: str, language: str, languages: Iterable[str]) -> UnsupportedLanguageError:
-    label = _LABELS.get(script, f"{script} script")
-    readers = sorted(code for code in languages if script in SCRIPTS_BY_LANGUAGE.get(code, ()))
-    hint = f" Languages that read it: {', '.join(readers)}." if readers else ""
-    return UnsupportedLanguageError(
-        f"This story is written in {label} but the narration language is '{language}'. "
-        f"Choose the story's language and try again.{hint}",
-        context={"language": language, "script": script},
+def label(script: str) -> str:
+    """A script as a listener knows it: "Chinese characters", "Cyrillic script"."""
+    return _LABELS.get(script, f"{script} script")
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def _readers(found: Iterable[str], languages: Iterable[str]) -> list[str]:
+    """The engine's languages that read every script `found`, the most specific first
+    (Chinese before Korean and Japanese for Han characters)."""
+    needed = set(found)
+    fits = [code for code in languages if needed <= SCRIPTS_BY_LANGUAGE.get(code, frozenset())]
+    return sorted(fits, key=lambda code: (len(SCRIPTS_BY_LANGUAGE[code]), language_name(code)))
+
+
+def _choice(readers: list[str], script: str) -> str:
+    if len(readers) > 3:  # Latin: the list would be long, and the listener knows which
+        return f"a language written in {label(script)}"
+    names = [language_name(code) for code in readers]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _whole_story(
+    script: str, found: Iterable[str], language: str, languages: Iterable[str]
+) -> UnsupportedLanguageError:
+    readers = _readers(found, languages) or _readers([script], languages)
+    action = (
+        f"Please choose {_choice(readers, script)} as the story's language and submit it again."
+        if readers
+        else f"Narration in {label(script)} is not available yet. "
+        "Please submit a story in one of the app's languages."
     )
+    return UnsupportedLanguageError(
+        f"This story is written in {label(script)}, but the narration language is "
+        f"{language_name(language)}. {action}",
+        details=f"most letters are {script}; language {language!r} reads {_scripts(language)}",
+        context={"language": language, "script": script, "languages": readers},
+    )
+
+
+def _part_of_story(
+    script: str,
+    found: Iterable[str],
+    sentences: _Sentences,
+    language: str,
+    languages: Iterable[str],
+) -> UnsupportedLanguageError:
+    readers = _readers(found, languages) or _readers([script], languages)
+    count = sentences.foreign or sentences.touched
+    part = f" ({count} of its {sentences.total} sentences)" if sentences.total > 1 else ""
+    action = (
+        f"Please choose {_choice(readers, script)} as the story's language, or remove that part, "
+        "and submit the story again."
+        if readers
+        else "Please remove that part and submit the story again."
+    )
+    return UnsupportedLanguageError(
+        f"Part of this story{part} is written in {label(script)}, which "
+        f"{language_name(language)} narration cannot read. {action}",
+        details=(
+            f"{sentences.foreign} of {sentences.total} sentences mostly {script}, "
+            f"{sentences.touched} with letters of it; language {language!r} reads "
+            f"{_scripts(language)}"
+        ),
+        context={"language": language, "script": script, "languages": readers, "sentences": count},
+    )
+
+
+def _scripts(language: str) -> str:
+    return ", ".join(sorted(SCRIPTS_BY_LANGUAGE[language] | {LATIN}))

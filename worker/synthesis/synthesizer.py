@@ -41,8 +41,9 @@ from worker.synthesis.chunking import Chunk, chunk_text
 from worker.synthesis.encoding import FormatSpec, FrameSink, format_spec
 from worker.synthesis.quality import QualityReport, StoryPace, check_chunk
 from worker.synthesis.reuse import REUSE_QUEUE_CHUNKS, TEXT_PREPARATION, ChunkReuse
+from worker.synthesis.scripts import DroppedLetters
 from worker.synthesis.speech import PAUSE_AT_START, PAUSE_PATTERN, split_pauses, to_speech
-from worker.synthesis.text import has_words, prepare_text
+from worker.synthesis.text import has_words, prepare_story_text
 from worker.synthesis.writer import AudioWriter
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ class StoryPlan:
     chunks: tuple[Chunk, ...]
     spec: FormatSpec
     text_s: float
+    dropped: DroppedLetters = field(default_factory=DroppedLetters)
+    """Letters left out because the language cannot read their script (`scripts.py`)."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class SynthesisResult:
     """Chunks taken whole from checkpoints instead of generated."""
     gpu_seconds_saved: float = 0.0
     """What generating the reused chunks had cost (from their checkpoints)."""
+    dropped: DroppedLetters = field(default_factory=DroppedLetters)
 
     @property
     def chunks_generated(self) -> int:
@@ -134,9 +138,20 @@ def plan_speech(
 ) -> tuple[Chunk, ...]:
     """The story's chunks with what each will say. Chunks left with nothing to say (markup,
     emoji) hand their pauses to the one before; a pause that opens a chunk moves there too."""
-    normalized = prepare_text(
+    return _plan_speech(text, language, settings, capabilities, pronunciations)[0]
+
+
+def _plan_speech(
+    text: str,
+    language: str,
+    settings: SynthesisSettings,
+    capabilities: EngineCapabilities,
+    pronunciations: Mapping[str, str] | None = None,
+) -> tuple[tuple[Chunk, ...], DroppedLetters]:
+    prepared = prepare_story_text(
         text, max_chars=settings.max_text_chars, language=language, languages=capabilities.languages
     )
+    normalized = prepared.text
     max_chars = min(settings.chunk_max_chars, capabilities.max_chunk_chars)
     planned: list[Chunk] = []
     for chunk in chunk_text(normalized, max_chars, settings.chunk_min_chars):
@@ -167,7 +182,7 @@ def plan_speech(
             )
     if not planned:
         raise TextEmptyError(details="nothing to say once markup and symbols are removed")
-    return tuple(planned)
+    return tuple(planned), prepared.dropped
 
 
 def _recut(spoken: str, max_chars: int, min_chars: int) -> list[str]:
@@ -195,11 +210,11 @@ class StorySynthesizer:
         """Validate, chunk and voice `text` (what each chunk will say); raises
         `InvalidInputError`s before any generation."""
         started = time.perf_counter()
-        chunks = plan_speech(
+        chunks, dropped = _plan_speech(
             text, language, self._settings, self._engine.capabilities, pronunciations
         )
         spec = format_spec(fmt or self._settings.output_format)
-        return StoryPlan(chunks, spec, time.perf_counter() - started)
+        return StoryPlan(chunks, spec, time.perf_counter() - started, dropped)
 
     def prepare_voice(self, source: VoiceSource | None) -> Voice:
         """Resolve a job's voice before any generation; raises `VoiceProfileError`s."""
@@ -265,6 +280,7 @@ class StorySynthesizer:
             timings=timings,
             chunks_reused=reused,
             gpu_seconds_saved=reuse.gpu_seconds_saved,
+            dropped=plan.dropped,
         )
 
     def _run(

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 
 from shared.errors import TextEmptyError, TextTooLongError, UnsupportedLanguageError
 from shared.types import normalize_language
-from worker.synthesis.scripts import fit_to_language
+from worker.synthesis.scripts import FittedText, fit_to_language, language_name
 
 PARAGRAPH_BREAK = "\n\n"
 
@@ -72,25 +73,42 @@ def has_words(text: str) -> bool:
 
 
 def prepare_text(raw: str, *, max_chars: int, language: str, languages: frozenset[str]) -> str:
-    """Validate and normalize a story; raises the matching `InvalidInputError` subclass.
+    """Validate and normalize a story; raises the matching `InvalidInputError` subclass."""
+    return prepare_story_text(raw, max_chars=max_chars, language=language, languages=languages).text
 
-    Letters of scripts the language is not written in are dropped (`scripts.py`).
-    """
+
+def prepare_story_text(
+    raw: str, *, max_chars: int, language: str, languages: frozenset[str]
+) -> FittedText:
+    """`prepare_text`, with the count of the letters left out: a few of a script the language
+    cannot read are dropped, more refuse the story (`scripts.py`)."""
     code = normalize_language(language)
     if code not in languages:
-        supported = ", ".join(sorted(languages))
-        raise UnsupportedLanguageError(
-            f"Narration in '{language}' is not supported yet. Supported: {supported}.",
-            context={"language": language},
-        )
+        raise _unsupported(language, code, languages)
     if len(raw) > 4 * max_chars:  # refuse absurd inputs before doing any work on them
         raise _too_long(len(raw), max_chars)
-    text = normalize_text(fit_to_language(normalize_text(raw), code, languages))
+    fitted = fit_to_language(normalize_text(raw), code, languages)
+    text = normalize_text(fitted.text)
     if not has_words(text):
         raise TextEmptyError(details="the text has no letters or digits after normalization")
     if len(text) > max_chars:
         raise _too_long(len(text), max_chars)
-    return text
+    return replace(fitted, text=text)
+
+
+def _unsupported(language: str, code: str, languages: frozenset[str]) -> UnsupportedLanguageError:
+    names = sorted(language_name(c) for c in languages)
+    choices = (
+        names[0]
+        if len(names) == 1
+        else "one of these languages: " + ", ".join(names[:-1]) + " or " + names[-1]
+    )
+    return UnsupportedLanguageError(
+        f"Narration in {language_name(code)} is not available yet. "
+        f"Please submit a story in {choices}.",
+        details=f"language {language!r} is not among {', '.join(sorted(languages))}",
+        context={"language": language},
+    )
 
 
 def _too_long(length: int, max_chars: int) -> TextTooLongError:

@@ -33,6 +33,8 @@ OUTCOME = StoryOutcome(
     chunks_reused=2,
     gpu_seconds_saved=1.5,
     checkpoints_saved=5,
+    letters_dropped=2,
+    scripts_dropped=("Han",),
 )
 
 
@@ -44,6 +46,7 @@ def test_the_output_carries_the_documented_fields_and_nothing_local() -> None:
         "engine", "engine_version", "voice", "timings", "engine_real_time_factor",
         "chunks_generated", "chunks_reused", "gpu_seconds_saved", "checkpoints_saved",
         "checkpoint_failures", "stream_url", "stream_segments", "stream_unpublished",
+        "letters_dropped", "scripts_dropped",
     }  # fmt: skip
     assert output["status"] == "ready"
     assert output["timings"] == {"text_s": 0.01, "total_s": 3.5, "upload_s": 0.2}
@@ -65,6 +68,8 @@ def test_the_success_callback_says_what_the_output_says() -> None:
             "chunks_generated": 5,
             "chunks_reused": 2,
             "gpu_seconds_saved": 1.5,
+            "letters_dropped": 2,
+            "scripts_dropped": ["Han"],
         },
     }
     assert (callback.job_id, callback.job_started_at) == (IDENTITY.job_id, IDENTITY.started_at)

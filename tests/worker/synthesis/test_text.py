@@ -73,5 +73,7 @@ def test_unsupported_language_is_rejected() -> None:
     with pytest.raises(UnsupportedLanguageError) as info:
         prepare_text("Bonjour.", max_chars=100, language="fr", languages=EN)
     assert info.value.error_type is ErrorType.UNSUPPORTED_LANGUAGE
-    assert "'fr'" in info.value.message
+    assert info.value.message == (
+        "Narration in French is not available yet. Please submit a story in English."
+    )
     assert "en" in info.value.message
