@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -80,7 +81,11 @@ class FaultPlan:
     seen: int = 0
     faults_served: int = 0
     only: Callable[[str, str], bool] | None = None
-    """Which requests (method, path) may fail; None: any."""
+    """Which requests (method, path) may fail or be delayed; None: any."""
+    delay_s: float = 0.0
+    """How long each chosen request waits before it is answered (a slow store)."""
+    drop: bool = False
+    """Close the connection without an answer (the upstream unreachable) instead of `status`."""
 
     @classmethod
     def outage(cls) -> FaultPlan:
@@ -123,8 +128,13 @@ def fault_proxy(upstream: str, plan: FaultPlan) -> Iterator[str]:
             body = self.rfile.read(length) if length else b""
             plan.seen += 1
             chosen = plan.only is None or plan.only(self.command, self.path)
+            if chosen and plan.delay_s:
+                time.sleep(plan.delay_s)
             if chosen and plan.faults_served < plan.count:
                 plan.faults_served += 1
+                if plan.drop:
+                    self.close_connection = True
+                    return
                 _reply(self, plan.status, {"Content-Type": "application/xml"}, plan.body)
                 return
             connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)

@@ -1,9 +1,10 @@
 """One job's live stream: segments uploaded in order as they are cut, the playlist after them.
 
 Publishing runs on a thread of its own and never costs the job: `offer` only appends, a
-failed upload is tried again (with backoff) until the job ends, and what is still unpublished
-then is counted, not raised. A playlist never lists a segment that is not stored yet, and is
-re-uploaded once per batch of new segments, closed with `#EXT-X-ENDLIST` at the end.
+failed upload is tried again, further apart each time (new segments do not cut the wait
+short), until the job ends, and what is still unpublished then is counted, not raised. A
+playlist never lists a segment that is not stored yet, and is re-uploaded once per batch of
+new segments, closed with `#EXT-X-ENDLIST` at the end.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ would run dry at the end of it."""
 SEGMENT_CACHE = "public, max-age=31536000, immutable"
 PLAYLIST_CACHE = "no-cache"
 _BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+"""Waits before each retry after failures in a row: a failing store is asked about once per
+8 s at most, however fast segments are cut."""
 
 
 class StreamStore(Protocol):
@@ -92,6 +95,8 @@ class StreamPublisher:
         self._failures = 0
         self._first_segment_s: float | None = None
         self._ending = threading.Event()
+        self._deadline = float("inf")
+        """No upload starts after it: `flush_s` after `close`."""
         self._ended = False
         self._announced = False
         self._wake = threading.Condition()
@@ -109,39 +114,44 @@ class StreamPublisher:
             self._wake.notify()
 
     def close(self) -> StreamStats:
-        """Publish what is left and close the playlist, waiting up to `flush_s`."""
+        """Publish what is left and close the playlist: uploads start for up to `flush_s`,
+        and `close` returns once the publishing thread has ended, so nothing is published or
+        announced after it (an upload under way at the cut-off ends within the store's own
+        timeouts)."""
         with self._wake:
+            self._deadline = time.monotonic() + self._flush_s
             self._ending.set()
             self._wake.notify()
-        self._thread.join(timeout=self._flush_s)
-        with self._wake:
-            return StreamStats(
-                url=self.url if self._announced else None,
-                segments=self._published,
-                unpublished=len(self._cut) - self._published,
-                failures=self._failures,
-                first_segment_s=self._first_segment_s,
-                ended=self._ended,
-            )
+        self._thread.join()
+        return StreamStats(
+            url=self.url if self._announced else None,
+            segments=self._published,
+            unpublished=len(self._cut) - self._published,
+            failures=self._failures,
+            first_segment_s=self._first_segment_s,
+            ended=self._ended,
+        )
 
     def _run(self) -> None:
         failures_in_a_row = 0
-        deadline = float("inf")
-        while not self._ended and time.monotonic() < deadline:
-            self._wait_for_work(failures_in_a_row)
-            if self._ending.is_set() and deadline == float("inf"):
-                deadline = time.monotonic() + self._flush_s
+        while not self._ended and self._wait_for_work(failures_in_a_row):
             if self._publish_round():
                 failures_in_a_row = 0
             else:
                 failures_in_a_row += 1
 
-    def _wait_for_work(self, failures_in_a_row: int) -> None:
+    def _wait_for_work(self, failures_in_a_row: int) -> bool:
+        """Wait for segments to publish, or the end; after failures, first for the backoff,
+        which new segments do not cut short. False once the flush's time is up."""
         with self._wake:
             if failures_in_a_row:
-                self._wake.wait(_BACKOFF_S[min(failures_in_a_row, len(_BACKOFF_S)) - 1])
+                backoff = _BACKOFF_S[min(failures_in_a_row, len(_BACKOFF_S)) - 1]
+                retry_at = time.monotonic() + backoff
+                while (left := min(retry_at, self._deadline) - time.monotonic()) > 0:
+                    self._wake.wait(left)
             while len(self._cut) == self._published and not self._ending.is_set():
                 self._wake.wait()
+            return time.monotonic() < self._deadline
 
     def _publish_round(self) -> bool:
         """Store every segment not yet stored, in order, then the playlist that lists them.
@@ -151,6 +161,8 @@ class StreamPublisher:
             ending = self._ending.is_set()  # nothing is cut after the job's end
         try:
             for segment in waiting:
+                if time.monotonic() >= self._deadline:
+                    return False  # the flush's time is up: no new upload starts
                 self._put(segment_name(segment.index), segment.data, CONTENT_TYPE, SEGMENT_CACHE)
                 self._published += 1
             self._put_playlist(ended=ending)

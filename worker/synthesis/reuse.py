@@ -4,6 +4,10 @@ content key before it is generated, and saved once it has passed its checks.
 A story is counted in chunks; a chunk is reused when every piece of it (the text between its
 pauses) came from a checkpoint. Without checkpoints (none configured, or a voice of unknown
 content) every lookup misses and nothing is saved.
+
+A lookup never costs more than generating: each waits at most about what generating the piece
+is expected to cost (this job's generation time per character so far, times the piece's
+length; at most `CHECKPOINT_FETCH_BUDGET_S`), and a checkpoint not back by then is generated.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ of 15 s at 24 kHz are 92 MB, held only while a resumed job catches up)."""
 TEXT_PREPARATION = "1"
 """Bump when the same spoken text would reach the engine differently (e.g. how pauses split
 it): every earlier checkpoint then goes unused."""
+UNKNOWN_COST_BUDGET_S = 0.5
+"""A lookup's budget before the job has generated anything (so knows no generation cost): what
+a healthy store answers a listing and a fetch well within."""
 
 
 class ChunkReuse:
@@ -36,6 +43,8 @@ class ChunkReuse:
         self._rate = sample_rate
         self.gpu_seconds_saved = 0.0
         self.wait_s = 0.0
+        self._generated_s = 0.0
+        self._generated_chars = 0
 
     def expect(self, speeches: Iterable[str]) -> int:
         """The plan's pieces of speech in story order, so that fetching runs ahead; returns
@@ -43,7 +52,12 @@ class ChunkReuse:
         if self._keyed is None:
             return 0
         checkpoints, identity = self._keyed
-        return checkpoints.expect([identity.digest(s) for s in speeches], self._rate)
+        digests = [identity.digest(s) for s in speeches]
+        started = time.perf_counter()
+        try:
+            return checkpoints.expect(digests, self._rate, self._budget_s(checkpoints, None))
+        finally:
+            self.wait_s += time.perf_counter() - started
 
     def find(self, speech: str) -> Checkpoint | None:
         if self._keyed is None:
@@ -51,7 +65,7 @@ class ChunkReuse:
         checkpoints, identity = self._keyed
         started = time.perf_counter()
         try:
-            return checkpoints.take(identity.digest(speech))
+            return checkpoints.take(identity.digest(speech), self._budget_s(checkpoints, speech))
         finally:
             self.wait_s += time.perf_counter() - started
 
@@ -68,3 +82,14 @@ class ChunkReuse:
         if self._keyed is not None:
             checkpoints, identity = self._keyed
             checkpoints.save(identity.digest(speech), samples, self._rate, engine_s)
+            self._generated_s += engine_s
+            self._generated_chars += len(speech)
+
+    def _budget_s(self, checkpoints: StoryCheckpoints, speech: str | None) -> float:
+        """How long generation may wait for `speech`'s checkpoint: about what generating it
+        is expected to cost here, never more than the configured cap."""
+        if speech is None or not self._generated_chars:
+            expected = UNKNOWN_COST_BUDGET_S
+        else:
+            expected = self._generated_s / self._generated_chars * len(speech)
+        return min(expected, checkpoints.fetch_budget_s)

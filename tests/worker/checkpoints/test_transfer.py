@@ -18,6 +18,8 @@ from worker.storage import R2ObjectStore
 
 BUCKET = "checkpoints"
 RATE = 24_000
+BUDGET_S = 5.0
+"""Longer than any healthy answer here: these tests are not about slow stores."""
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +52,13 @@ def test_what_one_job_saved_the_next_reuses_in_story_order(endpoint: str) -> Non
     assert head["ContentType"] == "audio/flac"
 
     checkpoints = StoryCheckpoints(store, "user_1", "story_a")
-    checkpoints.expect(["d0", "new", "d1", "d2"], RATE)
+    checkpoints.expect(["d0", "new", "d1", "d2"], RATE, BUDGET_S)
     for seed, digest in enumerate(["d0", "d1", "d2"]):
-        found = checkpoints.take(digest)
+        found = checkpoints.take(digest, BUDGET_S)
         assert found is not None
         assert np.array_equal(found.samples, chunk(seed))
         assert found.engine_s == 0.5 + seed
-    assert checkpoints.take("new") is None
+    assert checkpoints.take("new", BUDGET_S) is None
     assert checkpoints.close().unusable == 0
 
 
@@ -64,8 +66,8 @@ def test_checkpoints_belong_to_their_story(endpoint: str) -> None:
     store = r2(endpoint)
     saved(store, "story_b", ["shared"])
     other = StoryCheckpoints(store, "user_1", "story_b2")
-    other.expect(["shared"], RATE)
-    assert other.take("shared") is None
+    other.expect(["shared"], RATE, BUDGET_S)
+    assert other.take("shared", BUDGET_S) is None
     assert store.list_keys("chunks/user_1/story_b/") == ["chunks/user_1/story_b/shared.flac"]
 
 
@@ -75,8 +77,8 @@ def test_a_fresh_take_lists_nothing_and_reuses_nothing(endpoint: str) -> None:
     plan = FaultPlan()
     with fault_proxy(endpoint, plan) as proxy:
         fresh = StoryCheckpoints(r2(proxy), "user_1", "story_c", reuse=False)
-        fresh.expect(["d0"], RATE)
-        assert fresh.take("d0") is None
+        fresh.expect(["d0"], RATE, BUDGET_S)
+        assert fresh.take("d0", BUDGET_S) is None
         fresh.close()
     assert plan.seen == 0
 
@@ -90,9 +92,9 @@ def test_a_damaged_checkpoint_is_not_used(endpoint: str) -> None:
     store.put_bytes(checkpoint_key("user_1", "story_d", "flip"), bytes(damaged), "audio/flac", {})
 
     checkpoints = StoryCheckpoints(store, "user_1", "story_d")
-    checkpoints.expect(["cut", "flip"], RATE)
-    assert checkpoints.take("cut") is None
-    assert checkpoints.take("flip") is None
+    checkpoints.expect(["cut", "flip"], RATE, BUDGET_S)
+    assert checkpoints.take("cut", BUDGET_S) is None
+    assert checkpoints.take("flip", BUDGET_S) is None
     assert checkpoints.close().unusable == 2
 
 
@@ -100,7 +102,7 @@ def test_failing_uploads_are_counted_and_raise_nothing(endpoint: str) -> None:
     plan = FaultPlan(count=10**6, status=500, only=lambda method, _: method == "PUT")
     with fault_proxy(endpoint, plan) as proxy:
         checkpoints = StoryCheckpoints(r2(proxy), "user_1", "story_e")
-        checkpoints.expect(["d0", "d1"], RATE)  # listing still works
+        checkpoints.expect(["d0", "d1"], RATE, BUDGET_S)  # listing still works
         checkpoints.save("d0", chunk(0), RATE, 1.0)
         checkpoints.save("d1", chunk(1), RATE, 1.0)
         stats = checkpoints.close()
@@ -114,14 +116,14 @@ def test_an_unreachable_store_means_generating_everything(endpoint: str) -> None
     plan = FaultPlan.outage()
     with fault_proxy(endpoint, plan) as proxy:
         checkpoints = StoryCheckpoints(r2(proxy), "user_1", "story_f")
-        checkpoints.expect(["d0"], RATE)  # the listing fails
-        assert checkpoints.take("d0") is None
+        checkpoints.expect(["d0"], RATE, BUDGET_S)  # the listing fails
+        assert checkpoints.take("d0", BUDGET_S) is None
         checkpoints.close()
     plan = FaultPlan(count=10**6, status=503, only=lambda method, _: method == "GET" and "d0" in _)
     with fault_proxy(endpoint, plan) as proxy:
         checkpoints = StoryCheckpoints(r2(proxy), "user_1", "story_f")
-        checkpoints.expect(["d0"], RATE)  # listed, but its fetch fails
-        assert checkpoints.take("d0") is None
+        checkpoints.expect(["d0"], RATE, BUDGET_S)  # listed, but its fetch fails
+        assert checkpoints.take("d0", BUDGET_S) is None
         assert checkpoints.close().unusable == 1
 
 
@@ -158,6 +160,5 @@ def test_a_stalled_store_costs_checkpoints_not_time(endpoint: str) -> None:
     assert not generation.is_alive()  # saving never waited on the stalled store
     stats = checkpoints.close()
     stalled.release.set()
-    # at most one upload was in flight; every other checkpoint was dropped and counted
-    assert (stats.saved, stats.failed) == (0, 0)
-    assert stats.dropped >= 5
+    # queued, in flight or refused by a full queue: every checkpoint is counted dropped
+    assert (stats.saved, stats.failed, stats.dropped) == (0, 0, 6)

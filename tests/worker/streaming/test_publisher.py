@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -35,8 +36,11 @@ class Watched(LocalObjectStore):
         self.stall = threading.Event()
         self.stall.set()
         self.playlists: list[str] = []
+        self.attempts: list[float] = []
+        self.stored: list[str] = []
 
     def put_bytes(self, key: str, data: bytes, content_type: str, metadata, **kw):  # type: ignore[no-untyped-def]
+        self.attempts.append(time.monotonic())
         self.stall.wait()
         if self.failing:
             self.failing -= 1
@@ -46,6 +50,7 @@ class Watched(LocalObjectStore):
             for name in re.findall(r"^(\d+\.mp3)$", text, re.M):
                 assert self.get_bytes(f"{PREFIX}/{name}") is not None, "listed before stored"
             self.playlists.append(text)
+        self.stored.append(key)
         return super().put_bytes(key, data, content_type, metadata, **kw)
 
 
@@ -120,6 +125,38 @@ def test_storage_down_to_the_end_costs_the_stream_only(store: Watched) -> None:
     assert time.perf_counter() - started < 1.5
     assert (stats.url, stats.segments, stats.unpublished, stats.ended) == (None, 0, 3, False)
     assert stats.failures >= 1
+
+
+def test_a_failing_store_is_asked_further_apart_each_time(store: Watched) -> None:
+    store.failing = 10_000
+    stream = publisher(store, [], flush_s=0.1)
+    for index in range(44):  # a segment every 50 ms: each one wakes the publisher
+        stream.offer(segment(index))
+        time.sleep(0.05)
+    stats = stream.close()
+    gaps = [later - earlier for earlier, later in pairwise(store.attempts)]
+    assert 2 <= len(gaps) <= 3  # 0.5 s, then 1 s (then 2 s); not one try per segment
+    assert all(later > 1.5 * earlier for earlier, later in pairwise(gaps))
+    assert gaps[0] >= 0.45
+    assert (stats.segments, stats.unpublished, stats.failures) == (0, 44, len(store.attempts))
+
+
+def test_close_returns_once_publishing_has_stopped(store: Watched) -> None:
+    updates: list[StreamState] = []
+    stream = publisher(store, updates, flush_s=0.1)
+    store.stall.clear()  # the first upload hangs until released
+    for index in range(3):
+        stream.offer(segment(index))
+    threading.Timer(0.6, store.stall.set).start()
+    started = time.perf_counter()
+    stats = stream.close()
+    assert time.perf_counter() - started >= 0.5  # it waited for the upload under way
+    stored, announced = list(store.stored), list(updates)
+    time.sleep(0.3)
+    assert (store.stored, updates) == (stored, announced)  # nothing happens after close
+    # the upload under way finished; none started after the flush's time was up
+    assert stored == [f"{PREFIX}/00000.mp3"]
+    assert (stats.segments, stats.unpublished, stats.ended, stats.url) == (1, 2, False, None)
 
 
 def test_a_job_that_cut_nothing_publishes_nothing(store: Watched) -> None:
