@@ -19,7 +19,8 @@ Every step leaves the story with an owner, so none is left spinning:
    attempt (its job, progress, error or audio). From then on only this submission's callbacks
    change the story. A missing story is `StoryNotFoundError`, and nothing is submitted.
 3. `POST {endpoint}/run` with the number as `input.submission`, `input.deadline_s` from the
-   text's length (`shared.deadlines`), RunPod's `executionTimeout` a grace period later, and
+   text's spoken length (`shared.deadlines`: numbers and symbols read out), RunPod's
+   `executionTimeout` a grace period later (every step after the deadline fits in it), and
    the submission's webhook URL, so that RunPod reports the job's end even when the worker
    cannot. Not retried: `/run` is not idempotent.
 4. The job id RunPod gives is recorded as `audioJobId`. Should that write fail, nothing is
@@ -52,7 +53,7 @@ from callback_api.services.runpod_api import (
     bearer,
 )
 from callback_api.services.stories import StoryStore
-from shared.deadlines import execution_timeout_s, job_deadline_s
+from shared.deadlines import execution_timeout_s, job_deadline_s, spoken_chars_bound
 from shared.errors import SubmissionFailedError
 from shared.job_input import TTSJobInput, parse_job_input
 
@@ -85,7 +86,8 @@ def _request(
     webhook_base_url: str,
     secret: str,
 ) -> dict[str, Any]:
-    deadline = min(job_deadline_s(len(parsed.text)), parsed.deadline_s or sys.maxsize)
+    sized = job_deadline_s(spoken_chars_bound(parsed.text))  # numbers read out take longer
+    deadline = min(sized, parsed.deadline_s or sys.maxsize)
     return {
         "input": {**job_input, "deadline_s": deadline, "submission": submission},
         "webhook": webhook_url(webhook_base_url, secret, parsed.story_id, submission),

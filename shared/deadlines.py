@@ -1,11 +1,12 @@
 """How long a story job may run (the worker's deadline, RunPod's execution timeout) and how
 often a running job proves it is alive (the heartbeat the callback API's reconciler expects).
 
-The deadline and the timeout follow from the story's length at the documented GPU speed
+The deadline and the timeout follow from the story's spoken length at the documented GPU speed
 (stock Chatterbox on an RTX 4090 narrates about 2,000 characters per GPU-minute), with room for
-regenerated chunks and for the model's warm-up. The worker stops at its deadline and reports
-`job_timed_out`; RunPod's execution timeout is set a grace period later, so that the error
-callback is always sent before RunPod would kill the worker.
+regenerated chunks and for the model's warm-up. The worker stops at its deadline, or as soon as
+the work left cannot finish by then, and reports `job_timed_out`; RunPod's execution timeout is
+set a grace period later, so that everything a job does after its deadline (flushes, the final
+upload's retries, the terminal callback's retries) ends before RunPod would kill the worker.
 
 A story whose job sends no callback for `MISSED_HEARTBEATS` heartbeats is presumed lost.
 """
@@ -13,8 +14,10 @@ A story whose job sends no callback for `MISSED_HEARTBEATS` heartbeats is presum
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from shared.errors import JobTimedOutError
 
@@ -24,16 +27,35 @@ REGENERATION_ALLOWANCE = 1.5
 """Chunks that fail their checks are generated again; allow half the story once more."""
 WARM_UP_S = 120
 MIN_DEADLINE_S = 300
-CALLBACK_GRACE_S = 240
-"""From the deadline to RunPod's execution timeout: the last chunks may end at the deadline,
-and then the worker still drains its progress sender, uploads and delivers the terminal
-callback through its whole retry schedule (about 160 s at worst with the default settings,
-checked by `tests/worker/test_config.py`), or dead-letters it."""
+CALLBACK_GRACE_S = 960
+"""From the deadline to RunPod's execution timeout: the story may be encoded at the deadline,
+and then the worker still uploads it (waiting out a storage outage for `STORAGE_FILE_RETRY_S`),
+flushes its stream and checkpoints, drains its progress sender and delivers the terminal
+callback through its whole retry schedule, or dead-letters it: 932 s at worst with the default
+settings, every timeout reached and every backoff at its longest (added up step by step in
+`tests/worker/jobs/test_grace.py`)."""
+
+SPOKEN_CHARS_PER_DIGIT = 12
+"""A digit can be read as a dozen characters (`$1,234,567.99` is 107 spoken characters)."""
+SPOKEN_CHARS_PER_SYMBOL = 6
+"""`&`, `@`, `%`, `/`, a dot inside a word… are read as words (`and`, `at`, `percent`,
+`slash`, `dot`); so are abbreviations (`Dr.`, `St.`)."""
+_DIGIT = re.compile(r"\d")
+_SPOKEN_SYMBOL = re.compile(r"[&@%#/+=$€£¥]|\w\.(?=\w)|\b[A-Z][a-z]{0,3}\.")
 
 
-def job_deadline_s(text_chars: int) -> int:
-    """Seconds a story of `text_chars` characters may take on the worker."""
-    work = text_chars / GPU_CHARS_PER_SECOND * REGENERATION_ALLOWANCE
+def spoken_chars_bound(text: str) -> int:
+    """At most how many characters the engine says for `text` once numbers and symbols are
+    read out (the worker's `to_speech`); the API sizes a job's deadline with it, as it cannot
+    run the worker's text preparation."""
+    digits = len(_DIGIT.findall(text))
+    symbols = len(_SPOKEN_SYMBOL.findall(text))
+    return len(text) + SPOKEN_CHARS_PER_DIGIT * digits + SPOKEN_CHARS_PER_SYMBOL * symbols
+
+
+def job_deadline_s(spoken_chars: int) -> int:
+    """Seconds a story of `spoken_chars` spoken characters may take on the worker."""
+    work = spoken_chars / GPU_CHARS_PER_SECOND * REGENERATION_ALLOWANCE
     return max(MIN_DEADLINE_S, math.ceil(WARM_UP_S + work))
 
 
@@ -50,30 +72,77 @@ STALE_AFTER_S = MISSED_HEARTBEATS * PROGRESS_HEARTBEAT_S
 """A processing story without any callback for this long has lost its worker (the callback
 API's reconciler default, `RECONCILE_STALE_AFTER_S`)."""
 
+FAIR_SAMPLE_SHARE = 0.1
+"""The pace is projected only once this share of the spoken characters to generate is done…"""
+FAIR_SAMPLE_PIECES = 3
+"""…in at least this many generated pieces: one long opening paragraph, or one chunk that was
+generated twice, says little about the pace of the rest."""
+
+
+@dataclass(frozen=True)
+class WorkProgress:
+    """How far a render is, in the spoken characters the engine has to say."""
+
+    chunks_done: int
+    chunks_total: int
+    generated_chars: int
+    """Spoken characters generated so far (each piece once, however many attempts it took)."""
+    generated_pieces: int
+    generating_s: float
+    """Time spent on the generated pieces: every attempt, the checks, the hand-over."""
+    chars_left: int
+    """Spoken characters still to generate; pieces reusable from checkpoints cost nothing."""
+
+    @property
+    def fair_sample(self) -> bool:
+        work = self.generated_chars + self.chars_left
+        return (
+            self.generated_pieces >= FAIR_SAMPLE_PIECES
+            and self.generated_chars >= FAIR_SAMPLE_SHARE * work
+        )
+
+    def needed_s(self) -> float:
+        """The time the characters left need at the pace so far."""
+        if self.chars_left <= 0 or self.generated_chars <= 0:
+            return 0.0
+        return self.generating_s / self.generated_chars * self.chars_left
+
 
 class JobDeadline:
-    """A running job's deadline, checked between chunks: the job stops as soon as the chunks
-    left cannot finish in time at the pace so far, instead of being killed at the deadline."""
+    """A running job's deadline, checked after every chunk and once the story is encoded: the
+    job stops as soon as the work left cannot finish in time at the pace so far (judged on a
+    fair sample), or once the deadline has passed, instead of being killed by RunPod."""
 
     def __init__(self, budget_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._ends_at = clock() + budget_s
-        self._generation_started = clock()
 
-    def begin_generation(self) -> None:
-        self._generation_started = self._clock()
-
-    def check(self, done: int, total: int) -> None:
-        """Raise `JobTimedOutError` when `total - done` more chunks cannot finish in time."""
+    def check(self, work: WorkProgress) -> None:
+        """Raise `JobTimedOutError` when the deadline passed, or when the characters left
+        cannot be generated by then (after the last chunk too: nothing is left but the
+        deadline)."""
         now = self._clock()
-        if done <= 0 or done >= total:
-            return
-        needed = (now - self._generation_started) / done * (total - done)
-        if now + needed > self._ends_at:
+        left = self._ends_at - now
+        needed = work.needed_s() if work.fair_sample else 0.0
+        if left < 0 or needed > left:
             raise JobTimedOutError(
                 details=(
-                    f"stopped after {done} of {total} parts: the rest needs about "
-                    f"{needed:.0f} s, {max(0.0, self._ends_at - now):.0f} s were left"
+                    f"stopped after {work.chunks_done} of {work.chunks_total} parts: the rest "
+                    f"needs about {needed:.0f} s, {max(0.0, left):.0f} s were left"
                 ),
-                context={"chunks_done": done, "chunks_total": total},
+                context={
+                    "chunks_done": work.chunks_done,
+                    "chunks_total": work.chunks_total,
+                    "spoken_chars_left": work.chars_left,
+                },
+            )
+
+    def finish(self) -> None:
+        """Raise `JobTimedOutError` when the story was encoded after the deadline: what is
+        left (upload, callbacks) is what RunPod's grace period is sized for."""
+        over = self._clock() - self._ends_at
+        if over > 0:
+            raise JobTimedOutError(
+                details=f"the story was encoded {over:.1f} s after the deadline",
+                context={"seconds_over": round(over, 1)},
             )

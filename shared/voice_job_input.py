@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.callbacks import Metadata
+from shared.job_input import listener_error
 from shared.types import Base64, JobId, LanguageTag, SafeId, Seed, StorageKey, Url, VoiceName
 
 VOICE_PROFILE_ACTION = "create_voice_profile"
@@ -35,7 +36,11 @@ class VoiceProfileJobInput(BaseModel):
     @model_validator(mode="after")
     def _one_recording(self) -> VoiceProfileJobInput:
         if (self.reference_audio_base64 is None) == (self.reference_audio_key is None):
-            raise ValueError("give exactly one of reference_audio_base64, reference_audio_key")
+            raise listener_error(
+                "Please record or upload one voice recording and try again.",
+                field="input",
+                details="give exactly one of reference_audio_base64, reference_audio_key",
+            )
         return self
 
 

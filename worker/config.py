@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -126,6 +127,21 @@ class ServiceSettings(BaseSettings):
     """How long a finished job waits for its last segments and closed playlist."""
     dead_letter_budget_s: float = Field(20.0, ge=0)
     """Time spent redelivering dead letters at start-up and after each job (0: never)."""
+
+    shared_voice_prefix: str | None = None
+    """Where the app's own narrators' voices are stored (`narrators/`): a story's
+    `voice_storage_key` may lie under it as well as under its user's `voices/{user_id}/`."""
+
+    @field_validator("shared_voice_prefix")
+    @classmethod
+    def _check_voice_prefix(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not re.fullmatch(r"(?:[A-Za-z0-9._-]+/)+", value) or ".." in value.split("/"):
+            raise ValueError("SHARED_VOICE_PREFIX must be a relative key prefix ending in '/'")
+        if value.startswith("voices/"):  # each folder there is named by a user's id
+            raise ValueError("SHARED_VOICE_PREFIX must not lie under voices/")
+        return value
 
     @field_validator("callback_allowed_hosts", mode="before")
     @classmethod

@@ -29,6 +29,7 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
+    stop_after_delay,
     wait_exponential_jitter,
 )
 
@@ -52,6 +53,13 @@ _TRANSIENT_CODES = frozenset(
 )  # fmt: skip
 
 _STORAGE_KEY: TypeAdapter[str] = TypeAdapter(StorageKey)
+CONNECT_TIMEOUT_S = 5
+READ_TIMEOUT_S = 60
+"""Per request: a part of a large upload may take a while to be acknowledged."""
+UPLOAD_REQUESTS_IN_TURN = 4
+"""At most this many requests of one upload wait on each other, each up to the timeouts above:
+a multipart upload's create, its parts ten side by side (the longest story as WAV, about
+160 MB, is two rounds of 8 MB parts) and complete."""
 
 
 @dataclass(frozen=True)
@@ -227,11 +235,14 @@ class R2ObjectStore:
     def put_file(
         self, key: str, path: Path, content_type: str, metadata: dict[str, str]
     ) -> StoredObject:
+        """Upload a finished file. It is on local disk and cannot be made again cheaply (a
+        whole story's audio), so a storage outage is waited out for `STORAGE_FILE_RETRY_S`."""
         extra = {"ContentType": content_type, "CacheControl": CACHE_CONTROL, "Metadata": metadata}
         self._call(
             lambda: self.client.upload_file(
                 str(path), self.bucket, check_key(key), ExtraArgs=extra, Config=self.transfer
-            )
+            ),
+            retry_s=self.settings.storage_file_retry_s,
         )
         return StoredObject(key, self.url_for(key), path.stat().st_size)
 
@@ -297,7 +308,10 @@ class R2ObjectStore:
             )
         )
 
-    def _call(self, operation: Callable[[], T]) -> T:
+    def _call(self, operation: Callable[[], T], retry_s: float = 0.0) -> T:
+        """`operation`, retried while storage fails transiently: `STORAGE_MAX_ATTEMPTS` times,
+        and for at least `retry_s` seconds."""
+
         def attempt() -> T:
             try:
                 return operation()
@@ -305,19 +319,21 @@ class R2ObjectStore:
                 raise _classify(exc) from None
 
         retrying = Retrying(
-            stop=stop_after_attempt(self.settings.storage_max_attempts),
+            stop=stop_after_attempt(self.settings.storage_max_attempts) & stop_after_delay(retry_s),
             wait=wait_exponential_jitter(
                 multiplier=0.2, jitter=0.2, max=self.settings.storage_backoff_max_s
             ),
             retry=retry_if_exception_type(_Transient),
             reraise=True,
         )
+        started = time.monotonic()
         try:
             return retrying(attempt)
         except _Transient as exc:
+            attempts = retrying.statistics.get("attempt_number", 1)
             raise StorageUploadError(
-                details=f"storage still failing after {self.settings.storage_max_attempts} "
-                f"attempts ({exc})"
+                details=f"storage still failing after {attempts} attempts in "
+                f"{time.monotonic() - started:.0f} s ({exc})"
             ) from None
 
 
@@ -336,8 +352,8 @@ def make_r2_client(settings: ServiceSettings) -> Any:
         region_name="auto",
         signature_version="s3v4",
         retries={"total_max_attempts": 1, "mode": "standard"},  # tenacity retries
-        connect_timeout=5,
-        read_timeout=60,
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=READ_TIMEOUT_S,
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
     )

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from shared.errors import InvalidInputError
+from shared.job_input import field_label
 
 SUCCESS_PATH = "/api/tts/callback"
 
@@ -110,7 +111,10 @@ def check_outbound_url(
 
     def refuse(reason: str) -> InvalidInputError:
         return InvalidInputError(
-            f"The narration request is invalid: {field}: {reason}.", context={"fields": [field]}
+            f"The request could not be accepted: the {field_label(field)} is not allowed. "
+            "Please try again, and contact support if it happens again.",
+            details=f"{field}: {reason}",
+            context={"fields": [field]},
         )
 
     try:

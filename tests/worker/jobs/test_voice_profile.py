@@ -81,10 +81,11 @@ def test_two_recordings_are_invalid_input(tmp_path, store) -> None:
             "vjob-3", voice_job(base, reference_audio_key="uploads/u/rec.wav")
         )
     assert output["error_type"] == "invalid_input"
-    assert "reference_audio" in output["error"]
+    assert output["error"] == "Please record or upload one voice recording and try again."
     [request] = script.requests
     assert request.path == "/api/voices/error-callback"
     assert json.loads(request.body)["metadata"]["error_type"] == "invalid_input"
+    assert "reference_audio_key" in json.loads(request.body)["error_details"]
 
 
 def test_missing_recording_in_storage_is_voice_profile_missing(tmp_path, store) -> None:
