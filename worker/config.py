@@ -95,6 +95,9 @@ class ServiceSettings(BaseSettings):
     r2_multipart_threshold_mb: int = Field(8, ge=5)
     storage_max_attempts: int = Field(4, ge=1, le=10)
     storage_backoff_max_s: float = Field(8.0, gt=0)
+    storage_file_retry_s: float = Field(60.0, ge=0)
+    """How long uploading a finished file (a story's audio, a voice sample) is retried through
+    a storage outage before `storage_upload_failed`: the file is on local disk, the work done."""
 
     callback_signing_secret: SecretStr | None = None
     callback_allowed_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
@@ -118,6 +121,9 @@ class ServiceSettings(BaseSettings):
     checkpoint_upload_queue: int = Field(32, ge=1, le=1024)
     checkpoint_fetch_ahead: int = Field(16, ge=1, le=64)
     checkpoint_flush_s: float = Field(20.0, ge=0)
+    checkpoint_fetch_budget_s: float = Field(2.0, ge=0)
+    """The most generation waits for one checkpoint (or the listing) before generating the
+    piece instead; within it, the wait is about what generating the piece costs."""
     stream_enabled: bool = True
     """Publish each story as an HLS stream under `stream/` while it renders (needs public
     URLs: the local backend, or R2 with R2_PUBLIC_BASE_URL)."""

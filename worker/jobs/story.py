@@ -1,13 +1,13 @@
 """The story job, start to finish, with exactly one outcome.
 
 validate → prepare → progress (processing, 0/N) → voice → render (progress every few chunks, a
-heartbeat while a chunk is slow, the deadline checked between chunks, the live stream published
-behind it) → upload → the stream closed → success callback → output. Each step hands a typed
-value to the next. Any failure becomes a typed error, an error callback, and an `{"error":
-"..."}` output that RunPod marks FAILED. A failed callback never fails a job whose audio was
-stored: the output still carries the URL, with `callback_delivered: false`. Either output
-carries its terminal callback, signed, for RunPod's completion webhook to deliver should the API
-have missed it.
+heartbeat while a chunk is slow, the deadline judging the speech left after every chunk, the
+live stream published behind it) → upload (a storage outage waited out) → the stream closed →
+success callback → output. Each step hands a typed value to the next. Any failure becomes a
+typed error, an error callback, and an `{"error": "..."}` output that RunPod marks FAILED. A
+failed callback never fails a job whose audio was stored: the output still carries the URL,
+with `callback_delivered: false`. Either output carries its terminal callback, signed, for
+RunPod's completion webhook to deliver should the API have missed it.
 """
 
 from __future__ import annotations
@@ -151,10 +151,6 @@ class TTSJobRunner:
             heartbeat_s=self.settings.progress_heartbeat_s,
         )
 
-        def on_progress(done: int, total: int) -> None:
-            deadline.check(done, total)
-            progress(done, total)
-
         checkpoints = self._checkpoints(job)
         stream = self._stream(job, ctx, progress)
         with tempfile.TemporaryDirectory(prefix="story-") as tmp:
@@ -163,16 +159,17 @@ class TTSJobRunner:
             try:
                 voice = synthesizer.prepare_voice(source)
                 ctx.stage = Stage.GENERATION
-                deadline.begin_generation()
                 result = synthesizer.render(
                     plan,
                     Path(tmp),
                     voice=voice,
                     params=_params(job),
-                    on_progress=on_progress,
+                    on_progress=progress,
                     checkpoints=checkpoints,
                     live=SegmentCutter(stream.offer) if stream else None,
+                    on_work=deadline.check,  # the work left, judged after every chunk
                 )
+                deadline.finish()  # what is left is what RunPod's grace period is sized for
                 ctx.stage = Stage.UPLOAD
                 outcome = self._upload(job, ctx, result)
             finally:
@@ -190,6 +187,7 @@ class TTSJobRunner:
             upload_queue=s.checkpoint_upload_queue,
             fetch_ahead=s.checkpoint_fetch_ahead,
             flush_s=s.checkpoint_flush_s,
+            fetch_budget_s=s.checkpoint_fetch_budget_s,
         )
         return StoryCheckpoints(
             self.store, job.user_id, job.story_id, reuse=job.reuse_chunks, limits=limits
