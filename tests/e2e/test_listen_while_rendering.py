@@ -20,8 +20,8 @@ from playwright.sync_api import Browser, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from shared.signing import generate_secret
-from tests.helpers.browser import PLAYER, chromium
-from tests.helpers.firestore import FIRESTORE_PROJECT_ID
+from tests.helpers.browser import PLAYER, chromium, events, first
+from tests.helpers.browser import open_player as browser_page
 from tools.stack import REPO_ROOT, callback_api, runpod_worker, static_files, storage_files
 from worker.storage import LocalObjectStore
 from worker.streaming.hls import DECODER_DELAY, ENCODER_DELAY, PLAYLIST_CONTENT_TYPE, segment_name
@@ -55,7 +55,12 @@ def site() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def api(firestore_env_module: dict[str, str]) -> Iterator[str]:
-    env = {**firestore_env_module, "CALLBACK_SIGNING_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
+    env = {
+        **firestore_env_module,
+        "CALLBACK_SIGNING_SECRET": SECRET,
+        "CALLBACK_API_DEV_MODE": "true",  # no RunPod status API to confirm jobs with here
+        "LOG_LEVEL": "WARNING",
+    }
     with callback_api(env) as base:
         yield base
 
@@ -84,23 +89,7 @@ def browser() -> Iterator[Browser]:
 
 
 def open_player(browser: Browser, site: str, story_id: str, emulator: str) -> Page:
-    page = browser.new_page()
-    query = f"story={story_id}&project={FIRESTORE_PROJECT_ID}&emulator={emulator}"
-    page.goto(f"{site}/index.html?{query}")
-    page.evaluate(f"document.getElementById('audio').defaultPlaybackRate = {PLAYBACK_RATE}")
-    return page
-
-
-def events(page: Page) -> list[dict[str, Any]]:
-    return page.evaluate("window.playerLog")
-
-
-def first(log: list[dict[str, Any]], name: str, **state: object) -> dict[str, Any]:
-    return next(
-        e
-        for e in log
-        if e["event"] == name and all(e.get("state", {}).get(k) == v for k, v in state.items())
-    )
+    return browser_page(browser, site, story_id, emulator, PLAYBACK_RATE)
 
 
 def opening_of_the_sample(chars: int) -> str:
@@ -152,6 +141,21 @@ def listened(
     page.close()
     assert result["status"] == "COMPLETED", result
     return {"log": log, "output": result["output"], "story": doc.get().to_dict()}
+
+
+def short_stream(
+    output: dict[str, Any], storage: Path, bucket: str, name: str
+) -> tuple[str, float]:
+    """The job's live playlist as it stood with two segments, never to grow again (a stale
+    cache, a lost upload, a job that failed): its URL and how many seconds it holds."""
+    stream_key = output["stream_url"].removeprefix(f"{bucket}/")
+    full = (storage / stream_key).read_text()
+    stale = full[: full.index(segment_name(2))].rsplit("#EXTINF", 1)[0]
+    stale_key = stream_key.replace(PLAYLIST_NAME, name)
+    store = LocalObjectStore(storage, bucket)
+    store.put_bytes(stale_key, stale.encode(), PLAYLIST_CONTENT_TYPE, {}, cache_control="no-cache")
+    seconds = sum(float(d) for d in re.findall(r"#EXTINF:([\d.]+),", stale))
+    return store.url_for(stale_key), seconds
 
 
 def test_playback_starts_before_the_job_finishes(listened: dict[str, Any]) -> None:
@@ -234,20 +238,9 @@ def test_a_stream_that_stalls_short_of_a_ready_story_plays_on_from_the_final_fil
     """A playlist that never grows again (a stale cache, a lost upload): the story is ready,
     so the listener hears the rest from the final file instead of waiting for ever."""
     output, story = listened["output"], listened["story"]
-    stream_key = output["stream_url"].removeprefix(f"{bucket}/")
-    full = (storage / stream_key).read_text()
-    stale = full[: full.index(segment_name(2))].rsplit("#EXTINF", 1)[0]
-    stale_key = stream_key.replace(PLAYLIST_NAME, "stale.m3u8")
-    store = LocalObjectStore(storage, bucket)
-    store.put_bytes(stale_key, stale.encode(), PLAYLIST_CONTENT_TYPE, {}, cache_control="no-cache")
+    stale_url, two_segments = short_stream(output, storage, bucket, "stale.m3u8")
     doc = db.collection("stories").document("listen_stale")
-    doc.set(
-        {
-            "audioStatus": "processing",
-            "audioStreamUrl": store.url_for(stale_key),
-            "audioStreamSegments": 2,
-        }
-    )
+    doc.set({"audioStatus": "processing", "audioStreamUrl": stale_url, "audioStreamSegments": 2})
     page = open_player(
         browser, site, "listen_stale", firestore_env_module["FIRESTORE_EMULATOR_HOST"]
     )
@@ -266,9 +259,169 @@ def test_a_stream_that_stalls_short_of_a_ready_story_plays_on_from_the_final_fil
     log = events(page)
     page.close()
     switched = first(log, "state", source="file")
-    two_segments = sum(float(d) for d in re.findall(r"#EXTINF:([\d.]+),", stale))
     stalled = next(e for e in reversed(log[: log.index(switched)]) if e["event"] == "waiting")
     resumed = first(log[log.index(switched) :], "playing")
     assert two_segments - 1 < stalled["time"] <= two_segments  # it played what was published
     assert abs(resumed["time"] - stalled["time"]) < 0.05  # and went on from there
     assert abs(first(log, "ended")["time"] - story["audioDuration"]) <= 0.05
+
+
+ATTEMPT_ERROR = "Part of the story could not be narrated. Please try again."
+IDENTITIES = {
+    # What tells the second attempt from the first, as each kind of app writes it.
+    "submission": ({"audioSubmission": 1, "audioJobId": "job_a"}, {"audioSubmission": 2}),
+    "job": ({"audioJobId": "job_a"}, {"audioJobId": "job_b"}),
+    "stream": ({}, {}),  # only the stream's URL differs
+}
+
+
+def page_text(page: Page, element: str) -> str:
+    return page.inner_text(f"#{element}")
+
+
+def a_first_attempt_that_failed(
+    listened: dict[str, Any],
+    doc: firestore.DocumentReference,
+    first_attempt: dict[str, Any],
+    storage: Path,
+    bucket: str,
+    open_page: Any,
+) -> Page:
+    """The story streamed, the listener heard what was published, then the job failed."""
+    stream_url, seconds = short_stream(listened["output"], storage, bucket, f"{doc.id}.m3u8")
+    attempt = {**first_attempt, "audioStreamUrl": stream_url, "audioStreamSegments": 2}
+    doc.set({"audioStatus": "processing", **attempt})
+    page = open_page(doc.id)
+    page.wait_for_function(
+        f"window.playerLog.some(e => e.event === 'waiting' && e.time > {seconds - 1})",
+        timeout=30_000,
+    )
+    doc.set({"audioStatus": "failed", **first_attempt, "audioError": ATTEMPT_ERROR})
+    page.wait_for_function(
+        f"document.getElementById('error').textContent === {ATTEMPT_ERROR!r}", timeout=10_000
+    )
+    return page
+
+
+@pytest.fixture
+def open_page(firestore_env_module: dict[str, str], site: str, browser: Browser) -> Iterator[Any]:
+    pages: list[Page] = []
+
+    def open_one(story_id: str, **query: str) -> Page:
+        emulator = firestore_env_module["FIRESTORE_EMULATOR_HOST"]
+        pages.append(browser_page(browser, site, story_id, emulator, PLAYBACK_RATE, **query))
+        return pages[-1]
+
+    yield open_one
+    for page in pages:
+        page.close()
+
+
+@pytest.mark.parametrize("identity", IDENTITIES)
+def test_try_again_in_an_open_page_plays_the_new_attempts_stream_from_the_start(
+    identity: str,
+    listened: dict[str, Any],
+    db: firestore.Client,
+    storage: Path,
+    bucket: str,
+    open_page: Any,
+) -> None:
+    output, story = listened["output"], listened["story"]
+    first_attempt, second_attempt = IDENTITIES[identity]
+    doc = db.collection("stories").document(f"try_again_{identity}")
+    page = a_first_attempt_that_failed(listened, doc, first_attempt, storage, bucket, open_page)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    if identity == "submission":  # the app hands the story to a new submission first
+        doc.set({"audioStatus": "pending", **second_attempt})
+        page.wait_for_function("document.getElementById('status').textContent === 'Queued…'")
+        assert page_text(page, "error") == ""
+        assert page.is_hidden("#tap")  # nothing to play until the new attempt streams
+    since = len(events(page))
+    streaming = {"audioStreamUrl": output["stream_url"], "audioStreamSegments": 5}
+    doc.set({"audioStatus": "processing", "audioProgress": 0.5, **second_attempt, **streaming})
+    page.wait_for_function(
+        f"window.playerLog.slice({since}).some(e => e.event === 'playing')", timeout=30_000
+    )
+    doc.set(
+        {
+            "audioStatus": "ready",
+            **second_attempt,
+            "audioUrl": output["audio_url"],
+            "audioDuration": story["audioDuration"],
+        }
+    )
+    page.wait_for_function("document.getElementById('status').textContent === 'Ready.'")
+    page.wait_for_timeout(1_000)  # the stream plays on; nothing may restart it
+    log = events(page)[since:]
+    assert output["stream_url"] in requested  # the new attempt's stream was loaded
+    assert first(log, "playing")["time"] < 1.0  # from its start, not where the first stopped
+    assert all(e["state"]["error"] is None for e in log if e["event"] == "state")
+    played = log[log.index(first(log, "playing")) :]
+    assert "emptied" not in [e["event"] for e in played]  # nothing restarted or replaced it
+    assert {e["state"]["source"] for e in played if e["event"] == "state"} <= {"stream"}
+    assert page.evaluate("document.getElementById('audio').currentTime") > 2
+    assert page_text(page, "error") == ""
+
+
+@pytest.mark.parametrize("identity", ["submission", "job"])
+def test_try_again_that_is_ready_before_its_stream_plays_the_final_file_from_the_start(
+    identity: str,
+    listened: dict[str, Any],
+    db: firestore.Client,
+    storage: Path,
+    bucket: str,
+    open_page: Any,
+) -> None:
+    output, story = listened["output"], listened["story"]
+    first_attempt, second_attempt = IDENTITIES[identity]
+    doc = db.collection("stories").document(f"try_again_ready_{identity}")
+    page = a_first_attempt_that_failed(listened, doc, first_attempt, storage, bucket, open_page)
+    since = len(events(page))
+    doc.set(
+        {
+            "audioStatus": "ready",
+            **second_attempt,
+            "audioUrl": output["audio_url"],
+            "audioDuration": story["audioDuration"],
+        }
+    )
+    page.wait_for_function(
+        f"window.playerLog.slice({since}).some(e => e.event === 'playing')", timeout=30_000
+    )
+    log = events(page)[since:]
+    assert first(log, "playing")["time"] < 0.5
+    assert first(log, "state", source="file")
+    assert page.evaluate("document.getElementById('audio').currentSrc") == output["audio_url"]
+    assert page_text(page, "error") == ""
+
+
+def test_the_button_says_what_it_will_do(listened: dict[str, Any], open_page: Any) -> None:
+    page = open_page("listen_1", missingAfter="1")
+    page.wait_for_function("window.playerLog.some(e => e.event === 'playing')", timeout=30_000)
+    assert page.is_visible("#tap")
+    assert page_text(page, "tap") == "Pause"
+    page.click("#tap")
+    page.wait_for_function("document.getElementById('audio').paused")
+    assert page_text(page, "tap") == "Play"
+    page.click("#tap")
+    page.wait_for_function("!document.getElementById('audio').paused")
+    page.wait_for_function("document.getElementById('tap').textContent === 'Pause'")
+    page.evaluate("document.getElementById('audio').pause()")  # the browser's own controls
+    page.wait_for_function("document.getElementById('tap').textContent === 'Play'")
+    page.wait_for_timeout(1_500)  # past missingAfter: a story that is there is never "missing"
+    assert page_text(page, "error") == ""
+    assert page_text(page, "status") == "Ready."
+
+
+def test_a_link_to_a_story_that_never_appears_says_so(db: firestore.Client, open_page: Any) -> None:
+    page = open_page("never_written", missingAfter="1")
+    assert page_text(page, "status") == "Waiting for the story…"
+    page.wait_for_function(
+        "document.getElementById('error').textContent.startsWith('There is no story at this link')",
+        timeout=10_000,
+    )
+    assert page_text(page, "status") == "No story found."
+    db.collection("stories").document("never_written").set({"audioStatus": "pending"})
+    page.wait_for_function("document.getElementById('status').textContent === 'Queued…'")
+    assert page_text(page, "error") == ""
