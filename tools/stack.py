@@ -22,7 +22,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import MappingProxyType
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import uvicorn
 
@@ -117,12 +117,23 @@ def runpod_worker_process(
                 process.wait()
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A player drops requests it no longer needs (hls.js aborts a playlist reload, a seek
+        # cancels a range): the client going away is no fault worth a traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 @contextmanager
 def serving(
     handler: Callable[..., BaseHTTPRequestHandler], port: int | None = None
 ) -> Iterator[str]:
     """Serve `handler` on 127.0.0.1 (a free port unless given) in a thread; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", port or 0), handler)
+    server = _Server(("127.0.0.1", port or 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -140,7 +140,8 @@ def listened(
     log = events(page)
     page.close()
     assert result["status"] == "COMPLETED", result
-    return {"log": log, "output": result["output"], "story": doc.get().to_dict()}
+    story = doc.get().to_dict()
+    return {"log": log, "output": result["output"], "story": story, "console": console}
 
 
 def short_stream(
@@ -180,6 +181,12 @@ def test_playback_continues_across_segments_published_after_it_started(
     assert ended["time"] > known * 5.9  # it played beyond what was published when it started
     assert [e["state"]["source"] for e in log if e["event"] == "state"][-1] == "stream"
     assert max(e["state"]["rereads"] for e in log if e["event"] == "state") >= 1
+
+
+def test_the_live_playlist_is_never_read_half_written(listened: dict[str, Any]) -> None:
+    """The worker rewrites the playlist and its headers while the page reads them."""
+    playlist_errors = re.compile(r"hls\.js: (manifest|level)(Load|Parsing)Error")
+    assert [line for line in listened["console"] if playlist_errors.search(line)] == []
 
 
 def test_the_played_duration_is_the_final_files(listened: dict[str, Any]) -> None:
