@@ -33,6 +33,7 @@ from shared.errors import (
     VoiceProfileInvalidError,
     VoiceProfileMissingError,
 )
+from shared.job_input import field_label
 from shared.types import SafeId
 from worker.engines.base import Voice, VoiceSource, VoiceStore
 
@@ -89,7 +90,8 @@ def check_id(value: str, field: str) -> str:
         return _SAFE_ID.validate_python(value)
     except ValidationError:
         raise InvalidInputError(
-            f"The {field.replace('_', ' ')} is not valid.",
+            f"The {field_label(field)} is not valid. Please choose the voice again, and contact "
+            "support if it happens again.",
             details=f"{field} must be 1-128 letters, digits, '_' or '-'",
         ) from None
 
