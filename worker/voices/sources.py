@@ -113,7 +113,10 @@ def fetch_payload(
         return _checked(VoicePayload("profile", source.profile_bytes, "inline-profile"), limits)
     if source.reference_audio is not None:
         return _checked(VoicePayload("audio", source.reference_audio, "reference-audio"), limits)
-    if source.storage_key:
+    if source.storage_key:  # a profile (`.pt`, as the voice-profile job stores them) or a recording
+        if source.storage_key.endswith(".pt"):
+            data = _get(store, source.storage_key, "voice profile")
+            return _checked(VoicePayload("profile", data, "stored-profile"), limits)
         data = _get(store, source.storage_key, "reference recording")
         return _checked(VoicePayload("audio", data, "reference-audio"), limits)
     if source.voice_id and source.voice_id != DEFAULT_VOICE:

@@ -61,6 +61,17 @@ def test_a_stored_profile_loads_from_its_key(engine, store) -> None:
     assert audio.samples.size > 0
 
 
+def test_a_profile_named_by_its_storage_key_loads_as_a_profile(engine, store) -> None:
+    """The key the voice-profile job stores (`voices/{user_id}/{voice_id}.pt`) is a profile,
+    not a recording to decode."""
+    conds = standin.builtin_conditionals(seed=5)
+    put_profile(store, "user-1", "voice-2", standin.profile_bytes(conds))
+    voice = engine.prepare_voice(
+        VoiceSource(user_id="user-1", storage_key="voices/user-1/voice-2.pt")
+    )
+    np.testing.assert_array_equal(voice.data.t3.speaker_emb, conds.t3.speaker_emb)
+
+
 def test_profile_keys_follow_the_layout() -> None:
     assert profile_key("u1", "v1") == "voices/u1/v1.pt"
 
