@@ -302,6 +302,8 @@ def api_server(
         "FIRESTORE_EMULATOR_HOST": emulator.host_port,
         "GOOGLE_CLOUD_PROJECT": PROJECT,
         "CALLBACK_SIGNING_SECRET": secret,
+        "RUNPOD_API_KEY": "rp_bench_key",  # required in production; callbacks never ask RunPod
+        "RUNPOD_ENDPOINT_ID": "bench",
         "LOG_LEVEL": log_level,
     }
     command = [sys.executable, "-m", "uvicorn", "callback_api.main:app", "--host", "127.0.0.1"]

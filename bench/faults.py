@@ -7,10 +7,11 @@ runner in process (a fast stand-in engine instead of the GPU model, the real del
 letters and deadline), and injects one fault per story: API outages, bad input, a job past its
 deadline, a worker that dies mid-story, a misconfigured worker, RunPod's own timeout and
 cancellation. RunPod's completion webhook is simulated with its documented payload built from
-the runner's real output; the reconciler runs as the scheduler would. Prints, per fault, the
-story's final state; then the faults injected, the stories that ended terminal, and the
-callbacks lost (a story whose final state is not what its job reported). Exits 1 unless every
-story is terminal and nothing was lost.
+the runner's real output, and RunPod's status API (which the webhook and the reconciler ask)
+says the same (`tests/helpers/runpod_fake.py`); the reconciler runs as the scheduler would.
+Prints, per fault, the story's final state; then the faults injected, the stories that ended
+terminal, and the callbacks lost (a story whose final state is not what its job reported).
+Exits 1 unless every story is terminal and nothing was lost.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from callback_api.reconcile import run as reconcile
 from shared.errors import WorkerMisconfiguredError
 from shared.signing import generate_secret
 from tests.helpers.fakes import ToneEngine
+from tests.helpers.runpod_fake import FakeRunPod
 from tests.helpers.servers import FaultPlan, fault_proxy
 from tools.firestore_emulator import FirestoreEmulator
 from tools.stack import callback_api
@@ -94,6 +96,7 @@ class Stack:
     plan: FaultPlan
     proxy: str
     workdir: Path
+    runpod: FakeRunPod
 
     def story(self, story_id: str, **fields: Any) -> firestore.DocumentReference:
         doc = self.db.collection("stories").document(story_id)
@@ -136,6 +139,7 @@ class Stack:
         if output is not None:
             rest = {k: v for k, v in output.items() if k not in ("error", "refresh_worker")}
             body |= {"output": rest} | ({"error": output["error"]} if "error" in output else {})
+        self.runpod.report(body)  # what RunPod's status API says of the job, when asked
         url = webhook_url(self.api, SECRET, story_id, None)  # these jobs carry no submission
         requests.post(url, json=body, timeout=30).raise_for_status()
 
@@ -279,12 +283,13 @@ def run_matrix(emulator: FirestoreEmulator) -> list[Row]:
     plan = FaultPlan()
     rows = []
     with (
-        callback_api(env) as api,
+        FakeRunPod().serving() as runpod,
+        callback_api(env | runpod.environment()) as api,
         fault_proxy(api, plan) as proxy,
         tempfile.TemporaryDirectory() as workdir,
     ):
         db = firestore.Client(project=emulator.project, credentials=AnonymousCredentials())
-        stack = Stack(db, api, plan, proxy, Path(workdir))
+        stack = Stack(db, api, plan, proxy, Path(workdir), runpod)
         for index, (fault, case, expected) in enumerate(CASES):
             story = f"fault_{index:02d}"
             doc = stack.story(story)

@@ -80,6 +80,7 @@ def stack(root: Path) -> Iterator[Stack]:
             "FIRESTORE_EMULATOR_HOST": emulator.host_port,
             "GOOGLE_CLOUD_PROJECT": PROJECT,
             "CALLBACK_SIGNING_SECRET": SECRET,
+            "CALLBACK_API_DEV_MODE": "true",  # no RunPod status API: jobs run in process
             "LOG_LEVEL": "WARNING",
         }
         with callback_api(env) as api:

@@ -1,20 +1,33 @@
-"""Settle stories whose job went silent: `python -m callback_api.reconcile [--loop --interval S]`.
+"""Settle stories whose job ended unheard: `python -m callback_api.reconcile [--loop --interval S]`.
 
-A running job reports progress at least every `PROGRESS_HEARTBEAT_S` (60 s), so a story still
-`processing` whose `updatedAt` is older than `RECONCILE_STALE_AFTER_S` (default five missed
-heartbeats, 300 s) has most likely lost its worker. A story still `pending` that long is
-looked at only where it can be told apart from one whose job waits in RunPod's queue: with
-RunPod's API configured and a job id to ask about, or when the submission helper numbered it
-and recorded no job (the helper died between its two writes, or could not record RunPod's
-refusal), which fails it with `submission_failed`. For each such story, oldest first:
+A job's last hop (its terminal callback, then RunPod's webhook) fails when the API or
+Firestore is down as the job ends, e.g. during a redeploy. RunPod itself still knows how the
+job ended: its status API returns a finished `/run` job, with its output, for 30 minutes
+(`RUNPOD_RESULT_RETENTION_S`), and the output carries the worker's signed terminal callback.
+So every story still `processing`, or `pending` with a job id, whose `updatedAt` is older than
+`RECONCILE_STALE_AFTER_S` (default 300 s: a running job reports progress at least every
+`PROGRESS_HEARTBEAT_S`, 60 s) is decided by RunPod's status of its job, oldest first:
 
-- with RunPod's API configured, the job's status is asked there first: IN_QUEUE or
-  IN_PROGRESS leave the story alone; an output with the worker's signed callback settles it
-  (the same verification and rules as the webhook); TIMED_OUT fails it with `job_timed_out`,
-  CANCELLED with `job_cancelled`, anything else (FAILED, COMPLETED without a callback, a job
-  RunPod no longer knows) with `worker_lost`. When RunPod cannot be asked, the story is left
-  for the next pass and the pass counts an error;
-- without RunPod's API, the story fails with `worker_lost`.
+- IN_QUEUE or IN_PROGRESS leave the story alone;
+- an output with the worker's signed callback settles it, with the same verification and rules
+  as the webhook: a COMPLETED job's success makes it `ready`, a failed job's error fails it
+  with the worker's own error;
+- TIMED_OUT fails it with `job_timed_out`, CANCELLED with `job_cancelled`, anything else
+  (FAILED or COMPLETED without a callback, a job RunPod no longer knows) with `worker_lost`;
+- when RunPod cannot be asked, the story is left for the next pass and the pass counts an error.
+
+A story numbered by the submission helper and still `pending` without a job (the helper died
+between its two writes, or could not record RunPod's refusal) fails with `submission_failed`.
+
+Settle window: with a pass every minute (the default `--interval`), a story whose job ended
+while the API was down is settled within `RECONCILE_STALE_AFTER_S` + one interval (6 minutes)
+of its last write, or within one interval of Firestore's return when that is later: well
+inside RunPod's 30 minutes. `RECONCILE_STALE_AFTER_S` is capped at 15 minutes and `--interval`
+at 5, so that no setting pushes the window past RunPod's retention.
+
+RunPod's status API is required outside local development (`core/config.py`). Without it
+(`CALLBACK_API_DEV_MODE`), a silent `processing` story fails with `worker_lost` and a `pending`
+one with a job is left alone, since a queued job cannot be told from a lost one.
 
 Every failure is written in a transaction that re-checks the story (still pending or
 processing, same job, not written since it was found) and is provisional: a signed callback of
@@ -166,10 +179,24 @@ class Reconciler:
         return outcome
 
 
+MAX_INTERVAL_S = 300.0
+"""The longest `--interval`: with `RECONCILE_STALE_AFTER_S` at most 15 minutes, a finished
+job is settled within 20 minutes of its story's last write, inside RunPod's 30."""
+
+
+def _interval(value: str) -> float:
+    seconds = float(value)
+    if not 0 < seconds <= MAX_INTERVAL_S:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most {MAX_INTERVAL_S:.0f} s")
+    return seconds
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Fail stories whose job went silent.")
+    parser = argparse.ArgumentParser(description="Settle stories whose job ended unheard.")
     parser.add_argument("--loop", action="store_true", help="run a pass every --interval s")
-    parser.add_argument("--interval", type=float, default=60.0, help="seconds between passes")
+    parser.add_argument(
+        "--interval", type=_interval, default=60.0, help="seconds between passes (at most 300)"
+    )
     return parser.parse_args(argv)
 
 

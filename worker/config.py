@@ -133,6 +133,9 @@ class ServiceSettings(BaseSettings):
     """How long a finished job waits for its last segments and closed playlist."""
     dead_letter_budget_s: float = Field(20.0, ge=0)
     """Time spent redelivering dead letters at start-up and after each job (0: never)."""
+    dead_letter_interval_s: float = Field(60.0, ge=0)
+    """How often a worker waiting between jobs redelivers dead letters (0: only at start-up
+    and after each job)."""
 
     shared_voice_prefix: str | None = None
     """Where the app's own narrators' voices are stored (`narrators/`): a story's

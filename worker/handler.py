@@ -19,7 +19,7 @@ from shared.errors import TTSError
 from shared.voice_job_input import VOICE_PROFILE_ACTION
 from worker.checkpoints.keys import CHECKPOINT_PREFIX
 from worker.config import ServiceSettings
-from worker.delivery.dead_letters import DeadLetters
+from worker.delivery.dead_letters import DeadLetters, IdleRedelivery
 from worker.delivery.sender import CallbackSender
 from worker.deployment import load_settings
 from worker.engines import load_engine
@@ -39,6 +39,7 @@ class Runners:
     voice: VoiceProfileJobRunner
     dead_letters: DeadLetters
     dead_letter_budget_s: float
+    idle: IdleRedelivery
 
     def redeliver_dead_letters(self) -> None:
         """In the background, so that neither start-up nor the next job waits for it."""
@@ -64,15 +65,22 @@ def build_runners() -> Runners:
         expire_local(store, service)
     sender = CallbackSender(service, store)
     engine = Loaded.attempt(lambda: load_engine(settings.tts_engine, store), "engine")
+    dead_letters = DeadLetters(sender, store)
     runners = Runners(
         story=TTSJobRunner(
             engine.map(lambda e: StorySynthesizer(e, settings)), store, sender, service
         ),
         voice=VoiceProfileJobRunner(engine, store, sender, service, settings),
-        dead_letters=DeadLetters(sender, store),
+        dead_letters=dead_letters,
         dead_letter_budget_s=service.dead_letter_budget_s,
+        idle=IdleRedelivery(
+            dead_letters,
+            interval_s=service.dead_letter_interval_s,
+            budget_s=service.dead_letter_budget_s,
+        ),
     )
     runners.redeliver_dead_letters()  # what an earlier worker could not deliver
+    runners.idle.start()  # what this one could not, once the API is back, between jobs
     return runners
 
 
@@ -88,13 +96,14 @@ def handler(job: dict[str, Any]) -> dict[str, Any]:
     except TTSError as error:
         return unavailable_output(error, raw_input)
     try:
-        if isinstance(raw_input, dict) and raw_input.get("action") == VOICE_PROFILE_ACTION:
-            return runners.voice.run(job_id, raw_input)
-        return runners.story.run(
-            job_id,
-            raw_input,
-            console=lambda progress: runpod.serverless.progress_update(job, progress),
-        )
+        with runners.idle.job():
+            if isinstance(raw_input, dict) and raw_input.get("action") == VOICE_PROFILE_ACTION:
+                return runners.voice.run(job_id, raw_input)
+            return runners.story.run(
+                job_id,
+                raw_input,
+                console=lambda progress: runpod.serverless.progress_update(job, progress),
+            )
     except Exception:  # the runners report their own failures; this is the last line of defence
         logger.exception("handler failed", extra={"job_id": job_id})
         return {"error": "Something went wrong while creating the audio.", "refresh_worker": True}

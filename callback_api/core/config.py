@@ -17,6 +17,9 @@ MAX_WEBHOOK_BYTES = 512 * 1024
 """RunPod's completion webhook carries the job output: an embedded signed callback (at most
 64 KiB, up to three times that once escaped inside JSON) and the output's own fields."""
 RUNPOD_API_BASE_URL = "https://api.runpod.ai/v2"
+RUNPOD_RESULT_RETENTION_S = 30 * 60
+"""How long RunPod's status API returns a finished `/run` job's result: the reconciler must
+settle a story well inside it (`reconcile.py`)."""
 
 
 class Settings(BaseSettings):
@@ -45,7 +48,9 @@ class Settings(BaseSettings):
     runpod_api_base_url: Url = RUNPOD_API_BASE_URL
     runpod_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
     embedded_callback_max_age_s: Annotated[int, Field(ge=300, le=7 * 24 * 3600)] = 3600
-    reconcile_stale_after_s: Annotated[int, Field(gt=0)] = STALE_AFTER_S
+    reconcile_stale_after_s: Annotated[int, Field(gt=0, le=RUNPOD_RESULT_RETENTION_S // 2)] = (
+        STALE_AFTER_S
+    )
 
     @field_validator("callback_signing_secret", "callback_signing_secret_previous")
     @classmethod
@@ -72,6 +77,15 @@ class Settings(BaseSettings):
             raise ValueError("CALLBACK_API_DEV_MODE is only allowed with FIRESTORE_EMULATOR_HOST")
         if (self.runpod_api_key is None) != (self.runpod_endpoint_id is None):
             raise ValueError("set both RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID, or neither")
+        if self.runpod_api_key is None and not self.callback_api_dev_mode:
+            # Without RunPod's word, a job that ended while the API was down is settled by luck,
+            # and anyone holding a webhook URL could fail a running story.
+            raise ValueError(
+                "RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID are required: the webhook and the "
+                "reconciler confirm each job's end with RunPod's status API; only local "
+                "development (CALLBACK_API_DEV_MODE=true with FIRESTORE_EMULATOR_HOST) may run "
+                "without them"
+            )
         return self
 
     @property

@@ -13,6 +13,13 @@ When Firestore refuses a callback's write for its content (the story document wo
 1 MiB), the callback is written again without its pass-through metadata and error details, so
 that the story still reaches its state; only if that is refused too does the caller get
 `FirestoreRequestError`.
+
+A commit whose answer is lost is ambiguous: the write may have landed. A connection reset after
+the commit reached Firestore makes the client retry the commit of a transaction that no longer
+exists, which Firestore answers INVALID_ARGUMENT ("Transaction is invalid or closed"); a
+deadline that passes during the commit loses the answer outright. Either way the story is read
+back before anyone is answered: if it holds what the transaction wrote, the decision stands
+(a written callback is answered `applied`, never `conflict` or 422); if not, the error does.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from google.cloud.firestore import (
     AsyncTransaction,
     async_transactional,
 )
-from google.cloud.firestore_v1 import FieldFilter
+from google.cloud.firestore_v1 import DELETE_FIELD, SERVER_TIMESTAMP, FieldFilter
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -110,16 +117,50 @@ class StaleStory:
     submission: int | None = None
 
 
+@dataclass
+class _Commit:
+    """The write a transaction is committing, kept to read back when its answer is lost."""
+
+    decision: Decision | None = None
+    updated_at: Any = None
+    """The story's `updatedAt` as the transaction read it."""
+
+    def begin(self, story: Mapping[str, Any]) -> None:
+        self.decision, self.updated_at = None, story.get("updatedAt")
+
+    def landed_in(self, story: Mapping[str, Any] | None) -> bool:
+        """Whether `story`, read after the commit, holds everything the commit wrote."""
+        if story is None or self.decision is None:
+            return False
+        for key, value in self.decision.updates.items():
+            if value is SERVER_TIMESTAMP:
+                if story.get(key) in (None, self.updated_at):  # stamped anew by each write
+                    return False
+            elif value is DELETE_FIELD:
+                if key in story:
+                    return False
+            elif story.get(key) != value:
+                return False
+        return True
+
+
 @async_transactional
 async def _decide_and_write(
-    transaction: AsyncTransaction, ref: AsyncDocumentReference, choose: Choice, timeout: float
+    transaction: AsyncTransaction,
+    ref: AsyncDocumentReference,
+    choose: Choice,
+    timeout: float,
+    commit: _Commit,
 ) -> Decision:
     snapshot = await ref.get(READ_FIELDS, transaction=transaction, timeout=timeout)
     if not snapshot.exists:
         raise StoryNotFoundError
-    decision = choose(snapshot.to_dict() or {})
+    story = snapshot.to_dict() or {}
+    commit.begin(story)
+    decision = choose(story)
     if decision.updates:
         transaction.update(ref, dict(decision.updates))
+        commit.decision = decision  # from here on, a lost answer leaves the write unknown
     return decision
 
 
@@ -236,16 +277,43 @@ class StoryStore:
         await self._call(probe.get(timeout=self._timeout))
 
     async def _decided(self, story_id: str, choose: Choice) -> Decision:
-        return await self._call(self._decide_in_turn(story_id, choose))
+        commit = _Commit()
+        try:
+            return await self._call(self._decide_in_turn(story_id, choose, commit))
+        except (FirestoreUnavailableError, FirestoreRequestError) as exc:
+            if commit.decision is None:
+                raise  # failed before anything was committed
+            return await self._read_back(story_id, commit, exc)
 
-    async def _decide_in_turn(self, story_id: str, choose: Choice) -> Decision:
+    async def _decide_in_turn(self, story_id: str, choose: Choice, commit: _Commit) -> Decision:
         ref = self._collection.document(story_id)
         async with self._locks.hold(story_id):
             async for attempt in self._while_contended():
                 with attempt:
                     transaction = self._client.transaction(max_attempts=self._attempts)
-                    return await _decide_and_write(transaction, ref, choose, self._timeout)
+                    return await _decide_and_write(transaction, ref, choose, self._timeout, commit)
         raise AssertionError("unreachable: the retrying loop returns or raises")
+
+    async def _read_back(
+        self,
+        story_id: str,
+        commit: _Commit,
+        failure: FirestoreUnavailableError | FirestoreRequestError,
+    ) -> Decision:
+        """The committed decision if the story holds its write, else `failure` (a read that
+        fails too is `FirestoreUnavailableError`: the caller retries, and is decided anew)."""
+        assert commit.decision is not None
+        ref = self._collection.document(story_id)
+        fields = list(commit.decision.updates)
+        snapshot = await self._call(ref.get(fields, timeout=self._timeout))
+        landed = commit.landed_in(snapshot.to_dict() if snapshot.exists else None)
+        logger.warning(
+            "commit answer lost; story read back",
+            extra={"story_id": story_id, "failure": failure.kind, "landed": landed},
+        )
+        if landed:
+            return commit.decision
+        raise failure
 
     def _while_contended(self) -> AsyncRetrying:
         # The client retries an aborted commit at once; when writers on other instances keep

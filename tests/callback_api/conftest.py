@@ -24,7 +24,9 @@ def signing_secret() -> str:
 
 @pytest.fixture
 def api_settings(firestore_env: FirestoreEmulator, signing_secret: str) -> Settings:
-    return Settings(callback_signing_secret=SecretStr(signing_secret))
+    """Signed callbacks on the emulator, without RunPod's status API: local development mode
+    (tests of the webhook and the reconciler give RunPod's API, `tests/helpers/runpod_fake.py`)."""
+    return Settings(callback_signing_secret=SecretStr(signing_secret), callback_api_dev_mode=True)
 
 
 @pytest.fixture
@@ -33,6 +35,7 @@ def unreachable_firestore(monkeypatch: pytest.MonkeyPatch, signing_secret: str) 
     monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
     return Settings(
         callback_signing_secret=SecretStr(signing_secret),
+        callback_api_dev_mode=True,
         firestore_timeout_seconds=0.5,
         retry_after_seconds=7,
     )

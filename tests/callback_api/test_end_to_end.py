@@ -190,7 +190,9 @@ def test_stopped_emulator_is_503_then_recovers(
         db = Client(project=FIRESTORE_PROJECT_ID, credentials=AnonymousCredentials())
         stories = Stories(db)
         settings = Settings(
-            callback_signing_secret=SecretStr(signing_secret), firestore_timeout_seconds=2
+            callback_signing_secret=SecretStr(signing_secret),
+            callback_api_dev_mode=True,
+            firestore_timeout_seconds=2,
         )
         stories.create("s")
         live_server = LiveServer(create_app(settings))

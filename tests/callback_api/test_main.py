@@ -21,6 +21,8 @@ def test_module_level_app_uses_the_environment(
     firestore_env: FirestoreEmulator, monkeypatch: pytest.MonkeyPatch, signing_secret: str
 ) -> None:
     monkeypatch.setenv("CALLBACK_SIGNING_SECRET", signing_secret)
+    monkeypatch.setenv("RUNPOD_API_KEY", "rp_test_key")
+    monkeypatch.setenv("RUNPOD_ENDPOINT_ID", "endpoint-1")
     code = "from callback_api.main import app; print(type(app).__name__, app.title)"
 
     result = subprocess.run(
@@ -44,6 +46,25 @@ def test_the_service_will_not_start_without_a_secret(monkeypatch: pytest.MonkeyP
 
     assert result.returncode != 0
     assert "CALLBACK_SIGNING_SECRET is required" in result.stderr
+
+
+def test_the_service_will_not_start_without_runpods_status_api(
+    monkeypatch: pytest.MonkeyPatch, signing_secret: str
+) -> None:
+    monkeypatch.setenv("CALLBACK_SIGNING_SECRET", signing_secret)
+    for name in ("CALLBACK_API_DEV_MODE", "RUNPOD_API_KEY", "RUNPOD_ENDPOINT_ID"):
+        monkeypatch.delenv(name, raising=False)
+
+    result = subprocess.run(
+        [sys.executable, "-c", "from callback_api.main import app"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID are required" in result.stderr
+    assert signing_secret not in result.stderr
 
 
 def test_local_development_mode_accepts_the_seed_curl_unsigned(
@@ -72,7 +93,9 @@ def test_previous_secret_is_accepted_during_rotation(
 ) -> None:
     old, new = generate_secret(), generate_secret()
     settings = Settings(
-        callback_signing_secret=SecretStr(new), callback_signing_secret_previous=SecretStr(old)
+        callback_signing_secret=SecretStr(new),
+        callback_signing_secret_previous=SecretStr(old),
+        callback_api_dev_mode=True,
     )
     stories.create("a")
     stories.create("b")
@@ -87,7 +110,9 @@ def test_emulator_setting_must_match_what_the_client_library_reads(
     firestore_env: FirestoreEmulator, signing_secret: str
 ) -> None:
     settings = Settings(
-        callback_signing_secret=SecretStr(signing_secret), firestore_emulator_host="127.0.0.1:1"
+        callback_signing_secret=SecretStr(signing_secret),
+        callback_api_dev_mode=True,
+        firestore_emulator_host="127.0.0.1:1",
     )
 
     with pytest.raises(FirestoreConfigError), TestClient(create_app(settings)):

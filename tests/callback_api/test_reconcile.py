@@ -272,7 +272,11 @@ def test_the_command_runs_one_pass_and_logs_a_summary(
 ) -> None:
     stories.create("s", audioStatus="processing", audioJobId="job-a", updatedAt=ago(30))
     stories.create("t", audioStatus="processing", audioJobId="job-b", updatedAt=SERVER_TIMESTAMP)
-    environment = {**os.environ, "CALLBACK_SIGNING_SECRET": signing_secret}
+    environment = {
+        **os.environ,
+        "CALLBACK_SIGNING_SECRET": signing_secret,
+        "CALLBACK_API_DEV_MODE": "true",  # without RunPod's API: a silent story is lost
+    }
 
     result = subprocess.run(
         [sys.executable, "-m", "callback_api.reconcile"],

@@ -85,6 +85,8 @@ def submit_command(path: Path, endpoint_url: str) -> subprocess.CompletedProcess
     environment = {
         **os.environ,
         "CALLBACK_SIGNING_SECRET": SECRET,
+        "RUNPOD_API_KEY": "rp_test_key",  # production settings; --endpoint-url overrides
+        "RUNPOD_ENDPOINT_ID": "endpoint-1",
         "CALLBACK_API_PUBLIC_URL": "https://api.example.com",
     }
     return subprocess.run(
@@ -100,7 +102,7 @@ def submit_command(path: Path, endpoint_url: str) -> subprocess.CompletedProcess
 
 @pytest.fixture
 def settings(firestore_env: FirestoreEmulator) -> Settings:
-    return Settings(callback_signing_secret=SecretStr(SECRET))
+    return Settings(callback_signing_secret=SecretStr(SECRET), callback_api_dev_mode=True)
 
 
 def test_the_job_carries_its_submission_deadline_webhook_and_execution_timeout(

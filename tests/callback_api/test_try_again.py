@@ -22,6 +22,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.core.webhooks import webhook_url
@@ -38,7 +39,9 @@ from tests.helpers.callback_api import (
     submit,
     success,
 )
+from tests.helpers.runpod_fake import FakeRunPod
 from tests.helpers.servers import Script, scripted_server
+from tools.firestore_emulator import FirestoreEmulator
 
 ERROR_FIELDS = {"audioError", "audioErrorDetails", "audioErrorMetadata"}
 AUDIO_FIELDS = {"audioUrl", "audioDuration", "audioMetadata"}
@@ -51,15 +54,19 @@ class Apis:
     """Two API instances on one emulator; the `n`th request goes to instance `n % 2`."""
 
     senders: list[Sender]
+    runpod: FakeRunPod
 
     def send(self, callback: TTSCallbackRequest, n: int = 0) -> str:
         return _outcome(self.senders[n % len(self.senders)].send(callback))
 
     def webhook_failed(self, story_id: str, submission: int, job_id: str, n: int = 0) -> str:
-        """RunPod's webhook of a job that ended FAILED without a callback."""
+        """RunPod's webhook of a job that ended FAILED without a callback (as RunPod's status
+        API, which the webhook asks, says too)."""
         sender = self.senders[n % len(self.senders)]
         url = webhook_url("", sender.secret, story_id, submission)
-        return _outcome(sender.client.post(url, json={"id": job_id, "status": "FAILED"}))
+        body = {"id": job_id, "status": "FAILED"}
+        self.runpod.report(body)
+        return _outcome(sender.client.post(url, json=body))
 
 
 def _outcome(response: httpx.Response) -> str:
@@ -69,7 +76,21 @@ def _outcome(response: httpx.Response) -> str:
 
 
 @pytest.fixture
-def apis(api_settings: Settings, signing_secret: str) -> Iterator[Apis]:
+def runpod() -> Iterator[FakeRunPod]:
+    with FakeRunPod().serving() as fake:
+        yield fake
+
+
+@pytest.fixture
+def api_settings(
+    firestore_env: FirestoreEmulator, signing_secret: str, runpod: FakeRunPod
+) -> Settings:
+    """Production settings: RunPod's status API confirms each webhook."""
+    return Settings(callback_signing_secret=SecretStr(signing_secret), **runpod.settings())
+
+
+@pytest.fixture
+def apis(api_settings: Settings, signing_secret: str, runpod: FakeRunPod) -> Iterator[Apis]:
     # The emulator makes a transaction wait for another's lock on the story; under load that
     # can outlast the 5 s default, and a 503 would only be retried (as the worker does).
     patient = api_settings.model_copy(update={"firestore_timeout_seconds": 60})
@@ -79,7 +100,7 @@ def apis(api_settings: Settings, signing_secret: str) -> Iterator[Apis]:
         httpx.Client(base_url=first.url, timeout=60) as one,
         httpx.Client(base_url=second.url, timeout=60) as other,
     ):
-        yield Apis([Sender(one, signing_secret), Sender(other, signing_secret)])
+        yield Apis([Sender(one, signing_secret), Sender(other, signing_secret)], runpod)
 
 
 @dataclass

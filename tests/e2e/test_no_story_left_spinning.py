@@ -35,7 +35,12 @@ LONG = (REPO_ROOT / "samples" / "story.txt").read_text(encoding="utf-8")[:1800]
 
 @pytest.fixture(scope="module")
 def api(firestore_env_module: dict[str, str]) -> Iterator[str]:
-    env = {**firestore_env_module, "CALLBACK_SIGNING_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
+    env = {
+        **firestore_env_module,
+        "CALLBACK_SIGNING_SECRET": SECRET,
+        "CALLBACK_API_DEV_MODE": "true",  # no RunPod status API here: RunPod's local API only
+        "LOG_LEVEL": "WARNING",
+    }
     with callback_api(env) as base:
         yield base
 
@@ -191,7 +196,7 @@ def test_a_worker_killed_mid_story_is_settled_by_the_reconciler(
     env = WORKER_ENV | {"LOCAL_STORAGE_DIR": str(tmp_path), "PROGRESS_HEARTBEAT_S": "0.5"}
     with runpod_worker_process(env, tmp_path / "worker.log") as (runpod_url, process):
         job_id = submit(
-            Settings(callback_signing_secret=SecretStr(SECRET)),
+            Settings(callback_signing_secret=SecretStr(SECRET), callback_api_dev_mode=True),
             {
                 "text": LONG,
                 "story_id": "spin_killed",
@@ -212,6 +217,7 @@ def test_a_worker_killed_mid_story_is_settled_by_the_reconciler(
     assert status_of(doc) == "processing"  # nobody is left to report
     time.sleep(1.5)
     monkeypatch.setenv("CALLBACK_SIGNING_SECRET", SECRET)
+    monkeypatch.setenv("CALLBACK_API_DEV_MODE", "true")  # without RunPod's API: worker_lost
     monkeypatch.setenv("RECONCILE_STALE_AFTER_S", "1")
     assert asyncio.run(reconcile(Settings())) == 0
     story = doc.get().to_dict() or {}
@@ -240,7 +246,7 @@ def test_try_again_after_a_killed_worker_resumes_where_it_stopped(
         "seed": 3,
         "callback_url": f"{api}/api/tts/callback",
     }
-    settings = Settings(callback_signing_secret=SecretStr(SECRET))
+    settings = Settings(callback_signing_secret=SecretStr(SECRET), callback_api_dev_mode=True)
     with runpod_worker_process(env, tmp_path / "killed.log") as (runpod_url, process):
         job_id = submit(
             settings, job_input, endpoint_url=runpod_url, webhook_base_url=api, secret=SECRET

@@ -41,7 +41,12 @@ def s3_endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def api_env(firestore_env_module: dict[str, str]) -> dict[str, str]:
-    return {**firestore_env_module, "CALLBACK_SIGNING_SECRET": SECRET, "LOG_LEVEL": "WARNING"}
+    return {
+        **firestore_env_module,
+        "CALLBACK_SIGNING_SECRET": SECRET,
+        "CALLBACK_API_DEV_MODE": "true",  # no RunPod status API here: RunPod's local API only
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 @pytest.fixture(scope="module")

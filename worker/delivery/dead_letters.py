@@ -1,7 +1,9 @@
 """Redelivery of dead-lettered callbacks, oldest first, with the `webhook-id` they were born with.
 
-The worker redelivers on its own, at start-up and after every job, within a time budget and in
-the background (`redeliver_in_background`); operators can still run
+The worker redelivers on its own, at start-up, after every job, and every
+`DEAD_LETTER_INTERVAL_S` while it waits between jobs (`IdleRedelivery`: a result dead-lettered
+while the API was down goes out soon after the API returns, without waiting for another job),
+each pass within a time budget and in the background; operators can still run
 `python -m worker replay-callbacks`, which tries every letter. A letter the API refuses for good
 (e.g. 404: the story was deleted; 422) moves to `callbacks/rejected/` for operators; one refused
 for its signature stays, since that is fixed by configuration, not by the letter.
@@ -13,6 +15,8 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from worker.delivery.sender import (
@@ -57,12 +61,13 @@ class DeadLetters:
 
     def redeliver_in_background(self, budget_s: float) -> threading.Thread:
         thread = threading.Thread(
-            target=self._quietly, args=(budget_s,), name="dead-letters", daemon=True
+            target=self.redeliver_quietly, args=(budget_s,), name="dead-letters", daemon=True
         )
         thread.start()
         return thread
 
-    def _quietly(self, budget_s: float) -> None:
+    def redeliver_quietly(self, budget_s: float) -> None:
+        """One budgeted pass that logs, rather than raises, what went wrong."""
         try:
             outcome = self.redeliver(budget_s=budget_s)
         except Exception:
@@ -110,6 +115,55 @@ class DeadLetters:
         target = REJECTED_PREFIX + key.removeprefix(DEAD_LETTER_PREFIX)
         self.store.put_bytes(target, raw, "application/json", {})
         self.store.delete(key)
+
+
+class IdleRedelivery:
+    """Redelivers dead letters every `interval_s` while no job runs in this process.
+
+    Each wake-up lists the dead-letter prefix (one LIST request on R2) and, if letters are
+    there, spends at most `budget_s` on them, stopping at the first transient failure.
+    """
+
+    def __init__(self, letters: DeadLetters, *, interval_s: float, budget_s: float) -> None:
+        self._letters = letters
+        self._interval_s = interval_s
+        self._budget_s = budget_s
+        self._jobs = 0
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self._interval_s > 0 and self._budget_s > 0
+
+    def start(self) -> None:
+        if self.enabled and self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="dead-letters-idle", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self._budget_s + 5)
+
+    @contextmanager
+    def job(self) -> Iterator[None]:
+        """Marks a job as running: the timer leaves the API to it meanwhile."""
+        with self._lock:
+            self._jobs += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._jobs -= 1
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._interval_s):
+            with self._lock:
+                busy = self._jobs > 0
+            if not busy:
+                self._letters.redeliver_quietly(self._budget_s)
 
 
 def _read(raw: bytes) -> Delivery | None:

@@ -6,8 +6,11 @@ story's submission (`core/webhooks.py`); a wrong one gets 404 and nothing is rea
 without a submission (`/webhook/{story_id}/{token}`) is that of jobs submitted before numbers.
 
 - An embedded signed callback (`output.callback`) for this story is applied like a direct one.
-- Without one, when RunPod's API is configured, the job's status is first confirmed there.
-- A job that ended FAILED, TIMED_OUT or CANCELLED without a callback fails the story that
+- Without one, the job's status is asked of RunPod's API (`GET /status/{job_id}`) and its
+  answer is used instead of the body: the body is unsigned, and a leaked webhook URL must not
+  fail a running story. Nothing is inferred from a body RunPod did not confirm (local
+  development without RunPod's API; a body without a job id; a job RunPod does not know).
+- A job RunPod reports FAILED, TIMED_OUT or CANCELLED without a callback fails the story that
   follows it, while pending or processing, with the inferred error (provisional: a signed
   callback of the same job supersedes it). COMPLETED without a callback changes nothing.
 """
@@ -115,11 +118,12 @@ class _Webhook:
         embedded: EmbeddedCallbacks,
     ) -> WebhookResponse:
         callback, problem = _embedded(embedded, report, story_id)
+        confirmed = False
         if callback is None and report.job_id is not None and self.runpod is not None:
-            confirmed = await _confirmed(self.runpod, report.job_id)
-            if confirmed is None:
+            answer = await _confirmed(self.runpod, report.job_id)
+            if answer is None:
                 return _ignored(self.observation, "unconfirmed")
-            report = confirmed
+            report, confirmed = answer, True
             callback, problem = _embedded(embedded, report, story_id)
         if callback is not None:
             decision = await self.store.apply(callback)
@@ -133,6 +137,8 @@ class _Webhook:
             return _ignored(self.observation, reason)
         if report.job_id is None:
             return _ignored(self.observation, "no_job_id")
+        if not confirmed:  # only RunPod's own word fails a story, never the unsigned body
+            return _ignored(self.observation, "unconfirmed")
         decision = await self.store.interrupt(
             story_id, report.job_id, error, InferredSource.RUNPOD_WEBHOOK, submission=submission
         )
@@ -161,9 +167,10 @@ async def runpod_webhook(
     story_id: str, submission: str, token: str, request: Request, webhook: WebhookDep
 ) -> WebhookResponse:
     """Settles the story from the job's final status: applies the worker's signed callback
-    from `output.callback`, or infers `worker_lost` (FAILED), `job_timed_out` or
-    `job_cancelled` for this submission's job, while the story follows it. Always 200 once the
-    token is right, whatever the body; `applied` and `reason` say what happened."""
+    from `output.callback`, or, once RunPod's API confirms how the job ended, infers
+    `worker_lost` (FAILED), `job_timed_out` or `job_cancelled` for this submission's job, while
+    the story follows it. Always 200 once the token is right, whatever the body (503 while
+    RunPod cannot be asked, so that RunPod retries); `applied` and `reason` say what happened."""
     number = _submission(submission)
     if number is None:
         raise HTTPException(404, "not found")

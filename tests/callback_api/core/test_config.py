@@ -1,13 +1,16 @@
-"""Settings: a signing secret is required outside local development."""
+"""Settings: a signing secret and RunPod's status API are required outside local development."""
 
 from __future__ import annotations
 
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from callback_api.core.config import Settings
+from callback_api.core.config import RUNPOD_RESULT_RETENTION_S, Settings
 from callback_api.main import create_app
 from shared.signing import generate_secret
+
+RUNPOD = {"runpod_api_key": SecretStr("rp_secret_key"), "runpod_endpoint_id": "abc123"}
+"""RunPod's status API, which production settings need."""
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +50,29 @@ def test_local_development_mode_needs_the_emulator(monkeypatch: pytest.MonkeyPat
     settings = Settings()
     assert settings.signing_secrets == []
     assert settings.project_id == "demo-local"
+    assert settings.runpod_endpoint_url is None
+
+
+def test_refuses_to_start_without_runpods_status_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without RunPod's word, a job that ended while the API was down would be settled by
+    luck, and a leaked webhook URL could fail a running story."""
+    monkeypatch.setenv("CALLBACK_SIGNING_SECRET", generate_secret())
+    with pytest.raises(ValidationError, match="RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID are required"):
+        Settings()
+    with pytest.raises(ValidationError):
+        create_app()
+
+    monkeypatch.setenv("RUNPOD_API_KEY", "rp_secret_key")
+    monkeypatch.setenv("RUNPOD_ENDPOINT_ID", "abc123")
+    assert Settings().runpod_endpoint_url == "https://api.runpod.ai/v2/abc123"
+
+
+def test_the_reconciler_settles_well_inside_runpods_retention() -> None:
+    secret = SecretStr(generate_secret())
+    half = RUNPOD_RESULT_RETENTION_S // 2
+    assert Settings(callback_signing_secret=secret, **RUNPOD, reconcile_stale_after_s=half)
+    with pytest.raises(ValidationError, match="reconcile_stale_after_s"):
+        Settings(callback_signing_secret=secret, **RUNPOD, reconcile_stale_after_s=half + 1)
 
 
 def test_reads_every_variable_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,6 +90,8 @@ def test_reads_every_variable_from_the_environment(monkeypatch: pytest.MonkeyPat
         "API_DOCS_ENABLED": "true",
         "METRICS_TOKEN": "m" * 32,
         "LOG_LEVEL": "debug",
+        "RUNPOD_API_KEY": "rp_secret_key",
+        "RUNPOD_ENDPOINT_ID": "abc123",
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -97,31 +125,34 @@ def test_malformed_secrets_are_refused_without_being_echoed(secret: str) -> None
 def test_settings_repr_hides_the_secrets() -> None:
     secret = generate_secret()
 
-    settings = Settings(callback_signing_secret=SecretStr(secret))
+    settings = Settings(callback_signing_secret=SecretStr(secret), **RUNPOD)
 
-    assert secret not in repr(settings)
-    assert secret not in str(settings.model_dump())
+    for hidden in (secret, "rp_secret_key"):
+        assert hidden not in repr(settings)
+        assert hidden not in str(settings.model_dump())
 
 
 @pytest.mark.parametrize("collection", ["a/b", "__x__", ""])
 def test_collection_name_must_be_a_safe_id(collection: str) -> None:
     with pytest.raises(ValidationError):
         Settings(
-            callback_signing_secret=SecretStr(generate_secret()), stories_collection=collection
+            callback_signing_secret=SecretStr(generate_secret()),
+            **RUNPOD,
+            stories_collection=collection,
         )
 
 
 def test_runpod_and_reconciler_settings_and_their_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CALLBACK_SIGNING_SECRET", generate_secret())
+    monkeypatch.setenv("RUNPOD_API_KEY", "rp_secret_key")
+    monkeypatch.setenv("RUNPOD_ENDPOINT_ID", "abc123")
     defaults = Settings()
-    assert defaults.runpod_endpoint_url is None
+    assert defaults.runpod_endpoint_url == "https://api.runpod.ai/v2/abc123"
     assert defaults.runpod_api_base_url == "https://api.runpod.ai/v2"
     assert defaults.reconcile_stale_after_s == 300
     assert defaults.embedded_callback_max_age_s == 3600
 
     for name, value in {
-        "RUNPOD_API_KEY": "rp_secret_key",
-        "RUNPOD_ENDPOINT_ID": "abc123",
         "RUNPOD_API_BASE_URL": "http://127.0.0.1:9000/v2/",
         "CALLBACK_API_PUBLIC_URL": "https://api.example.com",
         "RECONCILE_STALE_AFTER_S": "600",
@@ -151,13 +182,13 @@ def test_runpod_needs_both_its_key_and_its_endpoint(
 
 def test_operations_settings_and_their_defaults() -> None:
     secret = SecretStr(generate_secret())
-    defaults = Settings(callback_signing_secret=secret)
+    defaults = Settings(callback_signing_secret=secret, **RUNPOD)
 
     assert defaults.ready_cache_seconds == 5
     assert defaults.api_docs_enabled is False
     assert defaults.metrics_token is None
     with pytest.raises(ValidationError):
-        Settings(callback_signing_secret=secret, ready_cache_seconds=-1)
+        Settings(callback_signing_secret=secret, **RUNPOD, ready_cache_seconds=-1)
     with pytest.raises(ValidationError) as short:
-        Settings(callback_signing_secret=secret, metrics_token=SecretStr("guessable"))
+        Settings(callback_signing_secret=secret, **RUNPOD, metrics_token=SecretStr("guessable"))
     assert "guessable" not in str(short.value)

@@ -56,7 +56,11 @@ def test_not_ready_when_firestore_does_not_answer(unreachable_firestore: Setting
 def test_a_burst_of_ready_calls_costs_one_read(
     firestore_env: FirestoreEmulator, signing_secret: str, pings: list[float]
 ) -> None:
-    settings = Settings(callback_signing_secret=SecretStr(signing_secret), ready_cache_seconds=60)
+    settings = Settings(
+        callback_signing_secret=SecretStr(signing_secret),
+        callback_api_dev_mode=True,
+        ready_cache_seconds=60,
+    )
 
     with TestClient(create_app(settings)) as client:
         answers = [client.get("/ready") for _ in range(25)]
@@ -68,7 +72,11 @@ def test_a_burst_of_ready_calls_costs_one_read(
 def test_ready_reads_again_once_its_answer_is_older_than_the_window(
     firestore_env: FirestoreEmulator, signing_secret: str, pings: list[float]
 ) -> None:
-    settings = Settings(callback_signing_secret=SecretStr(signing_secret), ready_cache_seconds=0.2)
+    settings = Settings(
+        callback_signing_secret=SecretStr(signing_secret),
+        callback_api_dev_mode=True,
+        ready_cache_seconds=0.2,
+    )
 
     with TestClient(create_app(settings)) as client:
         first = client.get("/ready")
@@ -133,7 +141,9 @@ def test_metrics_want_the_token_when_one_is_set(
 ) -> None:
     token = "metrics-" + "t" * 24
     settings = Settings(
-        callback_signing_secret=SecretStr(signing_secret), metrics_token=SecretStr(token)
+        callback_signing_secret=SecretStr(signing_secret),
+        callback_api_dev_mode=True,
+        metrics_token=SecretStr(token),
     )
 
     with TestClient(create_app(settings)) as client:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -26,19 +26,62 @@ from tests.helpers.callback_api import (
     started,
     success,
 )
+from tests.helpers.runpod_fake import FakeRunPod
 from tests.helpers.servers import Script, scripted_server
 from tools.firestore_emulator import FirestoreEmulator
 
 JOB = "job-a"
 
 
-def post(
-    client: TestClient, secret: str, story_id: str, body: Any, submission: int | None = None
-) -> httpx.Response:
-    """RunPod's post to the story's webhook; without `submission`, the URL of a job submitted
-    before submission numbers (most cases below hold for both forms)."""
-    content = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return client.post(webhook_url("", secret, story_id, submission), content=content)
+class Post(Protocol):
+    def __call__(
+        self,
+        client: TestClient,
+        secret: str,
+        story_id: str,
+        body: Any,
+        submission: int | None = None,
+        *,
+        runpod_says: dict[str, Any] | None = None,
+    ) -> httpx.Response: ...
+
+
+@pytest.fixture
+def runpod() -> Iterator[FakeRunPod]:
+    with FakeRunPod().serving() as fake:
+        yield fake
+
+
+@pytest.fixture
+def api_settings(
+    firestore_env: FirestoreEmulator, signing_secret: str, runpod: FakeRunPod
+) -> Settings:
+    """Production settings: the webhook confirms every job's end with RunPod's status API."""
+    return Settings(callback_signing_secret=SecretStr(signing_secret), **runpod.settings())
+
+
+@pytest.fixture
+def post(runpod: FakeRunPod) -> Post:
+    def post(
+        client: TestClient,
+        secret: str,
+        story_id: str,
+        body: Any,
+        submission: int | None = None,
+        *,
+        runpod_says: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        """RunPod's post to the story's webhook; without `submission`, the URL of a job
+        submitted before submission numbers (most cases below hold for both forms). RunPod's
+        status API says what the body says, unless told otherwise (`runpod_says`): RunPod
+        posts the job's status."""
+        told = runpod_says or body
+        if isinstance(told, dict) and "id" in told:
+            runpod.report(told)
+        content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return client.post(webhook_url("", secret, story_id, submission), content=content)
+
+    return post
 
 
 def completed(output: dict[str, Any], job_id: str = JOB) -> dict[str, Any]:
@@ -58,7 +101,7 @@ def ended(status: str, job_id: str = JOB, **output: Any) -> dict[str, Any]:
 
 
 def test_completed_job_with_its_signed_success_makes_the_story_ready(
-    api_client: TestClient, signing_secret: str, stories: Stories
+    api_client: TestClient, signing_secret: str, stories: Stories, post: Post
 ) -> None:
     stories.create("s", audioStatus="processing")
     output = {"audio_url": "…", "callback": signed_callback(success("s"), signing_secret)}
@@ -74,7 +117,7 @@ def test_completed_job_with_its_signed_success_makes_the_story_ready(
 
 
 def test_failed_job_with_its_signed_error_fails_the_story_with_that_error(
-    api_client: TestClient, signing_secret: str, stories: Stories
+    api_client: TestClient, signing_secret: str, stories: Stories, post: Post
 ) -> None:
     stories.create("s", audioStatus="processing")
     embedded = signed_callback(error("s"), signing_secret)
@@ -89,7 +132,7 @@ def test_failed_job_with_its_signed_error_fails_the_story_with_that_error(
 
 
 def test_the_local_api_form_without_id_or_status_is_enough(
-    api_client: TestClient, signing_secret: str, stories: Stories
+    api_client: TestClient, signing_secret: str, stories: Stories, post: Post
 ) -> None:
     stories.create("s")
     body = {
@@ -103,7 +146,7 @@ def test_the_local_api_form_without_id_or_status_is_enough(
 
 
 def test_a_redelivered_callback_is_a_duplicate(
-    api_client: TestClient, sender: Sender, signing_secret: str, stories: Stories
+    api_client: TestClient, sender: Sender, signing_secret: str, stories: Stories, post: Post
 ) -> None:
     stories.create("s")
     sender.send(success("s"))
@@ -124,7 +167,12 @@ def test_a_redelivered_callback_is_a_duplicate(
 
 @pytest.mark.parametrize(("age_s", "applied"), [(1800, True), (3700, False)])
 def test_embedded_callbacks_may_be_an_hour_old(
-    api_client: TestClient, signing_secret: str, stories: Stories, age_s: int, applied: bool
+    api_client: TestClient,
+    signing_secret: str,
+    stories: Stories,
+    age_s: int,
+    applied: bool,
+    post: Post,
 ) -> None:
     stories.create("s", audioStatus="processing")
     output = {"callback": signed_callback(success("s"), signing_secret, age_s=age_s)}
@@ -149,7 +197,12 @@ def test_embedded_callbacks_may_be_an_hour_old(
     ],
 )
 def test_an_unsigned_or_badly_signed_callback_changes_nothing(
-    api_client: TestClient, signing_secret: str, stories: Stories, tamper: str, reason: str
+    api_client: TestClient,
+    signing_secret: str,
+    stories: Stories,
+    tamper: str,
+    reason: str,
+    post: Post,
 ) -> None:
     stories.create("s", audioStatus="processing")
     embedded = signed_callback(success("s"), signing_secret)
@@ -176,7 +229,7 @@ def test_an_unsigned_or_badly_signed_callback_changes_nothing(
 
 
 def test_a_callback_for_another_story_changes_neither(
-    api_client: TestClient, signing_secret: str, stories: Stories
+    api_client: TestClient, signing_secret: str, stories: Stories, post: Post
 ) -> None:
     stories.create("a", audioStatus="processing")
     stories.create("b", audioStatus="processing")
@@ -208,6 +261,7 @@ def test_a_job_that_ended_without_a_callback_fails_the_story_that_follows_it(
     status: str,
     expected: type[WorkerLostError],
     audio_status: str,
+    post: Post,
 ) -> None:
     stories.create("s", audioStatus=audio_status, audioJobId=JOB, audioProgress=0.5)
 
@@ -239,7 +293,11 @@ def test_a_job_that_ended_without_a_callback_fails_the_story_that_follows_it(
     ids=["another job", "no job", "ready", "failed"],
 )
 def test_an_inferred_failure_touches_no_other_job_and_no_finished_story(
-    api_client: TestClient, signing_secret: str, stories: Stories, fields: dict[str, Any]
+    api_client: TestClient,
+    signing_secret: str,
+    stories: Stories,
+    fields: dict[str, Any],
+    post: Post,
 ) -> None:
     stories.create("s", **fields)
     before = stories.get("s")
@@ -277,7 +335,12 @@ def test_an_inferred_failure_touches_no_other_job_and_no_finished_story(
     ],
 )
 def test_reports_that_settle_nothing_change_nothing(
-    api_client: TestClient, signing_secret: str, stories: Stories, body: Any, reason: str
+    api_client: TestClient,
+    signing_secret: str,
+    stories: Stories,
+    body: Any,
+    reason: str,
+    post: Post,
 ) -> None:
     stories.create("s", audioStatus="processing", audioJobId=JOB)
     before = stories.get("s")
@@ -290,7 +353,7 @@ def test_reports_that_settle_nothing_change_nothing(
 
 
 def test_a_failed_job_whose_callback_does_not_count_is_still_a_lost_worker(
-    api_client: TestClient, signing_secret: str, stories: Stories
+    api_client: TestClient, signing_secret: str, stories: Stories, post: Post
 ) -> None:
     stories.create("s", audioStatus="processing", audioJobId=JOB)
     body = ended("FAILED", callback=signed_callback(error("s"), generate_secret()))
@@ -306,7 +369,12 @@ def test_a_failed_job_whose_callback_does_not_count_is_still_a_lost_worker(
 
 @pytest.mark.parametrize("later", ["success", "error"])
 def test_a_later_signed_callback_of_the_same_job_supersedes_an_inferred_failure(
-    api_client: TestClient, sender: Sender, signing_secret: str, stories: Stories, later: str
+    api_client: TestClient,
+    sender: Sender,
+    signing_secret: str,
+    stories: Stories,
+    later: str,
+    post: Post,
 ) -> None:
     stories.create("s")
     sender.send(progress("s", done=1))
@@ -330,7 +398,7 @@ def test_a_later_signed_callback_of_the_same_job_supersedes_an_inferred_failure(
 
 
 def test_an_inferred_failure_is_not_superseded_by_another_job_or_by_progress(
-    api_client: TestClient, sender: Sender, signing_secret: str, stories: Stories
+    api_client: TestClient, sender: Sender, signing_secret: str, stories: Stories, post: Post
 ) -> None:
     stories.create("s")
     sender.send(progress("s", job_id="job-b", at=5))
@@ -346,7 +414,7 @@ def test_an_inferred_failure_is_not_superseded_by_another_job_or_by_progress(
 
 
 def test_a_submissions_webhook_fails_its_story_before_the_job_id_is_recorded(
-    api_client: TestClient, signing_secret: str, stories: Stories
+    api_client: TestClient, signing_secret: str, stories: Stories, post: Post
 ) -> None:
     """A worker that fails at once can end before the helper records its job id."""
     stories.create("s", audioSubmission=3)
@@ -373,7 +441,11 @@ def test_a_submissions_webhook_fails_its_story_before_the_job_id_is_recorded(
     ids=["newer submission pending", "newer submission processing", "another job of it"],
 )
 def test_a_webhook_of_another_submission_or_job_changes_nothing(
-    api_client: TestClient, signing_secret: str, stories: Stories, fields: dict[str, Any]
+    api_client: TestClient,
+    signing_secret: str,
+    stories: Stories,
+    fields: dict[str, Any],
+    post: Post,
 ) -> None:
     stories.create("s", **fields)
     before = stories.get("s")
@@ -385,7 +457,7 @@ def test_a_webhook_of_another_submission_or_job_changes_nothing(
 
 
 def test_an_unnumbered_webhook_cannot_fail_a_numbered_story_it_does_not_name(
-    api_client: TestClient, signing_secret: str, stories: Stories
+    api_client: TestClient, signing_secret: str, stories: Stories, post: Post
 ) -> None:
     """The old job's webhook, arriving while the new submission waits for its job id."""
     stories.create("s", audioSubmission=2)
@@ -464,7 +536,7 @@ def test_one_storys_token_opens_no_other_story(
 
 
 def test_a_token_of_another_secret_is_refused(
-    api_client: TestClient, signing_secret: str, stories: Stories
+    api_client: TestClient, signing_secret: str, stories: Stories, post: Post
 ) -> None:
     stories.create("s", audioStatus="processing", audioJobId=JOB)
 
@@ -475,11 +547,13 @@ def test_a_token_of_another_secret_is_refused(
 
 
 def test_tokens_of_the_previous_secret_still_work_during_rotation(
-    firestore_env: FirestoreEmulator, stories: Stories
+    firestore_env: FirestoreEmulator, stories: Stories, post: Post, runpod: FakeRunPod
 ) -> None:
     old, new = generate_secret(), generate_secret()
     settings = Settings(
-        callback_signing_secret=SecretStr(new), callback_signing_secret_previous=SecretStr(old)
+        callback_signing_secret=SecretStr(new),
+        callback_signing_secret_previous=SecretStr(old),
+        **runpod.settings(),
     )
     stories.create("s", audioStatus="processing", audioJobId=JOB)
 
@@ -488,7 +562,7 @@ def test_tokens_of_the_previous_secret_still_work_during_rotation(
 
 
 def test_a_wrong_token_is_refused_before_the_body_is_read(
-    api_client: TestClient, signing_secret: str
+    api_client: TestClient, signing_secret: str, post: Post
 ) -> None:
     huge = b"x" * (2 * 1024 * 1024)
 
@@ -496,7 +570,7 @@ def test_a_wrong_token_is_refused_before_the_body_is_read(
     assert post(api_client, signing_secret, "s", huge).status_code == 413
 
 
-def test_an_unknown_story_is_404(api_client: TestClient, signing_secret: str) -> None:
+def test_an_unknown_story_is_404(api_client: TestClient, signing_secret: str, post: Post) -> None:
     response = post(api_client, signing_secret, "ghost", ended("FAILED"))
 
     assert response.status_code == 404
@@ -504,7 +578,7 @@ def test_an_unknown_story_is_404(api_client: TestClient, signing_secret: str) ->
 
 
 def test_without_a_secret_no_webhook_url_is_valid(
-    firestore_env: FirestoreEmulator, stories: Stories
+    firestore_env: FirestoreEmulator, stories: Stories, post: Post
 ) -> None:
     stories.create("s", audioStatus="processing", audioJobId=JOB)
 
@@ -513,6 +587,64 @@ def test_without_a_secret_no_webhook_url_is_valid(
 
     assert response.status_code == 404
     assert stories.get("s")["audioStatus"] == "processing"
+
+
+# --- a forged webhook ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("runpod_says", "reason"),
+    [
+        (ended("IN_PROGRESS"), "job_running"),
+        (ended("IN_QUEUE"), "job_running"),
+        (None, "unconfirmed"),
+    ],
+    ids=["running", "queued", "unknown to RunPod"],
+)
+def test_a_forged_failed_webhook_for_a_running_job_changes_nothing(
+    api_client: TestClient,
+    signing_secret: str,
+    stories: Stories,
+    runpod: FakeRunPod,
+    runpod_says: dict[str, Any] | None,
+    reason: str,
+) -> None:
+    """Whoever holds a submission's webhook URL can post anything to it: only RunPod's own
+    status API decides that a job failed."""
+    stories.create("s", audioStatus="processing", audioJobId=JOB, audioSubmission=3)
+    if runpod_says is not None:
+        runpod.report(runpod_says)
+    before = stories.get("s")
+
+    for forged in (ended("FAILED"), ended("CANCELLED"), ended("TIMED_OUT")):
+        url = webhook_url("", signing_secret, "s", 3)
+        response = api_client.post(url, json=forged)  # not reported to RunPod: forged
+        assert response.json() == {"success": True, "applied": False, "reason": reason}
+    assert runpod.asked == [JOB] * 3
+    assert stories.get("s") == before
+
+
+def test_without_runpods_api_no_failure_is_inferred_from_a_webhook(
+    firestore_env: FirestoreEmulator, signing_secret: str, stories: Stories, post: Post
+) -> None:
+    """Local development without RunPod's API: the body alone is never believed; an embedded
+    signed callback still counts."""
+    settings = Settings(
+        callback_signing_secret=SecretStr(signing_secret), callback_api_dev_mode=True
+    )
+    stories.create("s", audioStatus="processing", audioJobId=JOB)
+    stories.create("t", audioStatus="processing", audioJobId=JOB)
+    before = stories.get("s")
+
+    with TestClient(create_app(settings)) as client:
+        failed = post(client, signing_secret, "s", ended("FAILED"))
+        signed = {"callback": signed_callback(success("t"), signing_secret)}
+        succeeded = post(client, signing_secret, "t", completed(signed))
+
+    assert failed.json() == {"success": True, "applied": False, "reason": "unconfirmed"}
+    assert stories.get("s") == before
+    assert succeeded.json()["applied"] is True
+    assert stories.get("t")["audioStatus"] == "ready"
 
 
 # --- confirmation with RunPod's API -------------------------------------------------------
@@ -545,7 +677,11 @@ def answer(status: int, body: dict[str, Any] | None = None) -> tuple[int, dict[s
 
 
 def test_a_job_runpod_reports_still_running_changes_nothing(
-    confirming_client: TestClient, signing_secret: str, stories: Stories, runpod_script: Script
+    confirming_client: TestClient,
+    signing_secret: str,
+    stories: Stories,
+    runpod_script: Script,
+    post: Post,
 ) -> None:
     stories.create("s", audioStatus="processing", audioJobId=JOB)
     before = stories.get("s")
@@ -560,7 +696,11 @@ def test_a_job_runpod_reports_still_running_changes_nothing(
 
 
 def test_runpods_confirmed_status_decides(
-    confirming_client: TestClient, signing_secret: str, stories: Stories, runpod_script: Script
+    confirming_client: TestClient,
+    signing_secret: str,
+    stories: Stories,
+    runpod_script: Script,
+    post: Post,
 ) -> None:
     stories.create("s", audioStatus="processing", audioJobId=JOB)
     runpod_script.responses = [answer(200, {"id": JOB, "status": "TIMED_OUT"})]
@@ -572,7 +712,11 @@ def test_runpods_confirmed_status_decides(
 
 
 def test_a_callback_in_runpods_confirmed_output_is_applied(
-    confirming_client: TestClient, signing_secret: str, stories: Stories, runpod_script: Script
+    confirming_client: TestClient,
+    signing_secret: str,
+    stories: Stories,
+    runpod_script: Script,
+    post: Post,
 ) -> None:
     stories.create("s", audioStatus="processing", audioJobId=JOB)
     output = {"callback": signed_callback(success("s"), signing_secret)}
@@ -585,7 +729,11 @@ def test_a_callback_in_runpods_confirmed_output_is_applied(
 
 
 def test_a_signed_callback_in_the_body_needs_no_confirmation(
-    confirming_client: TestClient, signing_secret: str, stories: Stories, runpod_script: Script
+    confirming_client: TestClient,
+    signing_secret: str,
+    stories: Stories,
+    runpod_script: Script,
+    post: Post,
 ) -> None:
     stories.create("s", audioStatus="processing", audioJobId=JOB)
     output = {"callback": signed_callback(success("s"), signing_secret)}
@@ -595,7 +743,11 @@ def test_a_signed_callback_in_the_body_needs_no_confirmation(
 
 
 def test_a_job_runpod_does_not_know_changes_nothing(
-    confirming_client: TestClient, signing_secret: str, stories: Stories, runpod_script: Script
+    confirming_client: TestClient,
+    signing_secret: str,
+    stories: Stories,
+    runpod_script: Script,
+    post: Post,
 ) -> None:
     stories.create("s", audioStatus="processing", audioJobId=JOB)
     runpod_script.responses = [answer(404, {"error": "job not found"})]
@@ -613,6 +765,7 @@ def test_runpod_unavailable_is_503_so_that_runpod_retries(
     stories: Stories,
     runpod_script: Script,
     status: int,
+    post: Post,
 ) -> None:
     stories.create("s", audioStatus="processing", audioJobId=JOB)
     runpod_script.responses = [answer(status)]
@@ -626,7 +779,7 @@ def test_runpod_unavailable_is_503_so_that_runpod_retries(
 
 
 def test_the_webhook_is_counted_and_documented(
-    docs_client: TestClient, signing_secret: str, stories: Stories
+    docs_client: TestClient, signing_secret: str, stories: Stories, post: Post
 ) -> None:
     stories.create("s", audioStatus="processing", audioJobId=JOB)
     post(docs_client, signing_secret, "s", ended("CANCELLED"))
