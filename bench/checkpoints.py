@@ -7,29 +7,37 @@ free) and checkpoints on the local storage backend, prints:
      (target: overhead still <= 0.03);
   2. Try again after a failure at 80% of the story (target: <= 25% of the fresh run's wall time);
   3. a re-run after editing one paragraph (target: <= 10%);
-  4. checkpoint bytes per audio-minute (16-bit FLAC).
-Then the same retry on Piper itself, on this CPU.
+  4. checkpoint bytes per audio-minute (16-bit FLAC);
+  5. reuse through a checkpoint store answering in 3 s (moto's S3 behind a delaying proxy)
+     against the same job without checkpoints (target: <= 5% over).
+Then the same retry on Piper itself, on this CPU. `python -m bench.checkpoints slow-store` runs
+only the fifth.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from shared.errors import ModelUnavailableError
-from worker.checkpoints.transfer import StoryCheckpoints
+from tests.helpers.servers import FaultPlan, fault_proxy, r2_settings, s3_server
+from worker.checkpoints.transfer import CheckpointStore, StoryCheckpoints
 from worker.config import SynthesisSettings
 from worker.engines.base import EngineAudio, Samples, SynthesisParams, Voice, VoiceSource
 from worker.engines.piper import PiperEngine
-from worker.storage import LocalObjectStore
+from worker.storage import LocalObjectStore, R2ObjectStore
 from worker.synthesis.speech import split_pauses
 from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult
 
 SAMPLE_STORY = Path(__file__).resolve().parent.parent / "samples" / "story.txt"
 SETTINGS = SynthesisSettings(output_format="mp3")
 PARAMS = SynthesisParams(seed=1)
+SLOW_STORE_S = 3.0
+BUCKET = "bench-checkpoints"
 
 
 class Breakable:
@@ -79,13 +87,17 @@ class Recording(Breakable):
 
 
 def run(
-    engine: Breakable, text: str, root: Path | None, out: Path
+    engine: Breakable, text: str, root: Path | CheckpointStore | None, out: Path
 ) -> tuple[SynthesisResult | None, float]:
-    """One job's rendering (checkpoints under `root`, none without it); its wall time."""
+    """One job's rendering (checkpoints under `root`, or in that store; none without it) and
+    saving its checkpoints; its wall time."""
     synthesizer = StorySynthesizer(engine, SETTINGS)  # type: ignore[arg-type]
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    store = LocalObjectStore(root, "https://audio.example.com") if root else None
+    if isinstance(root, Path):
+        store: CheckpointStore | None = LocalObjectStore(root, "https://audio.example.com")
+    else:
+        store = root
     checkpoints = StoryCheckpoints(store, "bench", "story") if store else None
     result = None
     try:
@@ -164,9 +176,33 @@ def scenario(
         )
 
 
+def slow_store(engine: Breakable, text: str, tmp: Path) -> None:
+    """The story without checkpoints, then reused through a store answering in 3 s."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's request log
+    with s3_server(BUCKET) as endpoint:
+        saved, _ = run(engine, text, R2ObjectStore(r2_settings(endpoint, BUCKET)), tmp / "out")
+        assert saved is not None
+        slow = FaultPlan(only=lambda _, path: "/chunks/" in path, delay_s=SLOW_STORE_S)
+        with fault_proxy(endpoint, slow) as proxy:
+            store = R2ObjectStore(r2_settings(proxy, BUCKET))
+            for attempt in (1, 2):
+                plain, plain_s = run(engine, text, None, tmp / "out")
+                line(f"no checkpoints ({attempt})", plain, plain_s)
+                reused, reused_s = run(engine, text, store, tmp / "out")
+                over = f"= {reused_s / plain_s - 1:+.1%} over no checkpoints (target <= +5%)"
+                line(f"reuse, {SLOW_STORE_S:g}-s store ({attempt})", reused, reused_s, over)
+
+
 def main() -> None:
     text = SAMPLE_STORY.read_text(encoding="utf-8")
     piper = PiperEngine()
+    if sys.argv[1:] == ["slow-store"]:
+        with tempfile.TemporaryDirectory() as tmp:
+            recording = Recording(piper)
+            run(recording, text, None, Path(tmp))
+            stand_in = Breakable(StandIn(recording.audio, piper, speedup=20))
+            slow_store(stand_in, text, Path(tmp))
+        return
     print(
         f"sample story: {len(text)} characters, {len(pieces(text))} pieces; targets: retry "
         "<= 25%, edit <= 10% of the fresh run's wall time; stand-in overhead <= 0.03"
@@ -178,6 +214,7 @@ def main() -> None:
         stand_in = StandIn(recording.audio, piper, speedup=20)
         audio = recording.audio
         scenario("GPU stand-in", lambda fail: Breakable(stand_in, fail), text, audio, Path(tmp))
+        slow_store(Breakable(stand_in), text, Path(tmp))
         scenario("Piper (CPU)", lambda fail: Breakable(piper, fail), text, audio, Path(tmp))
 
 

@@ -202,7 +202,6 @@ def test_a_story_reused_through_a_3_s_store_is_ready_without_waiting_for_it(
     assert engine.calls == list(dict.fromkeys(said))
     assert output["timings"]["checkpoint_wait_s"] < 0.5 + len(said) * PIECE_S
     # One answer of the store at the end (the uploaders' listing), never one per piece.
-    print(f"job through a {STORE_S:g}-s store: {took:.2f} s")
     assert took < 2 * STORE_S < len(said) * STORE_S
     assert (output["checkpoints_saved"], output["checkpoint_failures"]) == (0, 0)
     assert requests.puts() == []  # what the store has is not saved again
