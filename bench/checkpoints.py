@@ -191,6 +191,9 @@ def slow_store(engine: Breakable, text: str, tmp: Path) -> None:
                 reused, reused_s = run(engine, text, store, tmp / "out")
                 over = f"= {reused_s / plain_s - 1:+.1%} over no checkpoints (target <= +5%)"
                 line(f"reuse, {SLOW_STORE_S:g}-s store ({attempt})", reused, reused_s, over)
+            # Fetches the job stopped waiting for still run: let the proxy answer them (a
+            # stopped proxy would leave them to the client's 60-s read timeout, and retries).
+            time.sleep(SLOW_STORE_S + 1)
 
 
 def main() -> None:
