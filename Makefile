@@ -53,7 +53,7 @@ $(CHROMIUM):
 	test -x $@
 
 demo: $(VENV)/.runtime $(PLAYER_JS)
-	$(BIN)/python -m tools.demo
+	$(BIN)/python -m tools.demo $(ARGS)
 
 test: test-fast test-chatterbox
 

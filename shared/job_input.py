@@ -180,7 +180,6 @@ class TTSJobInput(BaseModel):
         own = USER_VOICES.format(user_id=self.user_id)
         if key is None or key.startswith(own):
             return self
-        own = USER_VOICES.format(user_id=self.user_id)
         shared = (info.context or {}).get(SHARED_VOICE_PREFIX)
         if shared and key.startswith(shared):
             return self
