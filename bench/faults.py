@@ -11,147 +11,53 @@ the runner's real output, and RunPod's status API (which the webhook and the rec
 says the same (`tests/helpers/runpod_fake.py`); the reconciler runs as the scheduler would.
 Prints, per fault, the story's final state; then the faults injected, the stories that ended
 terminal, and the callbacks lost (a story whose final state is not what its job reported).
+The faults of `bench/fault_cases.py` follow: a deadline judged by the work left, the API down
+at a job's end or for all of it, a forged webhook, R2 and the checkpoint store slow or gone, a
+Firestore answer lost after its commit, text in another script, another user's voice.
+
 Exits 1 unless every story is terminal and nothing was lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-import requests
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 
+from bench.fault_cases import LISTENER_CASES
+from bench.fault_stack import (
+    BUCKET,
+    PROJECT,
+    SECRET,
+    Case,
+    Killed,
+    Row,
+    SlowEngine,
+    Stack,
+    final_state,
+    stack_down,
+)
 from callback_api.core.config import Settings
-from callback_api.core.webhooks import webhook_url
 from callback_api.reconcile import run as reconcile
 from shared.errors import WorkerMisconfiguredError
-from shared.signing import generate_secret
-from tests.helpers.fakes import ToneEngine
+from tests.helpers.grpc_proxy import GrpcProxy
 from tests.helpers.runpod_fake import FakeRunPod
-from tests.helpers.servers import FaultPlan, fault_proxy
+from tests.helpers.servers import FaultPlan, fault_proxy, s3_server
 from tools.firestore_emulator import FirestoreEmulator
 from tools.stack import callback_api
-from worker.config import ServiceSettings, SynthesisSettings
 from worker.delivery.dead_letters import DeadLetters
-from worker.delivery.sender import CallbackSender
-from worker.jobs.common import Loaded, unavailable_output
+from worker.jobs.common import unavailable_output
 from worker.jobs.story import TTSJobRunner
-from worker.storage import LocalObjectStore
-from worker.synthesis.synthesizer import StorySynthesizer
-
-PROJECT = "demo-faults"
-SECRET = generate_secret()
-TEXT = "The lamp was lit. The harbour slept.\n\nThe boats came home, one by one, at dawn.\n\n" * 3
-
-
-class Killed(BaseException):
-    """The worker process dies: nothing after this point runs, no callback is sent."""
-
-
-class SlowEngine(ToneEngine):
-    """A stand-in that takes `delay_s` per chunk, and can die or hang on request."""
-
-    def __init__(self, delay_s: float = 0.05) -> None:
-        super().__init__()
-        self.delay_s = delay_s
-        self.die = threading.Event()
-
-    def synthesize(self, text: str, voice: Any, params: Any) -> Any:
-        time.sleep(self.delay_s)
-        if self.die.is_set():
-            raise Killed
-        return super().synthesize(text, voice, params)
-
-
-@dataclass(frozen=True)
-class Row:
-    fault: str
-    expected: str
-    final: str
-
-    @property
-    def terminal(self) -> bool:
-        return self.final.split(" ")[0] in ("ready", "failed")
-
-    @property
-    def lost(self) -> bool:
-        return self.final != self.expected
-
-
-@dataclass
-class Stack:
-    db: firestore.Client
-    api: str
-    plan: FaultPlan
-    proxy: str
-    workdir: Path
-    runpod: FakeRunPod
-
-    def story(self, story_id: str, **fields: Any) -> firestore.DocumentReference:
-        doc = self.db.collection("stories").document(story_id)
-        doc.set({"title": story_id, "audioStatus": "pending", **fields})
-        return doc
-
-    def runner(self, engine: ToneEngine | None = None, **settings: Any) -> TTSJobRunner:
-        service = ServiceSettings(
-            callback_signing_secret=SECRET,
-            callback_allow_loopback_http=True,
-            callback_max_attempts=3,
-            callback_backoff_initial_s=0.05,
-            callback_backoff_max_s=0.2,
-            callback_breaker_fail_max=2,
-            progress_min_interval_s=0,
-            progress_heartbeat_s=0.2,
-            **settings,
-        )
-        store = LocalObjectStore(self.workdir / "bucket", "https://audio.example.com")
-        synthesizer = StorySynthesizer(
-            engine or SlowEngine(), SynthesisSettings(chunk_max_chars=60)
-        )
-        sender = CallbackSender(service, store)
-        return TTSJobRunner(Loaded.ready(synthesizer), store, sender, service)
-
-    def job(self, story_id: str, **overrides: Any) -> dict[str, Any]:
-        return {
-            "text": TEXT,
-            "story_id": story_id,
-            "user_id": "user_faults",
-            "callback_url": f"{self.proxy}/api/tts/callback",
-            **overrides,
-        }
-
-    def webhook(
-        self, story_id: str, job_id: str, output: dict[str, Any] | None, status: str
-    ) -> None:
-        """RunPod's completion webhook: the job's `/status` content, as its worker ended it."""
-        body: dict[str, Any] = {"id": job_id, "status": status, "delayTime": 900}
-        if output is not None:
-            rest = {k: v for k, v in output.items() if k not in ("error", "refresh_worker")}
-            body |= {"output": rest} | ({"error": output["error"]} if "error" in output else {})
-        self.runpod.report(body)  # what RunPod's status API says of the job, when asked
-        url = webhook_url(self.api, SECRET, story_id, None)  # these jobs carry no submission
-        requests.post(url, json=body, timeout=30).raise_for_status()
-
-
-def final_state(doc: firestore.DocumentReference) -> str:
-    story = doc.get().to_dict() or {}
-    status = story.get("audioStatus")
-    error_type = (story.get("audioErrorMetadata") or {}).get("error_type")
-    return f"{status} {error_type}" if status == "failed" else str(status)
-
-
-Case = Callable[[Stack, str], None]
 
 
 def no_fault(stack: Stack, story: str) -> None:
@@ -242,15 +148,6 @@ def _run_until_killed(runner: TTSJobRunner, story: str, stack: Stack) -> None:
         runner.run(f"job-{story}", stack.job(story))
 
 
-@contextmanager
-def stack_down(stack: Stack) -> Iterator[None]:
-    stack.plan.fail_all()
-    try:
-        yield
-    finally:
-        stack.plan.recover()
-
-
 CASES: list[tuple[str, Case, str]] = [
     ("none", no_fault, "ready"),
     ("API answers 503 while the story renders", outage_while_rendering, "ready"),
@@ -270,6 +167,7 @@ CASES: list[tuple[str, Case, str]] = [
     ("job cancelled in RunPod", runpod_ended("CANCELLED"), "failed job_cancelled"),
     ("worker dies mid-story, then the reconciler", worker_dies_mid_story, "failed worker_lost"),
 ]  # fmt: skip
+CASES += LISTENER_CASES
 
 
 def run_matrix(emulator: FirestoreEmulator) -> list[Row]:
@@ -283,26 +181,34 @@ def run_matrix(emulator: FirestoreEmulator) -> list[Row]:
     plan = FaultPlan()
     rows = []
     with (
+        GrpcProxy(emulator.host_port) as firestore_proxy,
         FakeRunPod().serving() as runpod,
-        callback_api(env | runpod.environment()) as api,
+        callback_api(
+            env | runpod.environment() | {"FIRESTORE_EMULATOR_HOST": firestore_proxy.host_port}
+        ) as api,
         fault_proxy(api, plan) as proxy,
+        s3_server(BUCKET) as s3,
         tempfile.TemporaryDirectory() as workdir,
     ):
         db = firestore.Client(project=emulator.project, credentials=AnonymousCredentials())
-        stack = Stack(db, api, plan, proxy, Path(workdir), runpod)
+        stack = Stack(db, api, plan, proxy, Path(workdir), runpod, s3, firestore_proxy)
         for index, (fault, case, expected) in enumerate(CASES):
             story = f"fault_{index:02d}"
             doc = stack.story(story)
+            started = time.monotonic()
             case(stack, story)
-            rows.append(Row(fault, expected, final_state(doc)))
+            rows.append(Row(fault, expected, final_state(doc), time.monotonic() - started))
     return rows
 
 
 def report(rows: list[Row]) -> str:
     width = max(len(row.fault) for row in rows)
-    lines = [f"{'fault':<{width}}  {'expected':<22} {'final':<22} lost"]
+    states = max(len(state) for row in rows for state in (row.expected, row.final))
+    lines = [f"{'fault':<{width}}  {'expected':<{states}}  {'final':<{states}}  lost  seconds"]
     lines += [
-        f"{row.fault:<{width}}  {row.expected:<22} {row.final:<22} {int(row.lost)}" for row in rows
+        f"{row.fault:<{width}}  {row.expected:<{states}}  {row.final:<{states}}  "
+        f"{int(row.lost):>4}  {row.seconds:7.1f}"
+        for row in rows
     ]
     faults = sum(row.fault != "none" for row in rows)
     terminal = sum(row.terminal for row in rows)
@@ -323,4 +229,5 @@ def main() -> int:
 
 if __name__ == "__main__":
     os.environ.setdefault("LOG_LEVEL", "ERROR")
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's S3 logs every request
     sys.exit(main())

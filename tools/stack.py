@@ -140,6 +140,7 @@ def serving(
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+        server.server_close()  # a client still queued gets refused now, not at its read timeout
         thread.join()
 
 
