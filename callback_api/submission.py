@@ -55,7 +55,7 @@ from callback_api.services.runpod_api import (
 from callback_api.services.stories import StoryStore
 from shared.deadlines import execution_timeout_s, job_deadline_s, spoken_chars_bound
 from shared.errors import SubmissionFailedError
-from shared.job_input import TTSJobInput, parse_job_input
+from shared.job_input import TTSJobInput, parse_job_input, voice_key_context
 
 logger = logging.getLogger("callback_api.submission")
 
@@ -72,11 +72,21 @@ class SubmittedJob:
 
 
 def story_job_request(
-    job_input: Mapping[str, Any], *, submission: int, webhook_base_url: str, secret: str
+    job_input: Mapping[str, Any],
+    *,
+    submission: int,
+    webhook_base_url: str,
+    secret: str,
+    shared_voice_prefix: str | None = None,
 ) -> dict[str, Any]:
     """The body of RunPod's `/run` for this story's `submission`; raises `InvalidInputError`."""
-    parsed = parse_job_input(dict(job_input), TTSJobInput)
+    parsed = _parse(job_input, shared_voice_prefix)
     return _request(job_input, parsed, submission, webhook_base_url, secret)
+
+
+def _parse(job_input: Mapping[str, Any], shared_voice_prefix: str | None) -> TTSJobInput:
+    context = voice_key_context(shared_voice_prefix)
+    return parse_job_input(dict(job_input), TTSJobInput, context=context)
 
 
 def _request(
@@ -105,14 +115,17 @@ async def submit_story_job(
     secret: str,
     http: httpx.AsyncClient | None = None,
     timeout: float = 30.0,
+    shared_voice_prefix: str | None = None,
 ) -> SubmittedJob:
     """Hand the story to a new submission and submit its job to `{endpoint_url}/run`.
 
     Raises `InvalidInputError` before anything is written, `StoryNotFoundError` or
     `FirestoreUnavailableError` before anything is submitted, then `RunPodConnectError`,
     `RunPodStatusError` (with `status_code`) or `RunPodResponseError`, the story failed.
+    `shared_voice_prefix` is the worker's `SHARED_VOICE_PREFIX`, so that a job is refused here
+    exactly when the worker would refuse it.
     """
-    parsed = parse_job_input(dict(job_input), TTSJobInput)
+    parsed = _parse(job_input, shared_voice_prefix)
     story_id = parsed.story_id
     submission = await stories.begin_submission(story_id)
     body = _request(job_input, parsed, submission, webhook_base_url, secret)

@@ -94,6 +94,7 @@ async def _submit(
             api_key=api_key,
             webhook_base_url=webhook_base_url,
             secret=settings.signing_secrets[0],
+            shared_voice_prefix=settings.shared_voice_prefix,
         )
 
 

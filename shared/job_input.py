@@ -12,10 +12,12 @@ given in the validation context (`voice_key_context`; the worker's `SHARED_VOICE
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -46,6 +48,7 @@ USER_VOICES = "voices/{user_id}/"
 SHARED_VOICE_PREFIX = "shared_voice_prefix"
 """The validation context's key for the prefix of the app's own narrators (None: none)."""
 LISTENER_ERROR = "listener_message"
+_KEY_PREFIX = re.compile(r"(?:[A-Za-z0-9._-]+/)+")
 """The type of a validator's error whose message is already a sentence for the listener."""
 
 FIELD_LABELS = {
@@ -117,6 +120,18 @@ def listener_error(sentence: str, *, field: str, details: str) -> PydanticCustom
     """A validator's error whose message the listener reads as it is; `field` and `details`
     are what developers read."""
     return PydanticCustomError(LISTENER_ERROR, sentence, {"field": field, "details": details})
+
+
+def _voice_prefix(value: str) -> str:
+    if not _KEY_PREFIX.fullmatch(value) or {".", ".."} & set(value.split("/")):
+        raise ValueError("must be a relative key prefix ending in '/'")
+    if value.startswith(USER_VOICES.split("{")[0]):  # each folder there is named by a user id
+        raise ValueError("must not lie under voices/")
+    return value
+
+
+VoicePrefix = Annotated[str, AfterValidator(_voice_prefix)]
+"""A folder of the app's own narrators (`SHARED_VOICE_PREFIX`, e.g. `narrators/`)."""
 
 
 def voice_key_context(shared_voice_prefix: str | None) -> dict[str, Any]:

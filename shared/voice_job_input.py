@@ -1,7 +1,9 @@
 """The `create_voice_profile` job contract: its input and the callbacks it sends.
 
 A job with `"action": "create_voice_profile"` turns a reference recording into a Chatterbox
-voice profile (`voices/{user_id}/{voice_id}.pt`) and a short sample in that voice.
+voice profile (`voices/{user_id}/{voice_id}.pt`) and a short sample in that voice. A stored
+recording (`reference_audio_key`) must be the user's own: under `uploads/{user_id}/`, where the
+app uploads it, or the user's `voices/{user_id}/`.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.callbacks import Metadata
-from shared.job_input import listener_error
+from shared.job_input import USER_VOICES, listener_error
 from shared.types import Base64, JobId, LanguageTag, SafeId, Seed, StorageKey, Url, VoiceName
 
 VOICE_PROFILE_ACTION = "create_voice_profile"
+USER_RECORDINGS = ("uploads/{user_id}/", USER_VOICES)
+"""Where a user's own recordings may be read from."""
 
 
 class VoiceProfileJobInput(BaseModel):
@@ -42,6 +46,19 @@ class VoiceProfileJobInput(BaseModel):
                 details="give exactly one of reference_audio_base64, reference_audio_key",
             )
         return self
+
+    @model_validator(mode="after")
+    def _recording_of_this_user(self) -> VoiceProfileJobInput:
+        key = self.reference_audio_key
+        own = [prefix.format(user_id=self.user_id) for prefix in USER_RECORDINGS]
+        if key is None or key.startswith(tuple(own)):
+            return self
+        raise listener_error(
+            "The voice recording belongs to another account. "
+            "Please record or upload your own voice and try again.",
+            field="reference_audio_key",
+            details="must lie under " + " or ".join(own),
+        )
 
 
 class _VoiceCallback(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -11,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.deadlines import PROGRESS_HEARTBEAT_S, job_deadline_s
+from shared.job_input import VoicePrefix
 from shared.types import AudioFormat, EngineName
 
 
@@ -137,20 +137,14 @@ class ServiceSettings(BaseSettings):
     """How often a worker waiting between jobs redelivers dead letters (0: only at start-up
     and after each job)."""
 
-    shared_voice_prefix: str | None = None
+    shared_voice_prefix: VoicePrefix | None = None
     """Where the app's own narrators' voices are stored (`narrators/`): a story's
     `voice_storage_key` may lie under it as well as under its user's `voices/{user_id}/`."""
 
-    @field_validator("shared_voice_prefix")
+    @field_validator("shared_voice_prefix", mode="before")
     @classmethod
-    def _check_voice_prefix(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        if not re.fullmatch(r"(?:[A-Za-z0-9._-]+/)+", value) or ".." in value.split("/"):
-            raise ValueError("SHARED_VOICE_PREFIX must be a relative key prefix ending in '/'")
-        if value.startswith("voices/"):  # each folder there is named by a user's id
-            raise ValueError("SHARED_VOICE_PREFIX must not lie under voices/")
-        return value
+    def _unset_when_empty(cls, value: object) -> object:
+        return value or None
 
     @field_validator("callback_allowed_hosts", mode="before")
     @classmethod

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.deadlines import STALE_AFTER_S
+from shared.job_input import VoicePrefix
 from shared.signing import parse_secret
 from shared.types import SafeId, StoryId, Url
 
@@ -51,6 +52,8 @@ class Settings(BaseSettings):
     reconcile_stale_after_s: Annotated[int, Field(gt=0, le=RUNPOD_RESULT_RETENTION_S // 2)] = (
         STALE_AFTER_S
     )
+    shared_voice_prefix: VoicePrefix | None = None
+    """The worker's `SHARED_VOICE_PREFIX`: submissions are checked as the worker checks them."""
 
     @field_validator("callback_signing_secret", "callback_signing_secret_previous")
     @classmethod

@@ -197,6 +197,7 @@ def test_the_command_refuses_a_file_that_is_not_a_job(tmp_path: Path, content: s
         {"text": None},
         {"user_id": ""},
         {"submission": "2"},
+        {"voice_storage_key": "voices/someone_else/v1.pt"},
     ],
 )
 def test_invalid_input_is_refused_before_anything_is_written_or_submitted(
@@ -218,6 +219,27 @@ def test_invalid_input_is_refused_before_anything_is_written_or_submitted(
     assert caught.value.error_type == "invalid_input"
     assert script.requests == []
     assert stories.all_documents() == before
+
+
+@pytest.mark.parametrize("prefix", [None, "narrators/"])
+def test_a_narrators_voice_is_submitted_exactly_when_the_worker_would_take_it(
+    settings: Settings, stories: Stories, prefix: str | None
+) -> None:
+    stories.create("story-1")
+    narrator = job_input(voice_storage_key="narrators/old_sailor.pt")
+    script = Script([ACCEPTED])
+
+    with scripted_server(script) as base:
+        options = {"endpoint_url": base, "webhook_base_url": "https://api.example.com"}
+        if prefix is None:
+            with pytest.raises(InvalidInputError):
+                submit(settings, narrator, secret=SECRET, **options)
+        else:
+            submit(settings, narrator, secret=SECRET, shared_voice_prefix=prefix, **options)
+
+    sent = [json.loads(request.body)["input"] for request in script.requests]
+    expected = [] if prefix is None else ["narrators/old_sailor.pt"]
+    assert [job["voice_storage_key"] for job in sent] == expected
 
 
 def test_a_story_that_does_not_exist_is_not_submitted(settings: Settings, stories: Stories) -> None:

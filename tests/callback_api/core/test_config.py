@@ -30,6 +30,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "READY_CACHE_SECONDS",
         "API_DOCS_ENABLED",
         "METRICS_TOKEN",
+        "SHARED_VOICE_PREFIX",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -192,3 +193,19 @@ def test_operations_settings_and_their_defaults() -> None:
     with pytest.raises(ValidationError) as short:
         Settings(callback_signing_secret=secret, **RUNPOD, metrics_token=SecretStr("guessable"))
     assert "guessable" not in str(short.value)
+
+
+@pytest.mark.parametrize("prefix", ["voices/narrators/", "narrators", "/narrators/", "a/../b/"])
+def test_the_shared_voice_prefix_is_a_folder_outside_the_users_voices(prefix: str) -> None:
+    with pytest.raises(ValidationError, match="shared_voice_prefix"):
+        Settings(
+            callback_signing_secret=SecretStr(generate_secret()),
+            **RUNPOD,
+            shared_voice_prefix=prefix,
+        )
+    settings = Settings(
+        callback_signing_secret=SecretStr(generate_secret()),
+        **RUNPOD,
+        shared_voice_prefix="narrators/",
+    )
+    assert settings.shared_voice_prefix == "narrators/"

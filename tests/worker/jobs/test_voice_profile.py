@@ -78,7 +78,7 @@ def test_two_recordings_are_invalid_input(tmp_path, store) -> None:
     script = Script()
     with scripted_server(script) as base:
         output = runner(tmp_path, store).run(
-            "vjob-3", voice_job(base, reference_audio_key="uploads/u/rec.wav")
+            "vjob-3", voice_job(base, reference_audio_key="uploads/user_1/rec.wav")
         )
     assert output["error_type"] == "invalid_input"
     assert output["error"] == "Please record or upload one voice recording and try again."
@@ -86,6 +86,19 @@ def test_two_recordings_are_invalid_input(tmp_path, store) -> None:
     assert request.path == "/api/voices/error-callback"
     assert json.loads(request.body)["metadata"]["error_type"] == "invalid_input"
     assert "reference_audio_key" in json.loads(request.body)["error_details"]
+
+
+def test_another_users_recording_is_refused_before_any_work(tmp_path, store) -> None:
+    store.put_bytes("uploads/user_2/rec.wav", standin.tone_wav(8), "audio/wav", {})
+    job = voice_job(reference_audio_key="uploads/user_2/rec.wav")
+    del job["reference_audio_base64"]
+    output = runner(tmp_path, store).run("vjob-5", job)
+    assert output["error_type"] == "invalid_input"
+    assert output["error"] == (
+        "The voice recording belongs to another account. "
+        "Please record or upload your own voice and try again."
+    )
+    assert store.list_keys("voices/") == []
 
 
 def test_missing_recording_in_storage_is_voice_profile_missing(tmp_path, store) -> None:
