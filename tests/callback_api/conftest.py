@@ -14,6 +14,7 @@ from callback_api.core.config import Settings
 from callback_api.main import create_app
 from shared.signing import generate_secret
 from tests.helpers.callback_api import LiveServer, Sender, Stories
+from tests.helpers.runpod_fake import FakeRunPod
 from tools.firestore_emulator import FirestoreEmulator, free_port
 
 
@@ -27,6 +28,22 @@ def api_settings(firestore_env: FirestoreEmulator, signing_secret: str) -> Setti
     """Signed callbacks on the emulator, without RunPod's status API: local development mode
     (tests of the webhook and the reconciler give RunPod's API, `tests/helpers/runpod_fake.py`)."""
     return Settings(callback_signing_secret=SecretStr(signing_secret), callback_api_dev_mode=True)
+
+
+@pytest.fixture
+def runpod() -> Iterator[FakeRunPod]:
+    """RunPod's own status API: a local server shaped like RunPod's docs."""
+    with FakeRunPod().serving() as fake:
+        yield fake
+
+
+@pytest.fixture
+def production_settings(
+    firestore_env: FirestoreEmulator, signing_secret: str, runpod: FakeRunPod
+) -> Settings:
+    """Production settings: the webhook confirms every job's end with RunPod's status API.
+    A module whose tests all run so overrides `api_settings` with these."""
+    return Settings(callback_signing_secret=SecretStr(signing_secret), **runpod.settings())
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.core.webhooks import webhook_url
@@ -41,7 +40,6 @@ from tests.helpers.callback_api import (
 )
 from tests.helpers.runpod_fake import FakeRunPod
 from tests.helpers.servers import Script, scripted_server
-from tools.firestore_emulator import FirestoreEmulator
 
 ERROR_FIELDS = {"audioError", "audioErrorDetails", "audioErrorMetadata"}
 AUDIO_FIELDS = {"audioUrl", "audioDuration", "audioMetadata"}
@@ -76,17 +74,8 @@ def _outcome(response: httpx.Response) -> str:
 
 
 @pytest.fixture
-def runpod() -> Iterator[FakeRunPod]:
-    with FakeRunPod().serving() as fake:
-        yield fake
-
-
-@pytest.fixture
-def api_settings(
-    firestore_env: FirestoreEmulator, signing_secret: str, runpod: FakeRunPod
-) -> Settings:
-    """Production settings: RunPod's status API confirms each webhook."""
-    return Settings(callback_signing_secret=SecretStr(signing_secret), **runpod.settings())
+def api_settings(production_settings: Settings) -> Settings:
+    return production_settings
 
 
 @pytest.fixture

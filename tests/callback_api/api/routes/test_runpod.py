@@ -47,17 +47,8 @@ class Post(Protocol):
 
 
 @pytest.fixture
-def runpod() -> Iterator[FakeRunPod]:
-    with FakeRunPod().serving() as fake:
-        yield fake
-
-
-@pytest.fixture
-def api_settings(
-    firestore_env: FirestoreEmulator, signing_secret: str, runpod: FakeRunPod
-) -> Settings:
-    """Production settings: the webhook confirms every job's end with RunPod's status API."""
-    return Settings(callback_signing_secret=SecretStr(signing_secret), **runpod.settings())
+def api_settings(production_settings: Settings) -> Settings:
+    return production_settings
 
 
 @pytest.fixture
