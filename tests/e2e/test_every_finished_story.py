@@ -20,13 +20,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from pydantic import SecretStr
 
-from callback_api.core.config import Settings
-from callback_api.main import create_app
 from shared.signing import generate_secret
 from tests.helpers import servers
-from tests.helpers.callback_api import LiveServer, Stories
+from tests.helpers.callback_api import Stories, dev_api
 from tests.helpers.servers import FaultPlan, fault_proxy, s3_server
 from worker.config import ServiceSettings, SynthesisSettings
 from worker.delivery.sender import CallbackSender
@@ -95,9 +92,8 @@ def piper() -> PiperEngine:
 
 @pytest.fixture
 def api(firestore_env: Any) -> Iterator[str]:
-    settings = Settings(callback_signing_secret=SecretStr(SECRET), callback_api_dev_mode=True)
-    with LiveServer(create_app(settings)) as server:
-        yield server.url
+    with dev_api(SECRET) as url:
+        yield url
 
 
 @pytest.fixture

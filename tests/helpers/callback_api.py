@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -16,9 +17,11 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from google.cloud.firestore import Client, DocumentReference, DocumentSnapshot
+from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.core.firestore import close_firestore, open_firestore
+from callback_api.main import create_app
 from callback_api.services.rules import Outcome
 from callback_api.services.stories import StoryStore, opened_store
 from callback_api.submission import SubmittedJob, submit_story_job
@@ -252,3 +255,13 @@ class LiveServer:
     def __exit__(self, *exc_info: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+
+@contextmanager
+def dev_api(secret: str) -> Iterator[str]:
+    """The callback API in local development mode (signed callbacks, no RunPod status API,
+    which a worker's jobs never reach) under uvicorn, on the Firestore of the environment
+    (`firestore_env`); yields its URL, for a worker's `callback_url`."""
+    settings = Settings(callback_signing_secret=SecretStr(secret), callback_api_dev_mode=True)
+    with LiveServer(create_app(settings)) as server:
+        yield server.url

@@ -14,12 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
-from callback_api.core.config import Settings
-from callback_api.main import create_app
 from shared.signing import generate_secret
-from tests.helpers.callback_api import LiveServer, Stories
+from tests.helpers.callback_api import Stories, dev_api
 from tests.helpers.fakes import ToneEngine
 from worker.config import ServiceSettings, SynthesisSettings
 from worker.delivery.sender import CallbackSender
@@ -55,10 +52,8 @@ class Recorder(ToneEngine):
 
 @pytest.fixture
 def api(firestore_env: Any) -> Iterator[str]:
-    # local development mode: no RunPod status API, which these jobs never reach
-    settings = Settings(callback_signing_secret=SecretStr(SECRET), callback_api_dev_mode=True)
-    with LiveServer(create_app(settings)) as server:
-        yield server.url
+    with dev_api(SECRET) as url:
+        yield url
 
 
 @pytest.fixture
