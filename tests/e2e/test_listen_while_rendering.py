@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -252,13 +252,7 @@ def test_a_stream_that_stalls_short_of_a_ready_story_plays_on_from_the_final_fil
         browser, site, "listen_stale", firestore_env_module["FIRESTORE_EMULATOR_HOST"]
     )
     page.wait_for_function("window.playerLog.some(e => e.event === 'playing')", timeout=30_000)
-    doc.set(
-        {
-            "audioStatus": "ready",
-            "audioUrl": output["audio_url"],
-            "audioDuration": story["audioDuration"],
-        }
-    )
+    doc.set(ready(listened))
     try:
         page.wait_for_function("window.playerLog.some(e => e.event === 'ended')", timeout=60_000)
     except PlaywrightTimeout:
@@ -286,28 +280,14 @@ def page_text(page: Page, element: str) -> str:
     return page.inner_text(f"#{element}")
 
 
-def a_first_attempt_that_failed(
-    listened: dict[str, Any],
-    doc: firestore.DocumentReference,
-    first_attempt: dict[str, Any],
-    storage: Path,
-    bucket: str,
-    open_page: Any,
-) -> Page:
-    """The story streamed, the listener heard what was published, then the job failed."""
-    stream_url, seconds = short_stream(listened["output"], storage, bucket, f"{doc.id}.m3u8")
-    attempt = {**first_attempt, "audioStreamUrl": stream_url, "audioStreamSegments": 2}
-    doc.set({"audioStatus": "processing", **attempt})
-    page = open_page(doc.id)
-    page.wait_for_function(
-        f"window.playerLog.some(e => e.event === 'waiting' && e.time > {seconds - 1})",
-        timeout=30_000,
-    )
-    doc.set({"audioStatus": "failed", **first_attempt, "audioError": ATTEMPT_ERROR})
-    page.wait_for_function(
-        f"document.getElementById('error').textContent === {ATTEMPT_ERROR!r}", timeout=10_000
-    )
-    return page
+def ready(listened: dict[str, Any], **attempt: Any) -> dict[str, Any]:
+    """The document of the story once `attempt` is ready: the job's final file."""
+    return {
+        "audioStatus": "ready",
+        **attempt,
+        "audioUrl": listened["output"]["audio_url"],
+        "audioDuration": listened["story"]["audioDuration"],
+    }
 
 
 @pytest.fixture
@@ -324,19 +304,44 @@ def open_page(firestore_env_module: dict[str, str], site: str, browser: Browser)
         page.close()
 
 
+FailedOnce = Callable[[str, dict[str, Any]], tuple[firestore.DocumentReference, Page]]
+
+
+@pytest.fixture
+def first_attempt_failed(
+    listened: dict[str, Any], db: firestore.Client, storage: Path, bucket: str, open_page: Any
+) -> FailedOnce:
+    """Story `story_id` streamed as `first_attempt`, the listener heard what was published,
+    then the job failed: its document and the page that shows the failure."""
+
+    def fail(
+        story_id: str, first_attempt: dict[str, Any]
+    ) -> tuple[firestore.DocumentReference, Page]:
+        doc = db.collection("stories").document(story_id)
+        stream_url, seconds = short_stream(listened["output"], storage, bucket, f"{story_id}.m3u8")
+        attempt = {**first_attempt, "audioStreamUrl": stream_url, "audioStreamSegments": 2}
+        doc.set({"audioStatus": "processing", **attempt})
+        page = open_page(story_id)
+        page.wait_for_function(
+            f"window.playerLog.some(e => e.event === 'waiting' && e.time > {seconds - 1})",
+            timeout=30_000,
+        )
+        doc.set({"audioStatus": "failed", **first_attempt, "audioError": ATTEMPT_ERROR})
+        page.wait_for_function(
+            f"document.getElementById('error').textContent === {ATTEMPT_ERROR!r}", timeout=10_000
+        )
+        return doc, page
+
+    return fail
+
+
 @pytest.mark.parametrize("identity", IDENTITIES)
 def test_try_again_in_an_open_page_plays_the_new_attempts_stream_from_the_start(
-    identity: str,
-    listened: dict[str, Any],
-    db: firestore.Client,
-    storage: Path,
-    bucket: str,
-    open_page: Any,
+    identity: str, listened: dict[str, Any], first_attempt_failed: FailedOnce
 ) -> None:
-    output, story = listened["output"], listened["story"]
+    output = listened["output"]
     first_attempt, second_attempt = IDENTITIES[identity]
-    doc = db.collection("stories").document(f"try_again_{identity}")
-    page = a_first_attempt_that_failed(listened, doc, first_attempt, storage, bucket, open_page)
+    doc, page = first_attempt_failed(f"try_again_{identity}", first_attempt)
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     if identity == "submission":  # the app hands the story to a new submission first
@@ -350,14 +355,7 @@ def test_try_again_in_an_open_page_plays_the_new_attempts_stream_from_the_start(
     page.wait_for_function(
         f"window.playerLog.slice({since}).some(e => e.event === 'playing')", timeout=30_000
     )
-    doc.set(
-        {
-            "audioStatus": "ready",
-            **second_attempt,
-            "audioUrl": output["audio_url"],
-            "audioDuration": story["audioDuration"],
-        }
-    )
+    doc.set(ready(listened, **second_attempt))
     page.wait_for_function("document.getElementById('status').textContent === 'Ready.'")
     page.wait_for_timeout(1_000)  # the stream plays on; nothing may restart it
     log = events(page)[since:]
@@ -373,26 +371,13 @@ def test_try_again_in_an_open_page_plays_the_new_attempts_stream_from_the_start(
 
 @pytest.mark.parametrize("identity", ["submission", "job"])
 def test_try_again_that_is_ready_before_its_stream_plays_the_final_file_from_the_start(
-    identity: str,
-    listened: dict[str, Any],
-    db: firestore.Client,
-    storage: Path,
-    bucket: str,
-    open_page: Any,
+    identity: str, listened: dict[str, Any], first_attempt_failed: FailedOnce
 ) -> None:
-    output, story = listened["output"], listened["story"]
+    output = listened["output"]
     first_attempt, second_attempt = IDENTITIES[identity]
-    doc = db.collection("stories").document(f"try_again_ready_{identity}")
-    page = a_first_attempt_that_failed(listened, doc, first_attempt, storage, bucket, open_page)
+    doc, page = first_attempt_failed(f"try_again_ready_{identity}", first_attempt)
     since = len(events(page))
-    doc.set(
-        {
-            "audioStatus": "ready",
-            **second_attempt,
-            "audioUrl": output["audio_url"],
-            "audioDuration": story["audioDuration"],
-        }
-    )
+    doc.set(ready(listened, **second_attempt))
     page.wait_for_function(
         f"window.playerLog.slice({since}).some(e => e.event === 'playing')", timeout=30_000
     )
