@@ -17,6 +17,12 @@ from tests.helpers.callback_api import Sender, Stories, error
 from tools.firestore_emulator import FirestoreEmulator
 
 
+def start(code: str = "from callback_api.main import app") -> subprocess.CompletedProcess[str]:
+    """`code` in a fresh interpreter with this test's environment: the service's start-up,
+    where the module-level `app` reads its settings."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+
+
 def test_module_level_app_uses_the_environment(
     firestore_env: FirestoreEmulator, monkeypatch: pytest.MonkeyPatch, signing_secret: str
 ) -> None:
@@ -25,9 +31,7 @@ def test_module_level_app_uses_the_environment(
     monkeypatch.setenv("RUNPOD_ENDPOINT_ID", "endpoint-1")
     code = "from callback_api.main import app; print(type(app).__name__, app.title)"
 
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
+    result = start(code)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "FastAPI TTS callback API"
@@ -37,12 +41,7 @@ def test_the_service_will_not_start_without_a_secret(monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("CALLBACK_SIGNING_SECRET", raising=False)
     monkeypatch.delenv("CALLBACK_API_DEV_MODE", raising=False)
 
-    result = subprocess.run(
-        [sys.executable, "-c", "from callback_api.main import app"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = start()
 
     assert result.returncode != 0
     assert "CALLBACK_SIGNING_SECRET is required" in result.stderr
@@ -55,12 +54,7 @@ def test_the_service_will_not_start_without_runpods_status_api(
     for name in ("CALLBACK_API_DEV_MODE", "RUNPOD_API_KEY", "RUNPOD_ENDPOINT_ID"):
         monkeypatch.delenv(name, raising=False)
 
-    result = subprocess.run(
-        [sys.executable, "-c", "from callback_api.main import app"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = start()
 
     assert result.returncode != 0
     assert "RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID are required" in result.stderr
