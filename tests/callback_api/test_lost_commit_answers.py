@@ -11,6 +11,7 @@ invalid or closed": in production, 2 in 120 callbacks were then answered `200 co
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -51,18 +52,32 @@ def sender(proxy: GrpcProxy, signing_secret: str) -> Iterator[Sender]:
         yield Sender(client, signing_secret)
 
 
-CASES: list[tuple[str, TTSCallbackRequest, dict[str, Any]]] = [
-    (
+@dataclass(frozen=True)
+class Case:
+    """A callback to story `s`, and the fields it writes there."""
+
+    kind: str
+    callback: TTSCallbackRequest
+    expected: dict[str, Any]
+
+    @property
+    def waiting(self) -> str:
+        """The story's status before it: a job's first progress finds the story pending."""
+        return "pending" if self.kind == "progress" else "processing"
+
+
+CASES = [
+    Case(
         "progress",
         progress("s", done=2),
         {"audioStatus": "processing", "audioProgress": 0.5, "audioJobId": "job-a"},
     ),
-    (
+    Case(
         "success",
         success("s", metadata=METADATA),
         {"audioStatus": "ready", "audioUrl": "https://audio.example/s/job-a.mp3"},
     ),
-    (
+    Case(
         "error",
         error("s"),
         {"audioStatus": "failed", "audioErrorMetadata": error("s").metadata},
@@ -70,51 +85,43 @@ CASES: list[tuple[str, TTSCallbackRequest, dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("kind", "callback", "expected"), CASES, ids=[c[0] for c in CASES])
+@pytest.fixture(params=CASES, ids=[case.kind for case in CASES])
+def case(request: pytest.FixtureRequest) -> Case:
+    return request.param
+
+
 @pytest.mark.parametrize("lost", ["reset", "dropped"])
 def test_a_written_callback_whose_answer_was_lost_is_answered_applied(
-    proxy: GrpcProxy,
-    sender: Sender,
-    stories: Stories,
-    kind: str,
-    callback: TTSCallbackRequest,
-    expected: dict[str, Any],
-    lost: str,
+    proxy: GrpcProxy, sender: Sender, stories: Stories, case: Case, lost: str
 ) -> None:
-    stories.create("s", audioStatus="processing" if kind != "progress" else "pending")
+    stories.create("s", audioStatus=case.waiting)
     plan = proxy.arm(COMMIT, drop=lost == "dropped")
 
-    response = sender.send(callback)
+    response = sender.send(case.callback)
 
     assert (response.status_code, response.json()) == (200, APPLIED)
     assert plan.done == 1  # the commit went through and its answer never came back
     if lost == "reset":
         assert plan.calls[COMMIT] == 2  # the client retried it: INVALID_ARGUMENT
     story = stories.get("s")
-    assert {key: story.get(key) for key in expected} == expected
-    if kind == "success":
+    assert {key: story.get(key) for key in case.expected} == case.expected
+    if case.kind == "success":
         assert story["audioMetadata"]["voiceName"] == "Ada"  # the full write, not the lean one
 
 
-@pytest.mark.parametrize(("kind", "callback", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_the_workers_retry_after_a_lost_answer_changes_nothing(
-    proxy: GrpcProxy,
-    sender: Sender,
-    stories: Stories,
-    kind: str,
-    callback: TTSCallbackRequest,
-    expected: dict[str, Any],
+    proxy: GrpcProxy, sender: Sender, stories: Stories, case: Case
 ) -> None:
     """A worker that timed out on the lost answer sends the same callback again."""
-    stories.create("s", audioStatus="processing" if kind != "progress" else "pending")
+    stories.create("s", audioStatus=case.waiting)
     proxy.arm(COMMIT)
-    assert sender.send(callback).json() == APPLIED
+    assert sender.send(case.callback).json() == APPLIED
     written = stories.get("s")
 
-    repeat = sender.send(callback).json()
+    repeat = sender.send(case.callback).json()
 
     story = stories.get("s")
-    if kind == "progress":  # a heartbeat: it refreshes updatedAt and nothing else
+    if case.kind == "progress":  # a heartbeat: it refreshes updatedAt and nothing else
         assert repeat == APPLIED
         assert {k: v for k, v in story.items() if k != "updatedAt"} == {
             k: v for k, v in written.items() if k != "updatedAt"
@@ -122,7 +129,7 @@ def test_the_workers_retry_after_a_lost_answer_changes_nothing(
     else:
         assert repeat == {"success": True, "applied": False, "reason": "duplicate"}
         assert story == written
-    assert {key: story.get(key) for key in expected} == expected
+    assert {key: story.get(key) for key in case.expected} == case.expected
 
 
 def test_a_commit_that_never_reached_firestore_is_retried_and_written_once(
