@@ -23,13 +23,20 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def synth(story: Path, out: Path, engine: str, *options: str) -> subprocess.CompletedProcess[str]:
+    """`python -m worker synth`: the story in `story` narrated by `engine` into `out`."""
+    return run_cli(
+        "synth", "--text-file", str(story), "--out", str(out), "--engine", engine, *options
+    )
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("suffix", "rate"), [(".mp3", 22_050), (".ogg", 24_000)])
 def test_synth_writes_the_audio_file(tmp_path, suffix: str, rate: int) -> None:
     story = tmp_path / "story.txt"
     story.write_text("The fox ran home. It was late, and the moon was bright.\n")
     out = tmp_path / "nested" / f"story{suffix}"
-    done = run_cli("synth", "--text-file", str(story), "--out", str(out), "--engine", "piper")
+    done = synth(story, out, "piper")
     assert done.returncode == 0, done.stderr
     info = sf.info(out)
     assert info.samplerate == rate
@@ -42,7 +49,7 @@ def test_bad_input_gives_one_clear_line_and_a_non_zero_exit(tmp_path) -> None:
     story = tmp_path / "empty.txt"
     story.write_text("   \n\n  ")
     out = tmp_path / "empty.mp3"
-    done = run_cli("synth", "--text-file", str(story), "--out", str(out), "--engine", "piper")
+    done = synth(story, out, "piper")
     assert done.returncode == 2
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert lines == [f"error: text_empty: {TextEmptyError.default_message}"]
@@ -83,7 +90,7 @@ def test_an_engine_that_cannot_run_here_names_the_cause_not_try_again_later(tmp_
     story = tmp_path / "story.txt"
     story.write_text("The fox ran home.\n")
     out = tmp_path / "story.mp3"
-    done = run_cli("synth", "--text-file", str(story), "--out", str(out), "--engine", "chatterbox")
+    done = synth(story, out, "chatterbox")
     assert done.returncode == 2
     assert done.stderr.startswith(  # the name of the first package the import missed follows
         "error: model_unavailable: the chatterbox engine is not installed in this image ("
@@ -167,10 +174,7 @@ def test_synth_refuses_a_language_the_engine_cannot_speak(tmp_path) -> None:
     story = tmp_path / "story.txt"
     story.write_text("Le renard est rentré.\n")
     out = tmp_path / "story.mp3"
-    done = run_cli(
-        "synth", "--text-file", str(story), "--out", str(out), "--engine", "piper",
-        "--language", "fr",
-    )  # fmt: skip
+    done = synth(story, out, "piper", "--language", "fr")
     assert done.returncode == 2
     assert done.stderr.startswith("error: unsupported_language:")
     assert not out.exists()
