@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -33,27 +34,12 @@ from tools.firestore_emulator import FirestoreEmulator
 JOB = "job-a"
 
 
-class Post(Protocol):
+@dataclass
+class Post:
+    runpod: FakeRunPod
+
     def __call__(
         self,
-        client: TestClient,
-        secret: str,
-        story_id: str,
-        body: Any,
-        submission: int | None = None,
-        *,
-        runpod_says: dict[str, Any] | None = None,
-    ) -> httpx.Response: ...
-
-
-@pytest.fixture
-def api_settings(production_settings: Settings) -> Settings:
-    return production_settings
-
-
-@pytest.fixture
-def post(runpod: FakeRunPod) -> Post:
-    def post(
         client: TestClient,
         secret: str,
         story_id: str,
@@ -68,11 +54,19 @@ def post(runpod: FakeRunPod) -> Post:
         posts the job's status."""
         told = runpod_says or body
         if isinstance(told, dict) and "id" in told:
-            runpod.report(told)
+            self.runpod.report(told)
         content = body if isinstance(body, bytes) else json.dumps(body).encode()
         return client.post(webhook_url("", secret, story_id, submission), content=content)
 
-    return post
+
+@pytest.fixture
+def api_settings(production_settings: Settings) -> Settings:
+    return production_settings
+
+
+@pytest.fixture
+def post(runpod: FakeRunPod) -> Post:
+    return Post(runpod)
 
 
 def completed(output: dict[str, Any], job_id: str = JOB) -> dict[str, Any]:
