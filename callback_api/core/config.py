@@ -48,7 +48,11 @@ class Settings(BaseSettings):
     runpod_endpoint_id: SafeId | None = None
     runpod_api_base_url: Url = RUNPOD_API_BASE_URL
     runpod_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
-    embedded_callback_max_age_s: Annotated[int, Field(ge=300, le=7 * 24 * 3600)] = 3600
+    embedded_callback_max_age_s: Annotated[
+        int, Field(ge=RUNPOD_RESULT_RETENTION_S, le=7 * 24 * 3600)
+    ] = 3600
+    """At least RunPod's retention: the reconciler may read a job's output that late, and a
+    signed success refused for its age would fail a story whose audio is stored."""
     reconcile_stale_after_s: Annotated[int, Field(gt=0, le=RUNPOD_RESULT_RETENTION_S // 2)] = (
         STALE_AFTER_S
     )

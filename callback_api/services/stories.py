@@ -152,6 +152,7 @@ async def _decide_and_write(
     timeout: float,
     commit: _Commit,
 ) -> Decision:
+    commit.decision = None  # an earlier attempt's write was aborted, not committed
     snapshot = await ref.get(READ_FIELDS, transaction=transaction, timeout=timeout)
     if not snapshot.exists:
         raise StoryNotFoundError
@@ -236,7 +237,9 @@ class StoryStore:
 
     async def begin_submission(self, story_id: str) -> int:
         """Hand the story to a new submission (`rules.decide_submission`); its number."""
-        decision = await self._decided(story_id, decide_submission)
+        # Not read back: a competing click writes the same next number, so the story holding
+        # it would not tell whose write landed; the caller learns the failure instead.
+        decision = await self._decided(story_id, decide_submission, read_back=False)
         return int(decision.updates["audioSubmission"])
 
     async def record_job(self, story_id: str, submission: int, job_id: str) -> Decision:
@@ -276,13 +279,13 @@ class StoryStore:
         probe = self._collection.document(READY_PROBE_ID)
         await self._call(probe.get(timeout=self._timeout))
 
-    async def _decided(self, story_id: str, choose: Choice) -> Decision:
+    async def _decided(self, story_id: str, choose: Choice, *, read_back: bool = True) -> Decision:
         commit = _Commit()
         try:
             return await self._call(self._decide_in_turn(story_id, choose, commit))
         except (FirestoreUnavailableError, FirestoreRequestError) as exc:
-            if commit.decision is None:
-                raise  # failed before anything was committed
+            if commit.decision is None or not read_back:
+                raise  # failed before anything was committed, or cannot be told apart
             return await self._read_back(story_id, commit, exc)
 
     async def _decide_in_turn(self, story_id: str, choose: Choice, commit: _Commit) -> Decision:

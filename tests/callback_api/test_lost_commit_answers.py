@@ -19,9 +19,10 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from callback_api.core.config import Settings
+from callback_api.core.errors import FirestoreRequestError, FirestoreUnavailableError
 from callback_api.main import create_app
 from shared.callbacks import TTSCallbackRequest
-from tests.helpers.callback_api import Sender, Stories, error, progress, success
+from tests.helpers.callback_api import Sender, StoreHarness, Stories, error, progress, success
 from tests.helpers.grpc_proxy import COMMIT, GrpcProxy
 from tools.firestore_emulator import FirestoreEmulator
 
@@ -146,3 +147,25 @@ def test_a_commit_that_never_reached_firestore_is_retried_and_written_once(
     assert plan.done == 1
     story = stories.get("s")
     assert (story["audioStatus"], story["audioMetadata"]["voiceName"]) == ("ready", "Ada")
+
+
+def test_a_submission_whose_answer_was_lost_is_not_claimed_as_written(
+    proxy: GrpcProxy, stories: Stories, signing_secret: str
+) -> None:
+    """Two "Try again" clicks write the same next number: a story holding it does not say
+    whose write landed, so a lost answer is a failure the caller reports, not a number."""
+    stories.create("s", audioStatus="failed", audioSubmission=3)
+    settings = Settings(
+        callback_signing_secret=SecretStr(signing_secret),
+        callback_api_dev_mode=True,
+        firestore_timeout_seconds=2,
+    )
+    harness = StoreHarness(settings)
+    plan = proxy.arm(COMMIT)
+    try:
+        with pytest.raises((FirestoreUnavailableError, FirestoreRequestError)):
+            harness.run(harness.store.begin_submission("s"))
+    finally:
+        harness.close()
+    assert plan.done == 1  # the commit went through; its answer never came back
+    assert stories.get("s")["audioSubmission"] == 4

@@ -209,3 +209,15 @@ def test_the_shared_voice_prefix_is_a_folder_outside_the_users_voices(prefix: st
         shared_voice_prefix="narrators/",
     )
     assert settings.shared_voice_prefix == "narrators/"
+
+
+def test_an_embedded_callback_stays_valid_as_long_as_runpod_keeps_it() -> None:
+    """The reconciler may read a job's output until RunPod forgets it: a shorter age limit
+    would refuse a signed success there and fail a story whose audio is stored."""
+    secret = SecretStr(generate_secret())
+    too_short = RUNPOD_RESULT_RETENTION_S - 1
+    with pytest.raises(ValidationError, match="embedded_callback_max_age_s"):
+        Settings(callback_signing_secret=secret, **RUNPOD, embedded_callback_max_age_s=too_short)
+    limit = RUNPOD_RESULT_RETENTION_S
+    settings = Settings(callback_signing_secret=secret, **RUNPOD, embedded_callback_max_age_s=limit)
+    assert settings.embedded_callback_max_age_s == RUNPOD_RESULT_RETENTION_S
