@@ -96,7 +96,8 @@ def _request(
     webhook_base_url: str,
     secret: str,
 ) -> dict[str, Any]:
-    sized = job_deadline_s(spoken_chars_bound(parsed.text))  # numbers read out take longer
+    # numbers read out and respelled words take longer than written
+    sized = job_deadline_s(spoken_chars_bound(parsed.text, parsed.pronunciations))
     deadline = min(sized, parsed.deadline_s or sys.maxsize)
     return {
         "input": {**job_input, "deadline_s": deadline, "submission": submission},

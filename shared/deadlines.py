@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from shared.errors import JobTimedOutError
@@ -44,13 +44,20 @@ _DIGIT = re.compile(r"\d")
 _SPOKEN_SYMBOL = re.compile(r"[&@%#/+=$€£¥]|\w\.(?=\w)|\b[A-Z][a-z]{0,3}\.")
 
 
-def spoken_chars_bound(text: str) -> int:
+def spoken_chars_bound(text: str, pronunciations: Mapping[str, str] | None = None) -> int:
     """At most how many characters the engine says for `text` once numbers and symbols are
-    read out (the worker's `to_speech`); the API sizes a job's deadline with it, as it cannot
-    run the worker's text preparation."""
+    read out and `pronunciations` respelled (the worker's `to_speech`); the API sizes a job's
+    deadline with it, as it cannot run the worker's text preparation."""
     digits = len(_DIGIT.findall(text))
     symbols = len(_SPOKEN_SYMBOL.findall(text))
-    return len(text) + SPOKEN_CHARS_PER_DIGIT * digits + SPOKEN_CHARS_PER_SYMBOL * symbols
+    folded = text.casefold()
+    respelled = sum(  # every occurrence, even inside a longer word: a bound, not a count
+        folded.count(word.casefold()) * max(0, len(said) - len(word))
+        for word, said in (pronunciations or {}).items()
+    )
+    return (
+        len(text) + SPOKEN_CHARS_PER_DIGIT * digits + SPOKEN_CHARS_PER_SYMBOL * symbols + respelled
+    )
 
 
 def job_deadline_s(spoken_chars: int) -> int:

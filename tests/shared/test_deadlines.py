@@ -68,6 +68,14 @@ def test_the_budget_is_sized_from_no_less_than_the_spoken_length(text: str) -> N
     assert spoken_chars_bound(text) >= len(to_speech(text, "en"))
 
 
+def test_respelled_words_are_sized_by_their_respelling() -> None:
+    text = "Aelith met Aelith's cat. AELITH laughed."
+    said = {"Aelith": "AY-lith, the keeper of the lighthouse at the end of the world"}
+    assert spoken_chars_bound(text, said) >= len(to_speech(text, "en", said))
+    assert spoken_chars_bound(text, said) > spoken_chars_bound(text)
+    assert spoken_chars_bound(text, {"lighthouse": "light"}) == spoken_chars_bound(text)
+
+
 def test_prose_is_sized_by_its_length_and_numbers_by_what_they_say() -> None:
     prose = SPOKEN_SAMPLES[0]
     assert spoken_chars_bound(prose) == len(prose)
