@@ -4,7 +4,8 @@ Publishing runs on a thread of its own and never costs the job: `offer` only app
 failed upload is tried again, further apart each time (new segments do not cut the wait
 short), until the job ends, and what is still unpublished then is counted, not raised. A
 playlist never lists a segment that is not stored yet, and is re-uploaded once per batch of
-new segments, closed with `#EXT-X-ENDLIST` at the end.
+new segments, closed with `#EXT-X-ENDLIST` at the end. Closing costs the job `flush_s` plus
+`CLOSE_MARGIN_S` at most, however slow the store is.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ PLAYLIST_CACHE = "no-cache"
 _BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 """Waits before each retry after failures in a row: a failing store is asked about once per
 8 s at most, however fast segments are cut."""
+CLOSE_MARGIN_S = 1.0
+"""How long past the flush's deadline `close` waits for the publishing thread: enough for a
+thread between uploads to notice the deadline; an upload still under way then is left behind
+(the store's own retries can take minutes, which the job's grace period has no room for)."""
+
+
+class _FlushOver(Exception):
+    """The flush's time is up: no new upload starts."""
 
 
 class StreamStore(Protocol):
@@ -99,6 +108,8 @@ class StreamPublisher:
         """No upload starts after it: `flush_s` after `close`."""
         self._ended = False
         self._announced = False
+        self._closed = False
+        """Set when `close` returns: nothing is announced after it."""
         self._wake = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="stream", daemon=True)
         self._thread.start()
@@ -115,22 +126,24 @@ class StreamPublisher:
 
     def close(self) -> StreamStats:
         """Publish what is left and close the playlist: uploads start for up to `flush_s`,
-        and `close` returns once the publishing thread has ended, so nothing is published or
-        announced after it (an upload under way at the cut-off ends within the store's own
-        timeouts)."""
+        and `close` returns once the publishing thread has ended, or `CLOSE_MARGIN_S` after
+        that at the latest. Nothing is announced after it returns; an upload still under way
+        then may yet store its object, but what it stored is not counted, nor announced."""
         with self._wake:
             self._deadline = time.monotonic() + self._flush_s
             self._ending.set()
             self._wake.notify()
-        self._thread.join()
-        return StreamStats(
-            url=self.url if self._announced else None,
-            segments=self._published,
-            unpublished=len(self._cut) - self._published,
-            failures=self._failures,
-            first_segment_s=self._first_segment_s,
-            ended=self._ended,
-        )
+        self._thread.join(timeout=self._deadline + CLOSE_MARGIN_S - time.monotonic())
+        with self._wake:  # the thread announces under this lock: after it, never again
+            self._closed = True
+            return StreamStats(
+                url=self.url if self._announced else None,
+                segments=self._published,
+                unpublished=len(self._cut) - self._published,
+                failures=self._failures,
+                first_segment_s=self._first_segment_s,
+                ended=self._ended,
+            )
 
     def _run(self) -> None:
         failures_in_a_row = 0
@@ -161,11 +174,14 @@ class StreamPublisher:
             ending = self._ending.is_set()  # nothing is cut after the job's end
         try:
             for segment in waiting:
-                if time.monotonic() >= self._deadline:
-                    return False  # the flush's time is up: no new upload starts
                 self._put(segment_name(segment.index), segment.data, CONTENT_TYPE, SEGMENT_CACHE)
-                self._published += 1
+                with self._wake:
+                    if self._closed:  # stored after `close` counted it unpublished
+                        return False
+                    self._published += 1
             self._put_playlist(ended=ending)
+        except _FlushOver:
+            return False
         except Exception as exc:
             logger.warning("stream upload failed", extra={"cause": type(exc).__name__})
             self._failures += 1
@@ -179,14 +195,19 @@ class StreamPublisher:
         published = self._cut[: self._published]
         text = playlist(published, ended=ended)
         self._put(PLAYLIST_NAME, text.encode(), PLAYLIST_CONTENT_TYPE, PLAYLIST_CACHE)
-        if self._first_segment_s is None and published:
-            self._first_segment_s = time.monotonic() - self._started
-        self._ended = ended
-        if self._published >= ANNOUNCE_AT_SEGMENTS or (ended and self._published):
-            self._announced = True
-            self._on_update(StreamState(self.url, self._published))
+        with self._wake:
+            if self._closed:  # `close` has returned its stats: this upload came too late
+                return
+            if self._first_segment_s is None and published:
+                self._first_segment_s = time.monotonic() - self._started
+            self._ended = ended
+            if self._published >= ANNOUNCE_AT_SEGMENTS or (ended and self._published):
+                self._announced = True
+                self._on_update(StreamState(self.url, self._published))  # never waits
 
     def _put(self, name: str, data: bytes, content_type: str, cache_control: str) -> None:
+        if time.monotonic() >= self._deadline:
+            raise _FlushOver  # an upload started now could outlast `close`
         self._store.put_bytes(
             f"{self._prefix}/{name}", data, content_type, {}, cache_control=cache_control
         )

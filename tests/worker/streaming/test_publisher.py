@@ -16,7 +16,7 @@ import pytest
 from tests.helpers.servers import FaultPlan, fault_proxy, r2_settings, s3_server
 from worker.storage import LocalObjectStore, R2ObjectStore
 from worker.streaming.hls import Segment, id3_timestamp
-from worker.streaming.publisher import StreamPublisher, StreamState
+from worker.streaming.publisher import CLOSE_MARGIN_S, StreamPublisher, StreamState
 
 BUCKET = "streams"
 PREFIX = "stream/user_1/story_1/job-1"
@@ -28,20 +28,22 @@ def segment(index: int) -> Segment:
 
 class Watched(LocalObjectStore):
     """A local store that checks, at every playlist upload, that each listed segment exists,
-    and that fails or stalls on request."""
+    and that fails or stalls on request (every upload, or those whose key ends `stalls`)."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(root, "http://127.0.0.1:9/files")
         self.failing = 0
         self.stall = threading.Event()
         self.stall.set()
+        self.stalls = ""
         self.playlists: list[str] = []
         self.attempts: list[float] = []
         self.stored: list[str] = []
 
     def put_bytes(self, key: str, data: bytes, content_type: str, metadata, **kw):  # type: ignore[no-untyped-def]
         self.attempts.append(time.monotonic())
-        self.stall.wait()
+        if key.endswith(self.stalls):
+            self.stall.wait()
         if self.failing:
             self.failing -= 1
             raise OSError("storage is down")
@@ -141,11 +143,12 @@ def test_a_failing_store_is_asked_further_apart_each_time(store: Watched) -> Non
     assert (stats.segments, stats.unpublished, stats.failures) == (0, 44, len(store.attempts))
 
 
-def test_close_returns_once_publishing_has_stopped(store: Watched) -> None:
+@pytest.mark.parametrize("cut", [1, 3])
+def test_close_returns_once_publishing_has_stopped(store: Watched, cut: int) -> None:
     updates: list[StreamState] = []
     stream = publisher(store, updates, flush_s=0.1)
-    store.stall.clear()  # the first upload hangs until released
-    for index in range(3):
+    store.stall.clear()  # the first upload hangs until released, within the close's margin
+    for index in range(cut):
         stream.offer(segment(index))
     threading.Timer(0.6, store.stall.set).start()
     started = time.perf_counter()
@@ -154,9 +157,40 @@ def test_close_returns_once_publishing_has_stopped(store: Watched) -> None:
     stored, announced = list(store.stored), list(updates)
     time.sleep(0.3)
     assert (store.stored, updates) == (stored, announced)  # nothing happens after close
-    # the upload under way finished; none started after the flush's time was up
+    # the upload under way finished; none started after the flush's time was up, not even
+    # the playlist's
     assert stored == [f"{PREFIX}/00000.mp3"]
-    assert (stats.segments, stats.unpublished, stats.ended, stats.url) == (1, 2, False, None)
+    assert (stats.segments, stats.unpublished, stats.ended, stats.url) == (1, cut - 1, False, None)
+
+
+def hang_until_after_close(store: Watched, stalls: str) -> threading.Timer:
+    """Uploads whose key ends `stalls` hang for far longer than a close may take."""
+    store.stalls = stalls
+    store.stall.clear()
+    release = threading.Timer(4 * CLOSE_MARGIN_S, store.stall.set)
+    release.start()
+    return release
+
+
+@pytest.mark.parametrize("stalls", [".mp3", ".m3u8"])
+def test_close_never_waits_long_for_a_hanging_store(store: Watched, stalls: str) -> None:
+    updates: list[StreamState] = []
+    stream = publisher(store, updates, flush_s=0.2)
+    release = hang_until_after_close(store, stalls)
+    for index in range(2):
+        stream.offer(segment(index))
+    wait_until(lambda: store.attempts)  # an upload is under way, and hangs
+    started = time.perf_counter()
+    stats = stream.close()
+    assert time.perf_counter() - started < 0.2 + CLOSE_MARGIN_S + 0.3
+    assert (stats.url, stats.ended) == (None, False)
+    assert stats.segments == (2 if stalls == ".m3u8" else 0)
+    release.join()  # the hanging upload ends, after `close`
+    names = ["00000.mp3", "00001.mp3", "index.m3u8"] if stalls == ".m3u8" else ["00000.mp3"]
+    wait_until(lambda: store.stored == [f"{PREFIX}/{name}" for name in names])
+    time.sleep(0.3)
+    assert len(store.stored) == len(names)  # nothing started after it
+    assert updates == []  # nor was anything announced, not even what it stored
 
 
 def test_a_job_that_cut_nothing_publishes_nothing(store: Watched) -> None:
