@@ -7,7 +7,8 @@ its letters (or most of them). What little is left of such letters (a Chinese na
 English story) is dropped, so an engine never spells them out or reads their Unicode names,
 and counted (`DroppedLetters`): the job's output and success callback report it. Latin letters
 (names, brands, acronyms) are kept in every language; Japanese (Han and kana) and Korean
-(Hangul and Han) read every script they are written in.
+(Hangul and Han) read every script they are written in. A Greek letter used as a symbol in
+other text (`5 µm`, `10 Ω`, `π`, `α particles`) is neither: it is kept, and read by its name.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from shared.errors import UnsupportedLanguageError
 
@@ -61,7 +63,10 @@ SCRIPTS_BY_LANGUAGE: dict[str, frozenset[str]] = {
     "ja": _JAPANESE,
     "ko": frozenset({"Hangul", "Han"}),
 }
-_NAME_TO_SCRIPT = {"CJK": "Han", "IDEOGRAPHIC": "Han", "KATAKANA-HIRAGANA": "Katakana"}
+_NAME_TO_SCRIPT = {
+    "CJK": "Han", "IDEOGRAPHIC": "Han", "KATAKANA-HIRAGANA": "Katakana",
+    "MICRO": "Greek", "OHM": "Greek", "KELVIN": "Latin", "ANGSTROM": "Latin",
+}  # fmt: skip
 _NOT_A_SCRIPT = frozenset(
     {"MODIFIER", "MATHEMATICAL", "FULLWIDTH", "HALFWIDTH", "SUPERSCRIPT", "SUBSCRIPT",
      "CIRCLED", "PARENTHESIZED", "SQUARED", "NEGATIVE", "LETTERLIKE"}
@@ -73,6 +78,36 @@ _LABELS = {
     "Hangul": "Korean Hangul",
 }
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？．｡؟।॥۔])\s*|\n+")
+_SENTENCES_KEPT = re.compile(f"({_SENTENCE_END.pattern})")
+"""Splits into sentences and the breaks between them, so that joined they are the text."""
+
+_GREEK_NAMES = (
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi",
+    "psi", "omega",
+)  # fmt: skip
+_GREEK_SMALL = "αβγδεζηθικλμνξοπρστυφχψω"
+GREEK_LETTER_NAMES: dict[str, str] = {
+    **dict(zip(_GREEK_SMALL, _GREEK_NAMES, strict=True)),
+    **dict(zip(_GREEK_SMALL.upper(), _GREEK_NAMES, strict=True)),
+    "\u00b5": "mu",  # MICRO SIGN, which NFKC makes a Greek mu
+    "\u2126": "omega",  # OHM SIGN, likewise a capital omega
+}
+"""Greek letters as a listener names them when they stand for something (π, α, Δ, Ω)."""
+MICRO_UNITS = ("mol", "Hz", "Pa", "m", "g", "s", "l", "L", "F", "V", "A", "W", "M", "J", "N",
+               "C", "H", "T", "K")  # fmt: skip
+"""Units written after a micro sign: µm, µg, µs, µl, µF, µV, µA."""
+_MICRO = "\u00b5\u03bc"
+_NO_LETTER_BEFORE, _NO_LETTER_AFTER = r"(?<![^\W\d_])", r"(?![^\W\d_])"
+_MICRO_PREFIX = f"[{_MICRO}](?=(?:{'|'.join(MICRO_UNITS)}){_NO_LETTER_AFTER})"
+_ALONE = f"[{''.join(GREEK_LETTER_NAMES)}]{_NO_LETTER_AFTER}"
+GREEK_SYMBOL = re.compile(f"{_NO_LETTER_BEFORE}(?:{_MICRO_PREFIX}|{_ALONE})")
+"""A Greek letter standing alone (`π`, `α particles`, `10Ω`, `3π`) or a micro sign before a
+unit (`5µm`): a symbol, not Greek text, unless it stands alone in a sentence with Greek words
+(`ο`, `η` are Greek words)."""
+_AFTER_NUMBER = r"(?:(?<=\d)|(?<=\d\s))"
+_GREEK_UNIT = re.compile(f"{_NO_LETTER_BEFORE}(?:{_MICRO_PREFIX}|{_AFTER_NUMBER}{_ALONE})")
+"""The symbols that are one even among Greek words: a unit (`µm`, `5 Ω`) or `3π`."""
 
 OWN_SCRIPT_SHARE = 0.15
 """A story is its language's if this share of its letters is in that language's scripts: a
@@ -126,6 +161,8 @@ def fit_to_language(text: str, language: str, languages: Iterable[str] = ()) -> 
     scripts = SCRIPTS_BY_LANGUAGE.get(language)
     if scripts is None:
         return FittedText(text)
+    written = text
+    text = text if "Greek" in scripts else _without_greek_symbols(text)
     counts = _letters(text)
     total = sum(counts.values())
     own = sum(n for script, n in counts.items() if script in scripts)
@@ -136,13 +173,29 @@ def fit_to_language(text: str, language: str, languages: Iterable[str] = ()) -> 
     readable = scripts | {LATIN}
     foreign = Counter({s: n for s, n in counts.items() if s not in readable})
     if not foreign:
-        return FittedText(text)
+        return FittedText(written)
     script = foreign.most_common(1)[0][0]
     sentences = _sentences_in(text, readable)
     if sentences.foreign or foreign.total() > MAX_FOREIGN_SHARE * total:
         raise _part_of_story(script, foreign, sentences, language, languages)
     dropped = DroppedLetters(foreign.total(), tuple(sorted(foreign)))
-    return FittedText(_drop_letters_outside(text, readable), dropped)
+    return FittedText(_drop_letters_outside(written, text, readable), dropped)
+
+
+def _without_greek_symbols(text: str) -> str:
+    """`text` with each Greek letter used as a symbol made a non-letter, one for one, so that
+    neither counts nor drops it."""
+    if not GREEK_SYMBOL.search(text):
+        return text
+    return "".join(
+        (_GREEK_UNIT if _has_greek_word(part) else GREEK_SYMBOL).sub("\u2022", part)
+        for part in _SENTENCES_KEPT.split(text)
+    )
+
+
+def _has_greek_word(sentence: str) -> bool:
+    """Two Greek letters in a row: a word, not a symbol."""
+    return any(a == b == "Greek" for a, b in pairwise(map(script_of, sentence)))
 
 
 @dataclass(frozen=True)
@@ -167,12 +220,13 @@ def _sentences_in(text: str, readable: frozenset[str]) -> _Sentences:
     return _Sentences(total, foreign, touched)
 
 
-def _drop_letters_outside(text: str, scripts: frozenset[str]) -> str:
-    """Drop letters of other scripts together with the combining marks that follow them."""
+def _drop_letters_outside(text: str, masked: str, scripts: frozenset[str]) -> str:
+    """Drop letters of other scripts together with the combining marks that follow them;
+    `masked` is `text` with the letters to keep whatever their script made non-letters."""
     kept: list[str] = []
     dropping = False
-    for char in text:
-        script = script_of(char)
+    for char, seen in zip(text, masked, strict=True):
+        script = script_of(seen)
         if script is not None:
             dropping = script not in scripts
         elif not unicodedata.category(char).startswith("M"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 
@@ -23,6 +24,7 @@ from shared.types import (
     MAX_PRONUNCIATIONS,
     normalize_language,
 )
+from worker.synthesis.scripts import GREEK_LETTER_NAMES, GREEK_SYMBOL
 
 PARAGRAPH_BREAK = "\n\n"
 
@@ -204,6 +206,29 @@ def _generic(text: str, lang: str | None) -> str:
     return _numbers(_percent(text, lang), lang)
 
 
+_AFTER_NUMBER = re.compile(r"\d\s?$")
+
+
+def _greek_symbols(text: str, *, units_read: bool) -> str:
+    """Greek letters standing for something read by name (`π` → pi, `α` → alpha). Units
+    (`µF`, `5 Ω`) are read as `micro`, or left for the engine where `units_read` is False,
+    as `mm` is in the languages whose units this module does not read."""
+
+    def name(m: re.Match[str]) -> str:
+        end, start = m.end(), m.start()
+        if end < len(m.string) and m.string[end].isalpha():  # µ before a unit (`µH`)
+            return "micro" if units_read else m.group(0)
+        if (
+            not units_read
+            and m.group(0) in "\u03a9\u2126"
+            and _AFTER_NUMBER.search(m.string, 0, start)
+        ):
+            return m.group(0)
+        return _spaced(m.string, start, end, GREEK_LETTER_NAMES[m.group(0)])
+
+    return GREEK_SYMBOL.sub(name, text)
+
+
 # -- English --------------------------------------------------------------------------------
 
 _MONTHS = (
@@ -236,7 +261,13 @@ _UNITS = {
     "mb": ("megabyte", "megabytes"), "gb": ("gigabyte", "gigabytes"),
     "°c": ("degree Celsius", "degrees Celsius"), "°f": ("degree Fahrenheit", "degrees Fahrenheit"),
     "°": ("degree", "degrees"),
+    "μm": ("micrometer", "micrometers"), "μg": ("microgram", "micrograms"),
+    "μs": ("microsecond", "microseconds"), "μl": ("microliter", "microliters"),
+    "μf": ("microfarad", "microfarads"), "μv": ("microvolt", "microvolts"),
+    "μa": ("microampere", "microamperes"), "μw": ("microwatt", "microwatts"),
+    "μmol": ("micromole", "micromoles"), "ω": ("ohm", "ohms"),
 }  # fmt: skip
+"""Keyed by the NFKC form, lower case: a micro sign is a Greek mu, an ohm sign an omega."""
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"(?:\s(thousand|million|billion|trillion)\b)?"
 _YEAR_CONTEXT = re.compile(
@@ -263,9 +294,12 @@ _CURRENCY_CODE_BEFORE = re.compile(rf"\b(USD|EUR|GBP|JPY)\s?({_NUM}){_SCALE}")
 _CURRENCY_CODE_AFTER = re.compile(rf"({_NUM}){_SCALE}\s?(USD|EUR|GBP|JPY)\b")
 _ORDINAL = re.compile(r"\b(\d+)(st|nd|rd|th)\b", re.IGNORECASE)
 _UNIT = re.compile(
-    rf"({_NUM})\s?(°[CcFf]\b|°|(?:km/h|kph|mph|km|cm|mm|kg|mg|lbs|lb|oz|ft|mi|ml|min|hrs|hr|sec|"
+    rf"({_NUM})\s?(°[CcFf]\b|°|[µμ](?:mol|[mgslLFVAW])\b|[\u03a9\u2126]\b|"
+    r"(?:km/h|kph|mph|km|cm|mm|kg|mg|lbs|lb|oz|ft|mi|ml|min|hrs|hr|sec|"
     r"KB|MB|GB|m|g|l|L)\b)"
 )
+_MICRO_UNIT_ALONE = re.compile(r"(?<![^\W\d_])[µμ](?:mol|[mgsl])(?![^\W\d_])")
+"""`in µm`: a unit without its number, read in the plural."""
 _NEGATIVE = re.compile(r"(?:(?<=\s)|^)-(?=\d)")
 _NUMBER_SIGN = re.compile(r"(?:\bNo\.|#)\s?(?=\d)")
 _HASHTAG = re.compile(r"#(?=[A-Za-z])")
@@ -486,6 +520,8 @@ def _english(text: str, region: str) -> str:
     text = _RANGE.sub(_range, text)
     text = _ORDINAL.sub(lambda m: _spaced(m.string, m.start(), m.end(), _ordinal(int(m[1]))), text)
     text = _UNIT.sub(_unit, text)
+    text = _MICRO_UNIT_ALONE.sub(lambda m: _UNITS[unicodedata.normalize("NFKC", m[0])][1], text)
+    text = _greek_symbols(text, units_read=True)
     text = _NUMBER_SIGN.sub("number ", text)
     text = _HASHTAG.sub("", text)
     text = _SAINT_OR_STREET.sub(_name_word("Saint", "Street"), text)
@@ -510,7 +546,7 @@ def _time(m: re.Match[str]) -> str:
 
 def _unit(m: re.Match[str]) -> str:
     number, unit = m.group(1), m.group(2)
-    one, many = _UNITS[unit.lower()]
+    one, many = _UNITS[unicodedata.normalize("NFKC", unit).lower()]
     return f"{_en_number(number)} {one if number == '1' else many}"
 
 
@@ -527,6 +563,7 @@ def _say(text: str, language: str) -> str:
     if code == "en":
         text = _english(text, _region(language))
     else:
+        text = text if code == "el" else _greek_symbols(text, units_read=False)
         text = _generic(text, num2words_language(code))
     text = _SPACES.sub(" ", text)
     return _SPACE_BEFORE_PUNCT.sub(r"\1", text).strip()

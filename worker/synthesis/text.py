@@ -87,6 +87,8 @@ def prepare_story_text(
         raise _unsupported(language, code, languages)
     if len(raw) > 4 * max_chars:  # refuse absurd inputs before doing any work on them
         raise _too_long(len(raw), max_chars)
+    # NFKC first: a micro sign (`µm`) or an ohm sign reaches the script check as the Greek
+    # letter it stands for, which it keeps as a symbol in text of other scripts.
     fitted = fit_to_language(normalize_text(raw), code, languages)
     text = normalize_text(fitted.text)
     if not has_words(text):
