@@ -152,7 +152,15 @@ class StoryCheckpoints:
         self._listing = self._listed_keys = self._fetcher.submit(self._store.list_keys, prefix)
         if not self._listed(self._asked + budget_s):
             return len(self._digests)
-        return sum(n for digest, n in self._later.items() if digest in self._existing)
+        return self.reusable_left()
+
+    def reusable_left(self) -> int:
+        """How many of the pieces not taken yet have a listed checkpoint, as far as is known
+        now (a checkpoint may still miss its fetch's budget, or be rejected). None while the
+        listing is out: a deadline's projection must not count on what may not be there."""
+        if not self.reuse or not self._listed(time.monotonic()):
+            return 0
+        return sum(n for digest, n in self._later.items() if n > 0 and digest in self._existing)
 
     def take(self, digest: str, budget_s: float) -> Checkpoint | None:
         """The piece's checkpoint, or None when there is none to use (it is then generated):

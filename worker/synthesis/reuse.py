@@ -59,6 +59,11 @@ class ChunkReuse:
         finally:
             self.wait_s += time.perf_counter() - started
 
+    def reusable_left(self) -> int:
+        """How many of the pieces not looked up yet are expected from a checkpoint, from what
+        is known now: a piece counted so but generated after all is no longer counted."""
+        return self._keyed[0].reusable_left() if self._keyed else 0
+
     def find(self, speech: str) -> Checkpoint | None:
         if self._keyed is None:
             return None

@@ -307,7 +307,7 @@ class StorySynthesizer:
         s, chunks = self._settings, plan.chunks
         pieces = [split_pauses(chunk.speech) for chunk in chunks]
         reusable = reuse.expect(speech for segments in pieces for speech, _ in segments)
-        work = WorkLeft(pieces, reusable)
+        work = WorkLeft(pieces, reuse.reusable_left)
         depth = max(s.pipeline_queue_chunks, REUSE_QUEUE_CHUNKS) if reusable else None
         rate = self._engine.capabilities.sample_rate
         writer = AudioWriter(out_path, plan.spec.name, rate, s, queue_chunks=depth, live=live)

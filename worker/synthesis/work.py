@@ -15,33 +15,48 @@ job's deadline judges the work left from it); may raise to stop the render."""
 
 class WorkLeft:
     """The spoken characters generated and still to generate. Which pieces have a checkpoint
-    is known by count (`ChunkReuse.expect`): the reusable share of the pieces left is taken
-    off the characters left, and each piece taken from a checkpoint uses one up."""
+    is known by count: `reusable_left` (`ChunkReuse.reusable_left`) says how many of the pieces
+    left are expected from one, asked anew each time, so that a piece counted reusable but
+    generated after all (its fetch late, its checkpoint rejected, the listing not back) is no
+    longer counted. Of those still counted, only the share that the pieces counted so far
+    really took from a checkpoint is expected to (a store that missed its budget for them is
+    likely to miss it again), and that share of the pieces left is taken off the characters
+    left: a projection for a deadline must err on the side of more work."""
 
-    def __init__(self, pieces: list[list[tuple[str, float]]], reusable: int) -> None:
+    def __init__(
+        self, pieces: list[list[tuple[str, float]]], reusable_left: Callable[[], int]
+    ) -> None:
         self._lengths = [len(speech) for segments in pieces for speech, _ in segments]
         self._chars_left = sum(self._lengths)
         self._done = 0
-        self._reusable_left = reusable
+        self._reusable_left = reusable_left
+        self._counted = reusable_left()
+        """The pieces counted reusable before the piece under way was looked up."""
+        self._reused = self._missed = 0
+        """Pieces counted reusable that came from a checkpoint, and that were generated."""
         self.generated_chars = self.generated_pieces = 0
         self.generating_s = 0.0
 
     def piece(self, speech: str, generated: bool, seconds: float) -> None:
         self._done += 1
         self._chars_left -= len(speech)
+        counted, self._counted = self._counted, self._reusable_left()
         if generated:
             self.generated_chars += len(speech)
             self.generated_pieces += 1
             self.generating_s += seconds
+            self._missed += self._counted < counted  # it was counted reusable, and is no more
         else:
-            self._reusable_left = max(0, self._reusable_left - 1)
+            self._reused += 1
 
     def chars_to_generate(self) -> int:
         pieces_left = len(self._lengths) - self._done
         if pieces_left <= 0:
             return 0
-        reusable_share = min(self._reusable_left, pieces_left) / pieces_left
-        return round(self._chars_left * (1 - reusable_share))
+        reusable = min(self._reusable_left(), pieces_left)
+        if tried := self._reused + self._missed:
+            reusable *= self._reused / tried
+        return round(self._chars_left * (1 - reusable / pieces_left))
 
     def progress(self, done: int, total: int) -> WorkProgress:
         return WorkProgress(
