@@ -31,7 +31,7 @@ CALLBACK_GRACE_S = 960
 """From the deadline to RunPod's execution timeout: the story may be encoded at the deadline,
 and then the worker still uploads it (waiting out a storage outage for `STORAGE_FILE_RETRY_S`),
 flushes its stream and checkpoints, drains its progress sender and delivers the terminal
-callback through its whole retry schedule, or dead-letters it: 932 s at worst with the default
+callback through its whole retry schedule, or dead-letters it: 933 s at worst with the default
 settings, every timeout reached and every backoff at its longest (added up step by step in
 `tests/worker/jobs/test_grace.py`)."""
 
