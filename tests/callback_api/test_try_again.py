@@ -410,6 +410,9 @@ PLAYED: list[int] = []
 TIMES: list[float] = []
 
 
+# 100 histories take about 4 minutes on the emulator, whose transactions wait on each other's
+# locks: the default 300 s per test left no room on a loaded machine.
+@pytest.mark.timeout(900)
 @settings(
     max_examples=100,
     deadline=None,
