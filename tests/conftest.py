@@ -5,6 +5,7 @@
   `GOOGLE_CLOUD_PROJECT` at it for the test's duration.
 - `firestore_db` (test): a synchronous Firestore client through firebase-admin, with
   anonymous credentials, for arranging and checking documents.
+- `stories` (test): the `stories` collection on that client (`tests/helpers/callback_api.Stories`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from tools.firestore_emulator import EmulatorNotInstalledError, FirestoreEmulato
 
 if TYPE_CHECKING:  # the real-Chatterbox tier's venv has no Firestore client
     from google.cloud.firestore import Client
+
+    from tests.helpers.callback_api import Stories
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +63,11 @@ def firestore_db(firestore_env: FirestoreEmulator) -> Iterator[Client]:
         yield firestore.client(app)
     finally:
         firebase_admin.delete_app(app)
+
+
+@pytest.fixture
+def stories(firestore_db: Client) -> Stories:
+    """The `stories` collection, to arrange and read documents by story id."""
+    from tests.helpers.callback_api import Stories
+
+    return Stories(firestore_db)

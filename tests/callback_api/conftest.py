@@ -7,13 +7,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from google.cloud.firestore import Client
 from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.main import create_app
 from shared.signing import generate_secret
-from tests.helpers.callback_api import LiveServer, Sender, Stories
+from tests.helpers.callback_api import LiveServer, Sender
 from tests.helpers.runpod_fake import FakeRunPod
 from tools.firestore_emulator import FirestoreEmulator, free_port
 
@@ -80,11 +79,6 @@ def docs_client(api_settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture
 def sender(api_client: TestClient, signing_secret: str) -> Sender:
     return Sender(api_client, signing_secret)
-
-
-@pytest.fixture
-def stories(firestore_db: Client) -> Stories:
-    return Stories(firestore_db)
 
 
 @pytest.fixture

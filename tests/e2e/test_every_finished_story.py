@@ -96,11 +96,6 @@ def api(firestore_env: Any) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def stories(firestore_db: Any) -> Stories:
-    return Stories(firestore_db)
-
-
 def service(**overrides: Any) -> ServiceSettings:
     values = {
         "callback_signing_secret": SECRET,

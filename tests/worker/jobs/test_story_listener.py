@@ -56,11 +56,6 @@ def api(firestore_env: Any) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def stories(firestore_db: Any) -> Stories:
-    return Stories(firestore_db)
-
-
 def runner(tmp_path: Path, engine: Engine, **overrides: Any) -> TTSJobRunner:
     service = ServiceSettings(
         **{
