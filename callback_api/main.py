@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from functools import cache
 
@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from callback_api.api.routes import health, runpod, tts
+from callback_api.core.auth import Authenticator
 from callback_api.core.config import Settings
 from callback_api.core.errors import CallbackAPIError
 from callback_api.core.logging import configure_logging
@@ -22,6 +23,7 @@ from callback_api.services.endings import EmbeddedCallbacks
 from callback_api.services.readiness import Readiness
 from callback_api.services.runpod_api import runpod_client
 from callback_api.services.stories import opened_store
+from shared.errors import InvalidInputError, SubmissionFailedError, TTSError, VoiceProfileError
 from shared.signing import SignatureVerificationError, Verifier
 
 logger = logging.getLogger("callback_api")
@@ -51,9 +53,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store
         app.state.readiness = Readiness(store, settings.ready_cache_seconds)
         app.state.runpod = runpod_client(settings)
+        app.state.authenticator = Authenticator(settings)
         try:
             yield
         finally:
+            app.state.authenticator.close()
             if app.state.runpod is not None:
                 await app.state.runpod.aclose()
 
@@ -87,33 +91,71 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _failure(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"success": False, "error": message}, status_code, headers=headers)
+HTTP_ERROR_TYPES = {
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+# The worker's typed errors that the app's endpoints raise before any job: the listener's words.
+JOB_ERROR_STATUS: tuple[tuple[type[TTSError], int], ...] = (
+    (InvalidInputError, 422),
+    (VoiceProfileError, 422),
+    (SubmissionFailedError, 502),
+)
+
+
+def _failure(
+    status_code: int,
+    message: str,
+    error_type: str,
+    headers: Mapping[str, str] | None = None,
+    field: str | None = None,
+) -> JSONResponse:
+    """Every error of every route, in one shape (`core/errors.py`)."""
+    body: dict[str, object] = {"success": False, "error": message, "error_type": error_type}
+    if field is not None:
+        body["field"] = field
+    return JSONResponse(body, status_code, headers=headers)
 
 
 def _add_exception_handlers(app: FastAPI, settings: Settings) -> None:
     @app.exception_handler(SignatureVerificationError)
     async def _signature(request: Request, exc: SignatureVerificationError) -> JSONResponse:
-        return _failure(401, "invalid or missing signature")
+        return _failure(401, "invalid or missing signature", "invalid_signature")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _failure(422, f"invalid callback: {_describe(exc)}")
+        return _failure(422, f"invalid request: {_describe(exc)}", "invalid_request")
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        return _failure(exc.status_code, str(exc.detail).lower(), headers=exc.headers)
+        error_type = HTTP_ERROR_TYPES.get(exc.status_code, "http_error")
+        return _failure(exc.status_code, str(exc.detail).lower(), error_type, exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return _failure(500, "internal error")
+        return _failure(500, "internal error", "internal_error")
 
     @app.exception_handler(CallbackAPIError)
     async def _api(request: Request, exc: CallbackAPIError) -> JSONResponse:
-        headers = None
+        headers = dict(exc.headers) if exc.headers else None
         if exc.status_code == 503:
-            headers = {"Retry-After": str(settings.retry_after_seconds)}
-        return _failure(exc.status_code, exc.public_message, headers)
+            headers = {"Retry-After": str(settings.retry_after_seconds), **(headers or {})}
+        return _failure(exc.status_code, exc.message, exc.error_type, headers, exc.field)
+
+    @app.exception_handler(TTSError)
+    async def _job(request: Request, exc: TTSError) -> JSONResponse:
+        status = next((code for kind, code in JOB_ERROR_STATUS if isinstance(exc, kind)), 500)
+        field = exc.context.get("field")
+        return _failure(
+            status,
+            exc.message,
+            exc.error_type.value,
+            field=field if isinstance(field, str) else None,
+        )
 
 
 def _describe(exc: RequestValidationError) -> str:

@@ -6,6 +6,8 @@
 - `firestore_db` (test): a synchronous Firestore client through firebase-admin, with
   anonymous credentials, for arranging and checking documents.
 - `stories` (test): the `stories` collection on that client (`tests/helpers/callback_api.Stories`).
+- `auth_emulator` (session) and `auth_env` (test): a Firebase Auth emulator (npm's firebase-tools)
+  for the same project, emptied and pointed at by `FIREBASE_AUTH_EMULATOR_HOST` for the test.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ if TYPE_CHECKING:  # the real-Chatterbox tier's venv has no Firestore client
     from google.cloud.firestore import Client
 
     from tests.helpers.callback_api import Stories
+    from tools.auth_emulator import AuthEmulator
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +74,28 @@ def stories(firestore_db: Client) -> Stories:
     from tests.helpers.callback_api import Stories
 
     return Stories(firestore_db)
+
+
+@pytest.fixture(scope="session")
+def auth_emulator() -> Iterator[AuthEmulator]:
+    from tools.auth_emulator import AuthEmulator
+
+    emulator = AuthEmulator(project=FIRESTORE_PROJECT_ID)
+    try:
+        emulator.start()
+    except EmulatorNotInstalledError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def auth_env(
+    auth_emulator: AuthEmulator, firestore_env: FirestoreEmulator, monkeypatch: pytest.MonkeyPatch
+) -> AuthEmulator:
+    """The Auth emulator, emptied, beside the Firestore emulator (the API needs both)."""
+    auth_emulator.reset()
+    monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", auth_emulator.host_port)
+    return auth_emulator

@@ -12,6 +12,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from callback_api.api.observation import CallbackObservation
+from callback_api.core.auth import Authenticator, Caller
 from callback_api.core.config import Settings
 from callback_api.core.metrics import Metrics
 from callback_api.core.webhooks import WebhookTokens
@@ -64,6 +65,24 @@ async def get_runpod(request: Request) -> RunPodClient | None:
 
 
 _metrics_bearer = HTTPBearer(auto_error=False, description="`METRICS_TOKEN`, when it is set")
+_caller_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="Firebase ID token or app key",
+    description="A signed-in user's Firebase ID token (`getIdToken()`), or one of `APP_API_KEYS`.",
+)
+
+
+async def get_authenticator(request: Request) -> Authenticator:
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator
+
+
+async def require_caller(
+    authenticator: Annotated[Authenticator, Depends(get_authenticator)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_caller_bearer)],
+) -> Caller:
+    """The verified caller of an app endpoint; 401 (`UnauthenticatedError`) otherwise."""
+    return await authenticator.caller(credentials.credentials if credentials else None)
 
 
 async def require_metrics_token(
@@ -88,3 +107,4 @@ WebhookTokensDep = Annotated[WebhookTokens | None, Depends(get_webhook_tokens)]
 EmbeddedCallbacksDep = Annotated[EmbeddedCallbacks | None, Depends(get_embedded_callbacks)]
 RunPodDep = Annotated[RunPodClient | None, Depends(get_runpod)]
 MetricsTokenDep = Annotated[None, Depends(require_metrics_token)]
+CallerDep = Annotated[Caller, Depends(require_caller)]

@@ -17,10 +17,19 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_WEBHOOK_BYTES = 512 * 1024
 """RunPod's completion webhook carries the job output: an embedded signed callback (at most
 64 KiB, up to three times that once escaped inside JSON) and the output's own fields."""
+MIN_APP_KEY_CHARS = 32
+FieldName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+"""A top-level Firestore field name that needs no quoting in a field path."""
 RUNPOD_API_BASE_URL = "https://api.runpod.ai/v2"
 RUNPOD_RESULT_RETENTION_S = 30 * 60
 """How long RunPod's status API returns a finished `/run` job's result: the reconciler must
-settle a story well inside it (`reconcile.py`)."""
+settle a story well inside it (`services/reconciler.py`)."""
+RECONCILE_MAX_INTERVAL_S = 300.0
+"""The longest time between reconciler passes: with `RECONCILE_STALE_AFTER_S` at most 15
+minutes, a finished job is settled within 20 minutes of its story's last write, inside RunPod's
+30; when a replica holding the reconciler's lease dies, within `RECONCILE_MAX_LEASE_S` more."""
+RECONCILE_MAX_LEASE_S = 450.0
+"""15 + 5 + 7.5 minutes: still inside RunPod's 30 when the lease's holder dies."""
 
 
 class Settings(BaseSettings):
@@ -56,8 +65,46 @@ class Settings(BaseSettings):
     reconcile_stale_after_s: Annotated[int, Field(gt=0, le=RUNPOD_RESULT_RETENTION_S // 2)] = (
         STALE_AFTER_S
     )
+    reconcile_in_api: bool = True
+    """Run the reconciler inside the API, a pass every `RECONCILE_INTERVAL_S` (one replica at a
+    time, by a lease in Firestore); off where a scheduler calls `POST /api/tts/reconcile`."""
+    reconcile_interval_s: Annotated[float, Field(gt=0, le=RECONCILE_MAX_INTERVAL_S)] = 60.0
+    """Seconds between the API's reconciler passes (at most 300: RunPod keeps results 30 min)."""
+    reconcile_lease_s: Annotated[float, Field(gt=0, le=RECONCILE_MAX_LEASE_S)] = 150.0
+    """How long the reconciler's lease outlives its last renewal: another replica takes over this
+    long after the holder dies. More than `RECONCILE_INTERVAL_S`, so the holder keeps it."""
+    reconcile_lease_collection: StoryId = "_leases"
+    """The Firestore collection of the reconciler's lease (document `reconciler`); no client
+    access."""
+    reconcile_token: Annotated[SecretStr, Field(min_length=16)] | None = None
+    """Bearer token of `POST /api/tts/reconcile` (at least 16 characters); unset: the route
+    answers 404."""
     shared_voice_prefix: VoicePrefix | None = None
     """The worker's `SHARED_VOICE_PREFIX`: submissions are checked as the worker checks them."""
+
+    firebase_auth_emulator_host: str | None = None
+    """The Firebase Auth emulator (`host:port`) whose unsigned tokens are accepted; local only."""
+    app_api_keys: SecretStr | None = None
+    """Comma-separated keys of the app's own backend (each at least 32 characters; list the new
+    key beside the old while rotating). A key acts for the `user_id` in the request body."""
+    story_owner_field: FieldName = "userId"
+    """The story document's field holding its owner's Firebase uid."""
+    story_text_field: FieldName = "text"
+    """The story document's field holding the text to narrate when a request gives none."""
+
+    @field_validator("app_api_keys")
+    @classmethod
+    def _long_app_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and any(len(key) < MIN_APP_KEY_CHARS for key in _split(value)):
+            raise ValueError(
+                f"every APP_API_KEYS key needs at least {MIN_APP_KEY_CHARS} characters"
+            )
+        return value
+
+    @property
+    def app_keys(self) -> list[str]:
+        """The app's keys, current and previous; empty when app keys are off."""
+        return _split(self.app_api_keys) if self.app_api_keys else []
 
     @field_validator("callback_signing_secret", "callback_signing_secret_previous")
     @classmethod
@@ -82,6 +129,16 @@ class Settings(BaseSettings):
             )
         if self.callback_api_dev_mode and not self.firestore_emulator_host:
             raise ValueError("CALLBACK_API_DEV_MODE is only allowed with FIRESTORE_EMULATOR_HOST")
+        if self.firebase_auth_emulator_host and not self.firestore_emulator_host:
+            # Emulator tokens are unsigned: accepting them in production would let anyone in.
+            raise ValueError(
+                "FIREBASE_AUTH_EMULATOR_HOST is only allowed with FIRESTORE_EMULATOR_HOST"
+            )
+        if self.reconcile_lease_s <= self.reconcile_interval_s:
+            raise ValueError(
+                "RECONCILE_LEASE_S must exceed RECONCILE_INTERVAL_S: the reconciler renews its "
+                "lease once a pass, and would lose it between passes"
+            )
         if (self.runpod_api_key is None) != (self.runpod_endpoint_id is None):
             raise ValueError("set both RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID, or neither")
         if self.runpod_api_key is None and not self.callback_api_dev_mode:
@@ -113,3 +170,7 @@ class Settings(BaseSettings):
         if self.google_cloud_project or not self.firestore_emulator_host:
             return self.google_cloud_project
         return "demo-local"
+
+
+def _split(keys: SecretStr) -> list[str]:
+    return [key.strip() for key in keys.get_secret_value().split(",") if key.strip()]

@@ -175,7 +175,11 @@ def test_firestore_down_is_503_with_retry_after(
 
     assert response.status_code == 503
     assert response.headers["retry-after"] == "7"
-    assert response.json() == {"success": False, "error": "firestore unavailable, retry later"}
+    assert response.json() == {
+        "success": False,
+        "error": "firestore unavailable, retry later",
+        "error_type": "firestore_unavailable",
+    }
     assert 'tts_callbacks_total{outcome="unavailable"' in metrics
     assert "firestore_errors_total" in metrics
 

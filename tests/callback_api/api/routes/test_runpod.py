@@ -516,7 +516,7 @@ def test_one_storys_token_opens_no_other_story(
     response = api_client.post(f"/api/runpod/webhook/b/{token_of_a}", json=ended("FAILED"))
 
     assert response.status_code == 404
-    assert response.json() == {"success": False, "error": "not found"}
+    assert response.json() == {"success": False, "error": "not found", "error_type": "not_found"}
     assert stories.all_documents() == before
 
 
@@ -559,7 +559,11 @@ def test_an_unknown_story_is_404(api_client: TestClient, signing_secret: str, po
     response = post(api_client, signing_secret, "ghost", ended("FAILED"))
 
     assert response.status_code == 404
-    assert response.json() == {"success": False, "error": "story not found"}
+    assert response.json() == {
+        "success": False,
+        "error": "story not found",
+        "error_type": "story_not_found",
+    }
 
 
 def test_without_a_secret_no_webhook_url_is_valid(
@@ -759,7 +763,11 @@ def test_runpod_unavailable_is_503_so_that_runpod_retries(
 
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "10"
-    assert response.json() == {"success": False, "error": "runpod unavailable, retry later"}
+    assert response.json() == {
+        "success": False,
+        "error": "runpod unavailable, retry later",
+        "error_type": "runpod_unavailable",
+    }
     assert stories.get("s")["audioStatus"] == "processing"
 
 

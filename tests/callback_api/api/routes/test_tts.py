@@ -162,7 +162,11 @@ def test_unknown_story_is_404_and_creates_nothing(sender: Sender, stories: Stori
     for callback in (error("nope"), success("nope"), progress("nope")):
         response = sender.send(callback)
         assert response.status_code == 404
-        assert response.json() == {"success": False, "error": "story not found"}
+        assert response.json() == {
+            "success": False,
+            "error": "story not found",
+            "error_type": "story_not_found",
+        }
 
     assert stories.ids() == {"story-1"}
 
@@ -238,7 +242,11 @@ def test_missing_signature_is_401_and_no_write(
     response = api_client.post(path, content=body, headers=JSON)
 
     assert response.status_code == 401
-    assert response.json() == {"success": False, "error": "invalid or missing signature"}
+    assert response.json() == {
+        "success": False,
+        "error": "invalid or missing signature",
+        "error_type": "invalid_signature",
+    }
     assert stories.get("story-1") == before
 
 
@@ -414,5 +422,9 @@ def test_a_write_refused_even_without_metadata_is_422_not_500(
     response = sender.send(success("s", metadata={"pad": "m" * 15_000}))
 
     assert response.status_code == 422
-    assert response.json() == {"success": False, "error": "the story could not be written"}
+    assert response.json() == {
+        "success": False,
+        "error": "the story could not be written",
+        "error_type": "firestore_refused",
+    }
     assert stories.get("s") == before
