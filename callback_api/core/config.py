@@ -66,8 +66,8 @@ class Settings(BaseSettings):
         STALE_AFTER_S
     )
     reconcile_in_api: bool = True
-    """Run the reconciler inside the API, a pass every `RECONCILE_INTERVAL_S` (one replica at a
-    time, by a lease in Firestore); off where a scheduler calls `POST /api/tts/reconcile`."""
+    """Run the reconciler inside the API, a pass every `RECONCILE_INTERVAL_S` on one replica at a
+    time (a lease in Firestore); false where only a scheduler or the command line runs it."""
     reconcile_interval_s: Annotated[float, Field(gt=0, le=RECONCILE_MAX_INTERVAL_S)] = 60.0
     """Seconds between the API's reconciler passes (at most 300: RunPod keeps results 30 min)."""
     reconcile_lease_s: Annotated[float, Field(gt=0, le=RECONCILE_MAX_LEASE_S)] = 150.0

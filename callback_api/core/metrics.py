@@ -30,6 +30,13 @@ class Metrics:
             ["kind"],
             registry=self.registry,
         )
+        self.reconcile_passes = Counter(
+            "tts_reconcile_passes",
+            "Reconciler passes in the API, by trigger (loop, endpoint) and outcome (ok; errors: "
+            "some story could not be handled; skipped: another pass held the lease; failed).",
+            ["trigger", "outcome"],
+            registry=self.registry,
+        )
 
     def observe_callback(self, callback_type: str, outcome: str, seconds: float) -> None:
         self.callbacks.labels(type=callback_type, outcome=outcome).inc()

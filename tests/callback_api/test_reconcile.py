@@ -18,7 +18,8 @@ from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.core.firestore import close_firestore, open_firestore
-from callback_api.reconcile import Summary, opened, run
+from callback_api.reconcile import run
+from callback_api.services.reconciler import Summary, opened
 from callback_api.services.rules import AudioStatus, InferredSource, Outcome
 from callback_api.services.stories import StoryStore, opened_store
 from shared.deadlines import PROGRESS_HEARTBEAT_S

@@ -5,6 +5,8 @@ apart, on anything but 200). The token proves the URL came from the submission h
 story's submission (`core/webhooks.py`); a wrong one gets 404 and nothing is read. The URL
 without a submission (`/webhook/{story_id}/{token}`) is that of jobs submitted before numbers.
 
+The story is settled by the rule the reconciler uses too (`services/settle.py`):
+
 - An embedded signed callback (`output.callback`) for this story is applied like a direct one.
 - Without one, the job's status is asked of RunPod's API (`GET /status/{job_id}`) and its
   answer is used instead of the body: the body is unsigned, and a leaked webhook URL must not
@@ -34,23 +36,11 @@ from callback_api.api.deps import (
     WebhookTokensDep,
 )
 from callback_api.api.observation import CallbackObservation
-from callback_api.core.errors import RunPodUnavailableError
 from callback_api.core.webhooks import WebhookTokens
-from callback_api.services.endings import (
-    EmbeddedCallbackError,
-    EmbeddedCallbacks,
-    TerminalCallback,
-    interruption,
-)
-from callback_api.services.rules import Decision, InferredSource, Outcome
-from callback_api.services.runpod_api import (
-    RUNNING,
-    JobReport,
-    JobStatus,
-    RunPodClient,
-    RunPodError,
-    RunPodJobNotFoundError,
-)
+from callback_api.services.endings import EmbeddedCallbacks
+from callback_api.services.rules import InferredSource, Outcome
+from callback_api.services.runpod_api import JobReport, RunPodClient
+from callback_api.services.settle import JobEnds, Settlement, StoryJob
 from callback_api.services.stories import StoryStore
 from shared.callbacks import TTSCallbackResponse
 from shared.types import StoryId, Submission
@@ -108,41 +98,9 @@ class _Webhook:
         except (ValueError, RecursionError):  # not JSON, not UTF-8, not an object, or too deep
             return _ignored(self.observation, "invalid_body")
         self.observation.job_id = report.job_id
-        return await self._settle(story_id, submission, report, self.embedded)
-
-    async def _settle(
-        self,
-        story_id: str,
-        submission: int | None,
-        report: JobReport,
-        embedded: EmbeddedCallbacks,
-    ) -> WebhookResponse:
-        callback, problem = _embedded(embedded, report, story_id)
-        confirmed = False
-        if callback is None and report.job_id is not None and self.runpod is not None:
-            answer = await _confirmed(self.runpod, report.job_id)
-            if answer is None:
-                return _ignored(self.observation, "unconfirmed")
-            report, confirmed = answer, True
-            callback, problem = _embedded(embedded, report, story_id)
-        if callback is not None:
-            decision = await self.store.apply(callback)
-            return _decided(self.observation, decision, callback_type=callback.callback_type.value)
-        if report.status in RUNNING:
-            return _ignored(self.observation, "job_running")
-        error = interruption(report.status)
-        if error is None:
-            known = report.status in (None, JobStatus.COMPLETED)
-            reason = problem or ("no_callback" if known else "unknown_status")
-            return _ignored(self.observation, reason)
-        if report.job_id is None:
-            return _ignored(self.observation, "no_job_id")
-        if not confirmed:  # only RunPod's own word fails a story, never the unsigned body
-            return _ignored(self.observation, "unconfirmed")
-        decision = await self.store.interrupt(
-            story_id, report.job_id, error, InferredSource.RUNPOD_WEBHOOK, submission=submission
-        )
-        return _decided(self.observation, decision, error_type=error.error_type.value)
+        ends = JobEnds(self.store, self.embedded, self.runpod)
+        story = StoryJob(story_id, submission, InferredSource.RUNPOD_WEBHOOK)
+        return _answered(self.observation, await ends.settle(story, report))
 
 
 async def _webhook(
@@ -190,26 +148,6 @@ async def runpod_webhook_unnumbered(
     return await webhook.handle(story_id, None, token, request)
 
 
-def _embedded(
-    embedded: EmbeddedCallbacks, report: JobReport, story_id: str
-) -> tuple[TerminalCallback | None, str | None]:
-    """The report's authentic callback, or None and why an embedded one did not count."""
-    try:
-        return embedded.of(report, story_id), None
-    except EmbeddedCallbackError as exc:
-        return None, exc.reason
-
-
-async def _confirmed(runpod: RunPodClient, job_id: str) -> JobReport | None:
-    """RunPod's own report of the job; None if RunPod does not know it."""
-    try:
-        return await runpod.status(job_id)
-    except RunPodJobNotFoundError:
-        return None
-    except RunPodError as exc:
-        raise RunPodUnavailableError(str(exc)) from None
-
-
 def _submission(value: str) -> int | None:
     """The path's submission number in its one written form (`7`, not `07` or `+7`)."""
     try:
@@ -231,10 +169,15 @@ def _ignored(observation: CallbackObservation, reason: str) -> WebhookResponse:
     return WebhookResponse(applied=False, reason=reason)
 
 
-def _decided(
-    observation: CallbackObservation, decision: Decision, **described: str
-) -> WebhookResponse:
+def _answered(observation: CallbackObservation, settlement: Settlement) -> WebhookResponse:
+    decision = settlement.decision
+    if decision is None:
+        return _ignored(observation, settlement.reason or "no_callback")
     observation.outcome = decision.outcome.value
     applied = decision.outcome is Outcome.APPLIED
-    reason = None if applied else decision.outcome.value
-    return WebhookResponse(applied=applied, reason=reason, **described)
+    return WebhookResponse(
+        applied=applied,
+        reason=None if applied else decision.outcome.value,
+        callback_type=settlement.callback_type,
+        error_type=settlement.error_type,
+    )
