@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from callback_api.api.routes import health, runpod, tts
+from callback_api.api.routes import health, reconcile, runpod, tts
 from callback_api.core.auth import Authenticator
 from callback_api.core.config import Settings
 from callback_api.core.errors import CallbackAPIError
@@ -21,6 +21,7 @@ from callback_api.core.metrics import Metrics
 from callback_api.core.webhooks import WebhookTokens
 from callback_api.services.endings import EmbeddedCallbacks
 from callback_api.services.readiness import Readiness
+from callback_api.services.reconciler import reconciling
 from callback_api.services.runpod_api import runpod_client
 from callback_api.services.stories import opened_store
 from shared.errors import InvalidInputError, SubmissionFailedError, TTSError, VoiceProfileError
@@ -55,7 +56,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runpod = runpod_client(settings)
         app.state.authenticator = Authenticator(settings)
         try:
-            yield
+            # The reconciler's loop (RECONCILE_IN_API) stops first, while its store still works.
+            passes = metrics.reconcile_passes
+            async with reconciling(settings, store, app.state.runpod, passes) as reconciler:
+                app.state.reconcile_passes = reconciler
+                yield
         finally:
             app.state.authenticator.close()
             if app.state.runpod is not None:
@@ -86,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runpod = None
     app.include_router(tts.router)
     app.include_router(runpod.router)
+    app.include_router(reconcile.router)
     app.include_router(health.router)
     _add_exception_handlers(app, settings)
     return app
