@@ -4,8 +4,8 @@
     export CALLBACK_API_PUBLIC_URL=https://api.example.com GOOGLE_CLOUD_PROJECT=...
     python -m callback_api.submit job.json          # prints the job id
 
-The story is handed to its next submission in Firestore first (`callback_api.submission`), so
-the command needs the API's Firestore settings too (credentials, or `FIRESTORE_EMULATOR_HOST`).
+The story is handed to its next submission in Firestore first (`services/submission.py`), so the
+command needs the API's Firestore settings too (credentials, or `FIRESTORE_EMULATOR_HOST`).
 
 `job.json` holds the job input (`TTSJobInput`: text, story_id, user_id, …); `callback_url`
 defaults to this API's `/api/tts/callback`.
@@ -28,7 +28,7 @@ from callback_api.core.config import Settings
 from callback_api.core.errors import CallbackAPIError, StoryNotFoundError
 from callback_api.services.runpod_api import RunPodError
 from callback_api.services.stories import opened_store
-from callback_api.submission import SubmittedJob, submit_story_job
+from callback_api.services.submission import SubmittedJob, submit_story_job
 from shared.errors import InvalidInputError
 
 

@@ -30,7 +30,7 @@ from google.cloud import firestore
 
 from callback_api.core.config import Settings
 from callback_api.services.stories import opened_store
-from callback_api.submission import submit_story_job
+from callback_api.services.submission import submit_story_job
 from shared.signing import generate_secret
 from tools.firestore_emulator import FirestoreEmulator
 from tools.stack import REPO_ROOT, callback_api, runpod_worker, static_files, storage_files

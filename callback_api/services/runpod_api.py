@@ -1,5 +1,5 @@
 """RunPod's serverless API, as far as the API uses it: a job's status (here) and submitting a
-job (`callback_api/submission.py`).
+job (`services/submission.py`).
 
 Errors follow httpx's manner, one family:
 

@@ -28,7 +28,7 @@ from callback_api.services.runpod_api import (
     RunPodStatusError,
 )
 from callback_api.services.stories import opened_store
-from callback_api.submission import CONFIGURATION_MESSAGE, SubmittedJob, story_job_request
+from callback_api.services.submission import CONFIGURATION_MESSAGE, SubmittedJob, story_job_request
 from shared.deadlines import CALLBACK_GRACE_S, job_deadline_s
 from shared.errors import InvalidInputError, SubmissionFailedError
 from tests.helpers.callback_api import LiveServer, Stories, started, submit, success

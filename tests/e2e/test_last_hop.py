@@ -33,7 +33,7 @@ from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.core.webhooks import webhook_url
-from callback_api.submission import SubmittedJob
+from callback_api.services.submission import SubmittedJob
 from shared.signing import generate_secret
 from tests.helpers.callback_api import submit
 from tests.helpers.runpod_fake import API_KEY, FakeRunPod

@@ -24,7 +24,7 @@ from callback_api.core.firestore import close_firestore, open_firestore
 from callback_api.main import create_app
 from callback_api.services.rules import Outcome
 from callback_api.services.stories import StoryStore, opened_store
-from callback_api.submission import SubmittedJob, submit_story_job
+from callback_api.services.submission import SubmittedJob, submit_story_job
 from shared.callbacks import (
     SignedCallback,
     TTSCallbackRequest,

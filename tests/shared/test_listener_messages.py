@@ -25,7 +25,7 @@ from callback_api.services.runpod_api import (
     RunPodResponseError,
     RunPodStatusError,
 )
-from callback_api.submission import submission_error
+from callback_api.services.submission import submission_error
 from shared import errors
 from shared.errors import ErrorType, InvalidInputError, TTSError
 from shared.job_input import TTSJobInput, parse_job_input
