@@ -61,6 +61,7 @@ test: test-fast test-chatterbox
 test-fast: $(VENV)/.dev $(PLAYER_JS) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir out/site  # not -q: it hides the warnings --strict counts
 	$(BIN)/python -m pytest
 
 # chatterbox-tts's own code with random weights on the CPU (tests/chatterbox_release).

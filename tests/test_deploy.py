@@ -7,7 +7,7 @@
 - the image, `runpod.toml` and the Hub's `hub.json` configure a worker that the deployment
   policy (`worker/deployment.py`) lets run, `tests.json` one in development mode, and every
   execution timeout fits the longest story (`shared.deadlines`);
-- the README documents every engine and worker variable.
+- the docs document every engine and worker variable, and the execution timeout.
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ def test_the_api_image_trusts_forwarded_headers_from_loopback_only() -> None:
     assert all(ipaddress.ip_network(peer).is_loopback for peer in peers)
     (cmd,) = [args for name, args in instructions(REPO / "Dockerfile.api") if name == "CMD"]
     assert "--forwarded-allow-ips" not in cmd
-    assert "FORWARDED_ALLOW_IPS" in readme_section("callback-api")
+    assert "FORWARDED_ALLOW_IPS" in docs_page("configuration")
 
 
 # --- requirements ---------------------------------------------------------------------------
@@ -440,27 +440,27 @@ def test_hub_tests_run_a_development_worker_that_accepts_their_jobs() -> None:
         assert case["timeout"] >= execution_timeout_s(job_deadline_s(len(job.text))) * 1000
 
 
-# --- README ---------------------------------------------------------------------------------
+# --- docs -----------------------------------------------------------------------------------
 
 
-def readme_section(name: str) -> str:
-    readme = (REPO / "README.md").read_text()
-    return readme.split(f"<!-- {name}:begin -->")[1].split(f"<!-- {name}:end -->")[0]
+def docs_page(name: str) -> str:
+    return (REPO / "docs" / f"{name}.md").read_text()
 
 
-def test_the_readme_documents_every_worker_service_variable() -> None:
-    documented = set(re.findall(r"`([A-Z0-9_]+)`", readme_section("runpod")))
+def test_the_docs_document_every_worker_service_variable() -> None:
+    documented = set(
+        re.findall(r"^\| `([A-Z0-9_]+)` \| worker \|", docs_page("configuration"), re.M)
+    )
     expected = {name.upper() for name in ServiceSettings.model_fields}
     assert expected <= documented, f"undocumented: {sorted(expected - documented)}"
 
 
-def test_the_readme_states_the_execution_timeout_of_the_longest_story() -> None:
-    assert f"{LONGEST_STORY_TIMEOUT_S} s" in readme_section("deploy")
+def test_the_docs_state_the_execution_timeout_of_the_longest_story() -> None:
+    assert f"{LONGEST_STORY_TIMEOUT_S} s" in docs_page("deployment")
 
 
-def test_the_readme_documents_every_engine_variable() -> None:
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("<!-- deploy:begin -->")[1].split("<!-- deploy:end -->")[0]
+def test_the_docs_document_every_engine_variable() -> None:
+    section = docs_page("configuration")
     documented = set(re.findall(r"^\| `([A-Z0-9_]+)`", section, re.MULTILINE))
     expected = {f"CHATTERBOX_{name.upper()}" for name in ChatterboxSettings.model_fields}
     expected |= {"TTS_ENGINE", "HF_HUB_OFFLINE", "NLTK_DATA", "RUNPOD_LOG_LEVEL"}

@@ -1,4 +1,4 @@
-"""The layout's rules, checked: which package may import which, and the README's module map.
+"""The layout's rules, checked: which package may import which, and the docs' module map.
 
 Imports are read from the source (every `import`, also inside functions; not those under
 `if TYPE_CHECKING:`) and followed through our own modules, so a boundary crossed two modules
@@ -141,14 +141,14 @@ def test_shared_names_no_module_that_the_worker_names_differently() -> None:
     assert not shared_names & worker_names
 
 
-def readme_section(marker: str) -> str:
-    text = (REPO / "README.md").read_text()
+def architecture_section(marker: str) -> str:
+    text = (REPO / "docs" / "architecture.md").read_text()
     return text.split(f"<!-- {marker}:begin -->")[1].split(f"<!-- {marker}:end -->")[0]
 
 
-def test_the_readme_maps_every_worker_and_shared_module() -> None:
+def test_the_docs_map_every_worker_and_shared_module() -> None:
     mapped = set(
-        re.findall(r"^\| `((?:worker|shared)/[\w/]+\.py)` \|", readme_section("map"), re.M)
+        re.findall(r"^\| `((?:worker|shared)/[\w/]+\.py)` \|", architecture_section("map"), re.M)
     )
     files = {
         path.relative_to(REPO).as_posix()

@@ -1,4 +1,4 @@
-"""The command that signs and sends a test callback (the README's manual test)."""
+"""The command that signs and sends a test callback (the manual test in docs/callbacks.md)."""
 
 from __future__ import annotations
 
