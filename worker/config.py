@@ -1,4 +1,4 @@
-"""Worker configuration, read from the environment (see the README's table)."""
+"""Worker configuration, read from the environment (every variable: docs/configuration.md)."""
 
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ def require(problems: list[str]) -> None:
 
 
 def configuration_problems(service: ServiceSettings) -> list[str]:
-    """Everything that stops `service` from running jobs, in the words of the README's tables."""
+    """Everything that stops `service` from running jobs, in the words of the docs' tables."""
     return [*secret_problems(service), *storage_problems(service), *callback_problems(service)]
 
 

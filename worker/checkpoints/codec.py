@@ -3,7 +3,7 @@
 Every chunk, generated or reused, is put on the 16-bit grid (`on_pcm16_grid`) before it is
 checked and assembled, so that a reused chunk is the very samples a fresh one was: a resumed
 story is the same audio as an uninterrupted one. FLAC keeps that grid exactly (about 80 MB per
-audio-hour at 22.05 kHz, half of WAV; the README has the measurements), and its STREAMINFO
+audio-hour at 22.05 kHz, half of WAV; docs/checkpoints.md has the measurements), and its STREAMINFO
 carries the sample count and an MD5 of the samples, which `decode` checks: a truncated or
 corrupted object is refused, never assembled.
 """

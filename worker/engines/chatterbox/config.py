@@ -92,7 +92,7 @@ def pkuseg_home() -> Path:
 
 
 class ChatterboxSettings(BaseSettings):
-    """How the Chatterbox engine loads and samples; see the README's table."""
+    """How the Chatterbox engine loads and samples; see docs/configuration.md."""
 
     model_config = SettingsConfigDict(env_prefix="CHATTERBOX_", extra="ignore", frozen=True)
 
