@@ -8,17 +8,36 @@ app uploads it, or the user's `voices/{user_id}/`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.callbacks import Metadata
 from shared.job_input import USER_VOICES, listener_error
-from shared.types import Base64, JobId, LanguageTag, SafeId, Seed, StorageKey, Url, VoiceName
+from shared.types import (
+    Base64,
+    JobId,
+    LanguageTag,
+    SafeId,
+    Seed,
+    StorageKey,
+    Submission,
+    Url,
+    VoiceName,
+)
 
 VOICE_PROFILE_ACTION = "create_voice_profile"
 USER_RECORDINGS = ("uploads/{user_id}/", USER_VOICES)
 """Where a user's own recordings may be read from."""
+MIN_REFERENCE_SECONDS = 5.0
+"""The shortest usable recording: the worker's `CHATTERBOX_MIN_REFERENCE_SECONDS` default (a
+worker test keeps the two equal); the API refuses shorter uploads before any job."""
+SAMPLE_LANGUAGES = frozenset(
+    "ar da de el en es fi fr he hi it ja ko ms nl no pl pt ru sv sw tr zh".split()  # noqa: SIM905
+)
+"""The languages the worker has a default sample sentence for (`worker/voices/creation.py`;
+a worker test keeps the two equal): a voice in another language needs `sample_text`."""
+STARTED_STAGE = "started"
 
 
 class VoiceProfileJobInput(BaseModel):
@@ -35,6 +54,10 @@ class VoiceProfileJobInput(BaseModel):
     seed: Seed | None = None
     callback_url: Url | None = None
     error_callback_url: Url | None = None
+    progress_callback_url: Url | None = None
+    """Told once when the job starts (`VoiceProfileProgressCallbackRequest`); only if given."""
+    submission: Submission | None = None
+    """The voice's submission number (the API's); every callback of the job echoes it."""
     metadata: Metadata = None
 
     @model_validator(mode="after")
@@ -63,10 +86,12 @@ class VoiceProfileJobInput(BaseModel):
 
 class _VoiceCallback(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
+    callback_type: ClassVar[str]
 
     user_id: SafeId
     voice_id: SafeId | None = None
     job_id: JobId
+    submission: Submission | None = None
     metadata: Metadata = None
 
     def to_body(self) -> bytes:
@@ -75,6 +100,8 @@ class _VoiceCallback(BaseModel):
 
 class VoiceProfileCallbackRequest(_VoiceCallback):
     """Sent to `callback_url`: the profile and its sample are stored."""
+
+    callback_type: ClassVar[str] = "voice_success"
 
     voice_id: SafeId
     name: str
@@ -88,5 +115,17 @@ class VoiceProfileCallbackRequest(_VoiceCallback):
 class VoiceProfileErrorCallbackRequest(_VoiceCallback):
     """Sent to the error callback URL: no profile was stored."""
 
+    callback_type: ClassVar[str] = "voice_error"
+
     error: str
     error_details: str | None = None
+
+
+class VoiceProfileProgressCallbackRequest(_VoiceCallback):
+    """Sent to `progress_callback_url` once the worker starts the job (not retried for long,
+    never dead-lettered: the terminal callback says more)."""
+
+    callback_type: ClassVar[str] = "voice_progress"
+
+    voice_id: SafeId
+    stage: Literal["started"] = "started"

@@ -114,3 +114,53 @@ def test_engine_that_cannot_load_fails_the_job_cleanly(tmp_path, store) -> None:
     output = broken.run("vjob-5", voice_job())
     assert output["error_type"] == "model_unavailable"
     assert output["error"] == ModelUnavailableError.default_message
+
+
+def test_the_start_is_told_and_every_callback_echoes_the_submission(tmp_path, store) -> None:
+    script = Script()
+    with scripted_server(script) as base:
+        job = voice_job(
+            base,
+            submission=3,
+            callback_url=f"{base}/api/tts/voices/callback",
+            progress_callback_url=f"{base}/api/tts/voices/progress",
+        )
+        runner(tmp_path, store).run("vjob-6", job)
+    started, done = script.requests
+    for request in (started, done):
+        Verifier([SECRET]).verify(request.headers, request.body)
+    assert started.path == "/api/tts/voices/progress"
+    assert json.loads(started.body) == {
+        "user_id": "user_1",
+        "voice_id": "grandma",
+        "job_id": "vjob-6",
+        "submission": 3,
+        "stage": "started",
+    }
+    assert done.path == "/api/tts/voices/callback"
+    assert json.loads(done.body)["submission"] == 3
+
+
+def test_an_invalid_job_reports_its_voice_and_submission(tmp_path, store) -> None:
+    script = Script()
+    with scripted_server(script) as base:
+        job = voice_job(
+            base,
+            submission=2,
+            callback_url=f"{base}/api/tts/voices/callback",
+            reference_audio_key="uploads/user_1/rec.wav",  # two recordings
+        )
+        runner(tmp_path, store).run("vjob-7", job)
+    [request] = script.requests  # no start: the job never started
+    assert request.path == "/api/tts/voices/error-callback"
+    body = json.loads(request.body)
+    assert (body["voice_id"], body["submission"]) == ("grandma", 2)
+
+
+def test_the_apis_voice_limits_are_the_workers() -> None:
+    from shared.voice_job_input import MIN_REFERENCE_SECONDS, SAMPLE_LANGUAGES
+    from worker.engines.chatterbox.config import ChatterboxSettings
+    from worker.voices.creation import SAMPLE_TEXTS
+
+    assert ChatterboxSettings().min_reference_seconds == MIN_REFERENCE_SECONDS
+    assert set(SAMPLE_TEXTS) == SAMPLE_LANGUAGES
