@@ -148,7 +148,7 @@ def forget_checkpoints(storage: Path) -> None:
 
 
 def player_url(site: str, emulator: str) -> str:
-    return f"{site}/index.html?story={STORY_ID}&project={PROJECT}&emulator={emulator}"
+    return f"{site}/player.html?story={STORY_ID}&project={PROJECT}&emulator={emulator}"
 
 
 def keep_serving(player: str) -> None:

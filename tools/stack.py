@@ -1,7 +1,8 @@
 """The local stack for `make demo` and the end-to-end tests, all on 127.0.0.1:
 the callback API (uvicorn, in a thread), RunPod's local API serving our worker (a subprocess),
 a file server standing in for a public bucket URL (with the headers and CORS rule the bucket
-has), and a static server for the reference player."""
+has), a static server for the reference player, and the frontend's server (`frontend`: the
+app, its runtime config.json, and `/api` passed on to the API)."""
 
 from __future__ import annotations
 
@@ -236,4 +237,67 @@ def storage_files(root: Path, port: int | None = None, allow_origin: str = "*") 
     root.mkdir(parents=True, exist_ok=True)
     bucket = type("Bucket", (BucketHandler,), {"allow_origin": allow_origin})
     with serving(functools.partial(bucket, directory=str(root)), port) as base:
+        yield base
+
+
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "host", "content-length"})
+
+
+@contextmanager
+def frontend(
+    root: Path, api: str, config: Mapping[str, Any], port: int | None = None
+) -> Iterator[str]:
+    """Serve the reference frontend (`root`) with its runtime `config` as `/config.json`, and
+    pass `/api/...` on to the API at `api`: the page calls the API on its own origin, so the
+    API needs no CORS rule locally. Yields the base URL."""
+    config_body = json.dumps(config).encode()
+
+    class Site(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.split("?")[0] == "/config.json":
+                self._send(HTTPStatus.OK, {"Content-Type": "application/json"}, config_body)
+            elif self.path.startswith("/api/"):
+                self._forward()
+            else:
+                super().do_GET()
+
+        def do_POST(self) -> None:
+            self._forward() if self.path.startswith("/api/") else self.send_error(404)
+
+        def _forward(self) -> None:
+            length = int(self.headers.get("Content-Length", 0) or 0)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+            request = urllib.request.Request(  # noqa: S310 - the local API
+                api + self.path, self.rfile.read(length), headers, method=self.command
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=180) as answer:  # noqa: S310
+                    self._send(answer.status, dict(answer.headers.items()), answer.read())
+            except urllib.error.HTTPError as refused:
+                self._send(refused.code, dict(refused.headers.items()), refused.read())
+            except OSError:
+                body = {
+                    "success": False,
+                    "error": "The API did not answer.",
+                    "error_type": "api_down",
+                }
+                self._send(HTTPStatus.BAD_GATEWAY, {}, json.dumps(body).encode())
+
+        def _send(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                if name.lower() not in _HOP_BY_HOP:
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def end_headers(self) -> None:
+            self.send_header("Cache-Control", "no-store")  # a rebuilt bundle is read at once
+            super().end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serving(functools.partial(Site, directory=str(root)), port) as base:
         yield base

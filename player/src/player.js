@@ -99,6 +99,16 @@ export class StoryPlayer {
     this.#set({ missing: true });
   }
 
+  // The page leaves the story: nothing of it plays on.
+  close() {
+    this.#clearStall();
+    this.hls?.destroy();
+    this.hls = null;
+    this.audio.pause();
+    this.audio.removeAttribute("src");
+    this.audio.load();
+  }
+
   // A new submission number, or another job, stream or final file than this attempt's own.
   // Within one attempt the job id, stream and file each appear once (the stream goes again at
   // `ready`): only a different value, never a value appearing or going, is a new attempt.

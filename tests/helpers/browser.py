@@ -74,7 +74,7 @@ def open_player(
     """The reference player following `stories/{story_id}`, its media clock at `playback_rate`."""
     params = {"story": story_id, "project": FIRESTORE_PROJECT_ID, "emulator": emulator, **query}
     page = browser.new_page()
-    page.goto(f"{site}/index.html?{urlencode(params, safe=':')}")
+    page.goto(f"{site}/player.html?{urlencode(params, safe=':')}")
     page.evaluate(f"document.getElementById('audio').defaultPlaybackRate = {playback_rate}")
     return page
 
