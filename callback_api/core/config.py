@@ -91,6 +91,17 @@ class Settings(BaseSettings):
     """The story document's field holding its owner's Firebase uid."""
     story_text_field: FieldName = "text"
     """The story document's field holding the text to narrate when a request gives none."""
+    runpod_local_api_url: Url | None = None
+    """RunPod's local API (the worker under `--rp_serve_api`, e.g. `http://127.0.0.1:8010`) that
+    the narration endpoint submits to, without an API key; local development only."""
+    max_active_narrations_per_user: Annotated[int, Field(ge=1, le=1000)] = 3
+    """Stories one user may have pending or processing at once; more is answered 429."""
+    max_submissions_per_user_per_hour: Annotated[int, Field(ge=1, le=100_000)] = 30
+    """Narration submissions one user may start per hour; more is answered 429."""
+    quotas_collection: StoryId = "_quotas"
+    """The Firestore collection of per-user submission counts; no client access."""
+    voices_collection: StoryId = "voices"
+    """The Firestore collection of voice profiles (`voices/{voice_id}`: userId, status, …)."""
 
     @field_validator("app_api_keys")
     @classmethod
@@ -139,6 +150,8 @@ class Settings(BaseSettings):
                 "RECONCILE_LEASE_S must exceed RECONCILE_INTERVAL_S: the reconciler renews its "
                 "lease once a pass, and would lose it between passes"
             )
+        if self.runpod_local_api_url and not self.callback_api_dev_mode:
+            raise ValueError("RUNPOD_LOCAL_API_URL is only allowed with CALLBACK_API_DEV_MODE")
         if (self.runpod_api_key is None) != (self.runpod_endpoint_id is None):
             raise ValueError("set both RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID, or neither")
         if self.runpod_api_key is None and not self.callback_api_dev_mode:

@@ -82,7 +82,10 @@ ATTEMPT_FIELDS = (*JOB_FIELDS, *PROGRESS_FIELDS, *STREAM_FIELDS, *ERROR_FIELDS, 
 """Everything an attempt writes but its status and number: a new submission clears them."""
 KEPT_ERROR_METADATA = ("error_type", "retryable", "stage")
 """What a lean error callback keeps of its metadata (see `without_passthrough`)."""
-READ_FIELDS = ("updatedAt", "audioStatus", "audioSubmission", *ATTEMPT_FIELDS)
+REQUEST_FIELDS = ("audioRequest", "audioSubmittedAt")
+"""The request that made the current submission (a hash, never its text) and when: a click
+arriving with the same request joins that submission rather than starting another."""
+READ_FIELDS = ("updatedAt", "audioStatus", "audioSubmission", *ATTEMPT_FIELDS, *REQUEST_FIELDS)
 """Every field `decide()` looks at: the transaction reads only these, never the story's text."""
 
 
@@ -356,16 +359,46 @@ def _interrupted_content(error: JobInterruptedError, source: InferredSource) -> 
     }
 
 
-def decide_submission(story: Mapping[str, Any]) -> Decision:
+@dataclass(frozen=True)
+class SubmissionRequest:
+    """Who asks for a submission: `key` hashes the request (or its `Idempotency-Key`)."""
+
+    key: str
+    at: datetime
+    idempotent: bool
+    """A client's `Idempotency-Key`: a repeat joins whatever became of the submission."""
+    window_s: float
+    """Without one, an identical request joins a submission still pending and this young."""
+
+
+def joins(story: Mapping[str, Any], request: SubmissionRequest) -> bool:
+    """Whether `request` repeats the one that made the story's current submission."""
+    if story.get("audioRequest") != request.key or submission_of(story) is None:
+        return False
+    if request.idempotent:
+        return True
+    at = story.get("audioSubmittedAt")
+    young = isinstance(at, datetime) and (request.at - at).total_seconds() < request.window_s
+    return young and story.get("audioStatus") == AudioStatus.PENDING
+
+
+def decide_submission(
+    story: Mapping[str, Any], request: SubmissionRequest | None = None
+) -> Decision:
     """Hand the story to a new submission: the next number, `pending`, nothing of the last
-    attempt left (its job, progress, error and audio)."""
+    attempt left (its job, progress, error and audio). A repeat of the request that made the
+    current submission (`joins`) is a duplicate and writes nothing."""
+    if request is not None and joins(story, request):
+        return Decision(Outcome.DUPLICATE)
     previous = submission_of(story)
     updates = {
-        **_deleted(ATTEMPT_FIELDS),
+        **_deleted(ATTEMPT_FIELDS + REQUEST_FIELDS),
         "audioStatus": AudioStatus.PENDING.value,
         "audioSubmission": 1 if previous is None else previous + 1,
         "updatedAt": SERVER_TIMESTAMP,
     }
+    if request is not None:
+        updates |= {"audioRequest": request.key, "audioSubmittedAt": request.at}
     return Decision(Outcome.APPLIED, _changes(updates, story))
 
 

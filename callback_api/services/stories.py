@@ -60,10 +60,13 @@ from callback_api.services.rules import (
     AudioStatus,
     Decision,
     InferredSource,
+    Outcome,
+    SubmissionRequest,
     decide,
     decide_interrupted,
     decide_job_recorded,
     decide_submission,
+    joins,
     submission_of,
     without_passthrough,
 )
@@ -115,6 +118,18 @@ class StaleStory:
     status: AudioStatus
     job_id: str | None
     submission: int | None = None
+
+
+@dataclass(frozen=True)
+class Begun:
+    """A story handed to `submission` by `StoryStore.begin_request`, or joined to it."""
+
+    submission: int
+    joined: bool
+    previous_status: str | None
+    """The story's status before, to tell whether an earlier job may still be running."""
+    previous_job_id: str | None
+    """The job the story followed before (joined: the submission's own job, if recorded)."""
 
 
 @dataclass
@@ -241,6 +256,47 @@ class StoryStore:
         # it would not tell whose write landed; the caller learns the failure instead.
         decision = await self._decided(story_id, decide_submission, read_back=False)
         return int(decision.updates["audioSubmission"])
+
+    async def begin_request(self, story_id: str, request: SubmissionRequest) -> Begun:
+        """`begin_submission` for an app's request: a repeat of the request that made the
+        current submission joins it (`rules.joins`). The request's key is written with the
+        number, so a commit whose answer is lost is read back: our key on the story, ours."""
+        seen: dict[str, Any] = {}
+
+        def choose(story: Mapping[str, Any]) -> Decision:
+            seen.clear()
+            seen.update(story)
+            return decide_submission(story, request)
+
+        decision = await self._decided(story_id, choose)
+        if decision.outcome is Outcome.DUPLICATE and joins(seen, request):
+            number = submission_of(seen)
+            assert number is not None  # joins() holds only for a numbered story
+            return Begun(number, True, seen.get("audioStatus"), seen.get("audioJobId"))
+        return Begun(
+            int(decision.updates["audioSubmission"]),
+            False,
+            seen.get("audioStatus"),
+            seen.get("audioJobId"),
+        )
+
+    async def read(self, story_id: str, fields: list[str]) -> dict[str, Any] | None:
+        """The story's `fields` (absent ones left out), None when there is no such story."""
+        ref = self._collection.document(story_id)
+        snapshot = await self._call(ref.get(fields, timeout=self._timeout))
+        return (snapshot.to_dict() or {}) if snapshot.exists else None
+
+    @property
+    def client(self) -> AsyncClient:
+        return self._client
+
+    @property
+    def timeout(self) -> float:
+        return self._timeout
+
+    async def call(self, work: Coroutine[Any, Any, T]) -> T:
+        """Firestore `work` under this store's deadline, its failures typed (503/422)."""
+        return await self._call(work)
 
     async def record_job(self, story_id: str, submission: int, job_id: str) -> Decision:
         """Record the job RunPod accepted for `submission` (`rules.decide_job_recorded`)."""

@@ -38,6 +38,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -80,22 +81,24 @@ def story_job_request(
     shared_voice_prefix: str | None = None,
 ) -> dict[str, Any]:
     """The body of RunPod's `/run` for this story's `submission`; raises `InvalidInputError`."""
-    parsed = _parse(job_input, shared_voice_prefix)
-    return _request(job_input, parsed, submission, webhook_base_url, secret)
+    parsed = parse_story_input(job_input, shared_voice_prefix)
+    return job_body(job_input, parsed, submission, webhook_base_url, secret)
 
 
-def _parse(job_input: Mapping[str, Any], shared_voice_prefix: str | None) -> TTSJobInput:
+def parse_story_input(job_input: Mapping[str, Any], shared_voice_prefix: str | None) -> TTSJobInput:
+    """The job input as the worker reads it; raises the worker's `InvalidInputError`."""
     context = voice_key_context(shared_voice_prefix)
     return parse_job_input(dict(job_input), TTSJobInput, context=context)
 
 
-def _request(
+def job_body(
     job_input: Mapping[str, Any],
     parsed: TTSJobInput,
     submission: int,
     webhook_base_url: str,
     secret: str,
 ) -> dict[str, Any]:
+    """The body of `/run`: the input with its number and deadline, the webhook, the policy."""
     # numbers read out and respelled words take longer than written
     sized = job_deadline_s(spoken_chars_bound(parsed.text, parsed.pronunciations))
     deadline = min(sized, parsed.deadline_s or sys.maxsize)
@@ -126,14 +129,14 @@ async def submit_story_job(
     `shared_voice_prefix` is the worker's `SHARED_VOICE_PREFIX`, so that a job is refused here
     exactly when the worker would refuse it.
     """
-    parsed = _parse(job_input, shared_voice_prefix)
+    parsed = parse_story_input(job_input, shared_voice_prefix)
     story_id = parsed.story_id
     submission = await stories.begin_submission(story_id)
-    body = _request(job_input, parsed, submission, webhook_base_url, secret)
+    body = job_body(job_input, parsed, submission, webhook_base_url, secret)
     try:
-        job_id = await _run(f"{endpoint_url.rstrip('/')}/run", body, api_key, http, timeout)
+        job_id = await run_job(f"{endpoint_url.rstrip('/')}/run", body, api_key, http, timeout)
     except RunPodError as exc:
-        await _fail(stories, story_id, submission, exc)
+        await fail_submission(stories, story_id, submission, exc)
         raise
     try:
         await stories.record_job(story_id, submission, job_id)
@@ -145,13 +148,14 @@ async def submit_story_job(
     return SubmittedJob(job_id, submission)
 
 
-async def _run(
+async def run_job(
     url: str,
     body: dict[str, Any],
     api_key: str | None,
     http: httpx.AsyncClient | None,
     timeout: float,
 ) -> str:
+    """`POST {url}` (RunPod's `/run`); the job id, or a `RunPodError`. Not retried."""
     try:
         if http is None:
             async with httpx.AsyncClient(timeout=timeout) as client:
@@ -166,7 +170,10 @@ async def _run(
     return job_id
 
 
-async def _fail(stories: StoryStore, story_id: str, submission: int, exc: RunPodError) -> None:
+async def fail_submission(
+    stories: StoryStore, story_id: str, submission: int, exc: RunPodError
+) -> None:
+    """Fail the story RunPod did not take the job of (`submission_error`); logged if not."""
     try:
         await stories.interrupt(
             story_id, None, submission_error(exc), InferredSource.SUBMISSION, submission=submission
@@ -177,6 +184,23 @@ async def _fail(stories: StoryStore, story_id: str, submission: int, exc: RunPod
             "story not failed after RunPod refused its job",
             extra={"story_id": story_id, "failure": str(failure)},
         )
+
+
+async def cancel_job(
+    endpoint_url: str, job_id: str, api_key: str | None, http: httpx.AsyncClient
+) -> bool:
+    """`POST {endpoint}/cancel/{job_id}`, best effort: whether RunPod took it (logged if not).
+    A superseded job's callbacks are stale anyway; cancelling only spares its GPU time."""
+    url = f"{endpoint_url.rstrip('/')}/cancel/{quote(job_id, safe='')}"
+    try:
+        response = await http.post(url, headers=bearer(api_key))
+        answer_json(response)
+    except (httpx.HTTPError, RunPodError) as exc:
+        logger.warning(
+            "superseded job not cancelled", extra={"job_id": job_id, "failure": str(exc)}
+        )
+        return False
+    return True
 
 
 def submission_error(exc: RunPodError) -> SubmissionFailedError:

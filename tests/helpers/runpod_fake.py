@@ -12,6 +12,11 @@ run here, shaped as RunPod documents it (https://docs.runpod.io/serverless/endpo
   its status body is posted to its `webhook`, retried `webhook_retries` times `webhook_gap_s`
   apart on anything but 200, as RunPod does (twice, 10 s apart).
 
+- `POST /v2/{endpoint}/run` without a worker, when `queue_only` is set: the job is taken under
+  a new id and stays IN_QUEUE (the API's narration endpoint, nothing to run). `run_status` set:
+  `/run` answers that status instead (a refusal); `run_delay_s`: it answers that much later.
+- `POST /v2/{endpoint}/cancel/{job_id}`: recorded in `cancelled`; a known job turns CANCELLED.
+
 Tests may also set what RunPod says of a job (`report`), e.g. the status a webhook claims.
 """
 
@@ -36,6 +41,7 @@ ENDPOINT = "endpoint-1"
 TERMINAL = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "CANCELLED"})
 _STATUS = re.compile(r"^/v2/([^/]+)/status/([^/?]+)$")
 _RUN = re.compile(r"^/v2/([^/]+)/run$")
+_CANCEL = re.compile(r"^/v2/([^/]+)/cancel/([^/?]+)$")
 
 
 @dataclass
@@ -57,6 +63,13 @@ class FakeRunPod:
     asked: list[str] = field(default_factory=list)
     """The job ids `/status` was asked about, in order."""
     webhook_answers: list[int] = field(default_factory=list)
+    queue_only: bool = False
+    run_status: int | None = None
+    run_delay_s: float = 0.0
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    """The `/run` bodies taken, in order."""
+    cancelled: list[str] = field(default_factory=list)
+    """The job ids `/cancel` was asked for, in order."""
     _jobs: dict[str, _Job] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -124,10 +137,17 @@ class FakeRunPod:
                 match = _RUN.match(self.path)
                 length = int(self.headers.get("Content-Length", 0) or 0)
                 request = json.loads(self.rfile.read(length) or b"{}")
-                if match is None or match.group(1) != ENDPOINT or fake.worker is None:
+                if (cancel := _CANCEL.match(self.path)) and cancel.group(1) == ENDPOINT:
+                    if fake._authorised(self):
+                        fake._cancel(self, cancel.group(2))
+                elif match is None or match.group(1) != ENDPOINT or not fake._takes_runs:
                     _answer(self, 404, {"error": "not found"})
                 elif fake._authorised(self):
-                    _answer(self, 200, {"id": fake._run(request), "status": "IN_QUEUE"})
+                    time.sleep(fake.run_delay_s)
+                    if fake.run_status is not None:
+                        _answer(self, fake.run_status, {"error": "refused"})
+                    else:
+                        _answer(self, 200, {"id": fake._run(request), "status": "IN_QUEUE"})
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -142,8 +162,31 @@ class FakeRunPod:
             return False
         return True
 
+    @property
+    def _takes_runs(self) -> bool:
+        return self.worker is not None or self.queue_only
+
+    def _cancel(self, handler: BaseHTTPRequestHandler, job_id: str) -> None:
+        with self._lock:
+            self.cancelled.append(job_id)
+            job = self._jobs.get(job_id)
+            if job is not None and job.ended_at is None:
+                job.body, job.ended_at = {"id": job_id, "status": "CANCELLED"}, time.monotonic()
+        if job is None:
+            _answer(handler, 404, {"error": "request does not exist"})
+        else:
+            _answer(handler, 200, {"id": job_id, "status": "CANCELLED"})
+
     def _run(self, request: dict[str, Any]) -> str:
-        assert self.worker is not None
+        if self.worker is None:  # queue_only
+            with self._lock:
+                job_id = f"job-{len(self.runs) + 1}"
+                self.runs.append(request)
+                self._jobs[job_id] = _Job(
+                    {"id": job_id, "status": "IN_QUEUE"}, request.get("webhook")
+                )
+            return job_id
+        self.runs.append(request)
         answer = requests.post(f"{self.worker}/run", json={"input": request["input"]}, timeout=30)
         answer.raise_for_status()
         job_id = str(answer.json()["id"])

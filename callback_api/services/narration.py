@@ -1,0 +1,262 @@
+"""Starting (or restarting: "Try again") a story's narration for the app.
+
+`Narrator.start` does, in order, and stops at the first refusal:
+
+1. The story must exist and be the user's (`STORY_OWNER_FIELD`), else `StoryNotFoundError`:
+   another user's story gets the same answer as a missing one. A `voice_id` must name a
+   `ready` voice of the user (`VOICES_COLLECTION`), else 404 `voice_not_found` or 422
+   `voice_not_ready`.
+2. The job input is checked by the worker's own parser: a text or voice the worker would
+   refuse is refused now with its typed error (422), before anything is written or sent.
+3. The request's key (a hash of the request, or of its `Idempotency-Key`; never the text) is
+   compared with the one that made the story's current submission: a repeat joins that
+   submission (`rules.joins`) and answers its job. Otherwise the per-user limits are taken
+   (`limits.py`) and one transaction hands the story to a new submission with the key
+   (`StoryStore.begin_request`); simultaneous clicks meet in that transaction, so one of them
+   submits and the others join it: no submission without a job.
+4. RunPod's `/run` as the submission helper does (`submission.py`); refused or unanswered,
+   the story fails with `submission_failed` and the answer is 502.
+5. The job the story followed before, when it may still run (`pending`/`processing`), is
+   cancelled in RunPod, best effort: its callbacks are stale from now on anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from callback_api.core.config import Settings
+from callback_api.core.errors import CallbackAPIError, InvalidRequestError, StoryNotFoundError
+from callback_api.services.limits import Limits
+from callback_api.services.rules import AWAITING, AudioStatus, SubmissionRequest, joins
+from callback_api.services.runpod_api import RunPodError
+from callback_api.services.stories import Begun, StoryStore
+from callback_api.services.submission import (
+    cancel_job,
+    fail_submission,
+    job_body,
+    parse_story_input,
+    run_job,
+    submission_error,
+)
+from shared.errors import SubmissionFailedError, TextEmptyError
+from shared.types import StoryId
+
+logger = logging.getLogger("callback_api.narration")
+
+JOIN_WINDOW_S = 10.0
+"""An identical request this soon after a submission that is still pending joins it."""
+JOIN_POLL_S = 0.1
+STORY_FIELDS = ("audioStatus", "audioSubmission", "audioRequest", "audioSubmittedAt")
+_VOICE_ID: TypeAdapter[str] = TypeAdapter(StoryId)  # a Firestore document id, as the job's
+
+
+class VoiceNotFoundError(CallbackAPIError):
+    status_code = 404
+    public_message = "voice not found"
+    error_type = "voice_not_found"
+    outcome = "rejected"
+
+
+class VoiceNotReadyError(CallbackAPIError):
+    status_code = 422
+    public_message = (
+        "This voice is still being prepared. Please wait until it is ready, then try again."
+    )
+    error_type = "voice_not_ready"
+    outcome = "rejected"
+
+    @property
+    def field(self) -> str | None:
+        return "voice_id"
+
+
+class NarrationUnavailableError(CallbackAPIError):
+    """This API cannot submit jobs: RunPod, `CALLBACK_API_PUBLIC_URL` or the secret is unset."""
+
+    status_code = 503
+    public_message = "narration is not available on this server, retry later"
+    error_type = "narration_unavailable"
+    outcome = "unavailable"
+
+
+@dataclass(frozen=True)
+class Narration:
+    story_id: str
+    submission: int
+    job_id: str
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where jobs go: RunPod's endpoint (or its local API), and how RunPod reaches us."""
+
+    endpoint_url: str
+    api_key: str | None
+    public_url: str
+    secret: str
+
+    MISSING: ClassVar[str] = "RunPod endpoint, CALLBACK_API_PUBLIC_URL or signing secret unset"
+
+    @classmethod
+    def of(cls, settings: Settings) -> _Target | None:
+        local = settings.runpod_local_api_url
+        endpoint = local or settings.runpod_endpoint_url
+        key = None if local or settings.runpod_api_key is None else settings.runpod_api_key
+        public, secrets = settings.callback_api_public_url, settings.signing_secrets
+        if endpoint is None or public is None or not secrets:
+            return None
+        return cls(endpoint, key.get_secret_value() if key else None, public, secrets[0])
+
+
+class Narrator:
+    def __init__(self, store: StoryStore, settings: Settings, http: httpx.AsyncClient) -> None:
+        self._store = store
+        self._settings = settings
+        self._http = http
+        self._limits = Limits(store, settings)
+        self._voices = store.client.collection(settings.voices_collection)
+        self._target = _Target.of(settings)
+
+    async def start(
+        self,
+        story_id: str,
+        user_id: str,
+        options: Mapping[str, Any],
+        idempotency_key: str | None = None,
+    ) -> Narration:
+        """Start the story's narration with `options` (the body's job fields); see the module."""
+        target = self._target
+        if target is None:
+            raise NarrationUnavailableError(_Target.MISSING)
+        story = await self._owned_story(story_id, user_id)
+        job_input = {
+            **await self._voice(user_id, options),
+            **{k: v for k, v in options.items() if k not in ("voice_id", "text")},
+            "text": _text(options, story, self._settings.story_text_field),
+            "story_id": story_id,
+            "user_id": user_id,
+            "callback_url": f"{target.public_url.rstrip('/')}/api/tts/callback",
+        }
+        parsed = parse_story_input(job_input, self._settings.shared_voice_prefix)
+        if not parsed.text:
+            raise TextEmptyError(context={"field": "text"})
+        request = _request(user_id, story_id, job_input, idempotency_key)
+        if not joins(story, request):
+            await self._limits.check_active(user_id, story_id)
+            await self._limits.take_submission(user_id, request.at)
+        begun = await self._store.begin_request(story_id, request)
+        if begun.joined:
+            return await self._joined(story_id, begun)
+        body = job_body(job_input, parsed, begun.submission, target.public_url, target.secret)
+        job_id = await self._run(target, story_id, begun.submission, body)
+        await self._cancel_superseded(target, begun, job_id)
+        return Narration(story_id, begun.submission, job_id)
+
+    async def _owned_story(self, story_id: str, user_id: str) -> dict[str, Any]:
+        owner_field, text_field = self._settings.story_owner_field, self._settings.story_text_field
+        story = await self._store.read(story_id, [owner_field, text_field, *STORY_FIELDS])
+        if story is None or story.get(owner_field) != user_id:
+            raise StoryNotFoundError("no story of this user")
+        return story
+
+    async def _voice(self, user_id: str, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The job's voice fields for `options["voice_id"]`: the user's ready voice."""
+        voice_id = options.get("voice_id")
+        if voice_id is None:
+            return {}
+        if options.get("voice_storage_key") is not None:
+            raise InvalidRequestError("give voice_id or voice_storage_key, not both", "voice_id")
+        try:
+            _VOICE_ID.validate_python(voice_id)
+        except ValidationError:
+            raise VoiceNotFoundError("not a voice id") from None
+        ref = self._voices.document(voice_id)
+        snapshot = await self._store.call(ref.get(timeout=self._store.timeout))
+        voice = (snapshot.to_dict() or {}) if snapshot.exists else {}
+        if voice.get("userId") != user_id:
+            raise VoiceNotFoundError("no voice of this user")
+        if voice.get("status") != "ready" or not voice.get("profileKey"):
+            raise VoiceNotReadyError(str(voice.get("status")))
+        return {"voice_id": voice_id, "voice_storage_key": voice["profileKey"]}
+
+    async def _run(self, target: _Target, story_id: str, submission: int, body: Any) -> str:
+        url = f"{target.endpoint_url.rstrip('/')}/run"
+        try:
+            job_id = await run_job(url, body, target.api_key, self._http, 0)  # http's timeout
+        except RunPodError as exc:
+            await fail_submission(self._store, story_id, submission, exc)
+            failure = submission_error(exc)
+            raise failure from None
+        try:
+            await self._store.record_job(story_id, submission, job_id)
+        except CallbackAPIError as exc:
+            # The job's callbacks carry its number and record its id themselves.
+            logger.warning("job id not recorded", extra={"story_id": story_id, "failure": str(exc)})
+        return job_id
+
+    async def _cancel_superseded(self, target: _Target, begun: Begun, job_id: str) -> None:
+        previous = begun.previous_job_id
+        if begun.previous_status in AWAITING and previous not in (None, job_id):
+            assert previous is not None
+            await cancel_job(target.endpoint_url, previous, target.api_key, self._http)
+
+    async def _joined(self, story_id: str, begun: Begun) -> Narration:
+        """The job of the submission this request joined, once its first request has it."""
+        if begun.previous_job_id is not None:
+            return Narration(story_id, begun.submission, begun.previous_job_id)
+        settings = self._settings
+        deadline = time.monotonic() + settings.runpod_timeout_seconds + 2 * self._store.timeout
+        fields = ["audioSubmission", "audioJobId", "audioStatus", "audioError"]
+        while time.monotonic() < deadline:
+            await asyncio.sleep(JOIN_POLL_S)
+            story = await self._store.read(story_id, fields) or {}
+            if story.get("audioSubmission") != begun.submission:
+                break  # a newer submission took the story: this one's job is not recorded
+            job_id = story.get("audioJobId")
+            if isinstance(job_id, str):
+                return Narration(story_id, begun.submission, job_id)
+            if story.get("audioStatus") == AudioStatus.FAILED:
+                message = story.get("audioError")
+                raise SubmissionFailedError(message if isinstance(message, str) else None)
+        raise NarrationPendingError("joined submission has no job id yet")
+
+
+class NarrationPendingError(CallbackAPIError):
+    """A request joined a submission whose job id did not appear in time; asking again with
+    the same request (or `Idempotency-Key`) answers its job."""
+
+    status_code = 503
+    public_message = "the narration is still being started, retry later"
+    error_type = "narration_pending"
+    outcome = "unavailable"
+
+
+def _text(options: Mapping[str, Any], story: Mapping[str, Any], text_field: str) -> Any:
+    text = options.get("text")
+    if text is None:
+        text = story.get(text_field)
+    if text is None or (isinstance(text, str) and not text.strip()):
+        raise TextEmptyError(context={"field": "text"})
+    return text
+
+
+def _request(
+    user_id: str, story_id: str, job_input: Mapping[str, Any], idempotency_key: str | None
+) -> SubmissionRequest:
+    """The request's key: a hash of the client's `Idempotency-Key`, or of the request itself;
+    the story keeps the hash only, never the text."""
+    subject: Any = {"idempotency_key": idempotency_key} if idempotency_key else job_input
+    canonical = json.dumps([user_id, story_id, subject], sort_keys=True, ensure_ascii=False)
+    key = hashlib.sha256(canonical.encode()).hexdigest()
+    return SubmissionRequest(key, datetime.now(UTC), idempotency_key is not None, JOIN_WINDOW_S)
