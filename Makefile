@@ -9,10 +9,11 @@ RUNTIME_REQS := requirements-worker-core.txt requirements-api.txt
 DEV_REQS := requirements-dev.txt $(RUNTIME_REQS)
 CHATTERBOX_WHEEL := .cache/wheels/chatterbox_tts-0.1.7-py3-none-any.whl
 PLAYER_JS := player/dist/player.js
+EMULATOR_TOOLS := emulators/node_modules/.installed
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-fast test-chatterbox lint bench bench-engine player clean
+.PHONY: demo test test-fast test-chatterbox lint bench bench-engine player emulators clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +47,12 @@ $(PLAYER_JS): player/package.json player/package-lock.json $(wildcard player/src
 	cd player && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 	test -f $@
 
+# firebase-tools (the Auth emulator) and @firebase/rules-unit-testing (tests/rules), from npm.
+emulators: $(EMULATOR_TOOLS)
+$(EMULATOR_TOOLS): emulators/package.json emulators/package-lock.json
+	cd emulators && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Debian's Chromium for the browser tests; Playwright never downloads a browser.
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
@@ -58,7 +65,7 @@ demo: $(VENV)/.runtime $(PLAYER_JS)
 test: test-fast test-chatterbox
 
 # The inner loop: lint and every test but the real-Chatterbox tier.
-test-fast: $(VENV)/.dev $(PLAYER_JS) $(CHROMIUM)
+test-fast: $(VENV)/.dev $(PLAYER_JS) $(EMULATOR_TOOLS) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir out/site  # not -q: it hides the warnings --strict counts
@@ -84,4 +91,5 @@ bench-engine: $(CHATTERBOX_VENV)/.installed
 	$(CHATTERBOX_VENV)/bin/python -m bench.engine $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(CHATTERBOX_VENV) .pytest_cache .ruff_cache .cache out player/node_modules player/dist
+	rm -rf $(VENV) $(CHATTERBOX_VENV) .pytest_cache .ruff_cache .cache out player/node_modules player/dist \
+		emulators/node_modules

@@ -98,8 +98,11 @@ class FirestoreEmulator:
         host: str = "127.0.0.1",
         port: int | None = None,
         startup_timeout: float = 60.0,
+        rules: Path | None = None,
     ) -> None:
         self.project = project
+        # Rules limit only client SDK requests; without a file the emulator lets everything in.
+        self.rules = rules
         self.host = host
         self.port = port
         self.startup_timeout = startup_timeout
@@ -126,6 +129,7 @@ class FirestoreEmulator:
         return self._process is not None and self._process.poll() is None
 
     def command(self) -> list[str]:
+        rules = [f"--rules={self.rules}"] if self.rules is not None else []
         return [
             find_java(),
             "-Duser.language=en",
@@ -135,6 +139,7 @@ class FirestoreEmulator:
             "start",
             f"--host={self.host}",
             f"--port={self.port}",
+            *rules,
         ]
 
     def start(self) -> str:
@@ -241,8 +246,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--project", default="demo-local")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--rules", type=Path, default=None, help="e.g. firestore.rules")
     args = parser.parse_args(argv)
-    with FirestoreEmulator(project=args.project, host=args.host, port=args.port) as emulator:
+    with FirestoreEmulator(
+        project=args.project, host=args.host, port=args.port, rules=args.rules
+    ) as emulator:
         print(f"export FIRESTORE_EMULATOR_HOST={emulator.host_port}", flush=True)
         print(f"export GOOGLE_CLOUD_PROJECT={emulator.project}", flush=True)
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
