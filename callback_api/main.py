@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from callback_api.api.routes import health, narration, reconcile, runpod, tts
+from callback_api.api.routes import health, narration, reconcile, runpod, tts, voices
 from callback_api.core.auth import Authenticator
 from callback_api.core.config import Settings
 from callback_api.core.errors import CallbackAPIError
@@ -94,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reconcile.router)
     app.include_router(health.router)
     app.include_router(narration.router)
+    app.include_router(voices.router)
     _add_exception_handlers(app, settings)
     return app
 

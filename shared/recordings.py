@@ -40,11 +40,7 @@ def check_recording(data: bytes, limits: RecordingLimits) -> Recording:
     if not data:
         raise _refused("The voice recording is empty. Please record it again.", "empty upload")
     if len(data) > limits.max_bytes:
-        raise _refused(
-            f"The voice recording is too large (at most {limits.max_bytes / 2**20:.0f} MB). "
-            "Please record a shorter clip, or upload it as MP3 or M4A.",
-            f"{len(data)} bytes (limit {limits.max_bytes})",
-        )
+        raise too_large(limits, len(data))
     recording = probe_recording(data)
     seconds = recording.seconds
     if seconds is not None and seconds <= limits.min_seconds:
@@ -60,6 +56,15 @@ def check_recording(data: bytes, limits: RecordingLimits) -> Recording:
             f"reference recording is {seconds:.1f} s",
         )
     return recording
+
+
+def too_large(limits: RecordingLimits, size: int | None = None) -> VoiceProfileInvalidError:
+    """The refusal of a recording over `limits.max_bytes` (`size`, when known)."""
+    return _refused(
+        f"The voice recording is too large (at most {limits.max_bytes / 2**20:.0f} MB). "
+        "Please record a shorter clip, or upload it as MP3 or M4A.",
+        f"{size} bytes (limit {limits.max_bytes})" if size else f"over {limits.max_bytes} bytes",
+    )
 
 
 def probe_recording(data: bytes) -> Recording:

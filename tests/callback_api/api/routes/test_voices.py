@@ -1,0 +1,314 @@
+"""`POST /api/tts/voices`, the voice job's signed callbacks and its RunPod webhook, against the
+real Firestore and Auth emulators with RunPod faked (`tests/helpers/runpod_fake.py`)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from google.cloud.firestore import Client
+from pydantic import SecretStr
+
+from callback_api.core.config import Settings
+from callback_api.main import create_app
+from callback_api.services.voices import BUSY, LOST, MAX_RECORDING_BYTES, MISCONFIGURED
+from tests.helpers.runpod_fake import FakeRunPod
+from tests.helpers.voices import Voices, failed, ready, send, started, tone_wav, upload
+from tools.auth_emulator import AuthEmulator, User
+
+PUBLIC_URL = "https://api.example.com"
+APP_KEY = "voices-app-key-" + "k" * 24
+RECORDING = tone_wav(6)
+
+
+@pytest.fixture
+def fake(runpod: FakeRunPod) -> FakeRunPod:
+    runpod.queue_only = True
+    return runpod
+
+
+@pytest.fixture
+def settings(auth_env: AuthEmulator, signing_secret: str, fake: FakeRunPod) -> Settings:
+    return Settings(
+        callback_signing_secret=SecretStr(signing_secret),
+        callback_api_public_url=PUBLIC_URL,
+        app_api_keys=APP_KEY,
+        reconcile_in_api=False,
+        **fake.settings(),
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def voices(firestore_db: Client) -> Voices:
+    return Voices(firestore_db)
+
+
+@pytest.fixture
+def ana(auth_env: AuthEmulator) -> User:
+    return auth_env.sign_up("ana@example.com", "secret-password")
+
+
+def refusal(response: Any, status: int, error_type: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["success"] is False
+    assert body["error_type"] == error_type, body
+    assert body["error"]
+    return dict(body)
+
+
+def created(client: TestClient, user: User, **fields: str) -> dict[str, str]:
+    response = upload(client, user.id_token, RECORDING, **fields)
+    assert response.status_code == 202, response.text
+    return dict(response.json())
+
+
+def test_a_signed_in_user_creates_a_voice_and_the_job_carries_the_recording(
+    client: TestClient, fake: FakeRunPod, voices: Voices, ana: User
+) -> None:
+    answer = created(client, ana, language="de")
+
+    voice_id = answer["voice_id"]
+    assert answer == {"voice_id": voice_id, "job_id": "job-1"}
+    [run] = fake.runs
+    assert run["input"] == {
+        "action": "create_voice_profile",
+        "user_id": ana.uid,
+        "voice_id": voice_id,
+        "name": "Grandma",
+        "language": "de",
+        "reference_audio_base64": base64.b64encode(RECORDING).decode(),
+        "submission": 1,
+        "callback_url": f"{PUBLIC_URL}/api/tts/voices/callback",
+        "error_callback_url": f"{PUBLIC_URL}/api/tts/voices/error-callback",
+        "progress_callback_url": f"{PUBLIC_URL}/api/tts/voices/progress",
+    }
+    assert run["webhook"].startswith(f"{PUBLIC_URL}/api/tts/voices/webhook/{voice_id}/1/")
+    assert run["policy"] == {"executionTimeout": 600_000}
+    voice = voices.get(voice_id)
+    assert {k: voice[k] for k in ("userId", "name", "language", "status", "jobId")} == {
+        "userId": ana.uid,
+        "name": "Grandma",
+        "language": "de",
+        "status": "pending",
+        "jobId": "job-1",
+    }
+    assert voice["createdAt"]
+    assert voice["updatedAt"]
+
+
+def test_without_a_token_nothing_is_written_or_submitted(
+    client: TestClient, fake: FakeRunPod, voices: Voices
+) -> None:
+    refusal(upload(client, None, RECORDING), 401, "unauthenticated")
+    refusal(upload(client, "not-a-token", RECORDING), 401, "unauthenticated")
+    assert fake.runs == []
+    assert voices.ids() == set()
+
+
+def test_an_app_key_acts_for_the_user_it_names(
+    client: TestClient, fake: FakeRunPod, voices: Voices
+) -> None:
+    refusal(upload(client, APP_KEY, RECORDING), 422, "invalid_request")
+    response = upload(client, APP_KEY, RECORDING, user_id="user-7")
+    assert response.status_code == 202, response.text
+    assert voices.get(response.json()["voice_id"])["userId"] == "user-7"
+    assert fake.runs[0]["input"]["user_id"] == "user-7"
+
+
+@pytest.mark.parametrize(
+    ("recording", "sentence"),
+    [
+        (b"", "The voice recording is empty. Please record it again."),
+        (b"just some text, not audio" * 10, "The voice recording could not be read."),
+        (tone_wav(3), "The voice recording is too short. Please record at least 5 seconds"),
+        (tone_wav(61, rate=8000), "The voice recording is too long. Please record at most 60"),
+        (b"RIFF" + b"\0" * (MAX_RECORDING_BYTES + 10), "The voice recording is too large"),
+        (b"RIFF" + b"\0" * (MAX_RECORDING_BYTES + 10**5), "The voice recording is too large"),
+    ],
+    ids=["empty", "not-audio", "too-short", "too-long", "too-large", "body-too-large"],
+)
+def test_a_recording_the_worker_would_refuse_is_refused_before_any_work(
+    client: TestClient,
+    fake: FakeRunPod,
+    voices: Voices,
+    ana: User,
+    recording: bytes,
+    sentence: str,
+) -> None:
+    body = refusal(upload(client, ana.id_token, recording), 422, "voice_profile_invalid")
+    assert body["error"].startswith(sentence)
+    assert body["field"] == "recording"
+    assert fake.runs == []
+    assert voices.ids() == set()
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "error_type", "field"),
+    [
+        ({"name": "   "}, 422, "invalid_input", "name"),
+        ({"language": "xx"}, 422, "unsupported_language", "language"),
+        ({"voice_id": "../other"}, 404, "voice_not_found", None),
+        ({"voice_id": "no-such-voice"}, 404, "voice_not_found", None),
+    ],
+)
+def test_a_bad_field_is_refused_before_any_job(
+    client: TestClient,
+    fake: FakeRunPod,
+    voices: Voices,
+    ana: User,
+    fields: dict[str, str],
+    status: int,
+    error_type: str,
+    field: str | None,
+) -> None:
+    body = refusal(upload(client, ana.id_token, RECORDING, **fields), status, error_type)
+    assert body.get("field") == field
+    assert fake.runs == []
+    assert voices.ids() == set()
+
+
+def test_no_recording_or_no_form_is_an_invalid_request(client: TestClient, ana: User) -> None:
+    refusal(upload(client, ana.id_token, None), 422, "invalid_request")
+    auth = {"Authorization": f"Bearer {ana.id_token}"}
+    refusal(
+        client.post("/api/tts/voices", json={"name": "x"}, headers=auth), 422, "invalid_request"
+    )
+
+
+def test_the_jobs_callbacks_take_the_voice_to_processing_then_ready(
+    client: TestClient, signing_secret: str, voices: Voices, ana: User
+) -> None:
+    voice_id = created(client, ana)["voice_id"]
+
+    first = send(client, signing_secret, started(ana.uid, voice_id, "job-1", 1))
+    assert first.json() == {"success": True, "applied": True}
+    assert voices.get(voice_id)["status"] == "processing"
+    done = send(client, signing_secret, ready(ana.uid, voice_id, "job-1", 1))
+    assert done.json() == {"success": True, "applied": True}
+
+    voice = voices.get(voice_id)
+    assert voice["status"] == "ready"
+    assert voice["sampleUrl"] == f"https://cdn.example.com/voices/{ana.uid}/{voice_id}_sample.mp3"
+    assert voice["profileKey"] == f"voices/{ana.uid}/{voice_id}.pt"
+    repeat = send(client, signing_secret, ready(ana.uid, voice_id, "job-1", 1))
+    assert repeat.json() == {"success": True, "applied": False, "reason": "duplicate"}
+
+
+def test_an_error_callback_fails_the_voice_with_the_workers_sentence(
+    client: TestClient, signing_secret: str, voices: Voices, ana: User
+) -> None:
+    voice_id = created(client, ana)["voice_id"]
+    send(client, signing_secret, failed(ana.uid, voice_id, "job-1", 1))
+    voice = voices.get(voice_id)
+    assert (voice["status"], voice["errorType"], voice["errorSource"]) == (
+        "failed",
+        "voice_profile_invalid",
+        "worker",
+    )
+    assert voice["error"] == "The voice recording is silent. Please record it again."
+    assert voice["errorDetails"] == "reference recording is below -50 dBFS"
+
+
+def test_an_unsigned_callback_is_refused(client: TestClient, voices: Voices, ana: User) -> None:
+    voice_id = created(client, ana)["voice_id"]
+    body = ready(ana.uid, voice_id, "job-1", 1).to_body()
+    response = client.post("/api/tts/voices/callback", content=body)
+    refusal(response, 401, "invalid_signature")
+    assert voices.get(voice_id)["status"] == "pending"
+
+
+def test_trying_again_supersedes_the_last_job_whose_callbacks_are_then_stale(
+    client: TestClient, fake: FakeRunPod, signing_secret: str, voices: Voices, ana: User
+) -> None:
+    voice_id = created(client, ana)["voice_id"]
+    again = created(client, ana, voice_id=voice_id, name="Grandma Rose")
+
+    assert again == {"voice_id": voice_id, "job_id": "job-2"}
+    assert fake.cancelled == ["job-1"]  # still pending: RunPod need not run it
+    assert fake.runs[1]["input"]["submission"] == 2
+    late = send(client, signing_secret, ready(ana.uid, voice_id, "job-1", 1))
+    assert late.json() == {"success": True, "applied": False, "reason": "stale"}
+    voice = voices.get(voice_id)
+    assert (voice["status"], voice["name"], voice["jobId"]) == ("pending", "Grandma Rose", "job-2")
+
+
+def test_a_failed_voice_tried_again_forgets_its_error(
+    client: TestClient, fake: FakeRunPod, signing_secret: str, voices: Voices, ana: User
+) -> None:
+    voice_id = created(client, ana)["voice_id"]
+    send(client, signing_secret, failed(ana.uid, voice_id, "job-1", 1))
+    created(client, ana, voice_id=voice_id)
+    voice = voices.get(voice_id)
+    assert voice["status"] == "pending"
+    assert not {"error", "errorType", "errorDetails", "errorSource"} & set(voice)
+    assert fake.cancelled == []  # the failed job was over
+
+
+def test_another_users_voice_is_not_found(
+    client: TestClient, auth_env: AuthEmulator, fake: FakeRunPod, voices: Voices, ana: User
+) -> None:
+    voice_id = created(client, ana)["voice_id"]
+    ben = auth_env.sign_up("ben@example.com", "secret-password")
+    refusal(upload(client, ben.id_token, RECORDING, voice_id=voice_id), 404, "voice_not_found")
+    assert voices.get(voice_id)["userId"] == ana.uid
+    assert len(fake.runs) == 1
+
+
+@pytest.mark.parametrize(("status", "sentence"), [(500, BUSY), (401, MISCONFIGURED)])
+def test_runpod_refusing_fails_the_voice(
+    client: TestClient, fake: FakeRunPod, voices: Voices, ana: User, status: int, sentence: str
+) -> None:
+    fake.run_status = status
+    body = refusal(upload(client, ana.id_token, RECORDING), 502, "submission_failed")
+    assert body["error"] == sentence
+    [voice_id] = voices.ids()
+    voice = voices.get(voice_id)
+    assert (voice["status"], voice["errorType"], voice["errorSource"]) == (
+        "failed",
+        "submission_failed",
+        "submission",
+    )
+    assert voice["error"] == sentence
+
+
+def test_the_webhook_fails_a_voice_whose_job_ended_without_a_callback(
+    client: TestClient, fake: FakeRunPod, voices: Voices, ana: User
+) -> None:
+    voice_id = created(client, ana)["voice_id"]
+    webhook = fake.runs[0]["webhook"].removeprefix(PUBLIC_URL)
+    refusal(client.post(webhook + "x", json={}), 404, "not_found")
+
+    claimed = {"id": "job-1", "status": "FAILED"}
+    unconfirmed = client.post(webhook, json=claimed)  # RunPod still says IN_QUEUE
+    assert unconfirmed.json() == {"success": True, "applied": False, "reason": "job_running"}
+    fake.report(claimed)
+    answer = client.post(webhook, json=claimed).json()
+    assert answer == {"success": True, "applied": True, "error_type": "worker_lost"}
+    voice = voices.get(voice_id)
+    assert (voice["status"], voice["error"], voice["errorSource"]) == (
+        "failed",
+        LOST,
+        "runpod_webhook",
+    )
+
+
+def test_the_webhook_makes_a_voice_ready_from_runpods_report_of_the_output(
+    client: TestClient, fake: FakeRunPod, voices: Voices, ana: User
+) -> None:
+    voice_id = created(client, ana)["voice_id"]
+    output = ready(ana.uid, voice_id, "job-1", None).model_dump(exclude={"job_id"})
+    fake.report({"id": "job-1", "status": "COMPLETED", "output": output})
+    webhook = fake.runs[0]["webhook"].removeprefix(PUBLIC_URL)
+    answer = client.post(webhook, json={"id": "job-1", "status": "COMPLETED"}).json()
+    assert answer == {"success": True, "applied": True}
+    assert voices.get(voice_id)["sampleUrl"] == output["sample_url"]
