@@ -40,6 +40,7 @@ ENDPOINT = "local"
 TERMINAL = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "CANCELLED"})
 LOST_WORKER = "The worker running this job was lost (a fault injected with POST /dev/faults)."
 _ROUTE = re.compile(r"^/v2/(?P<endpoint>[^/]+)/(?P<action>run|status|cancel)(?:/(?P<id>[^/?]+))?$")
+LOST_AFTER_S = 1.0
 WORKER_RUN_TIMEOUT_S = 900.0
 """A job's whole run on the worker (its `/status` call answers when the job has ended)."""
 
@@ -50,6 +51,8 @@ class _Job:
     input: dict[str, Any]
     webhook: str | None
     status: str = "IN_QUEUE"
+    lost: bool = False
+    """A fault: the job ends FAILED without running, a moment after it started."""
     result: dict[str, Any] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
 
@@ -103,12 +106,10 @@ class LocalRunPod:
             self.fail_next -= fail
             self.hold_next -= hold
         job_id = f"local-{uuid.uuid4()}" if fail or hold else self._hand_to_worker(job_input)
-        job = _Job(job_id, job_input, request.get("webhook"))
+        job = _Job(job_id, job_input, request.get("webhook"), lost=fail)
         with self._lock:
             self._jobs[job_id] = job
-        if fail:
-            self._end(job, {"status": "FAILED", "error": LOST_WORKER})
-        elif not hold:
+        if not hold:
             self._queue.put(job_id)
         return job_id
 
@@ -138,12 +139,17 @@ class LocalRunPod:
                 if job.status == "CANCELLED":
                     continue
                 job.status, job.started = "IN_PROGRESS", time.monotonic()
-            try:
-                url = f"{self.worker}/status/{job_id}"
-                result = requests.post(url, timeout=WORKER_RUN_TIMEOUT_S).json()
-            except requests.RequestException as exc:
-                result = {"status": "FAILED", "error": f"the worker did not answer: {exc}"}
-            self._end(job, result)
+            self._end(job, self._run_on_worker(job))
+
+    def _run_on_worker(self, job: _Job) -> dict[str, Any]:
+        if job.lost:
+            time.sleep(LOST_AFTER_S)
+            return {"status": "FAILED", "error": LOST_WORKER}
+        try:
+            url = f"{self.worker}/status/{job.id}"
+            return requests.post(url, timeout=WORKER_RUN_TIMEOUT_S).json()
+        except requests.RequestException as exc:
+            return {"status": "FAILED", "error": f"the worker did not answer: {exc}"}
 
     def _end(self, job: _Job, result: Mapping[str, Any]) -> None:
         with self._lock:

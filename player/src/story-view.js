@@ -21,6 +21,7 @@ export class StoryView {
     this.storyId = storyId;
     this.story = null;
     this.requestError = null;
+    this.el("screen").dataset.screen = ""; // the first screen of this story is logged too
     // A fresh element per story: the player's listeners belong to the one it follows.
     const audio = document.createElement("audio");
     audio.id = "audio";
