@@ -22,7 +22,7 @@ from google.cloud.firestore_v1 import FieldFilter
 from callback_api.core.config import Settings
 from callback_api.core.errors import RateLimitedError
 from callback_api.services.rules import AWAITING
-from callback_api.services.stories import StoryStore
+from callback_api.services.stories import KeyedLock, StoryStore, while_contended
 
 HOUR_S = 3600
 ACTIVE_RETRY_AFTER_S = 30
@@ -37,6 +37,7 @@ class Limits:
         self._owner = settings.story_owner_field
         self._max_active = settings.max_active_narrations_per_user
         self._max_hourly = settings.max_submissions_per_user_per_hour
+        self._locks = KeyedLock()
 
     async def check_active(self, user_id: str, story_id: str) -> None:
         """Raise `RateLimitedError` if the user has as many other stories in flight as allowed."""
@@ -56,18 +57,24 @@ class Limits:
 
     async def take_submission(self, user_id: str, now: datetime | None = None) -> None:
         """Count one submission for the user; `RateLimitedError` when the hour's are used up."""
-        ref = self._quotas.document(user_id)
-        transaction = self._store.client.transaction()
         when = now or datetime.now(UTC)
-        wait_s = await self._store.call(
-            _take(transaction, ref, when, self._max_hourly, self._store.timeout)
-        )
+        wait_s = await self._store.call(self._taken(user_id, when))
         if wait_s is not None:
             raise RateLimitedError(
                 f"You have started {self._max_hourly} narrations in the last hour, the most "
                 "allowed. Please try again later.",
                 wait_s,
             )
+
+    async def _taken(self, user_id: str, now: datetime) -> int | None:
+        # One user's requests queue here rather than abort each other's transactions.
+        ref, timeout = self._quotas.document(user_id), self._store.timeout
+        async with self._locks.hold(user_id):
+            async for attempt in while_contended(timeout):
+                with attempt:
+                    transaction = self._store.client.transaction()
+                    return await _take(transaction, ref, now, self._max_hourly, timeout)
+        raise AssertionError("unreachable: the retrying loop returns or raises")
 
 
 @async_transactional

@@ -375,15 +375,7 @@ class StoryStore:
         raise failure
 
     def _while_contended(self) -> AsyncRetrying:
-        # The client retries an aborted commit at once; when writers on other instances keep
-        # the document locked, that runs out of attempts. Back off and try again, up to the
-        # deadline, so that contention costs time rather than a 503.
-        return AsyncRetrying(
-            retry=retry_if_exception(_contended),
-            wait=wait_random_exponential(multiplier=0.05, max=1.0),
-            stop=stop_after_delay(self._timeout),
-            reraise=True,
-        )
+        return while_contended(self._timeout)
 
     async def _call(self, work: Coroutine[Any, Any, T]) -> T:
         try:
@@ -454,6 +446,19 @@ def _translate(exc: BaseException) -> BaseException:
         if isinstance(cause, TimeoutError):
             return FirestoreUnavailableError("timeout")
     return exc
+
+
+def while_contended(timeout: float) -> AsyncRetrying:
+    """Retries of a transaction that other writers keep aborting, up to `timeout`."""
+    # The client retries an aborted commit at once; when writers on other instances keep
+    # the document locked, that runs out of attempts. Back off and try again, up to the
+    # deadline, so that contention costs time rather than a 503.
+    return AsyncRetrying(
+        retry=retry_if_exception(_contended),
+        wait=wait_random_exponential(multiplier=0.05, max=1.0),
+        stop=stop_after_delay(timeout),
+        reraise=True,
+    )
 
 
 def _contended(exc: BaseException) -> bool:

@@ -62,6 +62,8 @@ def refusal(response: httpx.Response, status: int, error_type: str) -> dict[str,
     """The error body, after checking its status and shape."""
     assert response.status_code == status, response.text
     body = response.json()
-    assert body["success"] is False and body["error_type"] == error_type, body
-    assert isinstance(body["error"], str) and body["error"]
+    assert body["success"] is False, body
+    assert body["error_type"] == error_type, body
+    assert isinstance(body["error"], str)
+    assert body["error"]
     return dict(body)

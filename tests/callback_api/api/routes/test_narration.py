@@ -82,7 +82,8 @@ def test_the_owner_starts_a_narration_of_the_storys_text(
         1,
         "job-1",
     )
-    assert len(saved["audioRequest"]) == 64 and TEXT not in str(saved["audioRequest"])
+    assert len(saved["audioRequest"]) == 64
+    assert TEXT not in str(saved["audioRequest"])
 
 
 def test_the_bodys_fields_become_the_jobs(
@@ -98,7 +99,8 @@ def test_the_bodys_fields_become_the_jobs(
     assert narrate(client, story, ana.id_token, body).status_code == 202
 
     job = fake.runs[0]["input"]
-    assert job["text"] == "Another text." and job["language"] == "de"
+    assert job["text"] == "Another text."
+    assert job["language"] == "de"
     assert (job["output_format"], job["pronunciations"], job["reuse_chunks"]) == (
         "opus",
         {"Anhalt": "AN-halt"},
@@ -125,7 +127,8 @@ def test_without_a_valid_token_nothing_happens(
 
     refusal(response, 401, "unauthenticated")
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert fake.runs == [] and stories.all_documents() == before
+    assert fake.runs == []
+    assert stories.all_documents() == before
 
 
 def test_another_users_story_is_not_found_like_a_missing_one(
@@ -139,7 +142,8 @@ def test_another_users_story_is_not_found_like_a_missing_one(
 
     bodies = [refusal(answer, 404, "story_not_found") for answer in answers]
     assert all(body == bodies[0] for body in bodies)
-    assert fake.runs == [] and stories.all_documents() == before
+    assert fake.runs == []
+    assert stories.all_documents() == before
 
 
 @pytest.mark.parametrize("key", [CURRENT_KEY, PREVIOUS_KEY], ids=["current", "previous"])
@@ -198,7 +202,8 @@ def test_text_and_voice_are_refused_as_the_worker_would_before_anything_is_writt
 
     refusal(narrate(client, story, ana.id_token, body), 422, error_type)
 
-    assert fake.runs == [] and stories.all_documents() == before
+    assert fake.runs == []
+    assert stories.all_documents() == before
 
 
 def test_a_story_without_text_is_refused(
@@ -208,7 +213,8 @@ def test_a_story_without_text_is_refused(
 
     body = refusal(narrate(client, "empty", ana.id_token), 422, "text_empty")
 
-    assert body["field"] == "text" and fake.runs == []
+    assert body["field"] == "text"
+    assert fake.runs == []
 
 
 def test_without_runpod_or_a_public_url_narration_is_unavailable(
@@ -219,4 +225,5 @@ def test_without_runpod_or_a_public_url_narration_is_unavailable(
         response = narrate(client, story, ana.id_token)
 
     refusal(response, 503, "narration_unavailable")
-    assert "Retry-After" in response.headers and fake.runs == []
+    assert "Retry-After" in response.headers
+    assert fake.runs == []
