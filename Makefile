@@ -13,7 +13,7 @@ EMULATOR_TOOLS := emulators/node_modules/.installed
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test test-fast test-chatterbox lint bench bench-engine player emulators clean
+.PHONY: demo dev test test-fast test-chatterbox lint bench bench-engine player emulators clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,11 +41,13 @@ $(CHATTERBOX_VENV)/.installed: $(CHATTERBOX_REQS)
 	$(CHATTERBOX_VENV)/bin/python -m pip install -q -r requirements-worker.txt -r requirements-test.txt
 	touch $@
 
-# The reference player, bundled from npm's hls.js and Firebase (no CDN at run time).
+# The reference app (index.html) and player (player.html), bundled from npm's hls.js and Firebase
+# (no CDN at run time).
 player: $(PLAYER_JS)
 $(PLAYER_JS): player/package.json player/package-lock.json $(wildcard player/src/*.js)
 	cd player && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 	test -f $@
+	test -f player/dist/app.js
 
 # firebase-tools (the Auth emulator) and @firebase/rules-unit-testing (tests/rules), from npm.
 emulators: $(EMULATOR_TOOLS)
@@ -59,8 +61,13 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
 	test -x $@
 
-demo: $(VENV)/.runtime $(PLAYER_JS)
+demo: $(VENV)/.runtime $(PLAYER_JS) $(EMULATOR_TOOLS)
 	$(BIN)/python -m tools.demo $(ARGS)
+
+# The whole local stack until Ctrl-C: the Firestore and Auth emulators, the API, the worker behind
+# RunPod's API, the bucket and the app; out/dev.env says where each one is.
+dev: $(VENV)/.runtime $(PLAYER_JS) $(EMULATOR_TOOLS)
+	$(BIN)/python -m tools.dev $(ARGS)
 
 test: test-fast test-chatterbox
 
