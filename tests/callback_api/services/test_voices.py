@@ -1,0 +1,143 @@
+"""Voice decisions (pure) and the reconciler's `settle_stale_voices` on the Firestore emulator
+with RunPod's status API faked."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from google.cloud.firestore import Client
+from google.cloud.firestore_v1 import DELETE_FIELD
+
+from callback_api.core.config import Settings
+from callback_api.core.firestore import close_firestore, open_firestore
+from callback_api.services.rules import Outcome
+from callback_api.services.runpod_api import RunPodClient
+from callback_api.services.voice_rules import decide_callback, decide_interrupted
+from callback_api.services.voice_store import VoiceStore
+from callback_api.services.voices import LOST, VoiceSweep, settle_stale_voices
+from shared.errors import WorkerLostError
+from tests.helpers.runpod_fake import API_KEY, FakeRunPod
+from tests.helpers.voices import Voices, failed, ready, started
+from tools.firestore_emulator import FirestoreEmulator
+
+OLD = datetime.now(UTC) - timedelta(hours=1)
+
+
+def voice(status: str, **fields: Any) -> dict[str, Any]:
+    return {"userId": "u1", "status": status, "submission": 2, "jobId": "job-2", **fields}
+
+
+@pytest.mark.parametrize(
+    ("stored", "callback", "outcome"),
+    [
+        (voice("pending"), started("u1", "v1", "job-2", 2), Outcome.APPLIED),
+        (voice("processing"), started("u1", "v1", "job-2", 2), Outcome.DUPLICATE),
+        (voice("ready"), started("u1", "v1", "job-2", 2), Outcome.STALE),
+        (voice("pending"), ready("u1", "v1", "job-2", 1), Outcome.STALE),
+        (voice("pending"), ready("u1", "v1", "job-9", 2), Outcome.STALE),
+        (voice("pending"), ready("u2", "v1", "job-2", 2), Outcome.STALE),
+        (voice("processing"), ready("u1", "v1", "job-2", None), Outcome.APPLIED),
+        (voice("processing"), ready("u1", "v1", "job-1", None), Outcome.STALE),
+        (voice("failed", errorSource="worker"), ready("u1", "v1", "job-2", 2), Outcome.CONFLICT),
+        (voice("failed", errorSource="reconciler"), ready("u1", "v1", "job-2", 2), Outcome.APPLIED),
+        (voice("ready", profileKey="other"), ready("u1", "v1", "job-2", 2), Outcome.CONFLICT),
+        (voice("ready"), failed("u1", "v1", "job-2", 2), Outcome.CONFLICT),
+        (voice("failed", errorSource="runpod_webhook"), failed("u1", "v1", "job-2", 2), "applied"),
+    ],
+)
+def test_a_callback_changes_only_its_own_submission_and_never_a_final_ending(
+    stored: dict[str, Any], callback: Any, outcome: str
+) -> None:
+    assert decide_callback(callback, stored).outcome == outcome
+
+
+def test_a_success_replaces_an_inferred_failure_and_clears_it() -> None:
+    stored = voice("failed", errorSource="reconciler", error=LOST, errorType="worker_lost")
+    updates = decide_callback(ready("u1", "v1", "job-2", 2), stored).updates
+    assert updates["status"] == "ready"
+    assert updates["error"] is DELETE_FIELD
+    assert updates["errorType"] is DELETE_FIELD
+
+
+def test_an_inferred_failure_waits_for_silence_and_the_same_submission() -> None:
+    error = WorkerLostError(LOST)
+    now = datetime.now(UTC)
+    written = voice("processing", updatedAt=now)
+    assert not decide_interrupted(written, 2, "job-2", error, "reconciler", now).applied
+    assert not decide_interrupted(written, 1, "job-2", error, "reconciler").applied
+    assert not decide_interrupted(written, 2, "job-1", error, "reconciler").applied
+    later = now + timedelta(seconds=1)
+    decision = decide_interrupted(written, 2, "job-2", error, "reconciler", later)
+    assert decision.updates["errorType"] == "worker_lost"
+    assert decision.updates["errorSource"] == "reconciler"
+
+
+@pytest.fixture
+def settings(firestore_env: FirestoreEmulator) -> Settings:
+    return Settings(callback_api_dev_mode=True, firestore_emulator_host=firestore_env.host_port)
+
+
+@pytest.fixture
+def voices(firestore_db: Client) -> Voices:
+    return Voices(firestore_db)
+
+
+def sweep(settings: Settings, runpod: FakeRunPod | None) -> VoiceSweep:
+    """One `settle_stale_voices` pass, as the reconciler runs it."""
+
+    async def go() -> VoiceSweep:
+        client, app = open_firestore(settings)
+        status = None if runpod is None else RunPodClient(runpod.endpoint_url, API_KEY, timeout=5)
+        try:
+            store = VoiceStore(client, settings.voices_collection, timeout=5)
+            return await settle_stale_voices(store, status, stale_after_s=300)
+        finally:
+            if status is not None:
+                await status.aclose()
+            close_firestore(app)
+
+    return asyncio.run(go())
+
+
+def test_silent_voices_are_settled_from_runpods_word(
+    settings: Settings, runpod: FakeRunPod, voices: Voices
+) -> None:
+    output = ready("u1", "done", "job-c", None).model_dump(exclude={"job_id"})
+    runpod.report({"id": "job-b", "status": "IN_PROGRESS"})
+    runpod.report({"id": "job-c", "status": "COMPLETED", "output": output})
+    runpod.report({"id": "job-d", "status": "TIMED_OUT"})
+    voices.create("forgotten", **voice("pending", jobId="job-a", updatedAt=OLD))
+    voices.create("running", **voice("processing", jobId="job-b", updatedAt=OLD))
+    voices.create("unsubmitted", **voice("pending", jobId=None, updatedAt=OLD))
+    voices.create("done", **voice("processing", jobId="job-c", updatedAt=OLD))
+    voices.create("slow", **voice("processing", jobId="job-d", updatedAt=OLD))
+    voices.create("recent", **voice("pending", jobId="job-e", updatedAt=datetime.now(UTC)))
+    voices.create("over", **voice("ready", jobId="job-f", updatedAt=OLD))
+
+    assert sweep(settings, runpod) == VoiceSweep(failed=3, settled=1, left=1, errors=0)
+
+    def state(voice_id: str) -> tuple[Any, ...]:
+        found = voices.get(voice_id)
+        return found["status"], found.get("errorType"), found.get("errorSource")
+
+    assert state("forgotten") == ("failed", "worker_lost", "reconciler")
+    assert state("running") == ("processing", None, None)
+    assert state("unsubmitted") == ("failed", "submission_failed", "reconciler")
+    assert state("done") == ("ready", None, None)
+    assert voices.get("done")["sampleUrl"] == output["sample_url"]
+    assert state("slow") == ("failed", "job_timed_out", "reconciler")
+    assert state("recent") == ("pending", None, None)
+    assert sorted(runpod.asked) == ["job-a", "job-b", "job-c", "job-d"]
+
+
+def test_without_runpods_api_only_a_silent_running_voice_is_failed(
+    settings: Settings, voices: Voices
+) -> None:
+    voices.create("running", **voice("processing", updatedAt=OLD))
+    voices.create("queued", **voice("pending", updatedAt=OLD))
+    assert sweep(settings, None) == VoiceSweep(failed=1, left=1)
+    assert voices.get("running")["errorType"] == "worker_lost"
+    assert voices.get("queued")["status"] == "pending"
