@@ -16,7 +16,12 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from google.cloud.firestore import AsyncDocumentReference, AsyncTransaction, async_transactional
+from google.cloud.firestore import (
+    AsyncDocumentReference,
+    AsyncQuery,
+    AsyncTransaction,
+    async_transactional,
+)
 from google.cloud.firestore_v1 import FieldFilter
 
 from callback_api.core.config import Settings
@@ -41,12 +46,7 @@ class Limits:
 
     async def check_active(self, user_id: str, story_id: str) -> None:
         """Raise `RateLimitedError` if the user has as many other stories in flight as allowed."""
-        query = (
-            self._stories.where(filter=FieldFilter(self._owner, "==", user_id))
-            .where(filter=FieldFilter("audioStatus", "in", sorted(AWAITING)))
-            .select([])  # document names only: the stories' text stays where it is
-            .limit(self._max_active + 1)
-        )
+        query = self.active_query(user_id).limit(self._max_active + 1)
         found = await self._store.call(query.get(timeout=self._store.timeout))
         if sum(snapshot.id != story_id for snapshot in found) >= self._max_active:
             raise RateLimitedError(
@@ -54,6 +54,14 @@ class Limits:
                 "one of them to finish, then try again.",
                 ACTIVE_RETRY_AFTER_S,
             )
+
+    def active_query(self, user_id: str) -> AsyncQuery:
+        """The user's stories in flight; served by an index of `firestore.indexes.json`."""
+        return (
+            self._stories.where(filter=FieldFilter(self._owner, "==", user_id))
+            .where(filter=FieldFilter("audioStatus", "in", sorted(AWAITING)))
+            .select([])  # document names only: the stories' text stays where it is
+        )
 
     async def take_submission(self, user_id: str, now: datetime | None = None) -> None:
         """Count one submission for the user; `RateLimitedError` when the hour's are used up."""

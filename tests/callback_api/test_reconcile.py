@@ -313,8 +313,12 @@ def test_the_shipped_index_serves_the_reconcilers_query(api_settings: Settings) 
     assert ranged <= {field for field, _ in ordered}
 
     index_file = json.loads((REPO / "firestore.indexes.json").read_text())
+    queried = set(equality) | {field for field, _ in ordered}
     [index] = [
-        i for i in index_file["indexes"] if i["collectionGroup"] == query.from_[0].collection_id
+        i
+        for i in index_file["indexes"]
+        if i["collectionGroup"] == query.from_[0].collection_id
+        and {f["fieldPath"] for f in i["fields"]} == queried
     ]
     fields = [(f["fieldPath"], f["order"]) for f in index["fields"]]
     assert index["queryScope"] == "COLLECTION"
