@@ -40,6 +40,16 @@ VoiceCallback = (
 WORKER = "worker"
 """`errorSource` of a failure the worker reported in a signed callback (final)."""
 RESULT_FIELDS = ("profileKey", "sampleKey", "sampleUrl")
+
+# What the listener reads in `error` when the API, not the worker, ends a voice's submission.
+BUSY = "Creating the voice could not be started. Please try again in a few minutes."
+MISCONFIGURED = (
+    "Creating a voice is not available right now because of a configuration problem. "
+    "Please try again later."
+)
+LOST = "Creating the voice stopped unexpectedly. Please try again."
+TIMED_OUT = "Creating the voice took longer than allowed. Please try again."
+CANCELLED = "Creating the voice was cancelled. Please try again."
 ERROR_FIELDS = ("error", "errorType", "errorDetails", "errorSource")
 
 

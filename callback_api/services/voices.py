@@ -1,4 +1,4 @@
-"""Creating a voice, and settling its `create_voice_profile` job when no callback comes.
+"""Creating a voice, or trying one again: its `create_voice_profile` job submitted to RunPod.
 
     submitted = await submit_voice(request, voices=voices, settings=settings)
 
@@ -14,7 +14,7 @@
 4. The job id is recorded. RunPod refusing fails the voice with `submission_failed` (provisional)
    and raises `SubmissionFailedError` (502).
 
-A job that ends without its callback is settled from RunPod's own word (`settle_voice_job`):
+A job that ends without its callback is settled from RunPod's own word (`voice_settle.py`):
 its webhook, or `settle_stale_voices`, which the reconciler runs for voices silent too long.
 """
 
@@ -26,40 +26,21 @@ import hmac
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from callback_api.core.config import Settings
-from callback_api.core.errors import CallbackAPIError, RunPodUnavailableError
+from callback_api.core.errors import CallbackAPIError
 from callback_api.services.rules import InferredSource
-from callback_api.services.runpod_api import (
-    RUNNING,
-    JobReport,
-    JobStatus,
-    RunPodClient,
-    RunPodError,
-    RunPodJobNotFoundError,
-    RunPodStatusError,
-)
+from callback_api.services.runpod_api import RunPodError, RunPodStatusError
 from callback_api.services.submission import cancel_job, run_job
-from callback_api.services.voice_rules import VoiceStatus
+from callback_api.services.voice_rules import BUSY, MISCONFIGURED
 from callback_api.services.voice_store import VoiceStore
-from shared.errors import (
-    JobCancelledError,
-    JobInterruptedError,
-    JobTimedOutError,
-    SubmissionFailedError,
-    WorkerLostError,
-)
+from shared.errors import SubmissionFailedError
 from shared.recordings import RecordingLimits
 from shared.signing import derive_key
-from shared.voice_job_input import (
-    MIN_REFERENCE_SECONDS,
-    VOICE_PROFILE_ACTION,
-    VoiceProfileCallbackRequest,
-)
+from shared.voice_job_input import MIN_REFERENCE_SECONDS, VOICE_PROFILE_ACTION
 
 logger = logging.getLogger("callback_api.voices")
 
@@ -72,15 +53,6 @@ MAX_RECORDING_SECONDS = 60.0
 VOICE_JOB_TIMEOUT_S = 600
 """RunPod's execution timeout of a voice job: a profile and a short sample take a minute or two."""
 _PURPOSE = "runpod-voice-webhook-token/v1"
-
-BUSY = "Creating the voice could not be started. Please try again in a few minutes."
-MISCONFIGURED = (
-    "Creating a voice is not available right now because of a configuration problem. "
-    "Please try again later."
-)
-LOST = "Creating the voice stopped unexpectedly. Please try again."
-TIMED_OUT = "Creating the voice took longer than allowed. Please try again."
-CANCELLED = "Creating the voice was cancelled. Please try again."
 
 
 @dataclass(frozen=True)
@@ -202,147 +174,3 @@ async def _fail_submission(
         logger.error(
             "voice not failed after RunPod refused its job", extra={"failure": str(failure)}
         )
-
-
-@dataclass(frozen=True)
-class VoiceSettlement:
-    applied: bool
-    reason: str | None = None
-    """Why nothing was written: job_running, no_callback, unconfirmed, no_job_id, or the
-    decision's outcome (stale, duplicate, conflict)."""
-    error_type: str | None = None
-
-
-async def settle_voice_job(
-    voices: VoiceStore,
-    runpod: RunPodClient | None,
-    voice_id: str,
-    submission: int,
-    job_id: str | None,
-    source: InferredSource,
-    *,
-    stale_before: datetime | None = None,
-) -> VoiceSettlement:
-    """Settle the voice's `submission` from RunPod's own report of `job_id`: COMPLETED with the
-    worker's output makes it ready; FAILED, TIMED_OUT and CANCELLED fail it, as does any end
-    (or a job RunPod no longer knows) once the voice has been silent since `stale_before`.
-    Raises `RunPodUnavailableError` when RunPod cannot be asked."""
-    if job_id is None:
-        return VoiceSettlement(False, "no_job_id")
-    if runpod is None:  # local development: only a silent voice that was running is failed
-        report = JobReport(job_id, None, None)
-        if stale_before is None or (await voices.get(voice_id) or {}).get("status") != "processing":
-            return VoiceSettlement(False, "unconfirmed")
-    else:
-        try:
-            report = await runpod.status(job_id)
-        except RunPodJobNotFoundError:
-            if stale_before is None:  # a forged webhook, or one RunPod forgot: not its word
-                return VoiceSettlement(False, "unconfirmed")
-            report = JobReport(job_id, "NOT_FOUND", None)
-        except RunPodError as exc:
-            raise RunPodUnavailableError(str(exc)) from None
-    if report.status in RUNNING:
-        return VoiceSettlement(False, "job_running")
-    success = _success(report, voice_id, submission)
-    if success is not None:
-        decision = await voices.apply(success)
-        reason = None if decision.applied else decision.outcome.value
-        return VoiceSettlement(decision.applied, reason)
-    error = _interruption(report.status, stale_before is not None)
-    if error is None:
-        return VoiceSettlement(False, "no_callback")
-    decision = await voices.interrupt(
-        voice_id, submission, job_id, error, source, stale_before=stale_before
-    )
-    reason = None if decision.applied else decision.outcome.value
-    return VoiceSettlement(decision.applied, reason, error.error_type.value)
-
-
-def _success(
-    report: JobReport, voice_id: str, submission: int
-) -> VoiceProfileCallbackRequest | None:
-    """The worker's result in a COMPLETED job's output, as RunPod's API reports it."""
-    output = report.output
-    if report.status != JobStatus.COMPLETED or not isinstance(output, dict):
-        return None
-    if output.get("voice_id") != voice_id or "profile_key" not in output:
-        return None
-    try:
-        return VoiceProfileCallbackRequest.model_validate(
-            {**output, "job_id": report.job_id, "submission": submission}
-        )
-    except ValueError:
-        return None
-
-
-def _interruption(status: str | None, silent: bool) -> JobInterruptedError | None:
-    details = f"RunPod reported the job {status or 'unknown'} without a callback."
-    context = {"runpod_status": status or "unknown"}
-    if status == JobStatus.TIMED_OUT:
-        return JobTimedOutError(TIMED_OUT, details=details, context=context)
-    if status == JobStatus.CANCELLED:
-        return JobCancelledError(CANCELLED, details=details, context=context)
-    if status == JobStatus.FAILED or silent:
-        return WorkerLostError(LOST, details=details, context=context)
-    return None
-
-
-@dataclass
-class VoiceSweep:
-    """What one pass of `settle_stale_voices` did."""
-
-    failed: int = 0
-    settled: int = 0
-    """Made ready from RunPod's report of a completed job."""
-    left: int = 0
-    errors: int = 0
-
-
-async def settle_stale_voices(
-    voices: VoiceStore,
-    runpod: RunPodClient | None,
-    *,
-    stale_after_s: float,
-    now: datetime | None = None,
-) -> VoiceSweep:
-    """Settle every voice pending or processing and silent for `stale_after_s`: a job RunPod
-    reports ended (or no longer knows) settles it; a voice pending without a job (its
-    submission died half-way) fails with `submission_failed`. Never raises for one voice."""
-    cutoff = (now or datetime.now(UTC)) - timedelta(seconds=stale_after_s)
-    sweep = VoiceSweep()
-    for voice in await voices.awaiting_before(cutoff):
-        try:
-            if voice.job_id is None and voice.status == VoiceStatus.PENDING:
-                error = SubmissionFailedError(BUSY, details="no job was recorded for the voice")
-                decision = await voices.interrupt(
-                    voice.voice_id,
-                    voice.submission,
-                    None,
-                    error,
-                    InferredSource.RECONCILER,
-                    stale_before=cutoff,
-                )
-                sweep.failed += decision.applied
-                sweep.left += not decision.applied
-                continue
-            settled = await settle_voice_job(
-                voices,
-                runpod,
-                voice.voice_id,
-                voice.submission,
-                voice.job_id,
-                InferredSource.RECONCILER,
-                stale_before=cutoff,
-            )
-        except CallbackAPIError as exc:
-            logger.warning("stale voice not settled", extra={"failure": str(exc)})
-            sweep.errors += 1
-            continue
-        if not settled.applied:
-            sweep.left += 1
-        elif settled.error_type is None:
-            sweep.settled += 1
-        else:
-            sweep.failed += 1
-    return sweep

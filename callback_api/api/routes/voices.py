@@ -28,12 +28,12 @@ from callback_api.core.errors import InvalidRequestError, PayloadTooLargeError
 from callback_api.services.rules import InferredSource
 from callback_api.services.runpod_api import JobReport
 from callback_api.services.voice_rules import VoiceCallback
+from callback_api.services.voice_settle import settle_voice_job
 from callback_api.services.voice_store import VoiceNotFoundError, VoiceStore
 from callback_api.services.voices import (
     MAX_RECORDING_BYTES,
     RECORDING_LIMITS,
     VoiceRequest,
-    settle_voice_job,
     submit_voice,
     webhook_matches,
 )

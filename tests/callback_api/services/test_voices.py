@@ -15,9 +15,9 @@ from callback_api.core.config import Settings
 from callback_api.core.firestore import close_firestore, open_firestore
 from callback_api.services.rules import Outcome
 from callback_api.services.runpod_api import RunPodClient
-from callback_api.services.voice_rules import decide_callback, decide_interrupted
+from callback_api.services.voice_rules import LOST, decide_callback, decide_interrupted
+from callback_api.services.voice_settle import VoiceSweep, settle_stale_voices
 from callback_api.services.voice_store import VoiceStore
-from callback_api.services.voices import LOST, VoiceSweep, settle_stale_voices
 from shared.errors import WorkerLostError
 from tests.helpers.runpod_fake import API_KEY, FakeRunPod
 from tests.helpers.voices import Voices, failed, ready, started

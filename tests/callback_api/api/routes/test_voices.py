@@ -14,7 +14,8 @@ from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.main import create_app
-from callback_api.services.voices import BUSY, LOST, MAX_RECORDING_BYTES, MISCONFIGURED
+from callback_api.services.voice_rules import BUSY, LOST, MISCONFIGURED
+from callback_api.services.voices import MAX_RECORDING_BYTES
 from tests.helpers.runpod_fake import FakeRunPod
 from tests.helpers.voices import Voices, failed, ready, send, started, tone_wav, upload
 from tools.auth_emulator import AuthEmulator, User
