@@ -50,7 +50,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -65,6 +65,8 @@ from callback_api.services.rules import AudioStatus, InferredSource, Outcome
 from callback_api.services.runpod_api import JobReport, RunPodClient, runpod_client
 from callback_api.services.settle import JobEnds, Settlement, StoryJob
 from callback_api.services.stories import StaleStory, StoryStore, opened_store
+from callback_api.services.voice_settle import VoiceSweep, settle_stale_voices
+from callback_api.services.voice_store import VoiceStore
 from shared.errors import JobInterruptedError, SubmissionFailedError, WorkerLostError
 
 logger = logging.getLogger("callback_api.reconcile")
@@ -87,15 +89,23 @@ class Summary:
     """Still running per RunPod, or written since the pass found it."""
     errors: int = 0
     """RunPod or Firestore could not be asked; the next pass tries again."""
+    voices: VoiceSweep = field(default_factory=VoiceSweep)
+    """The same for voices (`voice_settle.py`), which end unheard as stories do."""
 
     def add(self, outcome: StoryOutcome) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
     def line(self) -> str:
-        return " ".join(f"{field.name}={getattr(self, field.name)}" for field in fields(self))
+        return " ".join(f"{name}={count}" for name, count in self.counts().items())
 
     def counts(self) -> dict[str, int]:
-        return {field.name: getattr(self, field.name) for field in fields(self)}
+        """The stories' counts."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "voices"}
+
+    @property
+    def complete(self) -> bool:
+        """Whether every story and voice could be handled."""
+        return self.errors == 0 and self.voices.errors == 0
 
 
 class Reconciler:
@@ -106,15 +116,27 @@ class Reconciler:
         stale_after: timedelta,
         runpod: RunPodClient | None = None,
         embedded: EmbeddedCallbacks | None = None,
+        voices: VoiceStore | None = None,
     ) -> None:
         self._store = store
         self._stale_after = stale_after
         self._runpod = runpod
         self._ends = JobEnds(store, embedded, runpod)
+        self._voices = voices
 
     async def run_once(self, now: datetime | None = None) -> Summary:
-        """One pass over every story waiting without a callback for `stale_after`."""
-        cutoff = (now or datetime.now(UTC)) - self._stale_after
+        """One pass over every story, then every voice, waiting without a callback for
+        `stale_after`."""
+        now = now or datetime.now(UTC)
+        summary = await self._stories(now - self._stale_after)
+        if self._voices is not None:
+            stale_after_s = self._stale_after.total_seconds()
+            summary.voices = await settle_stale_voices(
+                self._voices, self._runpod, stale_after_s=stale_after_s, now=now
+            )
+        return summary
+
+    async def _stories(self, cutoff: datetime) -> Summary:
         summary = Summary()
         async for story in self._store.waiting_before(cutoff):
             summary.checked += 1
@@ -190,6 +212,9 @@ def _logged(story: StaleStory, outcome: StoryOutcome, **extra: str | None) -> St
 
 def log_summary(summary: Summary) -> None:
     logger.info("reconciled: %s", summary.line(), extra=summary.counts())
+    voices = {f"voices_{f.name}": getattr(summary.voices, f.name) for f in fields(summary.voices)}
+    if any(voices.values()):
+        logger.info("voices reconciled", extra=voices)
 
 
 async def logged_pass(reconciler: Reconciler) -> bool:
@@ -203,7 +228,7 @@ async def logged_pass(reconciler: Reconciler) -> bool:
         logger.exception("reconcile pass failed")
         return False
     log_summary(summary)
-    return summary.errors == 0
+    return summary.complete
 
 
 @contextlib.asynccontextmanager
@@ -224,6 +249,7 @@ def _reconciler(settings: Settings, store: StoryStore, runpod: RunPodClient | No
         stale_after=timedelta(seconds=settings.reconcile_stale_after_s),
         runpod=runpod,
         embedded=EmbeddedCallbacks.for_settings(settings),
+        voices=VoiceStore.sharing(store, settings),
     )
 
 
@@ -256,7 +282,7 @@ class Passes:
             self._count(trigger, "skipped")
             return None
         log_summary(summary)
-        self._count(trigger, "errors" if summary.errors else "ok")
+        self._count(trigger, "ok" if summary.complete else "errors")
         return summary
 
     async def _leased_pass(self) -> Summary | None:

@@ -26,6 +26,15 @@ from callback_api.core.errors import CallbackAPIError
 from callback_api.services.reconciler import Passes
 
 
+class VoiceCounts(BaseModel):
+    """The pass over voices (`voices/{voice_id}` pending or processing and silent)."""
+
+    failed: int = 0
+    settled: int = 0
+    left: int = 0
+    errors: int = 0
+
+
 class ReconcileResponse(BaseModel):
     """What the pass did, story by story; all zero when it did not run (`ran: false`)."""
 
@@ -39,6 +48,7 @@ class ReconcileResponse(BaseModel):
     settled: int = Field(0, description="Settled by the signed callback in RunPod's output.")
     left: int = Field(0, description="Still running, or written since the pass found them.")
     errors: int = Field(0, description="RunPod or Firestore could not be asked; next pass.")
+    voices: VoiceCounts = Field(default_factory=VoiceCounts)
 
 
 class ErrorResponse(BaseModel):
@@ -84,6 +94,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     ),
 }
 
+NO_VOICES = {"failed": 0, "settled": 0, "left": 0, "errors": 0}
 router = APIRouter(prefix="/api/tts", tags=["reconcile"], responses=RESPONSES)
 _bearer = HTTPBearer(auto_error=False, description="`RECONCILE_TOKEN`")
 
@@ -118,13 +129,13 @@ async def get_passes(request: Request) -> Passes:
                         "ran": {
                             "summary": "A pass ran",
                             "value": {"success": True, "ran": True, "checked": 2, "failed": 1,
-                                      "settled": 1, "left": 0, "errors": 0},
+                                      "settled": 1, "left": 0, "errors": 0, "voices": NO_VOICES},
                         },
                         "busy": {
                             "summary": "Another pass was running",
                             "value": {"success": True, "ran": False, "reason": "busy",
                                       "checked": 0, "failed": 0, "settled": 0, "left": 0,
-                                      "errors": 0},
+                                      "errors": 0, "voices": NO_VOICES},
                         },
                     }
                 }
@@ -139,4 +150,5 @@ async def reconcile(passes: Annotated[Passes, Depends(get_passes)]) -> Reconcile
     summary = await passes.run("endpoint")
     if summary is None:
         return ReconcileResponse(ran=False, reason="busy")
-    return ReconcileResponse(ran=True, **summary.counts())
+    voices = VoiceCounts.model_validate(summary.voices, from_attributes=True)
+    return ReconcileResponse(ran=True, **summary.counts(), voices=voices)

@@ -78,6 +78,9 @@ def test_a_pass_settles_the_silent_stories_and_says_what_it_did(
     embedded = signed_callback(success("signed", job_id="job-2"), signing_secret, age_s=600)
     runpod.report({"id": "job-2", "status": "COMPLETED", "output": {"callback": embedded}})
     runpod.report({"id": "job-3", "status": "IN_PROGRESS"})
+    silent_voice = {"userId": "u1", "status": "processing", "submission": 1, "jobId": "job-5"}
+    firestore_db.collection("voices").document("v1").set(silent_voice | {"updatedAt": ago(30)})
+    runpod.report({"id": "job-5", "status": "TIMED_OUT"})
 
     response = client.post(PATH, headers=BEARER)
 
@@ -90,6 +93,7 @@ def test_a_pass_settles_the_silent_stories_and_says_what_it_did(
         "settled": 1,
         "left": 1,
         "errors": 0,
+        "voices": {"failed": 1, "settled": 0, "left": 0, "errors": 0},
     }
     assert stories.get("lost")["audioErrorMetadata"] == {
         "error_type": "worker_lost",
@@ -99,7 +103,9 @@ def test_a_pass_settles_the_silent_stories_and_says_what_it_did(
     }
     assert stories.get("signed")["audioStatus"] == "ready"
     assert {stories.get(s)["audioStatus"] for s in ("running", "fresh")} == {"processing"}
-    assert sorted(runpod.asked) == ["job-1", "job-2", "job-3"]
+    voice = firestore_db.collection("voices").document("v1").get().to_dict() or {}
+    assert (voice["status"], voice["errorType"]) == ("failed", "job_timed_out")
+    assert sorted(runpod.asked) == ["job-1", "job-2", "job-3", "job-5"]
     assert passes(client.get("/metrics").text) == {("endpoint", "ok"): 1}
     assert (lease_document(firestore_db) or {}).get("holder")  # held as the loop would
 
@@ -134,6 +140,7 @@ def test_a_pass_while_another_holds_the_lease_is_busy_and_touches_nothing(
         "settled": 0,
         "left": 0,
         "errors": 0,
+        "voices": {"failed": 0, "settled": 0, "left": 0, "errors": 0},
     }
     assert stories.all_documents() == before
     assert runpod.asked == []
