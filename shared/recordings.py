@@ -5,8 +5,9 @@ learns at once that a recording is empty, too large, unreadable, too short or to
 sentences the worker uses when it decodes the recording itself (`worker/voices/sources.py`).
 The length comes from the container: WAV's data size, FLAC's STREAMINFO, Ogg's last granule
 position (Opus, Vorbis), MP3's Xing/VBRI frame count (or its bitrate), MP4's `mvhd`, and
-Matroska/WebM's `Duration`. Browsers' MediaRecorder writes WebM without a duration: then the
-length is unknown here and the worker measures it.
+Matroska/WebM's `Duration`. Browsers' MediaRecorder writes WebM without a duration, and
+Safari's fragmented MP4 with a zero one: then the length is unknown here and the worker
+measures it.
 """
 
 from __future__ import annotations
@@ -72,9 +73,13 @@ def probe_recording(data: bytes) -> Recording:
     for magic, offset, name, length in _PROBES:
         if data[offset : offset + len(magic)] == magic:
             try:
-                return Recording(name, length(data))
+                seconds = length(data)
             except (struct.error, IndexError, ValueError, ZeroDivisionError):
                 raise _refused(UNREADABLE, f"damaged {name} headers") from None
+            # A streaming writer leaves the length unwritten (Safari's fragmented MP4, FLAC's
+            # zero sample count): unknown then, not short. WAV counts its data as it is.
+            unwritten = seconds is not None and seconds <= 0 and name != "wav"
+            return Recording(name, None if unwritten else seconds)
     if _mp3_start(data) is not None:
         try:
             return Recording("mp3", _mp3_seconds(data))

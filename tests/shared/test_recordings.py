@@ -76,6 +76,11 @@ def test_a_phones_m4a_is_measured_by_its_movie_header(version: int) -> None:
     assert probe_recording(m4a(12.5, version)).seconds == pytest.approx(12.5)
 
 
+def test_a_length_left_unwritten_by_a_streaming_recorder_is_unknown_not_short() -> None:
+    assert probe_recording(m4a(0)).seconds is None  # Safari's fragmented MP4
+    assert check_recording(m4a(0), LIMITS).format == "m4a"
+
+
 def test_a_browsers_webm_is_measured_when_it_says_and_left_to_the_worker_when_not() -> None:
     assert probe_recording(webm(9.0)).seconds == pytest.approx(9.0)
     assert probe_recording(webm(None)).seconds is None

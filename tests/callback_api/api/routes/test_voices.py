@@ -313,3 +313,19 @@ def test_the_webhook_makes_a_voice_ready_from_runpods_report_of_the_output(
     answer = client.post(webhook, json={"id": "job-1", "status": "COMPLETED"}).json()
     assert answer == {"success": True, "applied": True}
     assert voices.get(voice_id)["sampleUrl"] == output["sample_url"]
+
+
+def test_an_error_callback_naming_no_voice_is_not_found(
+    client: TestClient, signing_secret: str, ana: User
+) -> None:
+    callback = failed(ana.uid, "v1", "job-1", 1).model_copy(update={"voice_id": None})
+    refusal(send(client, signing_secret, callback), 404, "voice_not_found")
+
+
+def test_the_endpoint_is_documented_as_a_multipart_upload(settings: Settings) -> None:
+    documented = Settings(**{**settings.model_dump(), "api_docs_enabled": True})
+    operation = create_app(documented).openapi()["paths"]["/api/tts/voices"]["post"]
+    form = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["recording", "name"]
+    assert set(form["properties"]) == {"recording", "name", "language", "voice_id", "user_id"}
+    assert {"202", "401", "404", "422", "502", "503"} <= set(operation["responses"])
