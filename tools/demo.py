@@ -1,18 +1,19 @@
-"""`make demo`: the whole loop on this machine, on the embedded defaults.
+"""`make demo`: the whole loop on this machine, on the embedded defaults, through the front door.
 
-Firestore emulator → callback API → RunPod's local API serving the worker (Piper, local
-storage) → the sample story narrated → the story document's transitions printed as the app's
-frontend would see them, with the live stream's URL → where the audio is. The reference player
-is served too: open its URL to listen while the story renders (`--keep-serving`, or
-`DEMO_KEEP_SERVING=true`, keeps everything up after the job, until Ctrl-C). A second run reuses
-the first run's chunks (the worker's checkpoints, in `out/storage/chunks/`) and is over in
-seconds; `--fresh`, or `DEMO_FRESH=true`, forgets them first.
+`make dev`'s stack (Firestore and Auth emulators, the API, RunPod's API in front of the worker on
+Piper with local storage, the app) → a demo user signed up on the Auth emulator → the sample
+story written as the app writes it → `POST /api/tts/stories/{id}/narration` with the user's ID
+token → the story document's transitions printed as the app's frontend would see them, with the
+live stream's URL → where the audio is. The app is served too: open its URL and sign in as the
+demo user to listen while the story renders (`--keep-serving`, or `DEMO_KEEP_SERVING=true`,
+keeps everything up after the job, until Ctrl-C). A second run reuses the first run's chunks
+(the worker's checkpoints, in `out/storage/chunks/`) and is over in seconds; `--fresh`, or
+`DEMO_FRESH=true`, forgets them first.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import os
@@ -28,17 +29,18 @@ import requests
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
 
-from callback_api.core.config import Settings
-from callback_api.services.stories import opened_store
-from callback_api.services.submission import submit_story_job
-from shared.signing import generate_secret
-from tools.firestore_emulator import FirestoreEmulator
-from tools.stack import REPO_ROOT, callback_api, runpod_worker, static_files, storage_files
+from tools.auth_emulator import User
+from tools.dev import DevStack, dev_stack
+from tools.stack import REPO_ROOT
 from worker.checkpoints.keys import CHECKPOINT_PREFIX
 
 PROJECT = "demo-story-tts"
 STORY_ID = "demo_story"
 USER_ID = "demo_user"
+"""The demo user's uid, the same every run: the worker keeps a story's chunks under its user's id,
+so a second run finds the first run's."""
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - the local Auth emulator's demo account, nothing real
 OUT = REPO_ROOT / "out"
 
 
@@ -70,29 +72,44 @@ def watch_story(doc: firestore.DocumentReference) -> tuple[threading.Event, Any]
     return done, doc.on_snapshot(on_change)
 
 
-async def submit(runpod_url: str, api: str, secret: str, job_input: dict[str, Any]) -> str:
-    """Submit as the app does: the submission helper hands the story to a new submission in
-    Firestore, then sends the job with its deadline, execution timeout and webhook."""
-    async with opened_store(Settings()) as stories:  # the callback API's environment
-        submitted = await submit_story_job(
-            job_input,
-            stories=stories,
-            endpoint_url=runpod_url,
-            api_key=None,
-            webhook_base_url=api,
-            secret=secret,
-        )
-    return submitted.job_id
+def demo_user(stack: DevStack) -> User:
+    """The demo account, made on the Auth emulator with a fixed uid (its admin API, which the
+    emulator lets anyone call as `owner`), then signed in as the app's sign-in form does."""
+    answer = requests.post(
+        f"http://{stack.auth_host}/identitytoolkit.googleapis.com/v1/projects/{stack.project}/accounts",
+        json={"localId": USER_ID, "email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        headers={"Authorization": "Bearer owner"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return stack.auth.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
 
 
-def run_job(runpod_url: str, api: str, secret: str, job_input: dict[str, Any]) -> dict[str, Any]:
-    """Submit the job, then poll `/status` (RunPod's local API runs the job then)."""
-    job_id = asyncio.run(submit(runpod_url, api, secret, job_input))
-    while True:
-        status = requests.post(f"{runpod_url}/status/{job_id}", timeout=900).json()
-        if status.get("status") in ("COMPLETED", "FAILED"):
+def narrate(stack: DevStack, id_token: str) -> str:
+    """What the app does on "Narrate": the narration endpoint, with the user's Firebase ID
+    token; returns the RunPod job's id."""
+    answer = requests.post(
+        f"{stack.api_url}/api/tts/stories/{STORY_ID}/narration",
+        json={},
+        headers={"Authorization": f"Bearer {id_token}"},
+        timeout=180,
+    )
+    if answer.status_code != 202:
+        raise SystemExit(f"the narration endpoint answered {answer.status_code}: {answer.text}")
+    accepted = answer.json()
+    print(f"  narration accepted: submission {accepted['submission']}", flush=True)
+    return str(accepted["job_id"])
+
+
+def job_result(stack: DevStack, job_id: str, timeout_s: float = 900) -> dict[str, Any]:
+    """RunPod's report of the job once it has ended (its status API)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = stack.runpod.status(job_id) or {}
+        if status.get("status") in ("COMPLETED", "FAILED", "TIMED_OUT", "CANCELLED"):
             return status
-        time.sleep(1)
+        time.sleep(0.5)
+    raise SystemExit(f"the job did not end within {timeout_s:.0f} s")
 
 
 def report(status: dict[str, Any], story: dict[str, Any], storage: Path, elapsed: float) -> int:
@@ -136,7 +153,7 @@ def closing_line(kept_serving: bool) -> str:
     if kept_serving:
         return "servers stopped"
     return (
-        "servers stopped, so the player and stream links above no longer answer; "
+        "servers stopped, so the app and stream links above no longer answer; "
         "`DEMO_KEEP_SERVING=true make demo` (or `python -m tools.demo --keep-serving`) keeps "
         "them up after the job, until Ctrl-C"
     )
@@ -147,12 +164,8 @@ def forget_checkpoints(storage: Path) -> None:
     shutil.rmtree(storage / CHECKPOINT_PREFIX, ignore_errors=True)
 
 
-def player_url(site: str, emulator: str) -> str:
-    return f"{site}/player.html?story={STORY_ID}&project={PROJECT}&emulator={emulator}"
-
-
-def keep_serving(player: str) -> None:
-    print(f"still serving the player ({player}) and the audio; Ctrl-C stops", flush=True)
+def keep_serving(app: str) -> None:
+    print(f"still serving the app ({app}) and the audio; Ctrl-C stops", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         threading.Event().wait()
 
@@ -190,65 +203,32 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
     storage = out / "storage"
     if args.fresh:
         forget_checkpoints(storage)
-    secret = generate_secret()
     text = args.text_file.read_text(encoding="utf-8")
-    print("starting the Firestore emulator …", flush=True)
-    with (
-        FirestoreEmulator(project=PROJECT) as emulator,
-        storage_files(storage) as files,
-        static_files(REPO_ROOT / "player") as site,
-    ):
-        api_env = {
-            "FIRESTORE_EMULATOR_HOST": emulator.host_port,
-            "GOOGLE_CLOUD_PROJECT": PROJECT,
-            "CALLBACK_SIGNING_SECRET": secret,
-            "CALLBACK_API_DEV_MODE": "true",  # no RunPod status API: RunPod's local API only
-            "LOG_LEVEL": "WARNING",
-        }
-        worker_env = {
-            "TTS_ENGINE": "piper",
-            "WORKER_DEV_MODE": "true",  # local storage and loopback callbacks
-            "STORAGE_BACKEND": "local",
-            "LOCAL_STORAGE_DIR": str(storage),
-            "LOCAL_STORAGE_PUBLIC_URL": files,
-            "CALLBACK_SIGNING_SECRET": secret,
-            "CALLBACK_ALLOW_LOOPBACK_HTTP": "true",
-            "LOG_LEVEL": "WARNING",
-        }
-        with callback_api(api_env) as api:
-            print(f"callback API on {api}; starting the worker (RunPod local API) …", flush=True)
-            with runpod_worker(worker_env, out / "worker.log") as runpod_url:
-                db = firestore.Client(project=PROJECT, credentials=AnonymousCredentials())
-                doc = db.collection("stories").document(STORY_ID)
-                doc.set({"title": text.splitlines()[0], "audioStatus": "pending"})
-                finished, watch = watch_story(doc)
-                player = player_url(site, emulator.host_port)
-                print(f"listen while it renders: {player}")
-                print(f"narrating {len(text):,} characters with Piper …", flush=True)
-                started = time.monotonic()
-                status = run_job(
-                    runpod_url,
-                    api,
-                    secret,
-                    {
-                        "text": text,
-                        "story_id": STORY_ID,
-                        "user_id": USER_ID,
-                        "story_type": "user",
-                        "callback_url": f"{api}/api/tts/callback",
-                    },
-                )
-                finished.wait(timeout=30)
-                watch.unsubscribe()  # before the emulator stops under it
-                elapsed = time.monotonic() - started
-                story = doc.get().to_dict() or {}
-                result = report(status, story, storage, elapsed)
-                if args.keep_serving:
-                    keep_serving(player)
+    with dev_stack(out, PROJECT) as stack:
+        user = demo_user(stack)
+        print(f"demo user {DEMO_EMAIL} signed up on the Auth emulator", flush=True)
+        db = firestore.Client(project=PROJECT, credentials=AnonymousCredentials())
+        doc = db.collection("stories").document(STORY_ID)
+        # What the app writes (firestore.rules allow its own fields, never an audio* one).
+        doc.set({"userId": user.uid, "title": text.splitlines()[0], "text": text})
+        finished, watch = watch_story(doc)
+        print(
+            f"listen while it renders: {stack.frontend_url}/ "
+            f"(sign in as {DEMO_EMAIL}, password {DEMO_PASSWORD})"
+        )
+        print(f"narrating {len(text):,} characters with Piper …", flush=True)
+        started = time.monotonic()
+        status = job_result(stack, narrate(stack, user.id_token))
+        finished.wait(timeout=30)
+        watch.unsubscribe()  # before the emulator stops under it
+        elapsed = time.monotonic() - started
+        story = doc.get().to_dict() or {}
+        result = report(status, story, storage, elapsed)
+        if args.keep_serving:
+            keep_serving(stack.frontend_url)
     print(closing_line(args.keep_serving), flush=True)
     return result
 

@@ -6,9 +6,10 @@
 
 Once everything answers, it prints what to open and writes `out/dev.env` (`API_URL`,
 `FRONTEND_URL`, `FIRESTORE_EMULATOR_HOST`, `FIREBASE_AUTH_EMULATOR_HOST`, `GOOGLE_CLOUD_PROJECT`,
-`RUNPOD_LOCAL_URL`); Ctrl-C stops it all and removes the file. The signing secret and the
-local RunPod key are generated per run (`CALLBACK_SIGNING_SECRET` from the environment is
-used instead when set, e.g. by a test that plays the worker's signed callbacks).
+`RUNPOD_LOCAL_URL`, `BUCKET_URL`, `STORAGE_DIR`); Ctrl-C stops it all and removes the file.
+The signing secret and the local RunPod key are generated per run (`CALLBACK_SIGNING_SECRET`
+from the environment is used instead when set, e.g. by a test that plays the worker's signed
+callbacks).
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ class DevStack:
     auth_host: str
     project: str
     runpod_url: str
+    bucket_url: str
     storage: Path
     runpod: LocalRunPod
+    auth: AuthEmulator
 
     def env(self) -> dict[str, str]:
         """What `out/dev.env` holds."""
@@ -57,6 +60,8 @@ class DevStack:
             "FIREBASE_AUTH_EMULATOR_HOST": self.auth_host,
             "GOOGLE_CLOUD_PROJECT": self.project,
             "RUNPOD_LOCAL_URL": self.runpod_url,
+            "BUCKET_URL": self.bucket_url,
+            "STORAGE_DIR": str(self.storage),
         }
 
 
@@ -126,8 +131,10 @@ def dev_stack(
                         auth_host=auth.host_port,
                         project=project,
                         runpod_url=runpod.base_url,
+                        bucket_url=bucket,
                         storage=storage,
                         runpod=runpod,
+                        auth=auth,
                     )
 
 
