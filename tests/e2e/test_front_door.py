@@ -1,11 +1,16 @@
 """The reference app against `make dev`'s stack, in headless Chromium: sign in, Narrate, the
 contract's screens (spinner → progress → listening while it renders → the player), a failed job's
-error and "Try again", three quick "Try again" clicks making one submission, and a voice recorded
-on the page.
+error and "Try again", three quick "Try again" clicks making one submission, and voices made on the
+page, then narrated with.
 
 The stack is `python -m tools.dev` itself, run as `make dev` runs it; the test reads its
 `dev.env`. A job that fails is one its local RunPod stand-in loses (`POST /dev/faults`), as RunPod
 does when it loses a worker: the API learns of it from RunPod's webhook and status API.
+
+Piper cannot clone a voice: a voice job on it fails (`model_unavailable`), and so does a story
+narrated in a recorded voice (`voice_unsupported`). The voice test therefore shows Piper's real
+refusal for a recorded voice, then holds an uploaded voice's job at the RunPod stand-in and plays
+the worker itself, with the signed callbacks a cloning engine would send, to make it ready.
 """
 
 from __future__ import annotations
@@ -19,11 +24,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import requests
+import soundfile as sf
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from shared.signing import generate_secret
+from shared.signing import generate_secret, sign
+from shared.voice_job_input import (
+    VoiceProfileCallbackRequest,
+    VoiceProfileProgressCallbackRequest,
+)
 from tests.helpers.browser import FLAGS, chromium_path
 from tools.stack import REPO_ROOT
 
@@ -125,10 +136,8 @@ def screens(log: list[dict[str, Any]]) -> list[str]:
     return [entry["screen"] for entry in log if entry["event"] == "screen"]
 
 
-def fail_next_job(dev: dict[str, str]) -> None:
-    answer = requests.post(
-        f"{dev['RUNPOD_LOCAL_URL']}/dev/faults", json={"fail_next": 1}, timeout=5
-    )
+def fail_next_job(dev: dict[str, str], fault: str = "fail_next") -> None:
+    answer = requests.post(f"{dev['RUNPOD_LOCAL_URL']}/dev/faults", json={fault: 1}, timeout=5)
     answer.raise_for_status()
 
 
@@ -234,4 +243,112 @@ def test_three_try_again_clicks_within_100_ms_make_one_submission(
     assert retries[0]["answer"]["submission"] == 2
     story_id = opened_story_id(page)
     assert [job["status"] for job in jobs_of(dev, story_id)] == ["FAILED", "COMPLETED"]
+    page.close()
+
+
+def wav(path: Path, seconds: float) -> Path:
+    """A tone long enough for a reference recording (at least 5 s)."""
+    rate = 24_000
+    t = np.arange(int(seconds * rate)) / rate
+    sf.write(path, (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), rate, subtype="PCM_16")
+    return path
+
+
+def play_the_worker(job: dict[str, Any], sample_url: str) -> dict[str, Any]:
+    """The held voice job's signed callbacks, as a cloning engine's worker sends them: started,
+    then ready with the stored profile and its sample. Returns the success callback's fields."""
+    given = job["input"]
+    identity = {
+        "user_id": given["user_id"],
+        "voice_id": given["voice_id"],
+        "job_id": job["id"],
+        "submission": given["submission"],
+    }
+    started = VoiceProfileProgressCallbackRequest(**identity)
+    ready = VoiceProfileCallbackRequest(
+        **identity,
+        name=given["name"],
+        profile_key=f"voices/{given['user_id']}/{given['voice_id']}.pt",
+        sample_key=sample_url.rsplit("/", 1)[-1],
+        sample_url=sample_url,
+        generation_method="chatterbox_prepare_conditionals",
+    )
+    for url, callback in (
+        (given["progress_callback_url"], started),
+        (given["callback_url"], ready),
+    ):
+        body = callback.to_body()
+        headers = {**sign(SECRET, body), "Content-Type": "application/json"}
+        answer = requests.post(url, data=body, headers=headers, timeout=10)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["applied"] is True
+    return ready.model_dump()
+
+
+def voice_item(page: Page, voice_id: str, status: str, timeout_ms: int = 60_000) -> str:
+    selector = f"#voices li[data-voice-id='{voice_id}'][data-status={status}]"
+    page.wait_for_selector(selector, timeout=timeout_ms)
+    return page.inner_text(selector)
+
+
+def created_voices(page: Page) -> list[dict[str, Any]]:
+    return [e["answer"] for e in app_log(page) if e["event"] == "voice-created"]
+
+
+def test_a_voice_made_on_the_page_then_narrated_with(
+    dev: dict[str, str], browser: Browser, tmp_path: Path
+) -> None:
+    page = signed_up(browser, dev, "grandma@example.com")
+
+    # Recorded with the microphone: Piper's worker really refuses to clone it.
+    page.click("#record")
+    page.wait_for_timeout(6_000)
+    page.click("#stop-recording")
+    page.wait_for_function("window.appLog.some(e => e.event === 'recorded')")
+    page.fill("#voice-name", "Recorded")
+    page.click("#new-voice button[type=submit]")
+    page.wait_for_function("window.appLog.some(e => e.event === 'voice-created')")
+    recorded = created_voices(page)[0]["voice_id"]
+    refused = voice_item(page, recorded, "failed")
+    assert refused.startswith("Recorded: Failed (")
+    assert "not available" in refused  # the worker's sentence for the listener
+
+    # Uploaded, its job held and played by the test as a cloning engine would.
+    fail_next_job(dev, "hold_next")
+    page.set_input_files("#voice-file", str(wav(tmp_path / "grandma.wav", 6)))
+    page.fill("#voice-name", "Grandma")
+    page.click("#new-voice button[type=submit]")
+    page.wait_for_function("window.appLog.filter(e => e.event === 'voice-created').length === 2")
+    accepted = created_voices(page)[1]
+    voice_id = accepted["voice_id"]
+    voice_item(page, voice_id, "pending")
+    jobs = requests.get(f"{dev['RUNPOD_LOCAL_URL']}/dev/jobs", timeout=5).json()["jobs"]
+    job = next(job for job in jobs if job["id"] == accepted["job_id"])
+    assert job["status"] == "IN_QUEUE"
+    sample = wav(tmp_path / "sample.wav", 1)
+    sample_key = f"voices/{job['input']['user_id']}/{voice_id}_sample.wav"
+    (Path(dev["STORAGE_DIR"]) / sample_key).parent.mkdir(parents=True, exist_ok=True)
+    (Path(dev["STORAGE_DIR"]) / sample_key).write_bytes(sample.read_bytes())
+    ready = play_the_worker(job, f"{dev['BUCKET_URL']}/{sample_key}")
+    assert voice_item(page, voice_id, "ready", 20_000).startswith("Grandma: Ready")
+    page.wait_for_function(
+        f"document.querySelector(\"#voices li[data-voice-id='{voice_id}'] audio\").readyState > 0"
+    )
+    assert page.eval_on_selector_all("#voice-choice option", "os => os.map(o => o.value)") == [
+        "",
+        voice_id,
+    ]
+
+    # Narrated in it: the job carries the voice's stored profile; Piper refuses to fake it.
+    new_story(page, "Grandma's tale", "Once upon a time, a grandmother told a story. It was long.")
+    page.select_option("#voice-choice", voice_id)
+    page.click("#narrate")
+    wait_for_screen(page, "failed")
+    story_id = opened_story_id(page)
+    narrated = next(e for e in app_log(page) if e["event"] == "narrate")
+    assert narrated["body"] == {"voice_id": voice_id}
+    (job,) = jobs_of(dev, story_id)
+    assert job["input"]["voice_storage_key"] == ready["profile_key"]
+    assert "recorded voice" in page.inner_text("#screen-text")  # voice_unsupported's sentence
+    assert page.is_visible("#try-again")
     page.close()
