@@ -151,6 +151,8 @@ async def create_voice(
     `profileKey`, or `failed` with `error`, `errorType` and `errorDetails`."""
     form = await _form(request)
     user_id = caller.user_for(_text(form, "user_id"))
+    if not _is_safe(user_id):  # an app key's; the worker takes only safe ids
+        raise InvalidRequestError("user_id must be 1-128 letters, digits, '_' or '-'", "user_id")
     voice_id = _text(form, "voice_id")
     if voice_id is not None and not _is_safe(voice_id):
         raise VoiceNotFoundError(voice_id)

@@ -120,6 +120,7 @@ def test_an_app_key_acts_for_the_user_it_names(
     client: TestClient, fake: FakeRunPod, voices: Voices
 ) -> None:
     refusal(upload(client, APP_KEY, RECORDING), 422, "invalid_request")
+    refusal(upload(client, APP_KEY, RECORDING, user_id="a/b"), 422, "invalid_request")
     response = upload(client, APP_KEY, RECORDING, user_id="user-7")
     assert response.status_code == 202, response.text
     assert voices.get(response.json()["voice_id"])["userId"] == "user-7"
