@@ -1,16 +1,21 @@
 """A lease in Firestore: one holder at a time across replicas, until it expires unrenewed.
 
 The document `{collection}/{name}` holds `holder` (an id per process), `expiresAt` and
-`renewedAt`. `take()` runs one transaction: it writes the document, and so takes or renews the
-lease, when there is none, when it has expired, or when it is already this holder's. A holder
-that dies stops renewing, and another takes the lease once `expiresAt` has passed; one that
-shuts down deletes it (`release()`), so that another may take it at once.
+`renewedAt`. `take()` takes or renews the lease when there is none, when it has expired, or
+when it is already this holder's; `release()` deletes it, so that another may take it at once.
+A holder that dies stops renewing, and another takes the lease once `expiresAt` has passed.
+
+No transaction: each write is conditional on the document as it was read (it must not exist
+yet, or must not have changed since), and a write whose condition fails means another replica
+got there first. A transaction would lock the document from its read to its commit, and a
+replica killed in between would keep every other replica out until Firestore expires its
+transaction, long after the lease itself.
 
 Expiry is the holder's clock plus the lease's length, compared with the reader's clock:
 replicas' clocks (NTP) agree within a second, far below any lease's length.
 
 Every call runs under one deadline; past it, or on a Firestore error, the caller gets
-`FirestoreUnavailableError`. A commit whose answer is lost may still have taken the lease: that
+`FirestoreUnavailableError`. A write whose answer is lost may still have taken the lease: that
 holder renews it at its next `take()`, and nobody else takes it before it expires.
 """
 
@@ -26,12 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from google.api_core import exceptions as google_exceptions
-from google.cloud.firestore import (
-    AsyncClient,
-    AsyncDocumentReference,
-    AsyncTransaction,
-    async_transactional,
-)
+from google.cloud.firestore import AsyncClient
 
 from callback_api.core.errors import FirestoreUnavailableError
 
@@ -51,47 +51,19 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-@async_transactional
-async def _take(
-    transaction: AsyncTransaction,
-    ref: AsyncDocumentReference,
-    holder: str,
-    duration: timedelta,
-    clock: Clock,
-    timeout: float,
-) -> datetime | None:
-    """The new expiry if the lease is now this holder's, None if another holds it."""
-    snapshot = await ref.get(transaction=transaction, timeout=timeout)
-    current = snapshot.to_dict() if snapshot.exists else None
-    now = clock()
-    if current and current.get("holder") != holder and _expiry(current) > now:
-        return None
-    expires_at = now + duration
-    transaction.set(ref, {"holder": holder, "expiresAt": expires_at, "renewedAt": now})
-    return expires_at
-
-
-@async_transactional
-async def _release(
-    transaction: AsyncTransaction, ref: AsyncDocumentReference, holder: str, timeout: float
-) -> bool:
-    snapshot = await ref.get(transaction=transaction, timeout=timeout)
-    if not snapshot.exists or (snapshot.to_dict() or {}).get("holder") != holder:
-        return False
-    transaction.delete(ref)
-    return True
+_LOST_RACE = (google_exceptions.AlreadyExists, google_exceptions.FailedPrecondition)
 
 
 class _Contended(Exception):
-    """Other transactions on the lease kept aborting this one's commit."""
+    """The write's condition failed: another replica wrote the lease since it was read."""
 
 
 def _translated(exc: Exception) -> Exception:
     """A Firestore failure as `_Contended` or `FirestoreUnavailableError`; else unchanged."""
     cause: BaseException | None = exc
     while cause is not None:
-        if isinstance(cause, google_exceptions.Aborted):  # the client's retries ran out
-            return _Contended("aborted")
+        if isinstance(cause, _LOST_RACE):
+            return _Contended(type(cause).__name__)
         if isinstance(cause, google_exceptions.GoogleAPICallError):
             code = cause.grpc_status_code
             return FirestoreUnavailableError(code.name.lower() if code else "error")
@@ -132,17 +104,26 @@ class Lease:
 
     async def take(self) -> bool:
         """Take or renew the lease; False while another holder's has not expired."""
-        transaction = self._client.transaction()
         try:
-            expires_at = await self._within_deadline(
-                _take(
-                    transaction, self._ref, self.holder, self._duration, self._clock, self._timeout
-                )
-            )
+            taken = await self._within_deadline(self._take())
         except _Contended:
-            return False  # another replica's transaction on the lease won the race
-        self._taken = self._taken or expires_at is not None
-        return expires_at is not None
+            return False  # another replica wrote the lease between our read and our write
+        self._taken = self._taken or taken
+        return taken
+
+    async def _take(self) -> bool:
+        snapshot = await self._ref.get(timeout=self._timeout)
+        current = snapshot.to_dict() if snapshot.exists else None
+        now = self._clock()
+        if current and current.get("holder") != self.holder and _expiry(current) > now:
+            return False
+        lease = {"holder": self.holder, "expiresAt": now + self._duration, "renewedAt": now}
+        if current is None:
+            await self._ref.create(lease, timeout=self._timeout)
+        else:
+            unchanged = self._client.write_option(last_update_time=snapshot.update_time)
+            await self._ref.update(lease, option=unchanged, timeout=self._timeout)
+        return True
 
     async def release(self) -> None:
         """Give the lease up, if this holder ever took it; a failure is logged, not raised
@@ -151,16 +132,19 @@ class Lease:
             return
         self._taken = False
         try:
-            transaction = self._client.transaction()
-            await self._within_deadline(
-                _release(transaction, self._ref, self.holder, self._timeout)
-            )
+            await self._within_deadline(self._release())
         except (FirestoreUnavailableError, _Contended) as exc:
             logger.warning("lease not released; it expires by itself", extra={"failure": str(exc)})
 
+    async def _release(self) -> None:
+        snapshot = await self._ref.get(timeout=self._timeout)
+        if snapshot.exists and (snapshot.to_dict() or {}).get("holder") == self.holder:
+            unchanged = self._client.write_option(last_update_time=snapshot.update_time)
+            await self._ref.delete(option=unchanged, timeout=self._timeout)
+
     async def _within_deadline(self, work: Coroutine[Any, Any, T]) -> T:
-        # Not asyncio.timeout(): that would wait for the cancelled transaction's rollback,
-        # which retries for up to a minute when Firestore is unreachable (`stories.py`).
+        # Not asyncio.timeout(): a cancelled call may take its time to unwind when Firestore
+        # is unreachable; the caller is answered at the deadline, the call is left to end.
         task = asyncio.ensure_future(work)
         try:
             done, _ = await asyncio.wait({task}, timeout=self._timeout)

@@ -131,6 +131,23 @@ def test_of_many_replicas_taking_the_free_lease_at_once_exactly_one_gets_it(
     assert (lease_document(firestore_db) or {})["holder"] == holders[taken.index(True)]
 
 
+def test_of_many_replicas_taking_over_an_expired_lease_at_once_exactly_one_gets_it(
+    api_settings: Settings, firestore_db: Client
+) -> None:
+    dead = {"holder": "killed", "expiresAt": T0 - MINUTE, "renewedAt": T0 - 2 * MINUTE}
+    firestore_db.collection("_leases").document("reconciler").set(dead)
+    holders = [f"replica-{n}" for n in range(6)]
+
+    async def scenario() -> list[bool]:
+        async with leases(api_settings, *holders, clock=Clock()) as replicas:
+            return list(await asyncio.gather(*(lease.take() for lease in replicas)))
+
+    taken = asyncio.run(scenario())
+
+    assert taken.count(True) == 1
+    assert (lease_document(firestore_db) or {})["holder"] == holders[taken.index(True)]
+
+
 def test_firestore_unreachable_is_unavailable_within_the_deadline(
     unreachable_firestore: Settings,
 ) -> None:
