@@ -67,6 +67,9 @@ class LocalRunPod:
     worker: str
     api_key: str
     base_url: str = ""
+    queue_delay_s: float = 0.5
+    """How long a job waits in the queue at least, as on RunPod (where it is seconds or more):
+    the app's "pending" screen shows before the worker's first callback."""
     fail_next: int = 0
     hold_next: int = 0
     _jobs: dict[str, _Job] = field(default_factory=dict)
@@ -136,6 +139,10 @@ class LocalRunPod:
         while (job_id := self._queue.get()) is not None:
             with self._lock:
                 job = self._jobs[job_id]
+                if job.status == "CANCELLED":
+                    continue
+            time.sleep(max(0.0, job.started + self.queue_delay_s - time.monotonic()))
+            with self._lock:
                 if job.status == "CANCELLED":
                     continue
                 job.status, job.started = "IN_PROGRESS", time.monotonic()

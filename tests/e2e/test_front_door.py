@@ -38,7 +38,7 @@ from shared.voice_job_input import (
 from tests.helpers.browser import FLAGS, chromium_path
 from tools.stack import REPO_ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # the first test starts the stack
 
 SECRET = generate_secret()
 START_S = 240
