@@ -159,7 +159,7 @@ class Narrator:
         if begun.joined:
             return await self._joined(story_id, begun)
         body = job_body(job_input, parsed, begun.submission, target.public_url, target.secret)
-        job_id = await self._run(target, story_id, begun.submission, body)
+        job_id = await self._run(target, story_id, begun, body)
         await self._cancel_superseded(target, begun, job_id)
         return Narration(story_id, begun.submission, job_id)
 
@@ -190,7 +190,8 @@ class Narrator:
             raise VoiceNotReadyError(str(voice.get("status")))
         return {"voice_id": voice_id, "voice_storage_key": voice["profileKey"]}
 
-    async def _run(self, target: _Target, story_id: str, submission: int, body: Any) -> str:
+    async def _run(self, target: _Target, story_id: str, begun: Begun, body: Any) -> str:
+        submission = begun.submission
         url = f"{target.endpoint_url.rstrip('/')}/run"
         try:
             job_id = await run_job(url, body, target.api_key, self._http, 0)  # http's timeout
@@ -199,7 +200,7 @@ class Narrator:
             failure = submission_error(exc)
             raise failure from None
         try:
-            await self._store.record_job(story_id, submission, job_id)
+            await self._store.record_job(story_id, submission, job_id, begun.written_at)
         except CallbackAPIError as exc:
             # The job's callbacks carry its number and record its id themselves.
             logger.warning("job id not recorded", extra={"story_id": story_id, "failure": str(exc)})

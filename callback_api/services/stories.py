@@ -130,6 +130,9 @@ class Begun:
     """The story's status before, to tell whether an earlier job may still be running."""
     previous_job_id: str | None
     """The job the story followed before (joined: the submission's own job, if recorded)."""
+    written_at: datetime | None = None
+    """When our transaction wrote the story (None if joined or read back): `record_job`
+    writes the job id with one call while the story is unchanged since."""
 
 
 @dataclass
@@ -139,6 +142,8 @@ class _Commit:
     decision: Decision | None = None
     updated_at: Any = None
     """The story's `updatedAt` as the transaction read it."""
+    written_at: datetime | None = None
+    """The commit's time, when its answer came back."""
 
     def begin(self, story: Mapping[str, Any]) -> None:
         self.decision, self.updated_at = None, story.get("updatedAt")
@@ -268,7 +273,8 @@ class StoryStore:
             seen.update(story)
             return decide_submission(story, request)
 
-        decision = await self._decided(story_id, choose)
+        commit = _Commit()
+        decision = await self._decided(story_id, choose, commit=commit)
         if decision.outcome is Outcome.DUPLICATE and joins(seen, request):
             number = submission_of(seen)
             assert number is not None  # joins() holds only for a numbered story
@@ -278,7 +284,18 @@ class StoryStore:
             False,
             seen.get("audioStatus"),
             seen.get("audioJobId"),
+            commit.written_at,
         )
+
+    async def _record_if_unchanged(self, story_id: str, job_id: str, written_at: datetime) -> bool:
+        ref = self._collection.document(story_id)
+        unchanged = self._client.write_option(last_update_time=written_at)
+        updates = {"audioJobId": job_id, "updatedAt": SERVER_TIMESTAMP}
+        try:
+            await ref.update(updates, option=unchanged, timeout=self._timeout)
+        except google_exceptions.FailedPrecondition:
+            return False  # written since: decided by the rule in a transaction
+        return True
 
     async def read(self, story_id: str, fields: list[str]) -> dict[str, Any] | None:
         """The story's `fields` (absent ones left out), None when there is no such story."""
@@ -298,8 +315,17 @@ class StoryStore:
         """Firestore `work` under this store's deadline, its failures typed (503/422)."""
         return await self._call(work)
 
-    async def record_job(self, story_id: str, submission: int, job_id: str) -> Decision:
-        """Record the job RunPod accepted for `submission` (`rules.decide_job_recorded`)."""
+    async def record_job(
+        self, story_id: str, submission: int, job_id: str, written_at: datetime | None = None
+    ) -> Decision:
+        """Record the job RunPod accepted for `submission` (`rules.decide_job_recorded`).
+
+        With `written_at` (`Begun.written_at`), one write on the condition that the story is
+        as the submission left it, which is exactly when the rule applies; else a transaction."""
+        if written_at is not None and await self._call(
+            self._record_if_unchanged(story_id, job_id, written_at)
+        ):
+            return Decision(Outcome.APPLIED, {"audioJobId": job_id})
         return await self._decided(
             story_id, lambda story: decide_job_recorded(submission, job_id, story)
         )
@@ -335,8 +361,15 @@ class StoryStore:
         probe = self._collection.document(READY_PROBE_ID)
         await self._call(probe.get(timeout=self._timeout))
 
-    async def _decided(self, story_id: str, choose: Choice, *, read_back: bool = True) -> Decision:
-        commit = _Commit()
+    async def _decided(
+        self,
+        story_id: str,
+        choose: Choice,
+        *,
+        read_back: bool = True,
+        commit: _Commit | None = None,
+    ) -> Decision:
+        commit = commit or _Commit()
         try:
             return await self._call(self._decide_in_turn(story_id, choose, commit))
         except (FirestoreUnavailableError, FirestoreRequestError) as exc:
@@ -350,7 +383,11 @@ class StoryStore:
             async for attempt in self._while_contended():
                 with attempt:
                     transaction = self._client.transaction(max_attempts=self._attempts)
-                    return await _decide_and_write(transaction, ref, choose, self._timeout, commit)
+                    decision = await _decide_and_write(
+                        transaction, ref, choose, self._timeout, commit
+                    )
+                    commit.written_at = transaction.commit_time if decision.updates else None
+                    return decision
         raise AssertionError("unreachable: the retrying loop returns or raises")
 
     async def _read_back(
