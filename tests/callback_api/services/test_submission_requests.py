@@ -104,3 +104,31 @@ def test_a_submission_whose_answer_was_lost_is_read_back_by_its_key(
     assert begun == Begun(4, False, "processing", "job-3")
     assert joined == Begun(4, True, "pending", None)
     assert stories.get("s")["audioRequest"] == "k"
+
+
+@pytest.fixture
+def harness(firestore_env: FirestoreEmulator, signing_secret: str) -> Iterator[StoreHarness]:
+    settings = Settings(
+        callback_signing_secret=SecretStr(signing_secret), callback_api_dev_mode=True
+    )
+    harness = StoreHarness(settings)
+    yield harness
+    harness.close()
+
+
+def test_the_job_is_recorded_at_once_only_while_the_story_is_as_the_submission_left_it(
+    harness: StoreHarness, stories: Stories
+) -> None:
+    stories.create("s", audioStatus="failed")
+    stories.create("t", audioStatus="failed")
+    begun = {s: harness.run(harness.store.begin_request(s, request(s))) for s in ("s", "t")}
+    assert all(b.written_at is not None for b in begun.values())
+    stories.db.collection("stories").document("t").update({"audioSubmission": 2})  # overtaken
+
+    recorded = harness.run(harness.store.record_job("s", 1, "job-1", begun["s"].written_at))
+    overtaken = harness.run(harness.store.record_job("t", 1, "job-1", begun["t"].written_at))
+
+    assert recorded.outcome is Outcome.APPLIED
+    assert stories.get("s")["audioJobId"] == "job-1"
+    assert overtaken.outcome is Outcome.STALE
+    assert "audioJobId" not in stories.get("t")

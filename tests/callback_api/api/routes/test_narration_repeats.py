@@ -5,6 +5,7 @@ servers, real concurrency), and the superseded job cancelled in RunPod."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -67,7 +68,13 @@ def clicks(urls: list[str], story: str, token: str, count: int = 3) -> list[http
     def click(n: int) -> httpx.Response:
         with httpx.Client(base_url=urls[n % len(urls)], timeout=30) as http:
             start.wait()
-            return narrate(http, story, token)
+            response = narrate(http, story, token)
+            for _ in range(3):  # as the app does: 503 is "retry after", e.g. on a loaded emulator
+                if response.status_code != 503:
+                    break
+                time.sleep(float(response.headers["Retry-After"]))
+                response = narrate(http, story, token)
+            return response
 
     with ThreadPoolExecutor(count) as pool:
         return list(pool.map(click, range(count)))
