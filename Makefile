@@ -92,6 +92,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.faults
 	$(BIN)/python -m bench.checkpoints
 	$(BIN)/python -m bench.streaming
+	$(BIN)/python -m bench.narration
 
 # Chatterbox's per-token costs and real-time factor without weights; meant for a GPU machine.
 bench-engine: $(CHATTERBOX_VENV)/.installed
