@@ -60,7 +60,7 @@ def watch_story(doc: firestore.DocumentReference) -> tuple[threading.Event, Any]
             if stream and stream not in streams:
                 streams.add(stream)
                 print(f"  story {STORY_ID}: audioStreamUrl={stream}", flush=True)
-            if state == last:
+            if state == last or state[0] is None:  # None: written by the app, not narrated yet
                 continue
             last = state
             progress = data.get("audioProgress")

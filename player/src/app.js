@@ -32,6 +32,7 @@ async function main() {
     voiceView.stop();
     $("signin").hidden = Boolean(user);
     $("home").hidden = !user;
+    $("list").hidden = false; // a new sign-in starts at the list, not at the last story
     if (!user) return;
     $("who").textContent = user.email;
     stopStories = watchStories(db, user.uid, renderStories, (error) => ($("home-error").textContent = error.message));
