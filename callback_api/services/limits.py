@@ -9,12 +9,13 @@
   one. A refused request counts too; its answer says when the hour ends. Each document holds
   `expireAt`, for a Firestore TTL policy to delete it an hour after its hour.
 
-Both are checked before the story is handed to a new submission: a refused request writes
-nothing to the story and submits nothing.
+Both are checked, at once, before the story is handed to a new submission: a refused request
+writes nothing to the story and submits nothing (it does count towards the hour).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import UTC, datetime
 
@@ -39,6 +40,17 @@ class Limits:
         self._owner = settings.story_owner_field
         self._max_active = settings.max_active_narrations_per_user
         self._max_hourly = settings.max_submissions_per_user_per_hour
+
+    async def take(self, user_id: str, story_id: str, now: datetime | None = None) -> None:
+        """Both limits at once (one round trip's time); the first refusal is raised."""
+        outcomes = await asyncio.gather(
+            self.check_active(user_id, story_id),
+            self.take_submission(user_id, now),
+            return_exceptions=True,
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def check_active(self, user_id: str, story_id: str) -> None:
         """Raise `RateLimitedError` if the user has as many other stories in flight as allowed."""

@@ -153,8 +153,7 @@ class Narrator:
             raise TextEmptyError(context={"field": "text"})
         request = _request(user_id, story_id, job_input, idempotency_key)
         if not joins(story, request):
-            await self._limits.check_active(user_id, story_id)
-            await self._limits.take_submission(user_id, request.at)
+            await self._limits.take(user_id, story_id, request.at)
         begun = await self._store.begin_request(story_id, request)
         if begun.joined:
             return await self._joined(story_id, begun)
