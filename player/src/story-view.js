@@ -4,6 +4,9 @@ import { StoryPlayer } from "./player.js";
 import { attemptKey, screenFor } from "./screen.js";
 import { watchStory } from "./stories.js";
 
+const NARRATE_ATTEMPTS = 3;
+const MAX_RETRY_WAIT_S = 5;
+
 export class StoryView {
   constructor({ root, db, api, log, voiceChoice }) {
     this.root = root;
@@ -60,13 +63,28 @@ export class StoryView {
     this.requestError = null;
     this.log({ event: "narrate", key, body });
     try {
-      const answer = await this.api.narrate(storyId, body, key);
+      const answer = await this.#narrateOnce(storyId, body, key);
       this.log({ event: "submitted", key, answer });
     } catch (error) {
       this.log({ event: "refused", key, status: error.status, type: error.type });
       if (this.storyId === storyId) this.requestError = error.message;
     }
     this.render();
+  }
+
+  // A 503 with Retry-After (Firestore busy, or a click that joined a submission whose job is
+  // still being started) is asked again with the same key: it can only join that attempt.
+  async #narrateOnce(storyId, body, key) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.api.narrate(storyId, body, key);
+      } catch (error) {
+        if (error.status !== 503 || !error.retryAfter || attempt >= NARRATE_ATTEMPTS) throw error;
+        this.log({ event: "retrying", key, type: error.type });
+        const waitS = Math.min(Number(error.retryAfter) || 1, MAX_RETRY_WAIT_S);
+        await new Promise((resolve) => setTimeout(resolve, waitS * 1000));
+      }
+    }
   }
 
   render() {
