@@ -38,6 +38,8 @@ export class StoryView {
       this.db,
       storyId,
       (story) => {
+        // A refusal said of the last attempt is old news once another submission started.
+        if (story?.audioSubmission !== this.story?.audioSubmission) this.requestError = null;
         this.story = story;
         if (story) this.player.update(story);
         this.render();
