@@ -162,6 +162,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    # Ctrl-C stops it even where it was started with SIGINT ignored (a background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     env_file: Path = args.out / "dev.env"
     env_file.unlink(missing_ok=True)  # whoever waits for it must not read the last run's
     try:
