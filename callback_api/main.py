@@ -9,6 +9,7 @@ from functools import cache
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
@@ -96,6 +97,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(narration.router)
     app.include_router(voices.router)
     _add_exception_handlers(app, settings)
+    if settings.cors_origins:
+        # Browsers on the app's pages send `Authorization` (and `Idempotency-Key`) across origins.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=["Retry-After"],
+            max_age=600,
+        )
     return app
 
 

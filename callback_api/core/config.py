@@ -1,7 +1,8 @@
-"""Settings, read from the environment (see the README's table)."""
+"""Settings, read from the environment (every variable: `docs/configuration.md`)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
@@ -18,6 +19,9 @@ MAX_WEBHOOK_BYTES = 512 * 1024
 """RunPod's completion webhook carries the job output: an embedded signed callback (at most
 64 KiB, up to three times that once escaped inside JSON) and the output's own fields."""
 MIN_APP_KEY_CHARS = 32
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+"""A scheme, a host and maybe a port: no path, no wildcard (the app's endpoints take bearer
+credentials, so each origin is named)."""
 FieldName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 """A top-level Firestore field name that needs no quoting in a field path."""
 RUNPOD_API_BASE_URL = "https://api.runpod.ai/v2"
@@ -87,6 +91,9 @@ class Settings(BaseSettings):
     app_api_keys: SecretStr | None = None
     """Comma-separated keys of the app's own backend (each at least 32 characters; list the new
     key beside the old while rotating). A key acts for the `user_id` in the request body."""
+    cors_allowed_origins: str | None = None
+    """Comma-separated origins (`https://app.example.com`) whose pages may call the app's
+    endpoints from the browser; unset: no CORS headers (serve the API under the app's origin)."""
     story_owner_field: FieldName = "userId"
     """The story document's field holding its owner's Firebase uid."""
     story_text_field: FieldName = "text"
@@ -111,6 +118,20 @@ class Settings(BaseSettings):
                 f"every APP_API_KEYS key needs at least {MIN_APP_KEY_CHARS} characters"
             )
         return value
+
+    @field_validator("cors_allowed_origins")
+    @classmethod
+    def _origins(cls, value: str | None) -> str | None:
+        for origin in (value or "").split(","):
+            if origin.strip() and not ORIGIN.fullmatch(origin.strip()):
+                raise ValueError(f"CORS_ALLOWED_ORIGINS: {origin.strip()!r} is not an origin")
+        return value
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The origins allowed to call from a browser; empty: no CORS."""
+        origins = (self.cors_allowed_origins or "").split(",")
+        return [origin.strip() for origin in origins if origin.strip()]
 
     @property
     def app_keys(self) -> list[str]:

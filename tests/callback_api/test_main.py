@@ -122,3 +122,42 @@ def test_the_api_documents_itself_only_when_asked(
     assert [api_client.get(path).status_code for path in DOCUMENTATION] == [404, 404, 404]
     assert [docs_client.get(path).status_code for path in DOCUMENTATION] == [200, 200, 200]
     assert api_client.get("/health").status_code == 200
+
+
+def test_only_the_named_origins_may_call_from_a_browser(firestore_env: FirestoreEmulator) -> None:
+    app_origin = "https://app.example.com"
+    settings = Settings(
+        callback_api_dev_mode=True, cors_allowed_origins=f"{app_origin}, http://localhost:5173"
+    )
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+    }
+    path = "/api/tts/stories/s1/narration"
+
+    with TestClient(create_app(settings)) as client:
+        allowed = client.options(path, headers={"Origin": app_origin, **preflight})
+        other = client.options(path, headers={"Origin": "https://evil.example", **preflight})
+
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == app_origin
+    assert "idempotency-key" in allowed.headers["access-control-allow-headers"].lower()
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_without_origins_the_api_sends_no_cors_headers(firestore_env: FirestoreEmulator) -> None:
+    with TestClient(create_app(Settings(callback_api_dev_mode=True))) as client:
+        answer = client.options(
+            "/api/tts/stories/s1/narration",
+            headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST"},
+        )
+
+    assert "access-control-allow-origin" not in answer.headers
+
+
+@pytest.mark.parametrize("origins", ["*", "https://app.example.com/path", "app.example.com"])
+def test_cors_origins_must_be_plain_origins(origins: str) -> None:
+    with pytest.raises(ValueError, match="CORS_ALLOWED_ORIGINS"):
+        Settings(
+            callback_api_dev_mode=True, firestore_emulator_host="x:1", cors_allowed_origins=origins
+        )
