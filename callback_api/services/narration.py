@@ -28,7 +28,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -38,7 +38,7 @@ from pydantic import TypeAdapter, ValidationError
 from callback_api.core.config import Settings
 from callback_api.core.errors import CallbackAPIError, InvalidRequestError, StoryNotFoundError
 from callback_api.services.limits import Limits
-from callback_api.services.rules import AWAITING, AudioStatus, SubmissionRequest, joins
+from callback_api.services.rules import AWAITING, AudioStatus, Outcome, SubmissionRequest, joins
 from callback_api.services.runpod_api import RunPodError
 from callback_api.services.stories import Begun, StoryStore
 from callback_api.services.submission import (
@@ -156,7 +156,19 @@ class Narrator:
             await self._limits.take(user_id, story_id, request.at)
         begun = await self._store.begin_request(story_id, request)
         if begun.joined:
-            return await self._joined(story_id, begun)
+            joined = await self._joined(story_id, begun)
+            if joined is not None:
+                return joined
+            # The submission joined never got a job: its request died, or its commit landed
+            # after it was told otherwise. Start another, rather than follow one without a job.
+            logger.warning(
+                "joined submission without a job; starting anew",
+                extra={"story_id": story_id, "submission": begun.submission},
+            )
+            request = replace(request, at=datetime.now(UTC), abandoned=begun.submission)
+            begun = await self._store.begin_request(story_id, request)
+            if begun.joined:
+                return await self._joined(story_id, begun) or _pending(begun)
         body = job_body(job_input, parsed, begun.submission, target.public_url, target.secret)
         job_id = await self._run(target, story_id, begun, body)
         await self._cancel_superseded(target, begun, job_id)
@@ -199,10 +211,16 @@ class Narrator:
             failure = submission_error(exc)
             raise failure from None
         try:
-            await self._store.record_job(story_id, submission, job_id, begun.written_at)
+            recorded = await self._store.record_job(story_id, submission, job_id, begun.written_at)
         except CallbackAPIError as exc:
             # The job's callbacks carry its number and record its id themselves.
             logger.warning("job id not recorded", extra={"story_id": story_id, "failure": str(exc)})
+            return job_id
+        if recorded.outcome in (Outcome.STALE, Outcome.CONFLICT):
+            # Another submission (or job) took the story meanwhile: this job's callbacks would
+            # all be stale, so it is cancelled rather than left to run.
+            logger.warning("job overtaken; cancelled", extra={"story_id": story_id})
+            await cancel_job(target.endpoint_url, job_id, target.api_key, self._http)
         return job_id
 
     async def _cancel_superseded(self, target: _Target, begun: Begun, job_id: str) -> None:
@@ -211,8 +229,10 @@ class Narrator:
             assert previous is not None
             await cancel_job(target.endpoint_url, previous, target.api_key, self._http)
 
-    async def _joined(self, story_id: str, begun: Begun) -> Narration:
-        """The job of the submission this request joined, once its first request has it."""
+    async def _joined(self, story_id: str, begun: Begun) -> Narration | None:
+        """The job of the submission this request joined, once its first request has it; None
+        if none came in time (RunPod's timeout and two Firestore deadlines) while the story
+        still waits on that submission."""
         if begun.previous_job_id is not None:
             return Narration(story_id, begun.submission, begun.previous_job_id)
         settings = self._settings
@@ -222,14 +242,18 @@ class Narrator:
             await asyncio.sleep(JOIN_POLL_S)
             story = await self._store.read(story_id, fields) or {}
             if story.get("audioSubmission") != begun.submission:
-                break  # a newer submission took the story: this one's job is not recorded
+                raise _pending(begun)  # a newer submission took the story meanwhile
             job_id = story.get("audioJobId")
             if isinstance(job_id, str):
                 return Narration(story_id, begun.submission, job_id)
             if story.get("audioStatus") == AudioStatus.FAILED:
                 message = story.get("audioError")
                 raise SubmissionFailedError(message if isinstance(message, str) else None)
-        raise NarrationPendingError("joined submission has no job id yet")
+        return None
+
+
+def _pending(begun: Begun) -> NarrationPendingError:
+    return NarrationPendingError(f"submission {begun.submission} has no job id")
 
 
 class NarrationPendingError(CallbackAPIError):

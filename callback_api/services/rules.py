@@ -369,11 +369,14 @@ class SubmissionRequest:
     """A client's `Idempotency-Key`: a repeat joins whatever became of the submission."""
     window_s: float
     """Without one, an identical request joins a submission still pending and this young."""
+    abandoned: int | None = None
+    """A submission this request joined and found without a job: never joined again."""
 
 
 def joins(story: Mapping[str, Any], request: SubmissionRequest) -> bool:
     """Whether `request` repeats the one that made the story's current submission."""
-    if story.get("audioRequest") != request.key or submission_of(story) is None:
+    number = submission_of(story)
+    if story.get("audioRequest") != request.key or number in (None, request.abandoned):
         return False
     if request.idempotent:
         return True

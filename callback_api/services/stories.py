@@ -144,6 +144,9 @@ class _Commit:
     """The story's `updatedAt` as the transaction read it."""
     written_at: datetime | None = None
     """The commit's time, when its answer came back."""
+    fenced: bool = False
+    """Read back in a transaction that writes the story (`_fence`), for writes that must not
+    land after they were read back as lost: a new submission."""
 
     def begin(self, story: Mapping[str, Any]) -> None:
         self.decision, self.updated_at = None, story.get("updatedAt")
@@ -183,6 +186,22 @@ async def _decide_and_write(
         transaction.update(ref, dict(decision.updates))
         commit.decision = decision  # from here on, a lost answer leaves the write unknown
     return decision
+
+
+@async_transactional
+async def _fence(
+    transaction: AsyncTransaction, ref: AsyncDocumentReference, fields: list[str], timeout: float
+) -> dict[str, Any] | None:
+    """The story's `fields`, read by a transaction that rewrites `audioRequest` as it stands.
+    Writing takes the document's lock, so a commit whose answer was lost either landed before
+    this one (and is read here) or can no longer land: what this read says stays true."""
+    wanted = list(dict.fromkeys([*fields, "audioRequest"]))
+    snapshot = await ref.get(wanted, transaction=transaction, timeout=timeout)
+    if not snapshot.exists:
+        return None
+    story = snapshot.to_dict() or {}
+    transaction.update(ref, {"audioRequest": story.get("audioRequest", DELETE_FIELD)})
+    return story
 
 
 class StoryStore:
@@ -273,7 +292,7 @@ class StoryStore:
             seen.update(story)
             return decide_submission(story, request)
 
-        commit = _Commit()
+        commit = _Commit(fenced=True)
         decision = await self._decided(story_id, choose, commit=commit)
         if decision.outcome is Outcome.DUPLICATE and joins(seen, request):
             number = submission_of(seen)
@@ -401,8 +420,12 @@ class StoryStore:
         assert commit.decision is not None
         ref = self._collection.document(story_id)
         fields = list(commit.decision.updates)
-        snapshot = await self._call(ref.get(fields, timeout=self._timeout))
-        landed = commit.landed_in(snapshot.to_dict() if snapshot.exists else None)
+        if commit.fenced:
+            story = await self._call(self._fenced_read(ref, fields))
+        else:
+            snapshot = await self._call(ref.get(fields, timeout=self._timeout))
+            story = snapshot.to_dict() if snapshot.exists else None
+        landed = commit.landed_in(story)
         logger.warning(
             "commit answer lost; story read back",
             extra={"story_id": story_id, "failure": failure.kind, "landed": landed},
@@ -410,6 +433,15 @@ class StoryStore:
         if landed:
             return commit.decision
         raise failure
+
+    async def _fenced_read(
+        self, ref: AsyncDocumentReference, fields: list[str]
+    ) -> dict[str, Any] | None:
+        async for attempt in self._while_contended():
+            with attempt:
+                transaction = self._client.transaction(max_attempts=self._attempts)
+                return await _fence(transaction, ref, fields, self._timeout)
+        raise AssertionError("unreachable: the retrying loop returns or raises")
 
     def _while_contended(self) -> AsyncRetrying:
         return while_contended(self._timeout)

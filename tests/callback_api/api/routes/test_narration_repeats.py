@@ -4,6 +4,8 @@ servers, real concurrency), and the superseded job cancelled in RunPod."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -182,3 +184,22 @@ def test_two_api_instances_share_one_submission(
     assert keyed == [(2, "job-2"), (2, "job-2")]
     assert len(fake.runs) == 2
     assert stories.get(story)["audioJobId"] == "job-2"
+
+
+def test_a_joined_submission_that_never_gets_a_job_is_replaced_not_followed(
+    auth_env: AuthEmulator, signing_secret: str, fake: FakeRunPod, stories: Stories, ana: User
+) -> None:
+    """The submission a click joins was written by a request that then died (or was told its
+    commit failed although it landed): after waiting for its job, the click starts anew."""
+    key = hashlib.sha256(json.dumps([ana.uid, "s", {"idempotency_key": "k"}]).encode())
+    stories.create(
+        "s", userId=ana.uid, text=TEXT, audioStatus="pending", audioSubmission=3,
+        audioRequest=key.hexdigest(), audioSubmittedAt=datetime.now(UTC),
+    )  # fmt: skip
+    quick = {"runpod_timeout_seconds": 1, "firestore_timeout_seconds": 1}
+    with api(narration_settings(signing_secret, fake, **quick)) as client:
+        replaced = answer(narrate(client, "s", ana.id_token, **{"Idempotency-Key": "k"}))
+
+    assert replaced == (4, "job-1")
+    saved = stories.get("s")
+    assert (saved["audioSubmission"], saved["audioJobId"]) == (4, "job-1")
