@@ -13,7 +13,9 @@
    submission (`rules.joins`) and answers its job. Otherwise the per-user limits are taken
    (`limits.py`) and one transaction hands the story to a new submission with the key
    (`StoryStore.begin_request`); simultaneous clicks meet in that transaction, so one of them
-   submits and the others join it: no submission without a job.
+   submits and the others join it, answering its job once it is recorded. A commit whose
+   answer is lost is read back (`StoryStore.begin_request`); a joined submission whose job
+   never comes (its request died) is replaced by a new one: none is followed without a job.
 4. RunPod's `/run` as the submission helper does (`submission.py`); refused or unanswered,
    the story fails with `submission_failed` and the answer is 502.
 5. The job the story followed before, when it may still run (`pending`/`processing`), is
