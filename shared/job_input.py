@@ -44,7 +44,8 @@ from shared.types import (
 )
 
 USER_VOICES = "voices/{user_id}/"
-"""Where a user's voices live; the voice-profile job stores `{voice_id}.pt` here."""
+"""Where a user's voices live; the voice-profile job stores `{voice_id}/{submission}.pt` here
+(`{voice_id}.pt` for a job without a submission number)."""
 SHARED_VOICE_PREFIX = "shared_voice_prefix"
 """The validation context's key for the prefix of the app's own narrators (None: none)."""
 LISTENER_ERROR = "listener_message"

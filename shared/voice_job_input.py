@@ -1,7 +1,11 @@
 """The `create_voice_profile` job contract: its input and the callbacks it sends.
 
 A job with `"action": "create_voice_profile"` turns a reference recording into a Chatterbox
-voice profile (`voices/{user_id}/{voice_id}.pt`) and a short sample in that voice. A stored
+voice profile and a short sample in that voice, stored under the user's `voices/{user_id}/`:
+`{voice_id}/{submission}.pt` and `{voice_id}/{submission}_sample.mp3` for a numbered submission
+(each its own key: a superseded job finishing late overwrites nothing), else `{voice_id}.pt`
+and `{voice_id}_sample.mp3`. The success callback names the keys (`profile_key`), which the
+API records as the voice's `profileKey`. A stored
 recording (`reference_audio_key`) must be the user's own: under `uploads/{user_id}/`, where the
 app uploads it, or the user's `voices/{user_id}/`.
 """
@@ -57,7 +61,8 @@ class VoiceProfileJobInput(BaseModel):
     progress_callback_url: Url | None = None
     """Told once when the job starts (`VoiceProfileProgressCallbackRequest`); only if given."""
     submission: Submission | None = None
-    """The voice's submission number (the API's); every callback of the job echoes it."""
+    """The voice's submission number (the API's); every callback of the job echoes it, and the
+    profile is stored at a key of its own (`voices/{user_id}/{voice_id}/{submission}.pt`)."""
     metadata: Metadata = None
 
     @model_validator(mode="after")

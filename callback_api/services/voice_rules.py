@@ -8,6 +8,10 @@ another job id where the callback carries none) is `stale` and changes nothing.
        │                    │
        └────────error───────┴──────error──────▶ failed
 
+A submission remembers the request that made it (`request`, a hash: `voices.py`; and
+`requestedAt`): a repeat of that request joins the submission instead of starting another
+(`joins`).
+
 A failure the API inferred (RunPod refused the job, or ended it without a callback:
 `errorSource` `submission`, `runpod_webhook` or `reconciler`) is provisional: a signed callback
 of the same submission still replaces it. A failure the worker reported (`errorSource: worker`)
@@ -18,12 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from google.cloud.firestore_v1 import DELETE_FIELD, SERVER_TIMESTAMP
 
-from callback_api.services.rules import Outcome
+from callback_api.services.rules import Outcome, SubmissionRequest
 from shared.callbacks import MAX_ERROR_CHARS, MAX_ERROR_DETAILS_CHARS
 from shared.errors import ErrorType, TTSError
 from shared.voice_job_input import (
@@ -74,22 +79,46 @@ class VoiceDecision:
 
 
 def submission_updates(
-    voice: Mapping[str, Any] | None, user_id: str, name: str, language: str
+    voice: Mapping[str, Any] | None,
+    user_id: str,
+    name: str,
+    language: str,
+    request: SubmissionRequest,
 ) -> dict[str, Any]:
-    """A new submission of the voice (`voice` None: a new voice): pending, nothing of the last
-    attempt. The caller has checked that `voice` belongs to `user_id`."""
+    """A new submission of the voice (`voice` None: a new voice) for `request`: pending,
+    nothing of the last attempt. The caller has checked that `voice` belongs to `user_id`."""
     updates: dict[str, Any] = {
         "userId": user_id,
         "name": name,
         "language": language,
         "status": VoiceStatus.PENDING.value,
         "submission": submission_of(voice) + 1,
+        "request": request.key,
+        "requestedAt": request.at,
         "updatedAt": SERVER_TIMESTAMP,
     }
     if voice is None:
         return {**updates, "createdAt": SERVER_TIMESTAMP}
     cleared = ("jobId", *RESULT_FIELDS, *ERROR_FIELDS)
     return {**updates, **dict.fromkeys((key for key in cleared if key in voice), DELETE_FIELD)}
+
+
+def joins(voice: Mapping[str, Any], request: SubmissionRequest, *, named_by_key: bool) -> bool:
+    """Whether `request` repeats the one that made the voice's current submission. With an
+    `Idempotency-Key` always, as does any repeat of a creation whose voice id derives from its
+    key (`named_by_key`, even once the voice was tried again since); without one, while the
+    submission is pending or processing and younger than the request's window."""
+    if submission_of(voice) == 0:
+        return False
+    if request.idempotent and named_by_key:
+        return True
+    if voice.get("request") != request.key:
+        return False
+    if request.idempotent:
+        return True
+    at = voice.get("requestedAt")
+    young = isinstance(at, datetime) and (request.at - at).total_seconds() < request.window_s
+    return young and voice.get("status") in AWAITING
 
 
 def submission_of(voice: Mapping[str, Any] | None) -> int:

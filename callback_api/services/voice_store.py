@@ -2,8 +2,9 @@
 
 The transaction reads the voice, lets `voice_rules` decide, and writes only what the decision
 says, so concurrent callbacks, webhooks and submissions on any number of API instances cannot
-undo each other. Every call runs under `FIRESTORE_TIMEOUT_SECONDS`; past it, or on a transient
-Firestore error, the caller gets `FirestoreUnavailableError` (503 + Retry-After).
+undo each other; within one process they take turns per voice (`stories.KeyedLock`). Every
+call runs under `FIRESTORE_TIMEOUT_SECONDS`; past it, or on a transient Firestore error, the
+caller gets `FirestoreUnavailableError` (503 + Retry-After).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from google.cloud.firestore_v1 import FieldFilter
 
 from callback_api.core.config import Settings
 from callback_api.core.errors import CallbackAPIError, FirestoreUnavailableError
-from callback_api.services.rules import Outcome
-from callback_api.services.stories import StoryStore
+from callback_api.services.rules import Outcome, SubmissionRequest
+from callback_api.services.stories import KeyedLock, StoryStore, while_contended
 from callback_api.services.voice_rules import (
     AWAITING,
     VoiceCallback,
@@ -34,6 +35,7 @@ from callback_api.services.voice_rules import (
     decide_callback,
     decide_interrupted,
     decide_job_recorded,
+    joins,
     submission_of,
     submission_updates,
 )
@@ -52,13 +54,21 @@ class VoiceNotFoundError(CallbackAPIError):
     outcome: ClassVar[str] = "rejected"
 
 
+class VoiceIdTakenError(Exception):
+    """A new voice's id names a voice already there that the request does not repeat: the
+    caller picks the next id (`voices.py`)."""
+
+
 @dataclass(frozen=True)
 class Begun:
-    """A voice handed to a new submission."""
+    """A voice handed to a new submission, or a repeated request joining its current one."""
 
     submission: int
     superseded_job: str | None
     """The job of the previous submission, when it was still pending or processing."""
+    joined: bool = False
+    job_id: str | None = None
+    """Joined: the submission's job, once recorded."""
 
 
 @dataclass(frozen=True)
@@ -89,31 +99,55 @@ class VoiceStore:
         self._client = client
         self._collection = client.collection(collection)
         self._timeout = timeout
+        self._locks = KeyedLock()
 
     @classmethod
     def sharing(cls, stories: StoryStore, settings: Settings) -> VoiceStore:
         """A voice store on the story store's Firestore client: one connection per process."""
-        client: AsyncClient = stories._client
+        client = stories.client
         return cls(client, settings.voices_collection, timeout=settings.firestore_timeout_seconds)
 
     async def begin(
-        self, voice_id: str, user_id: str, name: str, language: str, *, new: bool
+        self,
+        voice_id: str,
+        user_id: str,
+        name: str,
+        language: str,
+        request: SubmissionRequest,
+        *,
+        new: bool,
+        named_by_key: bool = False,
     ) -> Begun:
-        """Hand the voice to its next submission (a `new` one to its first); raises
-        `VoiceNotFoundError` for a voice that is missing or another user's."""
+        """Hand the voice to a submission for `request` (a `new` voice to its first), or join
+        its current one when `request` repeats it (`voice_rules.joins`). Raises
+        `VoiceNotFoundError` for an existing voice missing or another user's, and
+        `VoiceIdTakenError` when a new voice's id is taken by one `request` does not join."""
         before: dict[str, Any] = {}
 
         def choose(voice: Mapping[str, Any] | None) -> VoiceDecision:
-            if (voice is None) != new or (voice is not None and voice.get("userId") != user_id):
-                raise VoiceNotFoundError(voice_id)
             before.clear()
             before.update(voice or {})
-            updates = submission_updates(voice, user_id, name, language)
+            if voice is None:
+                if not new:
+                    raise VoiceNotFoundError(voice_id)
+            elif voice.get("userId") == user_id and joins(
+                voice, request, named_by_key=named_by_key
+            ):
+                return VoiceDecision(Outcome.DUPLICATE)
+            elif new:
+                raise VoiceIdTakenError(voice_id)
+            elif voice.get("userId") != user_id:
+                raise VoiceNotFoundError(voice_id)
+            updates = submission_updates(voice, user_id, name, language, request)
             return VoiceDecision(Outcome.APPLIED, updates)
 
         decision = await self._decided(voice_id, choose)
-        job = before.get("jobId") if before.get("status") in AWAITING else None
-        return Begun(int(decision.updates["submission"]), job if isinstance(job, str) else None)
+        job = before.get("jobId")
+        job = job if isinstance(job, str) else None
+        if not decision.applied:
+            return Begun(submission_of(before), None, joined=True, job_id=job)
+        superseded = job if before.get("status") in AWAITING else None
+        return Begun(int(decision.updates["submission"]), superseded)
 
     async def record_job(self, voice_id: str, submission: int, job_id: str) -> VoiceDecision:
         return await self._decided(
@@ -170,9 +204,18 @@ class VoiceStore:
         return [awaiting for _, awaiting in sorted(found, key=lambda pair: pair[0])]
 
     async def _decided(self, voice_id: str, choose: Choice) -> VoiceDecision:
+        return await self._call(self._decide_in_turn(voice_id, choose))
+
+    async def _decide_in_turn(self, voice_id: str, choose: Choice) -> VoiceDecision:
+        """As `StoryStore`: requests for one voice take turns in this process, and a transaction
+        that writers elsewhere keep aborting backs off and tries again until the deadline."""
         ref = self._collection.document(voice_id)
-        transaction = self._client.transaction()
-        return await self._call(_decide_and_write(transaction, ref, choose, self._timeout))
+        async with self._locks.hold(voice_id):
+            async for attempt in while_contended(self._timeout):
+                with attempt:
+                    transaction = self._client.transaction()
+                    return await _decide_and_write(transaction, ref, choose, self._timeout)
+        raise AssertionError("unreachable: the retrying loop returns or raises")
 
     async def _call(self, work: Coroutine[Any, Any, T]) -> T:
         # Not asyncio.timeout(): that would wait for a cancelled transaction's rollback, which

@@ -5,7 +5,8 @@
 1. The upload was checked before (`RECORDING_LIMITS`, `shared.recordings`): nothing is written
    for a recording the worker would refuse.
 2. One transaction hands the voice to its next submission (`VoiceStore.begin`): a new voice
-   (`voices/{voice_id}`, a fresh id) or one of the user's own, tried again. Status `pending`.
+   (`voices/{voice_id}`) or one of the user's own, tried again. Status `pending`. A repeat of
+   the request joins the submission instead (below) and answers its voice and job.
 3. `POST {endpoint}/run` with the recording inline (`reference_audio_base64`; RunPod's `/run`
    takes at most 10 MB, hence uploads of at most 7 MiB, `MAX_RECORDING_BYTES`), the
    submission number, the signed callback URLs (`/api/tts/voices/callback`, `…/error-callback`,
@@ -14,29 +15,52 @@
 4. The job id is recorded. RunPod refusing fails the voice with `submission_failed` (provisional)
    and raises `SubmissionFailedError` (502).
 
+Repeats (a double click, an upload retried after a lost answer) make one voice and one job.
+The request's key is `narration.py`'s hash (stored as the voice's `request`, never the
+recording): of the client's `Idempotency-Key` header (at most 255 characters), else of the
+voice it names, its name, language and the recording's SHA-256.
+
+- A new voice's id derives from the key (`candidate_ids`), so simultaneous repeats meet in
+  one document and its transaction: the first creates the voice and submits its job, the
+  others join it and wait for its job id (`JOIN_POLL_S`; past the RunPod timeout, 503
+  `voice_pending`). With an `Idempotency-Key` a repeat always answers that voice and its
+  current submission's job, whatever became of it (a submission RunPod refused answers 502
+  again: a new attempt needs a new key, or `voice_id` to try the voice again).
+- Without a key, an identical upload joins only while the voice's submission is pending or
+  processing and younger than `VOICE_JOIN_WINDOW_S`; later it makes another voice, at the
+  next derived id (`MAX_DERIVED_IDS`, then a random one). Uploads that differ in a byte, the
+  name or the language are different requests.
+- Trying a voice again (`voice_id`) is keyed the same way, on that voice's document: a repeat
+  joins its current submission rather than superseding (and cancelling) it.
+
 A job that ends without its callback is settled from RunPod's own word (`voice_settle.py`):
 its webhook, or `settle_stale_voices`, which the reconciler runs for voices silent too long.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import logging
+import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
 
 from callback_api.core.config import Settings
 from callback_api.core.errors import CallbackAPIError
-from callback_api.services.rules import InferredSource
+from callback_api.services.narration import JOIN_POLL_S
+from callback_api.services.narration import _request as request_of
+from callback_api.services.rules import InferredSource, SubmissionRequest
 from callback_api.services.runpod_api import RunPodError, RunPodStatusError
 from callback_api.services.submission import cancel_job, run_job
-from callback_api.services.voice_rules import BUSY, MISCONFIGURED
-from callback_api.services.voice_store import VoiceStore
+from callback_api.services.voice_rules import BUSY, MISCONFIGURED, VoiceStatus, submission_of
+from callback_api.services.voice_store import Begun, VoiceIdTakenError, VoiceStore
 from shared.errors import SubmissionFailedError
 from shared.recordings import RecordingLimits
 from shared.signing import derive_key
@@ -52,7 +76,22 @@ MAX_RECORDING_SECONDS = 60.0
 """The longest recording taken (the worker uses its first `CHATTERBOX_MAX_REFERENCE_SECONDS`)."""
 VOICE_JOB_TIMEOUT_S = 600
 """RunPod's execution timeout of a voice job: a profile and a short sample take a minute or two."""
+VOICE_JOIN_WINDOW_S = 60.0
+"""Without an `Idempotency-Key`, an identical upload this soon after one still in flight joins
+it: a second upload of several MiB may finish well after the first."""
+MAX_DERIVED_IDS = 4
+"""How many ids derived from a request's key a new voice tries before a random one."""
 _PURPOSE = "runpod-voice-webhook-token/v1"
+
+
+class VoicePendingError(CallbackAPIError):
+    """A repeat joined a submission whose job id did not appear in time; asking again with
+    the same request (or `Idempotency-Key`) answers its job."""
+
+    status_code = 503
+    public_message = "the voice is still being started, retry later"
+    error_type = "voice_pending"
+    outcome = "unavailable"
 
 
 @dataclass(frozen=True)
@@ -63,6 +102,7 @@ class VoiceRequest:
     recording: bytes = field(repr=False)
     voice_id: str | None = None
     """A voice of the user's to try again; None for a new one."""
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,10 +172,9 @@ async def submit_voice(
         logger.error("voices need RUNPOD_ENDPOINT_ID and CALLBACK_API_PUBLIC_URL")
         raise SubmissionFailedError(MISCONFIGURED, details="RunPod or the public URL is not set")
     key = settings.runpod_api_key.get_secret_value() if settings.runpod_api_key else None
-    voice_id = request.voice_id or uuid.uuid4().hex
-    begun = await voices.begin(
-        voice_id, request.user_id, request.name, request.language, new=request.voice_id is None
-    )
+    voice_id, begun = await _begin(request, voices)
+    if begun.joined:
+        return await _joined(voices, voice_id, begun, settings)
     body = voice_job_body(request, voice_id, begun.submission, settings, base_url)
     async with httpx.AsyncClient(timeout=settings.runpod_timeout_seconds) as client:
         if begun.superseded_job is not None:
@@ -152,6 +191,62 @@ async def submit_voice(
     except CallbackAPIError as exc:  # its callbacks carry the number and record the id
         logger.warning("voice job id not recorded", extra={"job_id": job_id, "failure": str(exc)})
     return SubmittedVoice(voice_id, job_id, begun.submission)
+
+
+def request_key(request: VoiceRequest) -> SubmissionRequest:
+    """The request's key (see the module): `narration.py`'s hash, this module's window."""
+    subject = {
+        "voice_id": request.voice_id,
+        "name": request.name,
+        "language": request.language,
+        "recording_sha256": hashlib.sha256(request.recording).hexdigest(),
+    }
+    scope = f"voices/{request.voice_id or ''}"  # a key given for a creation and a retry differ
+    made = request_of(request.user_id, scope, subject, request.idempotency_key)
+    return replace(made, window_s=VOICE_JOIN_WINDOW_S)
+
+
+def candidate_ids(key: str) -> Iterator[str]:
+    """A new voice's ids, in order: derived from the request's key, then a random one."""
+    for hop in range(MAX_DERIVED_IDS):
+        yield hashlib.sha256(f"voice-id/{hop}/{key}".encode()).hexdigest()[:32]
+    yield uuid.uuid4().hex
+
+
+async def _begin(request: VoiceRequest, voices: VoiceStore) -> tuple[str, Begun]:
+    """The voice's next submission, or the one a repeat of `request` joins."""
+    made = request_key(request)
+    fields = (request.user_id, request.name, request.language, made)
+    if request.voice_id is not None:
+        return request.voice_id, await voices.begin(request.voice_id, *fields, new=False)
+    for voice_id in candidate_ids(made.key):
+        try:
+            return voice_id, await voices.begin(voice_id, *fields, new=True, named_by_key=True)
+        except VoiceIdTakenError:
+            continue  # an earlier voice of the same upload, over: the next id
+    raise AssertionError("unreachable: a random id is not taken")
+
+
+async def _joined(
+    voices: VoiceStore, voice_id: str, begun: Begun, settings: Settings
+) -> SubmittedVoice:
+    """The job of the submission a repeat joined, once its first request recorded it."""
+    if begun.job_id is not None:
+        return SubmittedVoice(voice_id, begun.job_id, begun.submission)
+    wait_s = settings.runpod_timeout_seconds + 2 * settings.firestore_timeout_seconds
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        await asyncio.sleep(JOIN_POLL_S)
+        voice = await voices.get(voice_id) or {}
+        if submission_of(voice) != begun.submission:
+            break  # tried again since: this submission's job is not recorded
+        job_id = voice.get("jobId")
+        if isinstance(job_id, str):
+            return SubmittedVoice(voice_id, job_id, begun.submission)
+        if voice.get("status") == VoiceStatus.FAILED:
+            message = voice.get("error")
+            raise SubmissionFailedError(message if isinstance(message, str) else BUSY)
+    raise VoicePendingError("joined voice submission has no job id yet")
 
 
 def submission_error(exc: RunPodError) -> SubmissionFailedError:

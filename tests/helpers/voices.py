@@ -59,10 +59,14 @@ def upload(
     client: TestClient | httpx.Client,
     token: str | None,
     recording: bytes | None = None,
+    *,
+    idempotency_key: str | None = None,
     **fields: str,
 ) -> httpx.Response:
     """`POST /api/tts/voices` as the app sends it (`name` defaults to "Grandma")."""
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    if idempotency_key is not None:
+        headers["Idempotency-Key"] = idempotency_key
     files = None if recording is None else {"recording": ("voice.wav", recording, "audio/wav")}
     data = {"name": "Grandma", **fields}
     return client.post(VOICES, data=data, files=files, headers=headers)
@@ -88,15 +92,17 @@ def send(client: TestClient, secret: str, callback: CallbackModel) -> httpx.Resp
 
 
 def ready(user_id: str, voice_id: str, job_id: str, submission: int | None) -> Any:
+    """A success callback naming the keys the worker writes for `submission`."""
+    stem = f"voices/{user_id}/{voice_id}" + ("" if submission is None else f"/{submission}")
     return VoiceProfileCallbackRequest(
         user_id=user_id,
         voice_id=voice_id,
         job_id=job_id,
         submission=submission,
         name="Grandma",
-        profile_key=f"voices/{user_id}/{voice_id}.pt",
-        sample_key=f"voices/{user_id}/{voice_id}_sample.mp3",
-        sample_url=f"https://cdn.example.com/voices/{user_id}/{voice_id}_sample.mp3",
+        profile_key=f"{stem}.pt",
+        sample_key=f"{stem}_sample.mp3",
+        sample_url=f"https://cdn.example.com/{stem}_sample.mp3",
         generation_method="chatterbox_prepare_conditionals",
     )
 

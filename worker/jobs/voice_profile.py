@@ -164,4 +164,5 @@ def _request(job: VoiceProfileJobInput) -> VoiceProfileRequest:
         language=job.language,
         sample_text=job.sample_text,
         seed=job.seed,
+        submission=job.submission,
     )

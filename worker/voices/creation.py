@@ -1,9 +1,11 @@
 """The `create_voice_profile` job action: a reference recording in, a stored voice out.
 
 The recording becomes Chatterbox conditionals (`prepare_conditionals`), saved with their own
-`save()` at `voices/{user_id}/{voice_id}.pt`; a short sample is narrated in the new voice and
-stored beside it. Independent of RunPod: the handler supplies the engine, the store and the
-request, and turns the returned dict or the raised `TTSError` into its output and callbacks.
+`save()` at `voices/{user_id}/{voice_id}.pt`, or `voices/{user_id}/{voice_id}/{submission}.pt`
+for the API's numbered submissions (`sources.profile_key`); a short sample is narrated in the
+new voice and stored beside it (`…_sample.mp3`). Independent of RunPod: the handler supplies
+the engine, the store and the request, and turns the returned dict or the raised `TTSError`
+into its output and callbacks.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ class VoiceProfileRequest:
     language: str = "en"
     sample_text: str | None = None
     seed: int | None = None
+    submission: int | None = None
+    """The API's submission number: the profile and sample get keys of their own."""
 
 
 def create_voice_profile(
@@ -88,7 +92,7 @@ def create_voice_profile(
     cloner = _cloner(engine)
     name = _check_name(request.name)
     voice_id = request.voice_id or uuid.uuid4().hex
-    key = profile_key(request.user_id, voice_id)
+    key = profile_key(request.user_id, voice_id, request.submission)
     reference = _reference_audio(request, store)
     conds = cloner.conditionals_from_reference(reference)
     profile = cloner.serialize_profile(conds)

@@ -40,6 +40,9 @@ from worker.engines.base import Voice, VoiceSource, VoiceStore
 logger = logging.getLogger(__name__)
 
 PROFILE_KEY = "voices/{user_id}/{voice_id}.pt"
+SUBMISSION_PROFILE_KEY = "voices/{user_id}/{voice_id}/{submission}.pt"
+"""Where the voice-profile job stores a numbered submission's profile: its own key, so a
+superseded job that finishes late cannot overwrite the profile a newer submission stored."""
 DEFAULT_VOICE = "default"
 BUILTIN_IDENTITY = "builtin"
 """The identity of the voice baked into the weights (the engine's fingerprint tells them apart)."""
@@ -79,10 +82,13 @@ class VoiceBackend(Protocol):
     def builtin_conditionals(self) -> Any | None: ...
 
 
-def profile_key(user_id: str, voice_id: str) -> str:
-    return PROFILE_KEY.format(
-        user_id=check_id(user_id, "user_id"), voice_id=check_id(voice_id, "voice_id")
-    )
+def profile_key(user_id: str, voice_id: str, submission: int | None = None) -> str:
+    """The profile's key: `SUBMISSION_PROFILE_KEY` for a numbered submission, else `PROFILE_KEY`
+    (where a job naming only `voice_id` and `user_id` looks for it)."""
+    user_id, voice_id = check_id(user_id, "user_id"), check_id(voice_id, "voice_id")
+    if submission is None:
+        return PROFILE_KEY.format(user_id=user_id, voice_id=voice_id)
+    return SUBMISSION_PROFILE_KEY.format(user_id=user_id, voice_id=voice_id, submission=submission)
 
 
 def check_id(value: str, field: str) -> str:

@@ -2,7 +2,9 @@
 
 - `POST /api/tts/voices` (multipart/form-data: `recording`, `name`, `language`, `voice_id`,
   `user_id` for app keys) checks the upload before any work, then creates or tries again the
-  voice (`services/voices.py`): 202 `{"voice_id", "job_id"}`.
+  voice (`services/voices.py`): 202 `{"voice_id", "job_id"}`. A repeat (the same
+  `Idempotency-Key` header, or without one the same upload while its voice is still starting)
+  answers the same voice and job.
 - `POST /api/tts/voices/progress`, `…/callback`, `…/error-callback`: the worker's signed
   callbacks (`CallbackRoute` checks the signature first), applied to `voices/{voice_id}`.
 - `POST /api/tts/voices/webhook/{voice_id}/{submission}/{token}`: RunPod's completion webhook,
@@ -14,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -140,15 +142,24 @@ webhooks = APIRouter(prefix="/api/tts/voices", tags=["runpod"], route_class=Voic
             "(`invalid_input`); the language has no voices (`unsupported_language`)."
         ),
         502: _error("RunPod did not take the job (`submission_failed`); the voice is failed."),
-        503: _error("Firestore unavailable (`firestore_unavailable`); retry later."),
+        503: _error(
+            "Firestore unavailable (`firestore_unavailable`), or a repeat joined a voice whose "
+            "job is not recorded yet (`voice_pending`); retry after `Retry-After` seconds."
+        ),
     },
 )
 async def create_voice(
-    request: Request, caller: CallerDep, voices: VoicesDep, settings: SettingsDep
+    request: Request,
+    caller: CallerDep,
+    voices: VoicesDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=255)] = None,
 ) -> VoiceAccepted:
     """Writes `voices/{voice_id}` (`userId`, `name`, `language`, `status: pending`) and starts the
     voice's job; its callbacks then set `processing`, then `ready` with `sampleUrl` and
-    `profileKey`, or `failed` with `error`, `errorType` and `errorDetails`."""
+    `profileKey`, or `failed` with `error`, `errorType` and `errorDetails`. A repeat with the
+    same `Idempotency-Key`, or an identical upload while its voice is still starting (a double
+    click), answers the same voice and job: one voice, one job."""
     form = await _form(request)
     user_id = caller.user_for(_text(form, "user_id"))
     if not _is_safe(user_id):  # an app key's; the worker takes only safe ids
@@ -162,7 +173,7 @@ async def create_voice(
         raise InvalidRequestError("recording (an audio file) is required", field="recording")
     recording = await upload.read()
     check_recording(recording, RECORDING_LIMITS)
-    voice = VoiceRequest(user_id, name, language, recording, voice_id)
+    voice = VoiceRequest(user_id, name, language, recording, voice_id, idempotency_key)
     submitted = await submit_voice(voice, voices=voices, settings=settings)
     return VoiceAccepted(voice_id=submitted.voice_id, job_id=submitted.job_id)
 

@@ -13,14 +13,21 @@ from google.cloud.firestore_v1 import DELETE_FIELD
 
 from callback_api.core.config import Settings
 from callback_api.core.firestore import close_firestore, open_firestore
-from callback_api.services.rules import Outcome
+from callback_api.services.rules import Outcome, SubmissionRequest
 from callback_api.services.runpod_api import RunPodClient
-from callback_api.services.voice_rules import LOST, decide_callback, decide_interrupted
+from callback_api.services.voice_rules import LOST, decide_callback, decide_interrupted, joins
 from callback_api.services.voice_settle import VoiceSweep, settle_stale_voices
 from callback_api.services.voice_store import VoiceStore
+from callback_api.services.voices import (
+    MAX_DERIVED_IDS,
+    VOICE_JOIN_WINDOW_S,
+    VoiceRequest,
+    candidate_ids,
+    request_key,
+)
 from shared.errors import WorkerLostError
 from tests.helpers.runpod_fake import API_KEY, FakeRunPod
-from tests.helpers.voices import Voices, failed, ready, started
+from tests.helpers.voices import Voices, failed, ready, started, tone_wav
 from tools.firestore_emulator import FirestoreEmulator
 
 OLD = datetime.now(UTC) - timedelta(hours=1)
@@ -73,6 +80,80 @@ def test_an_inferred_failure_waits_for_silence_and_the_same_submission() -> None
     decision = decide_interrupted(written, 2, "job-2", error, "reconciler", later)
     assert decision.updates["errorType"] == "worker_lost"
     assert decision.updates["errorSource"] == "reconciler"
+
+
+NOW = datetime.now(UTC)
+JUST = NOW - timedelta(seconds=5)
+LONG_AGO = NOW - timedelta(seconds=VOICE_JOIN_WINDOW_S + 1)
+
+
+def asked(key: str = "r1", *, idempotent: bool = False) -> SubmissionRequest:
+    return SubmissionRequest(key, NOW, idempotent, VOICE_JOIN_WINDOW_S)
+
+
+@pytest.mark.parametrize(
+    ("stored", "repeat", "named_by_key", "joined"),
+    [
+        (voice("pending", request="r1", requestedAt=JUST), asked(), False, True),
+        (voice("processing", request="r1", requestedAt=JUST), asked(), False, True),
+        (voice("pending", request="r1", requestedAt=LONG_AGO), asked(), False, False),
+        (voice("ready", request="r1", requestedAt=JUST), asked(), False, False),
+        (voice("failed", request="r1", requestedAt=JUST), asked(), False, False),
+        (voice("pending", request="r2", requestedAt=JUST), asked(), False, False),
+        (voice("failed", request="r1", requestedAt=LONG_AGO), asked(idempotent=True), False, True),
+        (voice("ready", request="r2"), asked(idempotent=True), False, False),
+        (voice("ready", request="r2"), asked(idempotent=True), True, True),
+        (voice("ready", request="r2"), asked(), True, False),
+        ({"userId": "u1", "request": "r1"}, asked(idempotent=True), True, False),
+    ],
+    ids=[
+        "young-pending",
+        "young-processing",
+        "past-the-window",
+        "ready",
+        "failed",
+        "another-request",
+        "key-whatever-became",
+        "key-of-another-submission",
+        "key-that-named-the-voice",
+        "no-key-named-voice-over",
+        "no-submission",
+    ],
+)
+def test_a_repeat_joins_the_submission_its_request_made(
+    stored: dict[str, Any], repeat: SubmissionRequest, named_by_key: bool, joined: bool
+) -> None:
+    assert joins(stored, repeat, named_by_key=named_by_key) is joined
+
+
+def test_a_requests_key_hashes_the_upload_or_its_idempotency_key() -> None:
+    recording = tone_wav(6)
+    upload = VoiceRequest("u1", "Grandma", "en", recording)
+    same = request_key(upload).key
+    assert request_key(VoiceRequest("u1", "Grandma", "en", bytes(recording))).key == same
+    others = [
+        VoiceRequest("u2", "Grandma", "en", recording),
+        VoiceRequest("u1", "Grandpa", "en", recording),
+        VoiceRequest("u1", "Grandma", "de", recording),
+        VoiceRequest("u1", "Grandma", "en", recording + b"\0"),
+        VoiceRequest("u1", "Grandma", "en", recording, voice_id="v1"),
+    ]
+    assert same not in {request_key(other).key for other in others}
+    keyed = request_key(VoiceRequest("u1", "Grandma", "en", recording, idempotency_key="k"))
+    assert keyed.idempotent
+    assert keyed.key == request_key(VoiceRequest("u1", "X", "fr", b"", idempotency_key="k")).key
+    assert keyed.key != request_key(VoiceRequest("u2", "X", "fr", b"", idempotency_key="k")).key
+    assert len(same) == 64  # a SHA-256: the voice stores no part of the recording
+    assert not request_key(upload).idempotent
+    assert request_key(upload).window_s == VOICE_JOIN_WINDOW_S
+
+
+def test_a_new_voices_ids_derive_from_its_request_then_one_is_random() -> None:
+    first, second = list(candidate_ids("k")), list(candidate_ids("k"))
+    assert first[:MAX_DERIVED_IDS] == second[:MAX_DERIVED_IDS]
+    assert first[MAX_DERIVED_IDS] != second[MAX_DERIVED_IDS]
+    assert len(set(first)) == MAX_DERIVED_IDS + 1
+    assert next(candidate_ids("other")) != first[0]
 
 
 @pytest.fixture
@@ -141,3 +222,31 @@ def test_without_runpods_api_only_a_silent_running_voice_is_failed(
     assert sweep(settings, None) == VoiceSweep(failed=1, left=1)
     assert voices.get("running")["errorType"] == "worker_lost"
     assert voices.get("queued")["status"] == "pending"
+
+
+def test_api_instances_beginning_one_voice_at_once_make_one_submission(
+    settings: Settings, voices: Voices
+) -> None:
+    """Three API instances (each its own client) take the same repeated request together."""
+    repeat = request_key(VoiceRequest("u1", "Grandma", "en", tone_wav(6)))
+
+    async def go() -> list[Any]:
+        opened = [open_firestore(settings) for _ in range(3)]
+        try:
+            # The emulator resolves each conflict by a 2 s lock timeout: a patient deadline.
+            stores = [VoiceStore(client, "voices", timeout=60) for client, _ in opened]
+            return await asyncio.gather(
+                *(
+                    store.begin("v1", "u1", "Grandma", "en", repeat, new=True, named_by_key=True)
+                    for store in stores
+                )
+            )
+        finally:
+            for _, app in opened:
+                close_firestore(app)
+
+    begun = asyncio.run(go())
+
+    assert sorted(one.joined for one in begun) == [False, True, True]
+    assert {one.submission for one in begun} == {1}
+    assert voices.get("v1")["submission"] == 1

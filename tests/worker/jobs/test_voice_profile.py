@@ -7,17 +7,21 @@ import json
 
 import pytest
 
-from shared.errors import ModelUnavailableError
+from shared.errors import InvalidInputError, ModelUnavailableError
+from shared.job_input import TTSJobInput, parse_job_input
 from shared.signing import Verifier, generate_secret
 from tests.helpers import chatterbox_standin as standin
 from tests.helpers.servers import Script, scripted_server
 from worker.config import ServiceSettings, SynthesisSettings
 from worker.delivery.sender import CallbackSender
+from worker.engines.base import VoiceSource
 from worker.jobs.common import Loaded
 from worker.jobs.voice_profile import VoiceProfileJobRunner
 from worker.storage import LocalObjectStore
+from worker.voices.sources import VoiceLimits, fetch_payload
 
 SECRET = generate_secret()
+LIMITS = VoiceLimits(2**24, 2**24, 1.0, 60.0)
 
 
 @pytest.fixture
@@ -155,6 +159,45 @@ def test_an_invalid_job_reports_its_voice_and_submission(tmp_path, store) -> Non
     assert request.path == "/api/tts/voices/error-callback"
     body = json.loads(request.body)
     assert (body["voice_id"], body["submission"]) == ("grandma", 2)
+
+
+def test_each_submission_stores_its_own_profile_so_a_late_older_one_overwrites_nothing(
+    tmp_path, store
+) -> None:
+    newer = runner(tmp_path, store).run("vjob-8", voice_job(submission=2))
+    stored = store.get_bytes("voices/user_1/grandma/2.pt")
+    assert (newer["profile_key"], newer["sample_key"]) == (
+        "voices/user_1/grandma/2.pt",
+        "voices/user_1/grandma/2_sample.mp3",
+    )
+
+    recording = base64.b64encode(standin.tone_wav(9)).decode()
+    older = runner(tmp_path, store).run(
+        "vjob-7", voice_job(submission=1, reference_audio_base64=recording)
+    )
+
+    assert older["profile_key"] == "voices/user_1/grandma/1.pt"
+    assert store.get_bytes("voices/user_1/grandma/2.pt") == stored
+    assert store.get_bytes("voices/user_1/grandma/1.pt")
+    assert not store.get_bytes("voices/user_1/grandma.pt")
+
+
+def test_a_submissions_profile_is_a_voice_a_story_job_of_its_user_may_name(tmp_path, store) -> None:
+    key = runner(tmp_path, store).run("vjob-9", voice_job(submission=4))["profile_key"]
+    story = {
+        "text": "Once upon a time.",
+        "story_id": "s1",
+        "voice_storage_key": key,
+        "callback_url": "https://api.example.com/api/tts/callback",
+    }
+
+    parsed = parse_job_input({**story, "user_id": "user_1"}, TTSJobInput)
+    payload = fetch_payload(VoiceSource(storage_key=parsed.voice_storage_key), store, LIMITS)
+
+    assert payload is not None
+    assert (payload.kind, payload.data) == ("profile", store.get_bytes(key))
+    with pytest.raises(InvalidInputError, match="belongs to another account"):
+        parse_job_input({**story, "user_id": "user_2"}, TTSJobInput)
 
 
 def test_the_apis_voice_limits_are_the_workers() -> None:

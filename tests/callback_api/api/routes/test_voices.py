@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -15,7 +16,14 @@ from pydantic import SecretStr
 from callback_api.core.config import Settings
 from callback_api.main import create_app
 from callback_api.services.voice_rules import BUSY, LOST, MISCONFIGURED
-from callback_api.services.voices import MAX_RECORDING_BYTES
+from callback_api.services.voices import (
+    MAX_RECORDING_BYTES,
+    VoiceRequest,
+    candidate_ids,
+    request_key,
+)
+from tests.helpers.callback_api import Stories
+from tests.helpers.narration import narrate
 from tests.helpers.runpod_fake import FakeRunPod
 from tests.helpers.voices import Voices, failed, ready, send, started, tone_wav, upload
 from tools.auth_emulator import AuthEmulator, User
@@ -200,8 +208,9 @@ def test_the_jobs_callbacks_take_the_voice_to_processing_then_ready(
 
     voice = voices.get(voice_id)
     assert voice["status"] == "ready"
-    assert voice["sampleUrl"] == f"https://cdn.example.com/voices/{ana.uid}/{voice_id}_sample.mp3"
-    assert voice["profileKey"] == f"voices/{ana.uid}/{voice_id}.pt"
+    stem = f"voices/{ana.uid}/{voice_id}/1"  # the submission's own keys
+    assert voice["sampleUrl"] == f"https://cdn.example.com/{stem}_sample.mp3"
+    assert (voice["profileKey"], voice["sampleKey"]) == (f"{stem}.pt", f"{stem}_sample.mp3")
     repeat = send(client, signing_secret, ready(ana.uid, voice_id, "job-1", 1))
     assert repeat.json() == {"success": True, "applied": False, "reason": "duplicate"}
 
@@ -242,6 +251,173 @@ def test_trying_again_supersedes_the_last_job_whose_callbacks_are_then_stale(
     assert late.json() == {"success": True, "applied": False, "reason": "stale"}
     voice = voices.get(voice_id)
     assert (voice["status"], voice["name"], voice["jobId"]) == ("pending", "Grandma Rose", "job-2")
+
+
+def test_a_superseded_submissions_late_success_leaves_the_newer_profile(
+    client: TestClient, signing_secret: str, voices: Voices, ana: User
+) -> None:
+    voice_id = created(client, ana)["voice_id"]
+    created(client, ana, voice_id=voice_id)  # submission 2, job-2
+    send(client, signing_secret, ready(ana.uid, voice_id, "job-2", 2))
+
+    late = ready(ana.uid, voice_id, "job-1", 1)  # cancelled too late, it finished anyway
+    answer = send(client, signing_secret, late).json()
+
+    assert answer == {"success": True, "applied": False, "reason": "stale"}
+    voice = voices.get(voice_id)
+    newer = f"voices/{ana.uid}/{voice_id}/2"
+    assert (voice["status"], voice["profileKey"]) == ("ready", f"{newer}.pt")
+    assert voice["sampleKey"] == f"{newer}_sample.mp3"
+    assert late.profile_key == f"voices/{ana.uid}/{voice_id}/1.pt"  # its own file: 2.pt intact
+
+
+def test_a_story_is_narrated_in_the_profile_its_voices_submission_stored(
+    client: TestClient,
+    fake: FakeRunPod,
+    signing_secret: str,
+    stories: Stories,
+    ana: User,
+) -> None:
+    voice_id = created(client, ana)["voice_id"]
+    send(client, signing_secret, ready(ana.uid, voice_id, "job-1", 1))
+    stories.create("story-1", userId=ana.uid, text="The fox looked up at the moon.")
+
+    response = narrate(client, "story-1", ana.id_token, {"voice_id": voice_id})
+
+    assert response.status_code == 202, response.text
+    job = fake.runs[-1]["input"]
+    assert job["voice_storage_key"] == f"voices/{ana.uid}/{voice_id}/1.pt"
+
+
+def test_a_repeat_with_the_same_idempotency_key_is_the_same_voice_and_job(
+    client: TestClient,
+    auth_env: AuthEmulator,
+    fake: FakeRunPod,
+    signing_secret: str,
+    voices: Voices,
+    ana: User,
+) -> None:
+    first = created(client, ana, idempotency_key="upload-1")
+
+    assert created(client, ana, idempotency_key="upload-1") == first
+    other = upload(client, ana.id_token, tone_wav(7), idempotency_key="upload-1")
+    assert other.json() == first  # the key decides, as for narrations
+    send(client, signing_secret, failed(ana.uid, first["voice_id"], "job-1", 1))
+    assert created(client, ana, idempotency_key="upload-1") == first  # whatever became of it
+    assert len(fake.runs) == 1
+    assert voices.ids() == {first["voice_id"]}
+
+    second = created(client, ana, idempotency_key="upload-2")
+    ben = auth_env.sign_up("ben@example.com", "secret-password")
+    theirs = created(client, ben, idempotency_key="upload-1")
+    assert len({first["voice_id"], second["voice_id"], theirs["voice_id"]}) == 3
+    assert voices.get(theirs["voice_id"])["userId"] == ben.uid
+    assert len(fake.runs) == 3
+
+
+def test_an_identical_upload_while_its_voice_starts_is_the_same_voice(
+    client: TestClient, fake: FakeRunPod, signing_secret: str, voices: Voices, ana: User
+) -> None:
+    first = created(client, ana)
+    assert created(client, ana) == first
+    assert len(fake.runs) == 1
+    renamed = created(client, ana, name="Grandpa")
+    assert renamed["voice_id"] != first["voice_id"]
+
+    send(client, signing_secret, ready(ana.uid, first["voice_id"], "job-1", 1))
+    later = created(client, ana)  # the first voice is over: this is another voice
+    assert later["voice_id"] not in {first["voice_id"], renamed["voice_id"]}
+    assert created(client, ana) == later  # and a repeat of it joins it in turn
+    assert len(fake.runs) == 3
+    assert voices.ids() == {first["voice_id"], renamed["voice_id"], later["voice_id"]}
+    assert voices.get(first["voice_id"])["status"] == "ready"
+
+
+@pytest.mark.parametrize("key", [None, "upload-1"], ids=["no-key", "idempotency-key"])
+def test_simultaneous_uploads_make_one_voice_and_one_job(
+    client: TestClient, fake: FakeRunPod, voices: Voices, ana: User, key: str | None
+) -> None:
+    fake.run_delay_s = 0.5  # the others arrive while the first waits for RunPod
+
+    def send_one(_: int) -> Any:
+        return upload(client, ana.id_token, RECORDING, idempotency_key=key)
+
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(send_one, range(3)))
+
+    assert [answer.status_code for answer in answers] == [202, 202, 202], answers[0].text
+    assert [answer.json() for answer in answers] == [answers[0].json()] * 3
+    assert len(fake.runs) == 1
+    assert voices.ids() == {answers[0].json()["voice_id"]}
+
+
+def test_a_repeated_try_again_joins_its_submission(
+    client: TestClient, fake: FakeRunPod, signing_secret: str, voices: Voices, ana: User
+) -> None:
+    voice_id = created(client, ana)["voice_id"]
+    send(client, signing_secret, failed(ana.uid, voice_id, "job-1", 1))
+
+    again = created(client, ana, voice_id=voice_id, idempotency_key="retry-1")
+    assert created(client, ana, voice_id=voice_id, idempotency_key="retry-1") == again
+    assert voices.get(voice_id)["submission"] == 2
+    clicked = created(client, ana, voice_id=voice_id, name="Nana")
+    assert created(client, ana, voice_id=voice_id, name="Nana") == clicked
+    assert voices.get(voice_id)["submission"] == 3
+    assert fake.cancelled == ["job-2"]  # superseded once, by the new request, not by a repeat
+    assert len(fake.runs) == 3
+
+
+def test_a_repeat_of_a_submission_runpod_refused_is_refused_alike(
+    client: TestClient, fake: FakeRunPod, voices: Voices, ana: User
+) -> None:
+    fake.run_status = 500
+    refusal(upload(client, ana.id_token, RECORDING, idempotency_key="k"), 502, "submission_failed")
+    fake.run_status = None
+
+    body = refusal(
+        upload(client, ana.id_token, RECORDING, idempotency_key="k"), 502, "submission_failed"
+    )
+
+    assert body["error"] == BUSY
+    assert fake.runs == []
+    [voice_id] = voices.ids()
+    assert created(client, ana, idempotency_key="k-2")["voice_id"] != voice_id
+
+
+def test_a_repeat_waits_for_the_first_requests_job_and_else_is_told_to_retry(
+    settings: Settings, fake: FakeRunPod, voices: Voices, ana: User
+) -> None:
+    first = request_key(VoiceRequest(ana.uid, "Grandma", "en", RECORDING))
+    voice_id = next(candidate_ids(first.key))  # as the first request left it, job not yet known
+    voices.create(
+        voice_id,
+        userId=ana.uid,
+        name="Grandma",
+        language="en",
+        status="pending",
+        submission=1,
+        request=first.key,
+        requestedAt=first.at,
+    )
+    quick = {"runpod_timeout_seconds": 0.5, "firestore_timeout_seconds": 2.0}
+    with TestClient(create_app(Settings(**{**settings.model_dump(), **quick}))) as client:
+        waited = upload(client, ana.id_token, RECORDING)
+        refusal(waited, 503, "voice_pending")
+        assert waited.headers["Retry-After"]
+        voices.db.collection("voices").document(voice_id).update({"jobId": "job-7"})
+        answered = upload(client, ana.id_token, RECORDING)
+
+    assert answered.json() == {"voice_id": voice_id, "job_id": "job-7"}
+    assert fake.runs == []
+
+
+def test_an_idempotency_key_past_255_characters_is_refused(
+    client: TestClient, fake: FakeRunPod, voices: Voices, ana: User
+) -> None:
+    response = upload(client, ana.id_token, RECORDING, idempotency_key="k" * 256)
+    refusal(response, 422, "invalid_request")
+    assert fake.runs == []
+    assert voices.ids() == set()
 
 
 def test_a_failed_voice_tried_again_forgets_its_error(
