@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from pydantic_settings import BaseSettings
 
+import callback_api.main  # noqa: F401 - imports every route and service, and their errors
+from callback_api.core.errors import CallbackAPIError
 from shared.errors import ErrorType
 from tools import config_docs
 
@@ -113,6 +115,27 @@ def test_the_integration_guide_names_every_error_type() -> None:
     guide = (DOCS / "integration.md").read_text()
     missing = [error.value for error in ErrorType if f"`{error.value}`" not in guide]
     assert not missing
+
+
+CALLBACK_ONLY_ERRORS = {"firestore_refused"}
+"""Answered to the worker's callbacks only (on The callback API's page), never to the app."""
+
+
+def api_error_types() -> set[str]:
+    """The `error_type` of every error the API raises on purpose."""
+    found, todo = set(), [CallbackAPIError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.error_type)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def test_the_integration_guide_names_every_error_the_api_answers() -> None:
+    guide = (DOCS / "integration.md").read_text()
+    types = api_error_types() - CALLBACK_ONLY_ERRORS
+    assert {"narration_pending", "voice_pending", "voice_not_ready", "rate_limited"} <= types
+    assert not [error for error in sorted(types) if f"`{error}`" not in guide]
 
 
 def test_the_integration_guide_covers_both_endpoints_in_curl_and_javascript() -> None:
