@@ -55,6 +55,11 @@ class Caller:
                 raise InvalidRequestError(
                     "user_id is required when calling with an app key", field="user_id"
                 )
+            if not re.fullmatch(ID_PATTERN, user_id):
+                # Exactly as given: a normalised id would name another owner than the job's.
+                raise InvalidRequestError(
+                    "user_id must be 1-128 letters, digits, '_' or '-'", field="user_id"
+                )
             return user_id
         if user_id is not None and user_id != self.uid:
             raise InvalidRequestError(
@@ -74,8 +79,12 @@ class Authenticator:
                 "settings.firebase_auth_emulator_host must match the "
                 "FIREBASE_AUTH_EMULATOR_HOST variable"
             )
+        if not settings.project_id:
+            # A token's audience must be this project; without its id every user would be
+            # refused as if signed out.
+            raise AuthConfigError("GOOGLE_CLOUD_PROJECT is required to verify users' ID tokens")
         self._app_keys = [key.encode() for key in settings.app_keys]
-        options = {"projectId": settings.project_id} if settings.project_id else {}
+        options = {"projectId": settings.project_id}
         # Verifying a token needs the project id and Google's public keys, no credentials.
         self._firebase = firebase_admin.initialize_app(
             AnonymousCredentials(),  # type: ignore[arg-type]
@@ -106,7 +115,8 @@ class Authenticator:
         except firebase_auth.CertificateFetchError as exc:
             raise AuthUnavailableError("certificate fetch failed") from exc
         except (ValueError, firebase_auth.InvalidIdTokenError) as exc:
-            # Expired, revoked, malformed, another project's: all one answer, sign in again.
+            # Expired, malformed, another project's: all one answer, sign in again. (Revocation
+            # is not checked: that needs a service account; a token lives an hour at most.)
             raise UnauthenticatedError(type(exc).__name__) from None
         _check_lifetime(claims)
         uid = claims.get("uid") or claims.get("sub")

@@ -87,7 +87,7 @@ class RunPodUnavailableError(CallbackAPIError):
 
 
 class UnauthenticatedError(CallbackAPIError):
-    """No credentials, or an ID token that is malformed, expired, revoked or of another project."""
+    """No credentials, or an ID token that is malformed, expired or of another project."""
 
     status_code = 401
     public_message = "please sign in again"

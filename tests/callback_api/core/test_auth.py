@@ -89,6 +89,9 @@ def test_app_keys_current_and_previous_act_for_the_body_user(
     assert app.user_for("u7") == "u7"
     with pytest.raises(InvalidRequestError, match="user_id is required"):
         app.user_for(None)
+    for unsafe in (" u7", "u7 ", "a/b", "x" * 129):
+        with pytest.raises(InvalidRequestError, match="user_id must be"):
+            app.user_for(unsafe)
 
 
 def test_a_signed_in_user_acts_only_for_themselves() -> None:
@@ -125,4 +128,15 @@ def test_settings_and_environment_must_agree(
     monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST")
 
     with pytest.raises(AuthConfigError):
+        Authenticator(settings)
+
+
+def test_tokens_cannot_be_checked_without_the_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GOOGLE_CLOUD_PROJECT", "FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(
+        callback_signing_secret="whsec_" + "A" * 44, runpod_api_key="k", runpod_endpoint_id="e1"
+    )
+
+    with pytest.raises(AuthConfigError, match="GOOGLE_CLOUD_PROJECT"):
         Authenticator(settings)
