@@ -225,6 +225,24 @@ describe('updating stories', () => {
     await assertFails(updateDoc(doc(db.alice, 'stories/stamped'), { updatedAt: deleteField() }));
     await assertSucceeds(updateDoc(doc(db.alice, 'stories/stamped'), { updatedAt: serverTimestamp() }));
   });
+
+  test('while a narration is in flight updatedAt is the API\'s alone; other fields stay editable', async () => {
+    for (const audioStatus of ['pending', 'processing']) {
+      const path = `stories/flight-${audioStatus}`;
+      await seed(env, { [path]: { userId: 'alice', text: 'x', audioStatus, updatedAt: new Date(0) } });
+      await assertFails(updateDoc(doc(db.alice, path), { updatedAt: serverTimestamp() }));
+      await assertSucceeds(updateDoc(doc(db.alice, path), { title: 'A new title' }));
+    }
+  });
+});
+
+describe('story ids', () => {
+  test('only ids the API can narrate may be created', async () => {
+    for (const id of [' abc', 'abc ', 'a.b', 'caf\u00e9']) {
+      await assertFails(setDoc(doc(db.alice, `stories/${id}`), { userId: 'alice', text: 'x' }));
+    }
+    await assertSucceeds(setDoc(doc(db.alice, 'stories/Abc-1_2'), { userId: 'alice', text: 'x' }));
+  });
 });
 
 describe('deleting stories', () => {
