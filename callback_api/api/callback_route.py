@@ -5,6 +5,7 @@ its signature before FastAPI parses it, so that an unsigned request gets 401 wha
 content, and records every callback's outcome and latency, whether it ends in a response or in
 an exception. `WebhookRoute` does the same without the signature (RunPod does not sign; the
 route checks the token in its URL before it reads the body) and with a larger limit.
+`LimitedRoute` only limits the body, for the app's JSON endpoints.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastapi.routing import APIRoute
 from starlette.types import Receive, Scope
 
 from callback_api.api.observation import CallbackObservation
-from callback_api.core.config import MAX_BODY_BYTES, MAX_WEBHOOK_BYTES
+from callback_api.core.config import MAX_APP_BODY_BYTES, MAX_BODY_BYTES, MAX_WEBHOOK_BYTES
 from callback_api.core.errors import PayloadTooLargeError
 from shared.signing import HEADER_ID, Verifier
 
@@ -89,3 +90,20 @@ class WebhookRoute(CallbackRoute):
 
     def callback_type(self) -> str:
         return "runpod_webhook"
+
+
+class LimitedRoute(APIRoute):
+    """An app endpoint's route: its body is refused past `limit` bytes (413) as it is read,
+    which FastAPI does before the caller's credentials are checked."""
+
+    limit: ClassVar[int] = MAX_APP_BODY_BYTES
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            request = LimitedRequest(request.scope, request.receive, self.limit)
+            await request.body()  # here, so that 413 is ours, not FastAPI's "error parsing"
+            return await handler(request)
+
+        return handle

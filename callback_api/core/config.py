@@ -24,6 +24,9 @@ ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 credentials, so each origin is named)."""
 FieldName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 """A top-level Firestore field name that needs no quoting in a field path."""
+MAX_APP_BODY_BYTES = 1024 * 1024
+"""The narration endpoint's JSON body: a story at the worker's longest (`MAX_TEXT_CHARS`,
+50,000 characters by default) fits several times over, even escaped, with its pronunciations."""
 RUNPOD_API_BASE_URL = "https://api.runpod.ai/v2"
 RUNPOD_RESULT_RETENTION_S = 30 * 60
 """How long RunPod's status API returns a finished `/run` job's result: the reconciler must

@@ -13,6 +13,7 @@ import httpx
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Request
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter, ValidationError
 
+from callback_api.api.callback_route import LimitedRoute
 from callback_api.api.deps import CallerDep
 from callback_api.core.errors import StoryNotFoundError
 from callback_api.services.narration import Narrator
@@ -30,7 +31,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
 
 
-router = APIRouter(prefix="/api/tts", tags=["narration"], lifespan=_lifespan)
+router = APIRouter(
+    prefix="/api/tts", tags=["narration"], lifespan=_lifespan, route_class=LimitedRoute
+)
 
 
 class NarrationBody(BaseModel):
@@ -79,6 +82,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorAnswer, "description": description}
     for code, description in {
         401: "`unauthenticated`: no, malformed, expired or another project's token",
+        413: "`payload_too_large`: a body over 1 MiB",
         404: "`story_not_found` or `voice_not_found` (also another user's)",
         422: "`invalid_request`, `voice_not_ready`, or the worker's typed error for the text or "
         "voice (`invalid_input`, `text_empty`, `text_too_long`, …)",
@@ -109,8 +113,11 @@ async def narrate(
     body = body or NarrationBody()
     user_id = caller.user_for(body.user_id)
     try:
-        _STORY_ID.validate_python(story_id)
-    except ValidationError:
+        # Exactly as given: a normalised id (" abc" → "abc") would send the job's callbacks
+        # to another document than the one whose owner was checked.
+        if _STORY_ID.validate_python(story_id) != story_id:
+            raise ValueError(story_id)
+    except (ValidationError, ValueError):
         raise StoryNotFoundError("not a story id") from None
     started = await narrator.start(story_id, user_id, body.job_options(), idempotency_key)
     return NarrationAccepted(
