@@ -10,7 +10,7 @@ another job id where the callback carries none) is `stale` and changes nothing.
 
 A submission remembers the request that made it (`request`, a hash: `voices.py`; and
 `requestedAt`): a repeat of that request joins the submission instead of starting another
-(`joins`).
+(`joins`), unless it waited on it and no job came (`abandons`): then it starts another.
 
 A failure the API inferred (RunPod refused the job, or ended it without a callback:
 `errorSource` `submission`, `runpod_webhook` or `reconciler`) is provisional: a signed callback
@@ -107,8 +107,9 @@ def joins(voice: Mapping[str, Any], request: SubmissionRequest, *, named_by_key:
     """Whether `request` repeats the one that made the voice's current submission. With an
     `Idempotency-Key` always, as does any repeat of a creation whose voice id derives from its
     key (`named_by_key`, even once the voice was tried again since); without one, while the
-    submission is pending or processing and younger than the request's window."""
-    if submission_of(voice) == 0:
+    submission is pending or processing and younger than the request's window. Never a
+    submission the request `abandons`."""
+    if submission_of(voice) == 0 or abandons(voice, request):
         return False
     if request.idempotent and named_by_key:
         return True
@@ -121,15 +122,28 @@ def joins(voice: Mapping[str, Any], request: SubmissionRequest, *, named_by_key:
     return young and voice.get("status") in AWAITING
 
 
+def abandons(voice: Mapping[str, Any], request: SubmissionRequest) -> bool:
+    """Whether `request` joined the voice's current submission before and found no job for
+    it in time (`request.abandoned`): the request that made it died before RunPod took its job
+    (or its commit landed after it was told otherwise). The repeat starts a new submission
+    rather than wait on it; once a job is recorded, it joins that job after all."""
+    number = submission_of(voice)
+    return number != 0 and number == request.abandoned and voice.get("jobId") is None
+
+
 def submission_of(voice: Mapping[str, Any] | None) -> int:
     number = (voice or {}).get("submission")
     return number if isinstance(number, int) and not isinstance(number, bool) else 0
 
 
 def decide_job_recorded(voice: Mapping[str, Any], submission: int, job_id: str) -> VoiceDecision:
-    """RunPod took `submission`'s job: its id, unless a callback recorded it already."""
-    if submission_of(voice) != submission or voice.get("jobId") is not None:
+    """RunPod took `submission`'s job: its id, unless a newer submission followed (`stale`: the
+    job is overtaken) or a callback of the job recorded it already (another job's: `conflict`)."""
+    recorded = voice.get("jobId")
+    if submission_of(voice) != submission:
         return VoiceDecision(Outcome.STALE)
+    if recorded is not None:
+        return VoiceDecision(Outcome.DUPLICATE if recorded == job_id else Outcome.CONFLICT)
     return VoiceDecision(Outcome.APPLIED, {"jobId": job_id, "updatedAt": SERVER_TIMESTAMP})
 
 

@@ -5,13 +5,20 @@ says, so concurrent callbacks, webhooks and submissions on any number of API ins
 undo each other; within one process they take turns per voice (`stories.KeyedLock`). Every
 call runs under `FIRESTORE_TIMEOUT_SECONDS`; past it, or on a transient Firestore error, the
 caller gets `FirestoreUnavailableError` (503 + Retry-After).
+
+A new submission's commit whose answer is lost (the connection reset after the commit reached
+Firestore, or the deadline passed during it) may have landed. The voice is then read back by a
+transaction that writes it (`_fence`), so the lost commit either landed before that read or
+can no longer land: the voice holding what the commit wrote, the submission is ours and is
+answered as begun; else the caller gets the 503 and, asking again, is decided anew.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -22,7 +29,7 @@ from google.cloud.firestore import (
     AsyncTransaction,
     async_transactional,
 )
-from google.cloud.firestore_v1 import FieldFilter
+from google.cloud.firestore_v1 import DELETE_FIELD, SERVER_TIMESTAMP, FieldFilter
 
 from callback_api.core.config import Settings
 from callback_api.core.errors import CallbackAPIError, FirestoreUnavailableError
@@ -32,6 +39,7 @@ from callback_api.services.voice_rules import (
     AWAITING,
     VoiceCallback,
     VoiceDecision,
+    abandons,
     decide_callback,
     decide_interrupted,
     decide_job_recorded,
@@ -43,6 +51,8 @@ from shared.errors import TTSError
 
 T = TypeVar("T")
 Choice = Callable[[Mapping[str, Any] | None], VoiceDecision]
+
+logger = logging.getLogger("callback_api.voices")
 
 
 class VoiceNotFoundError(CallbackAPIError):
@@ -79,19 +89,68 @@ class AwaitingVoice:
     job_id: str | None
 
 
+@dataclass
+class _Commit:
+    """The write a transaction is committing, kept to read back when its answer is lost."""
+
+    updates: Mapping[str, Any] | None = None
+    updated_at: Any = None
+    """The voice's `updatedAt` as the transaction read it."""
+    seen: dict[str, Any] = field(default_factory=dict)
+    """The voice as the transaction read it (empty: none)."""
+
+    def landed_in(self, voice: Mapping[str, Any] | None) -> bool:
+        """Whether `voice`, read after the commit, holds everything the commit wrote."""
+        if voice is None or self.updates is None:
+            return False
+        for key, value in self.updates.items():
+            if value is SERVER_TIMESTAMP:
+                if voice.get(key) in (None, self.updated_at):  # stamped anew by each write
+                    return False
+            elif value is DELETE_FIELD:
+                if key in voice:
+                    return False
+            elif voice.get(key) != value:
+                return False
+        return True
+
+
 @async_transactional
 async def _decide_and_write(
-    transaction: AsyncTransaction, ref: AsyncDocumentReference, choose: Choice, timeout: float
+    transaction: AsyncTransaction,
+    ref: AsyncDocumentReference,
+    choose: Choice,
+    timeout: float,
+    commit: _Commit,
 ) -> VoiceDecision:
+    commit.updates = None  # an earlier attempt's write was aborted, not committed
     snapshot = await ref.get(transaction=transaction, timeout=timeout)
     voice = snapshot.to_dict() if snapshot.exists else None
+    commit.seen, commit.updated_at = dict(voice or {}), (voice or {}).get("updatedAt")
     decision = choose(voice)
     if decision.updates:
         if voice is None:
             transaction.create(ref, dict(decision.updates))
         else:
             transaction.update(ref, dict(decision.updates))
+        commit.updates = decision.updates  # from here on, a lost answer leaves the write unknown
     return decision
+
+
+@async_transactional
+async def _fence(
+    transaction: AsyncTransaction, ref: AsyncDocumentReference, timeout: float
+) -> dict[str, Any] | None:
+    """The voice, read by a transaction that writes it as it stands (deletes it when there is
+    none, which changes nothing). Writing takes the document's lock, so a commit whose answer
+    was lost either landed before this one (and is read here) or can no longer land."""
+    snapshot = await ref.get(transaction=transaction, timeout=timeout)
+    if not snapshot.exists:
+        transaction.delete(ref)
+        return None
+    voice = snapshot.to_dict() or {}
+    transaction.update(ref, {"request": voice.get("request", DELETE_FIELD)})
+    return voice
 
 
 class VoiceStore:
@@ -121,27 +180,26 @@ class VoiceStore:
         """Hand the voice to a submission for `request` (a `new` voice to its first), or join
         its current one when `request` repeats it (`voice_rules.joins`). Raises
         `VoiceNotFoundError` for an existing voice missing or another user's, and
-        `VoiceIdTakenError` when a new voice's id is taken by one `request` does not join."""
-        before: dict[str, Any] = {}
+        `VoiceIdTakenError` when a new voice's id is taken by one `request` does not join. A
+        submission `request` abandons (`voice_rules.abandons`) is replaced, a new voice's too."""
 
         def choose(voice: Mapping[str, Any] | None) -> VoiceDecision:
-            before.clear()
-            before.update(voice or {})
+            owned = voice is not None and voice.get("userId") == user_id
             if voice is None:
                 if not new:
                     raise VoiceNotFoundError(voice_id)
-            elif voice.get("userId") == user_id and joins(
-                voice, request, named_by_key=named_by_key
-            ):
+            elif owned and joins(voice, request, named_by_key=named_by_key):
                 return VoiceDecision(Outcome.DUPLICATE)
-            elif new:
+            elif new and not (owned and abandons(voice, request)):
                 raise VoiceIdTakenError(voice_id)
-            elif voice.get("userId") != user_id:
+            elif not owned:
                 raise VoiceNotFoundError(voice_id)
             updates = submission_updates(voice, user_id, name, language, request)
             return VoiceDecision(Outcome.APPLIED, updates)
 
-        decision = await self._decided(voice_id, choose)
+        commit = _Commit()
+        decision = await self._decided(voice_id, choose, commit)
+        before = commit.seen
         job = before.get("jobId")
         job = job if isinstance(job, str) else None
         if not decision.applied:
@@ -203,10 +261,22 @@ class VoiceStore:
                 found.append((written, awaiting))
         return [awaiting for _, awaiting in sorted(found, key=lambda pair: pair[0])]
 
-    async def _decided(self, voice_id: str, choose: Choice) -> VoiceDecision:
-        return await self._call(self._decide_in_turn(voice_id, choose))
+    async def _decided(
+        self, voice_id: str, choose: Choice, read_back: _Commit | None = None
+    ) -> VoiceDecision:
+        """`choose` in a transaction; with `read_back`, a commit whose answer is lost is read
+        back (see the module)."""
+        commit = read_back or _Commit()
+        try:
+            return await self._call(self._decide_in_turn(voice_id, choose, commit))
+        except FirestoreUnavailableError as failure:
+            if read_back is None or commit.updates is None:
+                raise  # failed before anything was committed
+            return await self._read_back(voice_id, commit, failure)
 
-    async def _decide_in_turn(self, voice_id: str, choose: Choice) -> VoiceDecision:
+    async def _decide_in_turn(
+        self, voice_id: str, choose: Choice, commit: _Commit
+    ) -> VoiceDecision:
         """As `StoryStore`: requests for one voice take turns in this process, and a transaction
         that writers elsewhere keep aborting backs off and tries again until the deadline."""
         ref = self._collection.document(voice_id)
@@ -214,7 +284,29 @@ class VoiceStore:
             async for attempt in while_contended(self._timeout):
                 with attempt:
                     transaction = self._client.transaction()
-                    return await _decide_and_write(transaction, ref, choose, self._timeout)
+                    return await _decide_and_write(transaction, ref, choose, self._timeout, commit)
+        raise AssertionError("unreachable: the retrying loop returns or raises")
+
+    async def _read_back(
+        self, voice_id: str, commit: _Commit, failure: FirestoreUnavailableError
+    ) -> VoiceDecision:
+        """The committed decision if the voice holds its write, else `failure` (a read that
+        fails too is `FirestoreUnavailableError`: the caller asks again, decided anew)."""
+        assert commit.updates is not None
+        voice = await self._call(self._fenced(self._collection.document(voice_id)))
+        landed = commit.landed_in(voice)
+        logger.warning(
+            "commit answer lost; voice read back",
+            extra={"voice_id": voice_id, "failure": failure.kind, "landed": landed},
+        )
+        if landed:
+            return VoiceDecision(Outcome.APPLIED, commit.updates)
+        raise failure
+
+    async def _fenced(self, ref: AsyncDocumentReference) -> dict[str, Any] | None:
+        async for attempt in while_contended(self._timeout):
+            with attempt:
+                return await _fence(self._client.transaction(), ref, self._timeout)
         raise AssertionError("unreachable: the retrying loop returns or raises")
 
     async def _call(self, work: Coroutine[Any, Any, T]) -> T:

@@ -143,8 +143,10 @@ webhooks = APIRouter(prefix="/api/tts/voices", tags=["runpod"], route_class=Voic
         ),
         502: _error("RunPod did not take the job (`submission_failed`); the voice is failed."),
         503: _error(
-            "Firestore unavailable (`firestore_unavailable`), or a repeat joined a voice whose "
-            "job is not recorded yet (`voice_pending`); retry after `Retry-After` seconds."
+            "Firestore unavailable (`firestore_unavailable`); a repeat joined a voice whose "
+            "job is not recorded yet (`voice_pending`); this API cannot submit jobs "
+            "(`narration_unavailable`: RunPod, `CALLBACK_API_PUBLIC_URL` or the signing secret "
+            "unset; nothing written). Retry after `Retry-After` seconds."
         ),
     },
 )
@@ -161,10 +163,10 @@ async def create_voice(
     same `Idempotency-Key`, or an identical upload while its voice is still starting (a double
     click), answers the same voice and job: one voice, one job."""
     form = await _form(request)
-    user_id = caller.user_for(_text(form, "user_id"))
+    user_id = caller.user_for(_id(form, "user_id"))
     if not _is_safe(user_id):  # an app key's; the worker takes only safe ids
         raise InvalidRequestError("user_id must be 1-128 letters, digits, '_' or '-'", "user_id")
-    voice_id = _text(form, "voice_id")
+    voice_id = _id(form, "voice_id")
     if voice_id is not None and not _is_safe(voice_id):
         raise VoiceNotFoundError(voice_id)
     name, language = _name(_text(form, "name")), _language(_text(form, "language") or "en")
@@ -203,6 +205,17 @@ def _text(form: Any, name: str) -> str | None:
     return value.strip() or None
 
 
+def _id(form: Any, name: str) -> str | None:
+    """An id field exactly as sent (empty: not given). Never stripped: `_is_safe` refuses
+    " v1 " rather than read it as another voice (or another user) than the one named."""
+    value = form.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidRequestError(f"{name} must be text", field=name)
+    return value or None
+
+
 def _name(value: str | None) -> str:
     name = " ".join((value or "").split())
     if not name or len(name) > MAX_VOICE_NAME_CHARS:
@@ -227,6 +240,7 @@ def _language(value: str) -> str:
 
 
 def _is_safe(value: str) -> bool:
+    """A `SafeId` as given: `SafeId` strips surrounding whitespace, which must not pass."""
     try:
         return _SAFE_ID.validate_python(value) == value
     except ValidationError:

@@ -15,7 +15,13 @@ from callback_api.core.config import Settings
 from callback_api.core.firestore import close_firestore, open_firestore
 from callback_api.services.rules import Outcome, SubmissionRequest
 from callback_api.services.runpod_api import RunPodClient
-from callback_api.services.voice_rules import LOST, decide_callback, decide_interrupted, joins
+from callback_api.services.voice_rules import (
+    LOST,
+    decide_callback,
+    decide_interrupted,
+    decide_job_recorded,
+    joins,
+)
 from callback_api.services.voice_settle import VoiceSweep, settle_stale_voices
 from callback_api.services.voice_store import VoiceStore
 from callback_api.services.voices import (
@@ -87,8 +93,10 @@ JUST = NOW - timedelta(seconds=5)
 LONG_AGO = NOW - timedelta(seconds=VOICE_JOIN_WINDOW_S + 1)
 
 
-def asked(key: str = "r1", *, idempotent: bool = False) -> SubmissionRequest:
-    return SubmissionRequest(key, NOW, idempotent, VOICE_JOIN_WINDOW_S)
+def asked(
+    key: str = "r1", *, idempotent: bool = False, abandoned: int | None = None
+) -> SubmissionRequest:
+    return SubmissionRequest(key, NOW, idempotent, VOICE_JOIN_WINDOW_S, abandoned)
 
 
 @pytest.mark.parametrize(
@@ -105,6 +113,25 @@ def asked(key: str = "r1", *, idempotent: bool = False) -> SubmissionRequest:
         (voice("ready", request="r2"), asked(idempotent=True), True, True),
         (voice("ready", request="r2"), asked(), True, False),
         ({"userId": "u1", "request": "r1"}, asked(idempotent=True), True, False),
+        (
+            voice("pending", request="r1", requestedAt=JUST, jobId=None),
+            asked(abandoned=2),
+            False,
+            False,
+        ),
+        (
+            voice("pending", request="r1", jobId=None),
+            asked(idempotent=True, abandoned=2),
+            True,
+            False,
+        ),
+        (voice("pending", request="r1", requestedAt=JUST), asked(abandoned=2), False, True),
+        (
+            voice("pending", request="r1", requestedAt=JUST, jobId=None),
+            asked(abandoned=1),
+            False,
+            True,
+        ),
     ],
     ids=[
         "young-pending",
@@ -118,12 +145,33 @@ def asked(key: str = "r1", *, idempotent: bool = False) -> SubmissionRequest:
         "key-that-named-the-voice",
         "no-key-named-voice-over",
         "no-submission",
+        "abandoned-without-a-job",
+        "abandoned-named-by-key",
+        "abandoned-but-its-job-came",
+        "abandoned-an-older-one",
     ],
 )
 def test_a_repeat_joins_the_submission_its_request_made(
     stored: dict[str, Any], repeat: SubmissionRequest, named_by_key: bool, joined: bool
 ) -> None:
     assert joins(stored, repeat, named_by_key=named_by_key) is joined
+
+
+@pytest.mark.parametrize(
+    ("stored", "outcome"),
+    [
+        (voice("pending", jobId=None), Outcome.APPLIED),
+        (voice("processing", jobId="job-2"), Outcome.DUPLICATE),
+        (voice("processing", jobId="job-9"), Outcome.CONFLICT),
+        (voice("pending", jobId=None, submission=3), Outcome.STALE),
+    ],
+    ids=["recorded", "its-callback-was-first", "another-job", "overtaken"],
+)
+def test_a_job_id_is_recorded_for_its_own_submission_only(
+    stored: dict[str, Any], outcome: Outcome
+) -> None:
+    """`stale` and `conflict` tell `submit_voice` the job was overtaken: it is cancelled."""
+    assert decide_job_recorded(stored, 2, "job-2").outcome == outcome
 
 
 def test_a_requests_key_hashes_the_upload_or_its_idempotency_key() -> None:

@@ -4,6 +4,7 @@ real Firestore and Auth emulators with RunPod faked (`tests/helpers/runpod_fake.
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -23,10 +24,12 @@ from callback_api.services.voices import (
     request_key,
 )
 from tests.helpers.callback_api import Stories
+from tests.helpers.grpc_proxy import COMMIT, GrpcProxy
 from tests.helpers.narration import narrate
 from tests.helpers.runpod_fake import FakeRunPod
 from tests.helpers.voices import Voices, failed, ready, send, started, tone_wav, upload
 from tools.auth_emulator import AuthEmulator, User
+from tools.firestore_emulator import FirestoreEmulator
 
 PUBLIC_URL = "https://api.example.com"
 APP_KEY = "voices-app-key-" + "k" * 24
@@ -384,14 +387,14 @@ def test_a_repeat_of_a_submission_runpod_refused_is_refused_alike(
     assert created(client, ana, idempotency_key="k-2")["voice_id"] != voice_id
 
 
-def test_a_repeat_waits_for_the_first_requests_job_and_else_is_told_to_retry(
-    settings: Settings, fake: FakeRunPod, voices: Voices, ana: User
-) -> None:
-    first = request_key(VoiceRequest(ana.uid, "Grandma", "en", RECORDING))
-    voice_id = next(candidate_ids(first.key))  # as the first request left it, job not yet known
+def left_starting(voices: Voices, user: User, key: str | None = None) -> str:
+    """The voice a first upload (of `RECORDING`, with `key`) left when its request died after
+    the voice was written and before RunPod took the job: pending, submission 1, no job."""
+    first = request_key(VoiceRequest(user.uid, "Grandma", "en", RECORDING, idempotency_key=key))
+    voice_id = next(candidate_ids(first.key))
     voices.create(
         voice_id,
-        userId=ana.uid,
+        userId=user.uid,
         name="Grandma",
         language="en",
         status="pending",
@@ -399,16 +402,171 @@ def test_a_repeat_waits_for_the_first_requests_job_and_else_is_told_to_retry(
         request=first.key,
         requestedAt=first.at,
     )
-    quick = {"runpod_timeout_seconds": 0.5, "firestore_timeout_seconds": 2.0}
-    with TestClient(create_app(Settings(**{**settings.model_dump(), **quick}))) as client:
-        waited = upload(client, ana.id_token, RECORDING)
-        refusal(waited, 503, "voice_pending")
-        assert waited.headers["Retry-After"]
-        voices.db.collection("voices").document(voice_id).update({"jobId": "job-7"})
+    return voice_id
+
+
+QUICK = {"runpod_timeout_seconds": 0.5, "firestore_timeout_seconds": 1.0}
+"""A repeat waits 2.5 s for the job of the submission it joined."""
+
+
+def later(seconds: float, work: Any) -> threading.Timer:
+    timer = threading.Timer(seconds, work)
+    timer.start()
+    return timer
+
+
+def test_a_repeat_waits_for_the_first_requests_job(
+    settings: Settings, fake: FakeRunPod, voices: Voices, ana: User
+) -> None:
+    voice_id = left_starting(voices, ana)
+    ref = voices.db.collection("voices").document(voice_id)
+    with TestClient(create_app(Settings(**{**settings.model_dump(), **QUICK}))) as client:
+        recorded = later(0.5, lambda: ref.update({"jobId": "job-7"}))  # the first, slow
         answered = upload(client, ana.id_token, RECORDING)
+        recorded.join()
 
     assert answered.json() == {"voice_id": voice_id, "job_id": "job-7"}
     assert fake.runs == []
+
+
+@pytest.mark.parametrize("key", [None, "upload-1"], ids=["no-key", "idempotency-key"])
+def test_a_repeat_whose_first_request_died_starts_the_voice_anew(
+    settings: Settings, fake: FakeRunPod, voices: Voices, ana: User, key: str | None
+) -> None:
+    """No job comes for the submission joined: rather than 503 until the reconciler fails the
+    voice, the repeat starts the same voice's next submission, and later repeats join that."""
+    voice_id = left_starting(voices, ana, key)
+    with TestClient(create_app(Settings(**{**settings.model_dump(), **QUICK}))) as client:
+        answered = upload(client, ana.id_token, RECORDING, idempotency_key=key)
+        again = upload(client, ana.id_token, RECORDING, idempotency_key=key)
+
+    assert answered.status_code == 202, answered.text
+    assert answered.json() == again.json() == {"voice_id": voice_id, "job_id": "job-1"}
+    [run] = fake.runs
+    assert (run["input"]["voice_id"], run["input"]["submission"]) == (voice_id, 2)
+    voice = voices.get(voice_id)
+    assert (voice["status"], voice["submission"], voice["jobId"]) == ("pending", 2, "job-1")
+    assert voices.ids() == {voice_id}
+    assert fake.cancelled == []  # the abandoned submission had no job
+
+
+def test_a_repeat_whose_submission_was_superseded_meanwhile_is_told_to_retry(
+    settings: Settings, fake: FakeRunPod, voices: Voices, ana: User
+) -> None:
+    voice_id = left_starting(voices, ana)
+    ref = voices.db.collection("voices").document(voice_id)
+    with TestClient(create_app(Settings(**{**settings.model_dump(), **QUICK}))) as client:
+        tried_again = later(0.5, lambda: ref.update({"submission": 2, "request": "another"}))
+        waited = upload(client, ana.id_token, RECORDING)
+        tried_again.join()
+
+    refusal(waited, 503, "voice_pending")
+    assert waited.headers["Retry-After"]
+    assert fake.runs == []
+
+
+@pytest.fixture
+def proxy(
+    voices: Voices, firestore_env: FirestoreEmulator, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[GrpcProxy]:
+    """The API's way to the emulator; `voices` keeps its own direct client for checking."""
+    with GrpcProxy(firestore_env.host_port) as proxy:
+        monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", proxy.host_port)
+        yield proxy
+
+
+@pytest.mark.parametrize("drop", [False, True], ids=["reset", "dropped"])
+def test_a_new_voice_whose_commit_answer_was_lost_is_read_back_and_submitted(
+    settings: Settings, proxy: GrpcProxy, fake: FakeRunPod, voices: Voices, ana: User, drop: bool
+) -> None:
+    """The commit that wrote the voice went through and its answer never came back: the voice
+    is read back, found written, and its job submitted (not 503 with the voice left pending)."""
+    through_proxy = {"firestore_emulator_host": proxy.host_port, "firestore_timeout_seconds": 2}
+    with TestClient(create_app(Settings(**{**settings.model_dump(), **through_proxy}))) as client:
+        plan = proxy.arm(COMMIT, drop=drop)
+        answered = upload(client, ana.id_token, RECORDING)
+
+    assert answered.status_code == 202, answered.text
+    assert plan.done == 1  # the commit went through; its answer was lost
+    voice_id = answered.json()["voice_id"]
+    assert answered.json() == {"voice_id": voice_id, "job_id": "job-1"}
+    assert len(fake.runs) == 1
+    assert voices.ids() == {voice_id}
+    voice = voices.get(voice_id)
+    assert (voice["status"], voice["submission"], voice["jobId"]) == ("pending", 1, "job-1")
+
+
+def test_a_voice_tried_again_whose_commit_answer_was_lost_is_read_back(
+    settings: Settings, proxy: GrpcProxy, fake: FakeRunPod, voices: Voices, ana: User
+) -> None:
+    voices.create(
+        "v1",
+        userId=ana.uid,
+        name="Grandma",
+        language="en",
+        status="failed",
+        submission=1,
+        jobId="job-0",
+        error="x",
+        errorSource="worker",
+    )
+    through_proxy = {"firestore_emulator_host": proxy.host_port, "firestore_timeout_seconds": 2}
+    with TestClient(create_app(Settings(**{**settings.model_dump(), **through_proxy}))) as client:
+        plan = proxy.arm(COMMIT)
+        answered = upload(client, ana.id_token, RECORDING, voice_id="v1")
+
+    assert answered.json() == {"voice_id": "v1", "job_id": "job-1"}, answered.text
+    assert plan.done == 1
+    voice = voices.get("v1")
+    assert (voice["status"], voice["submission"], voice["jobId"]) == ("pending", 2, "job-1")
+    assert "error" not in voice
+
+
+@pytest.mark.parametrize(
+    "unset",
+    [
+        {"callback_api_public_url": None},
+        {"runpod_api_key": None, "runpod_endpoint_id": None, "callback_api_dev_mode": True},
+        {"callback_signing_secret": None, "callback_api_dev_mode": True},
+    ],
+    ids=["public-url", "runpod", "signing-secret"],
+)
+def test_without_runpod_a_public_url_or_a_secret_voices_are_unavailable_and_nothing_written(
+    settings: Settings, fake: FakeRunPod, voices: Voices, ana: User, unset: dict[str, Any]
+) -> None:
+    with TestClient(create_app(Settings(**{**settings.model_dump(), **unset}))) as client:
+        response = upload(client, ana.id_token, RECORDING)
+
+    refusal(response, 503, "narration_unavailable")  # narration's code: no jobs can be sent
+    assert response.headers["Retry-After"]
+    assert fake.runs == []
+    assert voices.ids() == set()
+
+
+@pytest.mark.parametrize("voice_id", [" v1", "v1 ", "\tv1", "v1\n"])
+def test_a_voice_id_with_surrounding_whitespace_is_not_read_as_another(
+    client: TestClient, fake: FakeRunPod, voices: Voices, ana: User, voice_id: str
+) -> None:
+    voices.create(
+        "v1", userId=ana.uid, name="Grandma", language="en", status="failed", submission=1
+    )
+    refusal(upload(client, ana.id_token, RECORDING, voice_id=voice_id), 404, "voice_not_found")
+    assert voices.get("v1")["submission"] == 1
+    assert fake.runs == []
+
+
+@pytest.mark.parametrize("user_id", [" user-7", "user-7 ", "\tuser-7"])
+def test_a_user_id_with_surrounding_whitespace_is_refused(
+    client: TestClient, fake: FakeRunPod, voices: Voices, ana: User, user_id: str
+) -> None:
+    body = refusal(upload(client, APP_KEY, RECORDING, user_id=user_id), 422, "invalid_request")
+    assert body["field"] == "user_id"
+    mine = refusal(
+        upload(client, ana.id_token, RECORDING, user_id=f" {ana.uid}"), 422, "invalid_request"
+    )
+    assert mine["field"] == "user_id"
+    assert fake.runs == []
+    assert voices.ids() == set()
 
 
 def test_an_idempotency_key_past_255_characters_is_refused(
