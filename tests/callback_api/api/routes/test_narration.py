@@ -4,13 +4,11 @@ with RunPod faked (`tests/helpers/runpod_fake.py`, jobs taken and left queued)."
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from callback_api.core.config import Settings
 from shared.deadlines import execution_timeout_s, job_deadline_s
 from tests.helpers.auth import emulator_token
 from tests.helpers.callback_api import Stories
@@ -27,28 +25,6 @@ from tests.helpers.narration import (
 )
 from tests.helpers.runpod_fake import FakeRunPod
 from tools.auth_emulator import AuthEmulator, User
-
-
-@pytest.fixture
-def fake(runpod: FakeRunPod) -> FakeRunPod:
-    runpod.queue_only = True
-    return runpod
-
-
-@pytest.fixture
-def settings(auth_env: AuthEmulator, signing_secret: str, fake: FakeRunPod) -> Settings:
-    return narration_settings(signing_secret, fake)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with api(settings) as client:
-        yield client
-
-
-@pytest.fixture
-def ana(auth_env: AuthEmulator) -> User:
-    return auth_env.sign_up("ana@example.com", "secret-password")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,28 +22,6 @@ from tests.helpers.callback_api import LiveServer, Sender, Stories, success
 from tests.helpers.narration import TEXT, api, narrate, narration_settings
 from tests.helpers.runpod_fake import FakeRunPod
 from tools.auth_emulator import AuthEmulator, User
-
-
-@pytest.fixture
-def fake(runpod: FakeRunPod) -> FakeRunPod:
-    runpod.queue_only = True
-    return runpod
-
-
-@pytest.fixture
-def settings(auth_env: AuthEmulator, signing_secret: str, fake: FakeRunPod) -> Settings:
-    return narration_settings(signing_secret, fake)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with api(settings) as client:
-        yield client
-
-
-@pytest.fixture
-def ana(auth_env: AuthEmulator) -> User:
-    return auth_env.sign_up("ana@example.com", "secret-password")
 
 
 @pytest.fixture

@@ -3,33 +3,14 @@ body, on the real Firestore and Auth emulators with RunPod faked."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
-from callback_api.core.config import MAX_APP_BODY_BYTES, Settings
+from callback_api.core.config import MAX_APP_BODY_BYTES
 from tests.helpers.callback_api import Stories
-from tests.helpers.narration import TEXT, api, bearer, narrate, narration_settings, path, refusal
+from tests.helpers.narration import TEXT, bearer, narrate, path, refusal
 from tests.helpers.runpod_fake import FakeRunPod
-from tools.auth_emulator import AuthEmulator, User
-
-
-@pytest.fixture
-def settings(auth_env: AuthEmulator, signing_secret: str, runpod: FakeRunPod) -> Settings:
-    runpod.queue_only = True
-    return narration_settings(signing_secret, runpod)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with api(settings) as client:
-        yield client
-
-
-@pytest.fixture
-def ana(auth_env: AuthEmulator) -> User:
-    return auth_env.sign_up("ana@example.com", "secret-password")
+from tools.auth_emulator import User
 
 
 @pytest.mark.parametrize("given", ["%20abc", "abc%20", "%09abc"])

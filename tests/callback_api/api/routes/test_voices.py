@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from google.cloud.firestore import Client
-from pydantic import SecretStr
 
 from callback_api.core.config import Settings
 from callback_api.main import create_app
@@ -25,57 +24,24 @@ from callback_api.services.voices import (
 )
 from tests.helpers.callback_api import Stories
 from tests.helpers.grpc_proxy import COMMIT, GrpcProxy
-from tests.helpers.narration import narrate
+from tests.helpers.narration import PUBLIC_URL, narrate, narration_settings, refusal
 from tests.helpers.runpod_fake import FakeRunPod
 from tests.helpers.voices import Voices, failed, ready, send, started, tone_wav, upload
 from tools.auth_emulator import AuthEmulator, User
 from tools.firestore_emulator import FirestoreEmulator
 
-PUBLIC_URL = "https://api.example.com"
 APP_KEY = "voices-app-key-" + "k" * 24
 RECORDING = tone_wav(6)
 
 
 @pytest.fixture
-def fake(runpod: FakeRunPod) -> FakeRunPod:
-    runpod.queue_only = True
-    return runpod
-
-
-@pytest.fixture
 def settings(auth_env: AuthEmulator, signing_secret: str, fake: FakeRunPod) -> Settings:
-    return Settings(
-        callback_signing_secret=SecretStr(signing_secret),
-        callback_api_public_url=PUBLIC_URL,
-        app_api_keys=APP_KEY,
-        reconcile_in_api=False,
-        **fake.settings(),
-    )
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        yield client
+    return narration_settings(signing_secret, fake, app_api_keys=APP_KEY)
 
 
 @pytest.fixture
 def voices(firestore_db: Client) -> Voices:
     return Voices(firestore_db)
-
-
-@pytest.fixture
-def ana(auth_env: AuthEmulator) -> User:
-    return auth_env.sign_up("ana@example.com", "secret-password")
-
-
-def refusal(response: Any, status: int, error_type: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["success"] is False
-    assert body["error_type"] == error_type, body
-    assert body["error"]
-    return dict(body)
 
 
 def created(client: TestClient, user: User, **fields: str) -> dict[str, str]:
