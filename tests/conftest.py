@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.helpers.emulators import running
 from tests.helpers.firestore import FIRESTORE_PROJECT_ID
-from tools.firestore_emulator import EmulatorNotInstalledError, FirestoreEmulator
+from tools.firestore_emulator import FirestoreEmulator
 
 if TYPE_CHECKING:  # the real-Chatterbox tier's venv has no Firestore client
     from google.cloud.firestore import Client
@@ -30,15 +31,8 @@ if TYPE_CHECKING:  # the real-Chatterbox tier's venv has no Firestore client
 
 @pytest.fixture(scope="session")
 def firestore_emulator() -> Iterator[FirestoreEmulator]:
-    emulator = FirestoreEmulator(project=FIRESTORE_PROJECT_ID)
-    try:
-        emulator.start()
-    except EmulatorNotInstalledError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
+    with running(FirestoreEmulator(project=FIRESTORE_PROJECT_ID)) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture
@@ -80,15 +74,8 @@ def stories(firestore_db: Client) -> Stories:
 def auth_emulator() -> Iterator[AuthEmulator]:
     from tools.auth_emulator import AuthEmulator
 
-    emulator = AuthEmulator(project=FIRESTORE_PROJECT_ID)
-    try:
-        emulator.start()
-    except EmulatorNotInstalledError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
+    with running(AuthEmulator(project=FIRESTORE_PROJECT_ID)) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture

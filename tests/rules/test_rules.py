@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.firestore_emulator import EmulatorNotInstalledError, FirestoreEmulator
+from tests.helpers.emulators import running
+from tools.firestore_emulator import FirestoreEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "firestore.rules"
@@ -35,15 +36,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def rules_emulator() -> Iterator[FirestoreEmulator]:
-    emulator = FirestoreEmulator(project=PROJECT, rules=RULES)
-    try:
-        emulator.start()
-    except EmulatorNotInstalledError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
+    with running(FirestoreEmulator(project=PROJECT, rules=RULES)) as emulator:
         yield emulator
-    finally:
-        emulator.stop()
 
 
 def _node() -> str:
