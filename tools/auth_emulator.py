@@ -30,7 +30,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
-from tools.firestore_emulator import EmulatorError, EmulatorNotInstalledError, free_port
+from tools.firestore_emulator import (
+    EmulatorError,
+    EmulatorNotInstalledError,
+    free_port,
+    stop_process_group,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIREBASE_CLI = ROOT / "emulators" / "node_modules" / ".bin" / "firebase"
@@ -113,13 +118,8 @@ class AuthEmulator:
 
     def stop(self) -> None:
         if self._process is not None:
-            try:
-                os.killpg(self._process.pid, signal.SIGTERM)
-                self._process.wait(timeout=20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self._process.pid, signal.SIGKILL)
-                self._process.wait(timeout=10)
+            # Even when the CLI has exited: its children may not have.
+            stop_process_group(self._process, grace_s=20)
             self._process = None
         if self._log is not None:
             self._log.close()

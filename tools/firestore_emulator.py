@@ -88,6 +88,23 @@ def find_jar() -> Path:
     return jar
 
 
+def stop_process_group(process: subprocess.Popen[bytes], *, grace_s: float) -> None:
+    """Stop a process started with `start_new_session=True` and everything it started: SIGTERM
+    to its group, SIGKILL if it is still there after `grace_s` seconds."""
+    _signal_group(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    # The group outlives its leader while a child runs; a group already gone is stopped.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+
+
 class FirestoreEmulator:
     """One emulator process on a free port; a context manager that yields itself."""
 
@@ -205,20 +222,10 @@ class FirestoreEmulator:
         """Stop the emulator and everything it started."""
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
-            self._signal_group(process, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._signal_group(process, signal.SIGKILL)
-                process.wait(timeout=10)
+            stop_process_group(process, grace_s=10)
         if self._log is not None:
             self._log.close()
             self._log = None
-
-    @staticmethod
-    def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
 
     def log_tail(self, size: int = 4000) -> str:
         if self._log is None:
