@@ -34,7 +34,7 @@ from typing import Any
 
 import requests
 
-from tools.stack import serving
+from tools.stack import answer_json, serving
 
 ENDPOINT = "local"
 TERMINAL = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "CANCELLED"})
@@ -189,7 +189,7 @@ def _handler(runpod: LocalRunPod) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             if self.path == "/dev/jobs":
-                _answer(self, 200, {"jobs": runpod.jobs()})
+                answer_json(self, 200, {"jobs": runpod.jobs()})
                 return
             self._route("GET")
 
@@ -199,24 +199,26 @@ def _handler(runpod: LocalRunPod) -> type[BaseHTTPRequestHandler]:
                 with runpod._lock:
                     runpod.fail_next = int(faults.get("fail_next", runpod.fail_next))
                     runpod.hold_next = int(faults.get("hold_next", runpod.hold_next))
-                _answer(self, 200, {"fail_next": runpod.fail_next, "hold_next": runpod.hold_next})
+                answer_json(
+                    self, 200, {"fail_next": runpod.fail_next, "hold_next": runpod.hold_next}
+                )
                 return
             self._route("POST")
 
         def _route(self, method: str) -> None:
             match = _ROUTE.match(self.path)
             if match is None or match["endpoint"] != ENDPOINT:
-                _answer(self, 404, {"error": "not found"})
+                answer_json(self, 404, {"error": "not found"})
                 return
             if self.headers.get("Authorization") != f"Bearer {runpod.api_key}":
-                _answer(self, 401, {"error": "unauthorized"})
+                answer_json(self, 401, {"error": "unauthorized"})
                 return
             action, job_id = match["action"], match["id"]
             if action == "run" and method == "POST" and job_id is None:
                 try:
-                    _answer(self, 200, {"id": runpod.run(self._body()), "status": "IN_QUEUE"})
+                    answer_json(self, 200, {"id": runpod.run(self._body()), "status": "IN_QUEUE"})
                 except requests.RequestException:
-                    _answer(self, 502, {"error": "the local worker did not take the job"})
+                    answer_json(self, 502, {"error": "the local worker did not take the job"})
                 return
             known = {
                 ("status", "GET"): runpod.status,
@@ -224,9 +226,9 @@ def _handler(runpod: LocalRunPod) -> type[BaseHTTPRequestHandler]:
             }.get((action, method))
             body = known(job_id) if known and job_id else None
             if body is None:
-                _answer(self, 404, {"error": "request does not exist"})
+                answer_json(self, 404, {"error": "request does not exist"})
             else:
-                _answer(self, 200, body)
+                answer_json(self, 200, body)
 
         def _body(self) -> dict[str, Any]:
             length = int(self.headers.get("Content-Length", 0) or 0)
@@ -236,12 +238,3 @@ def _handler(runpod: LocalRunPod) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
-
-
-def _answer(handler: BaseHTTPRequestHandler, status: int, body: Mapping[str, Any]) -> None:
-    payload = json.dumps(body).encode()
-    handler.send_response(status)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Length", str(len(payload)))
-    handler.end_headers()
-    handler.wfile.write(payload)

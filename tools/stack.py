@@ -145,6 +145,16 @@ def serving(
         thread.join()
 
 
+def answer_json(handler: BaseHTTPRequestHandler, status: int, body: Mapping[str, Any]) -> None:
+    """Answer `handler`'s request with `body` as JSON."""
+    payload = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
+
+
 @contextmanager
 def static_files(root: Path, port: int | None = None) -> Iterator[str]:
     """Serve `root` over HTTP on 127.0.0.1; yields the base URL."""

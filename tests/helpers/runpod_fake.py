@@ -34,7 +34,7 @@ from typing import Any
 
 import requests
 
-from tools.stack import serving
+from tools.stack import answer_json, serving
 
 API_KEY = "rp_test_key"
 ENDPOINT = "endpoint-1"
@@ -124,14 +124,14 @@ class FakeRunPod:
             def do_GET(self) -> None:
                 match = _STATUS.match(self.path)
                 if match is None or match.group(1) != ENDPOINT:
-                    _answer(self, 404, {"error": "not found"})
+                    answer_json(self, 404, {"error": "not found"})
                 elif fake._authorised(self):
                     fake.asked.append(match.group(2))
                     body = fake.status(match.group(2))
                     if body is None:
-                        _answer(self, 404, {"error": "request does not exist"})
+                        answer_json(self, 404, {"error": "request does not exist"})
                     else:
-                        _answer(self, 200, body)
+                        answer_json(self, 200, body)
 
             def do_POST(self) -> None:
                 match = _RUN.match(self.path)
@@ -141,13 +141,13 @@ class FakeRunPod:
                     if fake._authorised(self):
                         fake._cancel(self, cancel.group(2))
                 elif match is None or match.group(1) != ENDPOINT or not fake._takes_runs:
-                    _answer(self, 404, {"error": "not found"})
+                    answer_json(self, 404, {"error": "not found"})
                 elif fake._authorised(self):
                     time.sleep(fake.run_delay_s)
                     if fake.run_status is not None:
-                        _answer(self, fake.run_status, {"error": "refused"})
+                        answer_json(self, fake.run_status, {"error": "refused"})
                     else:
-                        _answer(self, 200, {"id": fake._run(request), "status": "IN_QUEUE"})
+                        answer_json(self, 200, {"id": fake._run(request), "status": "IN_QUEUE"})
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -158,7 +158,7 @@ class FakeRunPod:
 
     def _authorised(self, handler: BaseHTTPRequestHandler) -> bool:
         if handler.headers.get("Authorization") != f"Bearer {API_KEY}":
-            _answer(handler, 401, {"error": "unauthorized"})
+            answer_json(handler, 401, {"error": "unauthorized"})
             return False
         return True
 
@@ -173,9 +173,9 @@ class FakeRunPod:
             if job is not None and job.ended_at is None:
                 job.body, job.ended_at = {"id": job_id, "status": "CANCELLED"}, time.monotonic()
         if job is None:
-            _answer(handler, 404, {"error": "request does not exist"})
+            answer_json(handler, 404, {"error": "request does not exist"})
         else:
-            _answer(handler, 200, {"id": job_id, "status": "CANCELLED"})
+            answer_json(handler, 200, {"id": job_id, "status": "CANCELLED"})
 
     def _run(self, request: dict[str, Any]) -> str:
         if self.worker is None:  # queue_only
@@ -233,12 +233,3 @@ class FakeRunPod:
             self.webhook_answers.append(status)
             if status == 200:
                 return
-
-
-def _answer(handler: BaseHTTPRequestHandler, status: int, body: Mapping[str, Any]) -> None:
-    payload = json.dumps(body).encode()
-    handler.send_response(status)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Length", str(len(payload)))
-    handler.end_headers()
-    handler.wfile.write(payload)
