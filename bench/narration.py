@@ -7,14 +7,19 @@ the API (uvicorn, in a subprocess, configured as in production), then, alternati
 
 1. raw: the emulator's own rate of simple read-then-write transactions, from the same client
    library the API uses, `concurrency` at a time (`bench.callbacks.raw_updates`);
-2. api: `POST /api/tts/stories/{id}/narration` from `concurrency` concurrent clients, each
+2. work: the narration's own Firestore work issued directly, without HTTP or the API: the
+   submission's transaction (one read of the story and the user's limits document, one commit
+   writing both), then the job id's conditional write;
+3. api: `POST /api/tts/stories/{id}/narration` from `concurrency` concurrent clients, each
    story narrated once, by the app's backend (an app key acting for the story's owner; users
-   own four stories each). Each request reads the story, counts the user's stories in flight,
-   takes the user's hourly quota (a transaction), hands the story to its submission (a
-   transaction), submits the job and records its id (a transaction);
-3. correctness: every answer 202 with a job, every story following its job, one `/run` each.
+   own four stories each, and a user's requests come one after another, as a user's clicks
+   do). Each request is that same work: one transaction (the story's owner and text, the
+   user's limits, the new submission), RunPod's `/run`, one write of the job id;
+4. correctness: every answer 202 with a job, every story following its job, one `/run` each.
 
-The figure of merit is the ratio of the two rates (target >= 0.8) and the endpoint's p99.
+The figures of merit are the ratio of the API's rate to the raw transactions' (target >= 0.8),
+its ratio to the narration's own work, and the endpoint's p99. The CPU time each process spent
+per request tells where the time goes on a small machine.
 """
 
 from __future__ import annotations
@@ -27,15 +32,21 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
+from google.cloud.firestore_v1 import SERVER_TIMESTAMP
 
-from bench.callbacks import Connection, Run, by_sender, chunks, raw_updates, seed
+from bench.callbacks import Connection, Run, chunks, raw_updates, seed
+from callback_api.services.limits import FIELDS as LIMIT_FIELDS
+from callback_api.services.rules import READ_FIELDS
+from callback_api.services.stories import _read_beginning
 from shared.signing import generate_secret
 from tools.firestore_emulator import FirestoreEmulator, free_port
 
@@ -45,6 +56,22 @@ APP_KEY = "bench-app-key-" + "b" * 32
 STORY_TEXT = "Once upon a time, a fox sang to the moon. " * 100  # about 4 KB, a short story
 STORIES_PER_USER = 4
 TARGET_RATIO = 0.8
+RUNS = ("raw", "work", "api")
+"""Story ids start with the kind's letter: `r…`, `w…`, `a…`."""
+PROFILED_UVICORN = """
+import cProfile, signal, sys
+import uvicorn.main
+# uvicorn raises SIGTERM again once it has shut down; exiting instead lets the profile be saved
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+profile, sys.argv = sys.argv[1], ["uvicorn", *sys.argv[2:]]
+profiler = cProfile.Profile()
+try:
+    profiler.runcall(uvicorn.main.main)
+except SystemExit:
+    pass
+finally:
+    profiler.dump_stats(profile)
+"""
 
 
 class RunPodStandIn:
@@ -96,6 +123,42 @@ def owner(story_id: str) -> str:
     return f"user-{int(story_id[1:]) // STORIES_PER_USER:05d}-{story_id[0]}"
 
 
+def by_user(story_ids: list[str], clients: int) -> list[list[str]]:
+    """The stories shared out by user: each user's stories to one client, in turn."""
+    users: dict[str, list[str]] = {}
+    for story_id in story_ids:
+        users.setdefault(owner(story_id), []).append(story_id)
+    shares: list[list[str]] = [[] for _ in range(clients)]
+    for n, own in enumerate(users.values()):
+        shares[n % clients] += own
+    return shares
+
+
+def cpu_s(pid: int) -> float:
+    """The process's CPU time so far (user and system), from /proc."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Cpu:
+    """CPU seconds each process spent in one kind of round."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.spent = dict.fromkeys(pids, 0.0)
+
+    @contextmanager
+    def counting(self) -> Iterator[None]:
+        before = {name: cpu_s(pid) for name, pid in self.pids.items()}
+        yield
+        for name, pid in self.pids.items():
+            self.spent[name] += cpu_s(pid) - before[name]
+
+    def per(self, requests: int) -> str:
+        return ", ".join(f"{n} {1000 * s / max(1, requests):.1f}" for n, s in self.spent.items())
+
+
 def seed_stories(db: firestore.Client, story_ids: list[str]) -> None:
     for start in range(0, len(story_ids), 400):
         batch = db.batch()
@@ -124,7 +187,54 @@ async def narrate_all(address: tuple[str, int], story_ids: list[str], clients: i
             await connection.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(client(own) for own in by_sender(story_ids, clients)))
+    await asyncio.gather(*(client(own) for own in by_user(story_ids, clients)))
+    run.elapsed = time.perf_counter() - started
+    return run
+
+
+async def narration_work(story_ids: list[str], clients: int) -> Run:
+    """What one narration asks of Firestore, issued directly, without HTTP or the API: the
+    transaction of `StoryStore.begin_request` (begun by its read of the story and the user's
+    document, both written in one commit), then the job id written on the condition that the
+    story is unchanged since. The same calls, with the same fields, as the API makes."""
+    client = firestore.AsyncClient(project=PROJECT, credentials=AnonymousCredentials())
+    stories, quotas = client.collection(COLLECTION), client.collection("_quotas")
+    fields = [*READ_FIELDS, "userId", "text", *LIMIT_FIELDS]
+
+    async def begin(story: Any, user: Any) -> datetime:
+        transaction, read = await _read_beginning(client, [story, user], fields, 30)
+        previous = (read[story.path].to_dict() or {}).get("audioSubmission") or 0
+        batch = client.batch()
+        batch.set(user, {"userId": user.id, "hour": 0, "count": 1, "inFlight": {story.id: 1}})
+        batch.update(
+            story,
+            {
+                "audioStatus": "pending",
+                "audioSubmission": previous + 1,
+                "audioRequest": "k",
+                "audioSubmittedAt": datetime.now(UTC),
+                "updatedAt": SERVER_TIMESTAMP,
+            },
+        )
+        request = {"database": client._database_string, "writes": batch._write_pbs}
+        answer = await client._firestore_api.commit(
+            request=request | {"transaction": transaction}, metadata=client._rpc_metadata
+        )
+        return answer.commit_time  # type: ignore[no-any-return]
+
+    run = Run()
+
+    async def worker(own: list[str]) -> None:
+        for story_id in own:
+            started = time.perf_counter()
+            story = stories.document(story_id)
+            written_at = await begin(story, quotas.document(owner(story_id)))
+            unchanged = client.write_option(last_update_time=written_at)
+            await story.update({"audioJobId": "job", "updatedAt": SERVER_TIMESTAMP}, unchanged)
+            run.latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(own) for own in by_user(story_ids, clients)))
     run.elapsed = time.perf_counter() - started
     return run
 
@@ -142,7 +252,9 @@ def wrong_stories(db: firestore.Client, story_ids: list[str]) -> list[str]:
 
 
 @contextmanager
-def api_server(emulator: FirestoreEmulator, runpod_port: int) -> Iterator[tuple[str, int]]:
+def api_server(
+    emulator: FirestoreEmulator, runpod_port: int, profile: str | None = None
+) -> Iterator[tuple[str, int, int]]:
     """The API under uvicorn with production settings; limits high enough not to refuse."""
     port = free_port()
     env = {
@@ -162,6 +274,8 @@ def api_server(emulator: FirestoreEmulator, runpod_port: int) -> Iterator[tuple[
     }
     command = [sys.executable, "-m", "uvicorn", "callback_api.main:app", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--no-access-log"]
+    if profile:
+        command[1:3] = ["-c", PROFILED_UVICORN, profile]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -169,7 +283,7 @@ def api_server(emulator: FirestoreEmulator, runpod_port: int) -> Iterator[tuple[
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the API did not start")
             time.sleep(0.1)
-        yield "127.0.0.1", port
+        yield "127.0.0.1", port, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -182,34 +296,56 @@ def _healthy(base_url: str) -> bool:
         return False
 
 
+@dataclass
+class Rounds:
+    raw: Run = field(default_factory=Run)
+    work: Run = field(default_factory=Run)
+    api: Run = field(default_factory=Run)
+    cpu: dict[str, Cpu] = field(default_factory=dict)
+
+
 def measure(
-    address: tuple[str, int], story_ids: list[str], raw_ids: list[str], args: Any
-) -> tuple[Run, Run]:
-    """Alternate raw and API rounds, so that drift in the machine's load hits both alike."""
-    raw, api = Run(), Run()
-    rounds = zip(chunks(story_ids, args.rounds), chunks(raw_ids, args.rounds), strict=True)
-    for number, (own, ids) in enumerate(rounds):
-        phases = [
-            lambda ids=ids: raw.add(raw_updates(ids, 1, args.concurrency)),
-            lambda own=own: api.add(narrate_all(address, own, args.concurrency)),
-        ]
-        for phase in phases if number % 2 == 0 else reversed(phases):
-            phase()
-    return raw, api
+    address: tuple[str, int], ids: dict[str, list[str]], pids: dict[str, int], args: Any
+) -> Rounds:
+    """Alternate raw, work and API rounds, so that drift in the machine's load hits all alike."""
+    rounds = Rounds(cpu={kind: Cpu(pids) for kind in ("raw", "work", "api")})
+    kinds: dict[str, Callable[[list[str]], None]] = {
+        "raw": lambda own: rounds.raw.add(raw_updates(own, 1, args.concurrency)),
+        "work": lambda own: rounds.work.add(narration_work(own, args.concurrency)),
+        "api": lambda own: rounds.api.add(narrate_all(address, own, args.concurrency)),
+    }
+    shares = {kind: chunks(ids[kind], args.rounds) for kind in kinds}
+    for number in range(args.rounds):
+        order = list(kinds) if number % 2 == 0 else list(reversed(kinds))
+        for kind in order:
+            with rounds.cpu[kind].counting():
+                kinds[kind](shares[kind][number])
+    return rounds
 
 
-def report(raw: Run, api: Run, wrong: list[str], runs: int, args: Any) -> bool:
+def report(rounds: Rounds, wrong: list[str], runs: int, args: Any) -> bool:
     """Print the figures; true when every answer and every story was right."""
+    raw, work, api = rounds.raw, rounds.work, rounds.api
     ratio = api.rate / raw.rate
     correct = not wrong and not api.wrong_answers and runs == len(api.latencies)
+
+    def timing(run: Run) -> str:
+        return f"p50 {run.percentile(0.5):.1f} ms, p99 {run.percentile(0.99):.1f} ms"
+
     lines = [
         f"concurrent clients        : {args.concurrency:8d}",
         f"raw emulator transactions : {raw.rate:8.1f} /s  ({len(raw.latencies)} read+write "
-        f"transactions, p50 {raw.percentile(0.5):.1f} ms, p99 {raw.percentile(0.99):.1f} ms)",
+        f"transactions, {timing(raw)})",
+        f"narration's Firestore work: {work.rate:8.1f} /s  ({len(work.latencies)} transactions "
+        f"of story + user, then the job id's write, {timing(work)})",
         f"narrations through the API: {api.rate:8.1f} /s  ({len(api.latencies)} requests)",
         f"ratio API / raw           : {ratio:8.2f}     (target >= {TARGET_RATIO})",
+        f"ratio API / its own work  : {api.rate / work.rate:8.2f}",
         f"latency p50               : {api.percentile(0.5):8.1f} ms",
         f"latency p99               : {api.percentile(0.99):8.1f} ms",
+        f"CPU ms per raw transaction: {rounds.cpu['raw'].per(len(raw.latencies))}",
+        f"CPU ms per work item      : {rounds.cpu['work'].per(len(work.latencies))}",
+        f"CPU ms per narration      : {rounds.cpu['api'].per(len(api.latencies))}",
         f"wrong answers             : {len(api.wrong_answers):8d}",
         f"wrong stories             : {len(wrong):8d}",
         f"RunPod /run calls         : {runs:8d}",
@@ -228,23 +364,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--warmup-stories", type=int, default=128)
+    parser.add_argument("--profile", help="write the API's cProfile statistics to this file")
     args = parser.parse_args(argv)
 
     with FirestoreEmulator(project=PROJECT) as emulator, RunPodStandIn() as runpod:
         os.environ["FIRESTORE_EMULATOR_HOST"] = emulator.host_port
         db = firestore.Client(project=PROJECT, credentials=AnonymousCredentials())
-        warmup = [f"w{index:05d}" for index in range(args.warmup_stories)]
-        story_ids = [f"s{index:05d}" for index in range(args.stories)]
-        raw_ids = [f"r{index:05d}" for index in range(args.stories)]
-        seed_stories(db, warmup + story_ids)
-        seed(db, raw_ids)
-        with api_server(emulator, runpod.port) as address:
-            asyncio.run(narrate_all(address, warmup, args.concurrency))
-            asyncio.run(raw_updates(raw_ids[: args.warmup_stories], 2, args.concurrency))
+        warmup = [f"u{index:05d}" for index in range(args.warmup_stories)]
+        ids = {kind: [f"{kind[0]}{n:05d}" for n in range(args.stories)] for kind in RUNS}
+        work_warmup = [f"x{index:05d}" for index in range(args.warmup_stories)]
+        seed_stories(db, warmup + work_warmup + ids["api"] + ids["work"])
+        seed(db, ids["raw"])
+        with api_server(emulator, runpod.port, args.profile) as (*address, pid):
+            api_address = (address[0], address[1])
+            asyncio.run(narrate_all(api_address, warmup, args.concurrency))
+            asyncio.run(raw_updates(ids["raw"][: args.warmup_stories], 2, args.concurrency))
+            asyncio.run(narration_work(work_warmup, args.concurrency))
             before = runpod.runs
-            raw, api = measure(address, story_ids, raw_ids, args)
+            assert emulator.pid is not None
+            pids = {"API": pid, "emulator": emulator.pid, "bench": os.getpid()}
+            rounds = measure(api_address, ids, pids, args)
         runs = runpod.runs - before
-        correct = report(raw, api, wrong_stories(db, story_ids), runs, args)
+        correct = report(rounds, wrong_stories(db, ids["api"]), runs, args)
     # Speed depends on the machine; only a wrong answer or story fails the run.
     return 0 if correct else 1
 

@@ -109,7 +109,8 @@ class Settings(BaseSettings):
     max_submissions_per_user_per_hour: Annotated[int, Field(ge=1, le=100_000)] = 30
     """Narration submissions one user may start per hour; more is answered 429."""
     quotas_collection: StoryId = "_quotas"
-    """The Firestore collection of per-user submission counts; no client access."""
+    """The Firestore collection of per-user limits (this hour's count, the stories in flight);
+    no client access."""
     voices_collection: StoryId = "voices"
     """The Firestore collection of voice profiles (`voices/{voice_id}`: userId, status, …)."""
 

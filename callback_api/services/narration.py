@@ -1,6 +1,8 @@
 """Starting (or restarting: "Try again") a story's narration for the app.
 
-`Narrator.start` does, in order, and stops at the first refusal:
+`Narrator.start` does, in order, and stops at the first refusal. Steps 1 to 3 are one
+Firestore transaction (`StoryStore.begin_request`, with `_Gate`): one read of the story, the
+user's limits document and the voice, one commit; a refusal raised in it writes nothing.
 
 1. The story must exist and be the user's (`STORY_OWNER_FIELD`), else `StoryNotFoundError`:
    another user's story gets the same answer as a missing one. A `voice_id` must name a
@@ -11,8 +13,8 @@
 3. The request's key (a hash of the request, or of its `Idempotency-Key`; never the text) is
    compared with the one that made the story's current submission: a repeat joins that
    submission (`rules.joins`) and answers its job. Otherwise the per-user limits are taken
-   (`limits.py`) and one transaction hands the story to a new submission with the key
-   (`StoryStore.begin_request`); simultaneous clicks meet in that transaction, so one of them
+   (`limits.py`) and the story is handed to a new submission with the key, both written in
+   the same commit; simultaneous clicks meet in that transaction, so one of them
    submits and the others join it, answering its job once it is recorded. A commit whose
    answer is lost is read back (`StoryStore.begin_request`); a joined submission whose job
    never comes (its request died) is replaced by a new one: none is followed without a job.
@@ -30,17 +32,18 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
+from google.cloud.firestore import AsyncDocumentReference
 from pydantic import TypeAdapter, ValidationError
 
 from callback_api.core.config import Settings
 from callback_api.core.errors import CallbackAPIError, InvalidRequestError, StoryNotFoundError
-from callback_api.services.limits import Limits
-from callback_api.services.rules import AWAITING, AudioStatus, Outcome, SubmissionRequest, joins
+from callback_api.services.limits import FIELDS, Limits
+from callback_api.services.rules import AWAITING, AudioStatus, Outcome, SubmissionRequest
 from callback_api.services.runpod_api import RunPodError
 from callback_api.services.stories import Begun, StoryStore
 from callback_api.services.submission import (
@@ -52,6 +55,7 @@ from callback_api.services.submission import (
     submission_error,
 )
 from shared.errors import SubmissionFailedError, TextEmptyError
+from shared.job_input import TTSJobInput
 from shared.types import StoryId
 
 logger = logging.getLogger("callback_api.narration")
@@ -59,7 +63,7 @@ logger = logging.getLogger("callback_api.narration")
 JOIN_WINDOW_S = 10.0
 """An identical request this soon after a submission that is still pending joins it."""
 JOIN_POLL_S = 0.1
-STORY_FIELDS = ("audioStatus", "audioSubmission", "audioRequest", "audioSubmittedAt")
+VOICE_FIELDS = ("userId", "status", "profileKey")
 _VOICE_ID: TypeAdapter[str] = TypeAdapter(StoryId)  # a Firestore document id, as the job's
 
 
@@ -141,22 +145,11 @@ class Narrator:
         target = self._target
         if target is None:
             raise NarrationUnavailableError(_Target.MISSING)
-        story = await self._owned_story(story_id, user_id)
-        job_input = {
-            **await self._voice(user_id, options),
-            **{k: v for k, v in options.items() if k not in ("voice_id", "text")},
-            "text": _text(options, story, self._settings.story_text_field),
-            "story_id": story_id,
-            "user_id": user_id,
-            "callback_url": f"{target.public_url.rstrip('/')}/api/tts/callback",
-        }
-        parsed = parse_story_input(job_input, self._settings.shared_voice_prefix)
-        if not parsed.text:
-            raise TextEmptyError(context={"field": "text"})
-        request = _request(user_id, story_id, job_input, idempotency_key)
-        if not joins(story, request):
-            await self._limits.take(user_id, story_id, request.at)
-        begun = await self._store.begin_request(story_id, request)
+        voice = self._voice_document(options)
+        callback_url = f"{target.public_url.rstrip('/')}/api/tts/callback"
+        gate = _Gate(self._settings, self._limits, story_id, user_id, options, voice)
+        gate.idempotency_key, gate.callback_url = idempotency_key, callback_url
+        begun = await self._store.begin_request(story_id, gate)
         if begun.joined:
             joined = await self._joined(story_id, begun)
             if joined is not None:
@@ -167,41 +160,29 @@ class Narrator:
                 "joined submission without a job; starting anew",
                 extra={"story_id": story_id, "submission": begun.submission},
             )
-            request = replace(request, at=datetime.now(UTC), abandoned=begun.submission)
-            begun = await self._store.begin_request(story_id, request)
+            gate.abandoned, gate.at = begun.submission, datetime.now(UTC)
+            begun = await self._store.begin_request(story_id, gate)
             if begun.joined:
                 return await self._joined(story_id, begun) or _pending(begun)
+        assert gate.job is not None  # set by the attempt that committed
+        job_input, parsed = gate.job
         body = job_body(job_input, parsed, begun.submission, target.public_url, target.secret)
         job_id = await self._run(target, story_id, begun, body)
         await self._cancel_superseded(target, begun, job_id)
         return Narration(story_id, begun.submission, job_id)
 
-    async def _owned_story(self, story_id: str, user_id: str) -> dict[str, Any]:
-        owner_field, text_field = self._settings.story_owner_field, self._settings.story_text_field
-        story = await self._store.read(story_id, [owner_field, text_field, *STORY_FIELDS])
-        if story is None or story.get(owner_field) != user_id:
-            raise StoryNotFoundError("no story of this user")
-        return story
-
-    async def _voice(self, user_id: str, options: Mapping[str, Any]) -> dict[str, Any]:
-        """The job's voice fields for `options["voice_id"]`: the user's ready voice."""
+    def _voice_document(self, options: Mapping[str, Any]) -> AsyncDocumentReference | None:
+        """The voice document `options["voice_id"]` names, read with the story."""
         voice_id = options.get("voice_id")
         if voice_id is None:
-            return {}
+            return None
         if options.get("voice_storage_key") is not None:
             raise InvalidRequestError("give voice_id or voice_storage_key, not both", "voice_id")
         try:
             _VOICE_ID.validate_python(voice_id)
         except ValidationError:
             raise VoiceNotFoundError("not a voice id") from None
-        ref = self._voices.document(voice_id)
-        snapshot = await self._store.call(ref.get(timeout=self._store.timeout))
-        voice = (snapshot.to_dict() or {}) if snapshot.exists else {}
-        if voice.get("userId") != user_id:
-            raise VoiceNotFoundError("no voice of this user")
-        if voice.get("status") != "ready" or not voice.get("profileKey"):
-            raise VoiceNotReadyError(str(voice.get("status")))
-        return {"voice_id": voice_id, "voice_storage_key": voice["profileKey"]}
+        return self._voices.document(voice_id)
 
     async def _run(self, target: _Target, story_id: str, begun: Begun, body: Any) -> str:
         submission = begun.submission
@@ -254,6 +235,85 @@ class Narrator:
         return None
 
 
+class _Gate:
+    """The narration's side of the submission's transaction (`stories.Admission`): the owner,
+    the text and the voice are read with the story; the job input is checked as the worker
+    checks it; a new submission takes the user's limits (`limits.py`). Any refusal is raised
+    inside the transaction, which then writes nothing."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        limits: Limits,
+        story_id: str,
+        user_id: str,
+        options: Mapping[str, Any],
+        voice: AsyncDocumentReference | None,
+    ) -> None:
+        self._settings, self._limits = settings, limits
+        self._story_id, self._user_id = story_id, user_id
+        self._options = options
+        self._voice = voice
+        self._user = limits.document(user_id)
+        self.idempotency_key: str | None = None
+        self.callback_url = ""
+        self.documents = [self._user] if voice is None else [self._user, voice]
+        self.fields = [
+            settings.story_owner_field,
+            settings.story_text_field,
+            *FIELDS,
+            *(VOICE_FIELDS if voice is not None else ()),
+        ]
+        self.lock_key: str | None = user_id
+        self.at = datetime.now(UTC)
+        self.abandoned: int | None = None
+        self.job: tuple[dict[str, Any], TTSJobInput] | None = None
+        """The job input and its parsed form, from the attempt that committed."""
+
+    def request(
+        self, story: Mapping[str, Any], others: Mapping[str, dict[str, Any] | None]
+    ) -> SubmissionRequest:
+        settings = self._settings
+        if story.get(settings.story_owner_field) != self._user_id:
+            raise StoryNotFoundError("no story of this user")
+        voice = {} if self._voice is None else _voice_fields(self._voice, others, self._user_id)
+        options = self._options
+        job_input = {
+            **voice,
+            **{k: v for k, v in options.items() if k not in ("voice_id", "text")},
+            "text": _text(options, story, settings.story_text_field),
+            "story_id": self._story_id,
+            "user_id": self._user_id,
+            "callback_url": self.callback_url,
+        }
+        parsed = parse_story_input(job_input, settings.shared_voice_prefix)
+        if not parsed.text:
+            raise TextEmptyError(context={"field": "text"})
+        self.job = job_input, parsed
+        key = _request_key(self._user_id, self._story_id, job_input, self.idempotency_key)
+        idempotent = self.idempotency_key is not None
+        return SubmissionRequest(key, self.at, idempotent, JOIN_WINDOW_S, self.abandoned)
+
+    async def admit(
+        self, story_id: str, submission: int, others: Mapping[str, dict[str, Any] | None]
+    ) -> list[tuple[AsyncDocumentReference, dict[str, Any]]]:
+        user = others.get(self._user.path)
+        admitted = await self._limits.admit(self._user_id, user, story_id, submission, self.at)
+        return [(self._user, admitted)]
+
+
+def _voice_fields(
+    ref: AsyncDocumentReference, others: Mapping[str, dict[str, Any] | None], user_id: str
+) -> dict[str, Any]:
+    """The job's voice fields: the user's ready voice."""
+    voice = others.get(ref.path) or {}
+    if voice.get("userId") != user_id:
+        raise VoiceNotFoundError("no voice of this user")
+    if voice.get("status") != "ready" or not voice.get("profileKey"):
+        raise VoiceNotReadyError(str(voice.get("status")))
+    return {"voice_id": ref.id, "voice_storage_key": voice["profileKey"]}
+
+
 def _pending(begun: Begun) -> NarrationPendingError:
     return NarrationPendingError(f"submission {begun.submission} has no job id")
 
@@ -277,12 +337,19 @@ def _text(options: Mapping[str, Any], story: Mapping[str, Any], text_field: str)
     return text
 
 
+def _request_key(
+    user_id: str, story_id: str, job_input: Mapping[str, Any], idempotency_key: str | None
+) -> str:
+    """A hash of the client's `Idempotency-Key`, or of the request itself; the story keeps the
+    hash only, never the text."""
+    subject: Any = {"idempotency_key": idempotency_key} if idempotency_key else job_input
+    canonical = json.dumps([user_id, story_id, subject], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _request(
     user_id: str, story_id: str, job_input: Mapping[str, Any], idempotency_key: str | None
 ) -> SubmissionRequest:
-    """The request's key: a hash of the client's `Idempotency-Key`, or of the request itself;
-    the story keeps the hash only, never the text."""
-    subject: Any = {"idempotency_key": idempotency_key} if idempotency_key else job_input
-    canonical = json.dumps([user_id, story_id, subject], sort_keys=True, ensure_ascii=False)
-    key = hashlib.sha256(canonical.encode()).hexdigest()
+    """The request made now, keyed by `_request_key` (voices key their requests alike)."""
+    key = _request_key(user_id, story_id, job_input, idempotency_key)
     return SubmissionRequest(key, datetime.now(UTC), idempotency_key is not None, JOIN_WINDOW_S)

@@ -27,12 +27,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from google.api_core import exceptions as google_exceptions
+from google.api_core import gapic_v1
 from google.cloud.firestore import (
     AsyncClient,
     AsyncDocumentReference,
@@ -40,7 +41,8 @@ from google.cloud.firestore import (
     AsyncTransaction,
     async_transactional,
 )
-from google.cloud.firestore_v1 import DELETE_FIELD, SERVER_TIMESTAMP, FieldFilter
+from google.cloud.firestore_v1 import DELETE_FIELD, SERVER_TIMESTAMP, DocumentSnapshot, FieldFilter
+from google.cloud.firestore_v1.base_client import _parse_batch_get
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -66,7 +68,6 @@ from callback_api.services.rules import (
     decide_interrupted,
     decide_job_recorded,
     decide_submission,
-    joins,
     submission_of,
     without_passthrough,
 )
@@ -204,6 +205,158 @@ async def _fence(
     return story
 
 
+class Admission(Protocol):
+    """What a submission's transaction reads with the story, and decides with it (narration:
+    the owner, the text, the voice, the user's limits). Each attempt calls it anew."""
+
+    @property
+    def documents(self) -> list[AsyncDocumentReference]:
+        """Documents read with the story, in the same call; absent ones are passed as None."""
+        ...
+
+    @property
+    def fields(self) -> list[str]:
+        """Fields read besides `READ_FIELDS` (one mask serves every document read)."""
+        ...
+
+    @property
+    def lock_key(self) -> str | None:
+        """Requests of one key (a user) take turns in this process, as a story's do."""
+        ...
+
+    def request(
+        self, story: Mapping[str, Any], others: Mapping[str, dict[str, Any] | None]
+    ) -> SubmissionRequest:
+        """The request, from the story and `others` (by path); raises a refusal."""
+        ...
+
+    async def admit(
+        self, story_id: str, submission: int, others: Mapping[str, dict[str, Any] | None]
+    ) -> list[tuple[AsyncDocumentReference, dict[str, Any]]]:
+        """A new submission's other writes, committed with the story; raises a refusal."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """A request that needs nothing but the story."""
+
+    given: SubmissionRequest
+
+    @property
+    def documents(self) -> list[AsyncDocumentReference]:
+        return []
+
+    @property
+    def fields(self) -> list[str]:
+        return []
+
+    @property
+    def lock_key(self) -> str | None:
+        return None
+
+    def request(
+        self, story: Mapping[str, Any], others: Mapping[str, dict[str, Any] | None]
+    ) -> SubmissionRequest:
+        return self.given
+
+    async def admit(
+        self, story_id: str, submission: int, others: Mapping[str, dict[str, Any] | None]
+    ) -> list[tuple[AsyncDocumentReference, dict[str, Any]]]:
+        return []
+
+
+async def _begin_and_write(
+    client: AsyncClient,
+    ref: AsyncDocumentReference,
+    admission: Admission,
+    timeout: float,
+    commit: _Commit,
+    seen: dict[str, Any],
+) -> Decision:
+    """One read of the story and the admission's documents, one commit of all the writes; a
+    refusal raised here writes nothing (the transaction is rolled back).
+
+    The transaction is begun by its read (`new_transaction`) rather than by a call of its own,
+    as the client library's transactions are: a narration is one round trip shorter. An
+    aborted one is tried again by the caller (`while_contended`), as the library would."""
+    commit.decision, commit.written_at = None, None
+    seen.clear()
+    refs = [ref, *admission.documents]
+    fields = list(dict.fromkeys([*READ_FIELDS, *admission.fields]))
+    transaction, read = await _read_beginning(client, refs, fields, timeout)
+    try:
+        snapshot = read.get(ref.path)
+        if snapshot is None or not snapshot.exists:
+            raise StoryNotFoundError
+        story = snapshot.to_dict() or {}
+        seen.update(story)
+        others = {
+            other.path: (read[other.path].to_dict() or {}) if read[other.path].exists else None
+            for other in refs[1:]
+        }
+        commit.begin(story)
+        request = admission.request(story, others)
+        decision = decide_submission(story, request)
+        batch = client.batch()
+        if decision.updates:
+            number = int(decision.updates["audioSubmission"])
+            for other, data in await admission.admit(ref.id, number, others):
+                batch.set(other, data)
+            batch.update(ref, dict(decision.updates))
+    except Exception:
+        await _rollback(client, transaction, timeout)
+        raise
+    commit.decision = decision if decision.updates else None
+    # from here on, a lost answer leaves the write unknown
+    answer = await client._firestore_api.commit(
+        request={
+            "database": client._database_string,
+            "writes": batch._write_pbs,
+            "transaction": transaction,
+        },
+        metadata=client._rpc_metadata,
+        timeout=timeout,
+    )
+    commit.written_at = answer.commit_time if decision.updates else None
+    return decision
+
+
+async def _read_beginning(
+    client: AsyncClient, refs: list[AsyncDocumentReference], fields: list[str], timeout: float
+) -> tuple[bytes, dict[str, DocumentSnapshot]]:
+    """`refs` read at once by a new read-write transaction: its id, and the snapshots."""
+    request, references, options = client._prep_get_all(
+        refs, fields, None, gapic_v1.method.DEFAULT, timeout, None
+    )
+    request.pop("transaction", None)
+    request["new_transaction"] = {"read_write": {}}
+    answers = await client._firestore_api.batch_get_documents(
+        request=request, metadata=client._rpc_metadata, **options
+    )
+    transaction, read = b"", {}
+    async for answer in answers:
+        transaction = answer.transaction or transaction
+        if answer._pb.WhichOneof("result") is not None:
+            snapshot = _parse_batch_get(answer, references, client)
+            read[snapshot.reference.path] = snapshot
+    if not transaction or len(read) != len(refs):
+        raise google_exceptions.Aborted("the read began no transaction")  # tried again
+    return transaction, read
+
+
+async def _rollback(client: AsyncClient, transaction: bytes, timeout: float) -> None:
+    """Release the transaction's locks at once; one that fails expires by itself."""
+    try:
+        await client._firestore_api.rollback(
+            request={"database": client._database_string, "transaction": transaction},
+            metadata=client._rpc_metadata,
+            timeout=timeout,
+        )
+    except google_exceptions.GoogleAPICallError:
+        logger.warning("transaction not rolled back; it expires by itself")
+
+
 class StoryStore:
     def __init__(
         self,
@@ -220,6 +373,7 @@ class StoryStore:
         self._attempts = transaction_attempts
         self._on_firestore_error = on_firestore_error
         self._locks = KeyedLock()
+        self._user_locks = KeyedLock()  # `Admission.lock_key`s
         self._overdue: set[asyncio.Task[Any]] = set()
 
     @classmethod
@@ -281,20 +435,23 @@ class StoryStore:
         decision = await self._decided(story_id, decide_submission, read_back=False)
         return int(decision.updates["audioSubmission"])
 
-    async def begin_request(self, story_id: str, request: SubmissionRequest) -> Begun:
+    async def begin_request(self, story_id: str, request: SubmissionRequest | Admission) -> Begun:
         """`begin_submission` for an app's request: a repeat of the request that made the
         current submission joins it (`rules.joins`). The request's key is written with the
-        number, so a commit whose answer is lost is read back: our key on the story, ours."""
+        number, so a commit whose answer is lost is read back: our key on the story, ours.
+        An `Admission` reads its documents with the story and writes with it, in one
+        transaction: a refusal it raises writes nothing."""
+        admission = _Plain(request) if isinstance(request, SubmissionRequest) else request
         seen: dict[str, Any] = {}
-
-        def choose(story: Mapping[str, Any]) -> Decision:
-            seen.clear()
-            seen.update(story)
-            return decide_submission(story, request)
-
         commit = _Commit(fenced=True)
-        decision = await self._decided(story_id, choose, commit=commit)
-        if decision.outcome is Outcome.DUPLICATE and joins(seen, request):
+        work = self._begin_in_turn(story_id, admission, commit, seen)
+        try:
+            decision = await self._call(work)
+        except (FirestoreUnavailableError, FirestoreRequestError) as exc:
+            if commit.decision is None:
+                raise  # failed before anything was committed
+            decision = await self._read_back(story_id, commit, exc)
+        if decision.outcome is Outcome.DUPLICATE:
             number = submission_of(seen)
             assert number is not None  # joins() holds only for a numbered story
             return Begun(number, True, seen.get("audioStatus"), seen.get("audioJobId"))
@@ -305,6 +462,20 @@ class StoryStore:
             seen.get("audioJobId"),
             commit.written_at,
         )
+
+    async def _begin_in_turn(
+        self, story_id: str, admission: Admission, commit: _Commit, seen: dict[str, Any]
+    ) -> Decision:
+        ref = self._collection.document(story_id)
+        key = admission.lock_key
+        user_turn = self._user_locks.hold(key) if key is not None else nullcontext()
+        async with self._locks.hold(story_id), user_turn:
+            async for attempt in self._while_contended():
+                with attempt:
+                    return await _begin_and_write(
+                        self._client, ref, admission, self._timeout, commit, seen
+                    )
+        raise AssertionError("unreachable: the retrying loop returns or raises")
 
     async def _record_if_unchanged(self, story_id: str, job_id: str, written_at: datetime) -> bool:
         ref = self._collection.document(story_id)

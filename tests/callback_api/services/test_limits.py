@@ -1,12 +1,11 @@
-"""Per-user limits on the Firestore emulator: the hourly count's window, and the shipped index
-that serves the in-flight query."""
+"""Per-user limits on the Firestore emulator: the hourly count's window, and the stories in
+flight, read only when they reach the limit."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -14,10 +13,9 @@ from pydantic import SecretStr
 from callback_api.core.config import Settings
 from callback_api.core.errors import RateLimitedError
 from callback_api.services.limits import Limits
-from tests.helpers.callback_api import StoreHarness
+from tests.helpers.callback_api import StoreHarness, Stories
 from tools.firestore_emulator import FirestoreEmulator
 
-REPO = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 
@@ -27,6 +25,7 @@ def settings(firestore_env: FirestoreEmulator, signing_secret: str) -> Settings:
         callback_signing_secret=SecretStr(signing_secret),
         callback_api_dev_mode=True,
         max_submissions_per_user_per_hour=2,
+        max_active_narrations_per_user=2,
     )
 
 
@@ -41,34 +40,37 @@ def test_the_hourly_count_refuses_until_the_hour_is_over(
     harness: StoreHarness, settings: Settings
 ) -> None:
     limits = Limits(harness.store, settings)
+    ana: dict[str, Any] | None = None
     for minutes in (0, 10):
-        harness.run(limits.take_submission("ana", NOW + timedelta(minutes=minutes)))
+        ana = harness.run(limits.admit("ana", ana, "s", 1, NOW + timedelta(minutes=minutes)))
 
     with pytest.raises(RateLimitedError) as refused:
-        harness.run(limits.take_submission("ana", NOW + timedelta(minutes=45)))
+        harness.run(limits.admit("ana", ana, "s", 1, NOW + timedelta(minutes=45)))
 
     assert refused.value.retry_after_s == 15 * 60
     assert refused.value.headers == {"Retry-After": "900"}
-    harness.run(limits.take_submission("ben", NOW + timedelta(minutes=45)))  # per user
-    harness.run(limits.take_submission("ana", NOW + timedelta(minutes=60)))  # a new hour
+    ben = harness.run(limits.admit("ben", None, "t", 1, NOW + timedelta(minutes=45)))
+    assert (ben["userId"], ben["count"]) == ("ben", 1)  # per user
+    later = harness.run(limits.admit("ana", ana, "s", 1, NOW + timedelta(minutes=60)))
+    assert later["count"] == 1  # a new hour
 
 
-def test_the_shipped_index_serves_the_in_flight_query(
-    harness: StoreHarness, settings: Settings
+def test_stories_in_flight_are_read_only_at_the_limit_and_the_ended_ones_dropped(
+    harness: StoreHarness, settings: Settings, stories: Stories
 ) -> None:
-    """Equality filters only: an index on exactly those fields serves it."""
     limits = Limits(harness.store, settings)
-    query = limits.active_query("ana")._to_protobuf()
-    filters = [f.field_filter for f in query.where.composite_filter.filters]
-    assert {f.op.name for f in filters} <= {"EQUAL", "IN"}
+    stories.create("a", audioStatus="pending")
+    stories.create("b", audioStatus="ready")  # its narration ended
 
-    index_file = json.loads((REPO / "firestore.indexes.json").read_text())
-    queried = {f.field.field_path for f in filters}
-    served = [
-        index
-        for index in index_file["indexes"]
-        if index["collectionGroup"] == query.from_[0].collection_id
-        and {f["fieldPath"] for f in index["fields"]} == queried
-    ]
-    assert len(served) == 1
-    assert served[0]["queryScope"] == "COLLECTION"
+    below = harness.run(limits.admit("ana", {"inFlight": {"a": 1}}, "c", 1, NOW))
+    assert below["inFlight"] == {"a": 1, "c": 1}
+    at_limit = {"inFlight": {"a": 1, "b": 2, "gone": 1}}
+    admitted = harness.run(limits.admit("ana", at_limit, "c", 1, NOW))
+    assert admitted["inFlight"] == {"a": 1, "c": 1}
+    again = harness.run(limits.admit("ana", admitted, "c", 2, NOW))  # Try again replaces it
+    assert again["inFlight"] == {"a": 1, "c": 2}
+
+    stories.create("b", audioStatus="processing")
+    with pytest.raises(RateLimitedError) as refused:
+        harness.run(limits.admit("ana", at_limit, "c", 1, NOW))
+    assert refused.value.retry_after_s == 30

@@ -60,17 +60,34 @@ def retry_after(response: Any) -> int:
 
 
 def test_stories_in_flight_are_limited_per_user_but_try_again_is_not(
-    client: TestClient, fake: FakeRunPod, stories: Stories, ana: User, story: str
+    auth_env: AuthEmulator,
+    signing_secret: str,
+    fake: FakeRunPod,
+    stories: Stories,
+    ana: User,
+    story: str,
 ) -> None:
-    for n, status in enumerate(["pending", "processing"]):
-        stories.create(f"busy-{n}", userId=ana.uid, text=TEXT, audioStatus=status)
     stories.create("others", userId="someone-else", text=TEXT, audioStatus="processing")
-    before = {story_id: stories.get(story_id) for story_id in stories.ids()}
+    settings = narration_settings(signing_secret, fake, max_active_narrations_per_user=2)
+    with api(settings) as client:
+        for n in range(2):
+            stories.create(f"busy-{n}", userId=ana.uid, text=TEXT)
+            assert narrate(client, f"busy-{n}", ana.id_token).status_code == 202
+        before = stories.all_documents()
 
-    assert retry_after(narrate(client, story, ana.id_token)) == 30
-    assert {story_id: stories.get(story_id) for story_id in stories.ids()} == before
-    assert narrate(client, "busy-0", ana.id_token).status_code == 202  # it replaces itself
-    assert len(fake.runs) == 1
+        assert retry_after(narrate(client, story, ana.id_token)) == 30
+        assert stories.all_documents() == before  # a refusal writes nothing, counts nothing
+        again = narrate(client, "busy-0", ana.id_token, **{"Idempotency-Key": "again"})
+        assert again.status_code == 202  # it replaces itself
+        stories.db.collection("stories").document("busy-1").update({"audioStatus": "ready"})
+        assert narrate(client, story, ana.id_token).status_code == 202  # busy-1 has ended
+
+    assert [run["input"]["story_id"] for run in fake.runs] == [
+        "busy-0",
+        "busy-1",
+        "busy-0",
+        story,
+    ]
 
 
 def test_submissions_per_hour_are_limited_per_user(
