@@ -162,8 +162,11 @@ class Narrator:
             )
             gate.abandoned, gate.at = begun.submission, datetime.now(UTC)
             begun = await self._store.begin_request(story_id, gate)
-            if begun.joined:
-                return await self._joined(story_id, begun) or _pending(begun)
+            if begun.joined:  # yet another request got there first: answer its job
+                rejoined = await self._joined(story_id, begun)
+                if rejoined is None:
+                    raise _pending(begun)
+                return rejoined
         assert gate.job is not None  # set by the attempt that committed
         job_input, parsed = gate.job
         body = job_body(job_input, parsed, begun.submission, target.public_url, target.secret)
