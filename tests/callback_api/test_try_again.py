@@ -92,7 +92,10 @@ def apis(api_settings: Settings, signing_secret: str, runpod: FakeRunPod) -> Ite
     # can outlast the 5 s default. A webhook makes two Firestore calls and asks RunPod, so
     # the client waits longer than all three deadlines together: a slow answer is a 503 (which
     # `_outcome` retries, as the worker does), never a client timeout.
-    patient = api_settings.model_copy(update={"firestore_timeout_seconds": 60})
+    # The in-API reconciler is off: only the history's writes and callbacks touch the stories.
+    patient = api_settings.model_copy(
+        update={"firestore_timeout_seconds": 60, "reconcile_in_api": False}
+    )
     client_timeout = 3 * patient.firestore_timeout_seconds + patient.runpod_timeout_seconds
     with (
         LiveServer(create_app(patient)) as first,
