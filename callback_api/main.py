@@ -147,7 +147,8 @@ def _add_exception_handlers(app: FastAPI, settings: Settings) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _failure(422, f"invalid request: {_describe(exc)}", "invalid_request")
+        message = f"invalid request: {_describe(exc)}"
+        return _failure(422, message, "invalid_request", field=_first_field(exc))
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
@@ -175,6 +176,16 @@ def _add_exception_handlers(app: FastAPI, settings: Settings) -> None:
             exc.error_type.value,
             field=field if isinstance(field, str) else None,
         )
+
+
+def _first_field(exc: RequestValidationError) -> str | None:
+    """The first invalid field's name (`voice_id`, `pronunciations.tomato`), for the app to
+    point at; None when the request as a whole is wrong."""
+    for error in exc.errors():
+        location = error.get("loc", ())
+        if len(location) > 1:
+            return ".".join(str(part) for part in location[1:])
+    return None
 
 
 def _describe(exc: RequestValidationError) -> str:

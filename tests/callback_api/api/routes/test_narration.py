@@ -150,7 +150,9 @@ def test_an_unknown_body_field_is_refused(
 ) -> None:
     response = narrate(client, story, ana.id_token, {"txt": "typo"})
 
-    assert "txt" in refusal(response, 422, "invalid_request")["error"]
+    answer = refusal(response, 422, "invalid_request")
+    assert "txt" in answer["error"]
+    assert answer["field"] == "txt"
     assert fake.runs == []
 
 
