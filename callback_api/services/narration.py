@@ -34,7 +34,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 from google.cloud.firestore import AsyncDocumentReference
@@ -54,6 +54,7 @@ from callback_api.services.submission import (
     run_job,
     submission_error,
 )
+from callback_api.services.targets import JobTarget
 from shared.errors import SubmissionFailedError, TextEmptyError
 from shared.job_input import TTSJobInput
 from shared.types import StoryId
@@ -103,28 +104,6 @@ class Narration:
     job_id: str
 
 
-@dataclass(frozen=True)
-class _Target:
-    """Where jobs go: RunPod's endpoint (or its local API), and how RunPod reaches us."""
-
-    endpoint_url: str
-    api_key: str | None
-    public_url: str
-    secret: str
-
-    MISSING: ClassVar[str] = "RunPod endpoint, CALLBACK_API_PUBLIC_URL or signing secret unset"
-
-    @classmethod
-    def of(cls, settings: Settings) -> _Target | None:
-        local = settings.runpod_local_api_url
-        endpoint = local or settings.runpod_endpoint_url
-        key = None if local or settings.runpod_api_key is None else settings.runpod_api_key
-        public, secrets = settings.callback_api_public_url, settings.signing_secrets
-        if endpoint is None or public is None or not secrets:
-            return None
-        return cls(endpoint, key.get_secret_value() if key else None, public, secrets[0])
-
-
 class Narrator:
     def __init__(self, store: StoryStore, settings: Settings, http: httpx.AsyncClient) -> None:
         self._store = store
@@ -132,7 +111,7 @@ class Narrator:
         self._http = http
         self._limits = Limits(store, settings)
         self._voices = store.client.collection(settings.voices_collection)
-        self._target = _Target.of(settings)
+        self._target = JobTarget.of(settings)
 
     async def start(
         self,
@@ -144,7 +123,7 @@ class Narrator:
         """Start the story's narration with `options` (the body's job fields); see the module."""
         target = self._target
         if target is None:
-            raise NarrationUnavailableError(_Target.MISSING)
+            raise NarrationUnavailableError(JobTarget.MISSING)
         voice = self._voice_document(options)
         callback_url = f"{target.public_url.rstrip('/')}/api/tts/callback"
         gate = _Gate(self._settings, self._limits, story_id, user_id, options, voice)
@@ -187,9 +166,9 @@ class Narrator:
             raise VoiceNotFoundError("not a voice id") from None
         return self._voices.document(voice_id)
 
-    async def _run(self, target: _Target, story_id: str, begun: Begun, body: Any) -> str:
+    async def _run(self, target: JobTarget, story_id: str, begun: Begun, body: Any) -> str:
         submission = begun.submission
-        url = f"{target.endpoint_url.rstrip('/')}/run"
+        url = target.run_url
         try:
             job_id = await run_job(url, body, target.api_key, self._http, 0)  # http's timeout
         except RunPodError as exc:
@@ -209,7 +188,7 @@ class Narrator:
             await cancel_job(target.endpoint_url, job_id, target.api_key, self._http)
         return job_id
 
-    async def _cancel_superseded(self, target: _Target, begun: Begun, job_id: str) -> None:
+    async def _cancel_superseded(self, target: JobTarget, begun: Begun, job_id: str) -> None:
         previous = begun.previous_job_id
         if begun.previous_status in AWAITING and previous not in (None, job_id):
             assert previous is not None

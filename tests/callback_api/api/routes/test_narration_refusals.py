@@ -4,7 +4,6 @@ RunPod refusing or not answering (502, the story failed), and voices by `voice_i
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,12 +21,6 @@ from tools.firestore_emulator import free_port
 
 
 @pytest.fixture
-def fake(runpod: FakeRunPod) -> FakeRunPod:
-    runpod.queue_only = True
-    return runpod
-
-
-@pytest.fixture
 def settings(auth_env: AuthEmulator, signing_secret: str, fake: FakeRunPod) -> Settings:
     return narration_settings(
         signing_secret,
@@ -35,17 +28,6 @@ def settings(auth_env: AuthEmulator, signing_secret: str, fake: FakeRunPod) -> S
         max_active_narrations_per_user=2,
         max_submissions_per_user_per_hour=3,
     )
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with api(settings) as client:
-        yield client
-
-
-@pytest.fixture
-def ana(auth_env: AuthEmulator) -> User:
-    return auth_env.sign_up("ana@example.com", "secret-password")
 
 
 @pytest.fixture
