@@ -23,6 +23,7 @@ export class StoryView {
     this.close();
     this.storyId = storyId;
     this.story = null;
+    this.buttonKey = null;
     this.requestError = null;
     this.el("screen").dataset.screen = ""; // the first screen of this story is logged too
     // A fresh element per story: the player's listeners belong to the one it follows.
@@ -59,7 +60,9 @@ export class StoryView {
 
   async narrate() {
     const storyId = this.storyId;
-    const key = attemptKey(storyId, this.story);
+    // The attempt the button stood for when it was last shown: a click that lands just after
+    // the first click's submission arrived (the button already hidden) still joins it.
+    const key = this.buttonKey ?? attemptKey(storyId, this.story);
     const voiceId = this.voiceChoice();
     const body = voiceId ? { voice_id: voiceId } : {};
     this.requestError = null;
@@ -108,6 +111,9 @@ export class StoryView {
     this.el("narrate").hidden = !["idle", "ready"].includes(screen.name);
     this.el("narrate").textContent = screen.name === "ready" ? "Narrate again" : "Narrate";
     this.el("try-again").hidden = screen.name !== "failed";
+    if (["idle", "ready", "failed"].includes(screen.name)) {
+      this.buttonKey = attemptKey(this.storyId, this.story);
+    }
     const error = this.requestError ?? (screen.name === "failed" ? null : state.error);
     this.el("story-error").textContent = error ?? "";
   }
