@@ -154,18 +154,28 @@ class _Commit:
 
     def landed_in(self, story: Mapping[str, Any] | None) -> bool:
         """Whether `story`, read after the commit, holds everything the commit wrote."""
-        if story is None or self.decision is None:
+        if self.decision is None:
             return False
-        for key, value in self.decision.updates.items():
-            if value is SERVER_TIMESTAMP:
-                if story.get(key) in (None, self.updated_at):  # stamped anew by each write
-                    return False
-            elif value is DELETE_FIELD:
-                if key in story:
-                    return False
-            elif story.get(key) != value:
+        return holds_write(story, self.decision.updates, self.updated_at)
+
+
+def holds_write(
+    document: Mapping[str, Any] | None, updates: Mapping[str, Any], updated_at: Any
+) -> bool:
+    """Whether `document`, read after a commit of `updates`, holds all of them; `updated_at` is
+    its `updatedAt` before the commit (a server timestamp is stamped anew by each write)."""
+    if document is None:
+        return False
+    for key, value in updates.items():
+        if value is SERVER_TIMESTAMP:
+            if document.get(key) in (None, updated_at):
                 return False
-        return True
+        elif value is DELETE_FIELD:
+            if key in document:
+                return False
+        elif document.get(key) != value:
+            return False
+    return True
 
 
 @async_transactional

@@ -29,12 +29,12 @@ from google.cloud.firestore import (
     AsyncTransaction,
     async_transactional,
 )
-from google.cloud.firestore_v1 import DELETE_FIELD, SERVER_TIMESTAMP, FieldFilter
+from google.cloud.firestore_v1 import DELETE_FIELD, FieldFilter
 
 from callback_api.core.config import Settings
 from callback_api.core.errors import CallbackAPIError, FirestoreUnavailableError
 from callback_api.services.rules import Outcome, SubmissionRequest
-from callback_api.services.stories import KeyedLock, StoryStore, while_contended
+from callback_api.services.stories import KeyedLock, StoryStore, holds_write, while_contended
 from callback_api.services.voice_rules import (
     AWAITING,
     VoiceCallback,
@@ -101,18 +101,9 @@ class _Commit:
 
     def landed_in(self, voice: Mapping[str, Any] | None) -> bool:
         """Whether `voice`, read after the commit, holds everything the commit wrote."""
-        if voice is None or self.updates is None:
+        if self.updates is None:
             return False
-        for key, value in self.updates.items():
-            if value is SERVER_TIMESTAMP:
-                if voice.get(key) in (None, self.updated_at):  # stamped anew by each write
-                    return False
-            elif value is DELETE_FIELD:
-                if key in voice:
-                    return False
-            elif voice.get(key) != value:
-                return False
-        return True
+        return holds_write(voice, self.updates, self.updated_at)
 
 
 @async_transactional
