@@ -133,3 +133,13 @@ def safe(replace: Callable[[re.Match[str]], str]) -> Callable[[re.Match[str]], s
             return m.group(0)
 
     return guarded
+
+
+def generic_reader(code: str) -> Callable[[str, str], str]:
+    """The reader of a language without rules of its own: its numbers and percentages."""
+
+    def read(text: str, region: str) -> str:
+        text = text if code == "el" else greek_symbols(text, units_read=False)
+        return generic(text, num2words_language(code))
+
+    return read

@@ -6,8 +6,32 @@ import re
 from collections.abc import Callable, Mapping
 
 from shared.types import normalize_language
-from worker.synthesis.speech import english
-from worker.synthesis.speech.core import generic, greek_symbols, num2words_language
+from worker.synthesis.speech import (
+    arabic,
+    chinese,
+    danish,
+    dutch,
+    english,
+    finnish,
+    french,
+    german,
+    greek,
+    hebrew,
+    hindi,
+    italian,
+    japanese,
+    korean,
+    malay,
+    norwegian,
+    polish,
+    portuguese,
+    russian,
+    spanish,
+    swahili,
+    swedish,
+    turkish,
+)
+from worker.synthesis.speech.core import generic_reader
 from worker.synthesis.speech.markup import (
     BREAK_TAG,
     PARAGRAPH_BREAK,
@@ -20,8 +44,32 @@ from worker.synthesis.speech.markup import (
 Reader = Callable[[str, str], str]
 """A language's reader: (a paragraph without markup, the language tag's region) → speech."""
 
-READERS: dict[str, Reader] = {"en": english.read}
-"""The languages read by rules of their own; the others get `generic`."""
+READERS: dict[str, Reader] = {
+    "en": english.read,
+    "de": german.read,
+    "nl": dutch.read,
+    "fr": french.read,
+    "it": italian.read,
+    "es": spanish.read,
+    "pt": portuguese.read,
+    "ru": russian.read,
+    "pl": polish.read,
+    "da": danish.read,
+    "no": norwegian.read,
+    "sv": swedish.read,
+    "fi": finnish.read,
+    "tr": turkish.read,
+    "el": greek.read,
+    "hi": hindi.read,
+    "ms": malay.read,
+    "sw": swahili.read,
+    "zh": chinese.read,
+    "ja": japanese.read,
+    "ko": korean.read,
+    "ar": arabic.read,
+    "he": hebrew.read,
+}
+"""Every language an engine speaks, by its code; any other reads numbers with `generic`."""
 
 _SPACES = re.compile(r"[^\S\n]+")
 _SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?)])")
@@ -32,17 +80,9 @@ def _region(language: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-def _generic_reader(code: str) -> Reader:
-    def read(text: str, region: str) -> str:
-        text = text if code == "el" else greek_symbols(text, units_read=False)
-        return generic(text, num2words_language(code))
-
-    return read
-
-
 def _say(text: str, language: str) -> str:
     code = normalize_language(language)
-    read = READERS.get(code) or _generic_reader(code)
+    read = READERS.get(code) or generic_reader(code)
     text = _SPACES.sub(" ", read(text, _region(language)))
     return _SPACE_BEFORE_PUNCT.sub(r"\1", text).strip()
 
