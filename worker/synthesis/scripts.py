@@ -66,6 +66,7 @@ SCRIPTS_BY_LANGUAGE: dict[str, frozenset[str]] = {
 _NAME_TO_SCRIPT = {
     "CJK": "Han", "IDEOGRAPHIC": "Han", "KATAKANA-HIRAGANA": "Katakana",
     "MICRO": "Greek", "OHM": "Greek", "KELVIN": "Latin", "ANGSTROM": "Latin",
+    "MASCULINE": "Latin", "FEMININE": "Latin",  # the ordinal indicators of `1.º`, `2.ª`
 }  # fmt: skip
 _NOT_A_SCRIPT = frozenset(
     {"MODIFIER", "MATHEMATICAL", "FULLWIDTH", "HALFWIDTH", "SUPERSCRIPT", "SUBSCRIPT",

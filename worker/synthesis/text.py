@@ -1,7 +1,8 @@
 """Text preparation: accept only text an engine can read, in one canonical form.
 
-The canonical form is NFKC, with typographic quotes, dashes and ellipses made plain, no
-control or invisible characters, single spaces, and paragraphs separated by one blank line.
+The canonical form is NFKC (but for the signs `KEPT_FROM_NFKC`, which readers need), with
+typographic quotes, dashes and ellipses made plain, no control or invisible characters, single
+spaces, and paragraphs separated by one blank line.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ _TYPOGRAPHY = str.maketrans(
         "\u2026": "...",
     }
 )
+KEPT_FROM_NFKC = "ºª№"
+"""Signs NFKC would make letters (`1.º` → `1.o`, `№` → `No`) before any reading rule saw
+them: the Spanish, Portuguese, Italian and Russian readers need them as written."""
+_KEPT = re.compile(f"([{KEPT_FROM_NFKC}])")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _SPACES = re.compile(r"[^\S\n]+")
 _NEWLINE = re.compile(r"\n")
@@ -54,7 +59,7 @@ def _is_dropped(char: str) -> bool:
 
 def normalize_text(raw: str) -> str:
     """Return the canonical form of `raw` (may be empty)."""
-    text = unicodedata.normalize("NFKC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = nfkc(raw.replace("\r\n", "\n").replace("\r", "\n"))
     text = text.translate(_TYPOGRAPHY)
     text = "".join(" " if c == "\t" else c for c in text if not _is_dropped(c))
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
@@ -66,6 +71,12 @@ def normalize_text(raw: str) -> str:
         paragraphs = iter(text.split("\n"))
     cleaned = (_SPACES.sub(" ", p).strip() for p in paragraphs)
     return PARAGRAPH_BREAK.join(p for p in cleaned if p)
+
+
+def nfkc(text: str) -> str:
+    """NFKC, except for `KEPT_FROM_NFKC`."""
+    parts = _KEPT.split(text)
+    return "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))
 
 
 def has_words(text: str) -> bool:

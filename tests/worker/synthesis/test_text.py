@@ -77,3 +77,13 @@ def test_unsupported_language_is_rejected() -> None:
         "Narration in French is not available yet. Please submit a story in English."
     )
     assert "en" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("raw", "language"),
+    [("Vive en el 4.º piso, la 2.ª puerta.", "es"), ("Дом № 5 стоит.", "ru")],
+)
+def test_ordinal_and_numero_signs_reach_the_readers_as_written(raw: str, language: str) -> None:
+    """NFKC would make `º` an `o` and `№` a `No` before any reading rule saw them."""
+    langs = frozenset({"es", "ru"})
+    assert prepare_text(raw, max_chars=100, language=language, languages=langs) == raw

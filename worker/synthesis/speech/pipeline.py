@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 
 from shared.types import normalize_language
@@ -40,6 +41,7 @@ from worker.synthesis.speech.markup import (
     pause_mark,
     strip_markup,
 )
+from worker.synthesis.text import KEPT_FROM_NFKC
 
 Reader = Callable[[str, str], str]
 """A language's reader: (a paragraph without markup, the language tag's region) → speech."""
@@ -71,6 +73,7 @@ READERS: dict[str, Reader] = {
 }
 """Every language an engine speaks, by its code; any other reads numbers with `generic`."""
 
+_KEPT = re.compile(f"[{KEPT_FROM_NFKC}]")
 _SPACES = re.compile(r"[^\S\n]+")
 _SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?)])")
 
@@ -83,7 +86,10 @@ def _region(language: str) -> str:
 def _say(text: str, language: str) -> str:
     code = normalize_language(language)
     read = READERS.get(code) or generic_reader(code)
-    text = _SPACES.sub(" ", read(text, _region(language)))
+    text = read(text, _region(language))
+    if _KEPT.search(text):  # a sign the language's rules did not read: as NFKC writes it
+        text = unicodedata.normalize("NFKC", text)
+    text = _SPACES.sub(" ", text)
     return _SPACE_BEFORE_PUNCT.sub(r"\1", text).strip()
 
 
