@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings
 import callback_api.main  # noqa: F401 - imports every route and service, and their errors
 from callback_api.core.errors import CallbackAPIError
 from shared.errors import ErrorType
-from tools import config_docs
+from tools import config_docs, speech_docs
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
@@ -35,6 +35,11 @@ def test_the_configuration_page_is_what_the_generator_writes() -> None:
 
 def test_the_check_mode_agrees() -> None:
     assert config_docs.main(["--check"]) == 0
+
+
+def test_the_languages_page_is_what_the_generator_writes() -> None:
+    written = (DOCS / "languages.md").read_text()
+    assert written == speech_docs.render(), "stale: run `python -m tools.speech_docs`"
 
 
 def test_every_settings_field_has_a_row_with_a_meaning() -> None:
