@@ -13,41 +13,16 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-
+from worker.synthesis.sentences import CLOSERS, boundaries
 from worker.synthesis.text import PARAGRAPH_BREAK, has_words
 
-logger = logging.getLogger(__name__)
-
-FALLBACK_ABBREVIATIONS = frozenset(
-    {
-        "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "ft", "ave", "rd", "blvd",
-        "capt", "col", "gen", "lt", "sgt", "rev", "gov", "sen", "rep", "hon", "pres",
-        "e.g", "i.e", "etc", "vs", "cf", "al", "approx", "dept", "est", "inc", "ltd", "co",
-        "corp", "no", "vol", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-        "sept", "oct", "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "a.m",
-        "p.m", "u.s", "u.k",
-    }
-)  # fmt: skip
-_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
-_CLOSERS = "\"')\\]」』）〕】》〉"
-# Sentence ends: these marks end one even without a following space (Chinese, Japanese).
-_SENTENCE_END = re.compile(
-    rf"[。！？．｡؟।॥۔]+[{_CLOSERS}]*\s*"
-    rf"|[!?]+[{_CLOSERS}]*(?:\s+|(?=[^\s\x00-\x7f]))"
-    rf"|\.+[{_CLOSERS}]*(?=[{_CJK}])"
-    rf"|(?<=[{_CJK}])\.+[{_CLOSERS}]*\s*"
-    rf"|(?<=[^\s\x00-\x7f])[!?]+[{_CLOSERS}]*\s*"
-    r"|\n+"
-)
 _CLAUSE_BREAK = re.compile(
-    rf"[,;:)\]]\s+|\s+-\s+|[、，；：،][{_CLOSERS}]*\s*|[,;:](?=[^\s\x00-\x7f])|(?<=[^\s\x00-\x7f])[,;:]\s*"
+    rf"[,;:)\]]\s+|\s+-\s+|[、，；：،][{CLOSERS}]*\s*|[,;:](?=[^\s\x00-\x7f])|(?<=[^\s\x00-\x7f])[,;:]\s*"
 )
 _SPACE = re.compile(r"\s+")
 _PARAGRAPH = re.compile(r".+?(?:\n\n|\Z)", flags=re.DOTALL)
@@ -70,25 +45,9 @@ class Chunk:
         return self.spoken if self.spoken is not None else " ".join(self.text.split())
 
 
-@lru_cache(maxsize=1)
-def sentence_tokenizer() -> PunktSentenceTokenizer:
-    """NLTK's trained English Punkt model when installed, else an untrained one that knows
-    common abbreviations. Never downloads anything."""
-    try:
-        from nltk.tokenize.punkt import PunktTokenizer
-
-        tokenizer: PunktSentenceTokenizer = PunktTokenizer("english")
-        logger.info("sentence splitting with NLTK punkt_tab")
-    except LookupError:
-        params = PunktParameters()
-        params.abbrev_types = set(FALLBACK_ABBREVIATIONS)
-        tokenizer = PunktSentenceTokenizer(params)
-        logger.info("punkt_tab not installed; sentence splitting with built-in abbreviations")
-    return tokenizer
-
-
-def chunk_text(text: str, max_chars: int, min_chars: int) -> list[Chunk]:
-    """Pack whole sentences of `text` (normalized) into chunks of at most `max_chars`.
+def chunk_text(text: str, max_chars: int, min_chars: int, *, language: str) -> list[Chunk]:
+    """Pack whole sentences of `text` (normalized, in `language`, a code such as `de` or
+    `en-GB`) into chunks of at most `max_chars`.
 
     Scene breaks produce no chunk: the chunk before one has `scene_end`.
     """
@@ -97,7 +56,7 @@ def chunk_text(text: str, max_chars: int, min_chars: int) -> list[Chunk]:
     scenes = split_scenes(text)
     texts: list[tuple[str, bool]] = []
     for number, scene in enumerate(scenes):
-        parts = _chunk_scene(scene, max_chars, min_chars)
+        parts = _chunk_scene(scene, max_chars, min_chars, language)
         last_scene = number == len(scenes) - 1
         texts.extend((t, not last_scene and i == len(parts) - 1) for i, t in enumerate(parts))
     return [
@@ -132,26 +91,28 @@ def split_scenes(text: str) -> list[str]:
     return scenes
 
 
-def _chunk_scene(scene: str, max_chars: int, min_chars: int) -> list[str]:
-    pieces = [p for par in paragraphs(scene) for p in _cut(par, max_chars, min_chars)]
+def _chunk_scene(scene: str, max_chars: int, min_chars: int, language: str) -> list[str]:
+    pieces = [p for par in paragraphs(scene) for p in _cut(par, max_chars, min_chars, language)]
     # A run without letters or digits longer than a chunk cannot join a neighbour: dropped.
-    return [c for c in _merge_small(pieces, max_chars, min_chars) if has_words(c)]
+    return [c for c in _merge_small(pieces, max_chars, min_chars, language) if has_words(c)]
 
 
 class _Boundaries:
-    """Where a paragraph may be cut, best first: sentence ends, clause breaks, spaces, and
-    any grapheme boundary (for scripts without spaces, and tokens longer than a chunk)."""
+    """Where a paragraph may be cut, best first: sentence ends, clause breaks (with the
+    pauses inside a sentence such as `"Stop!" | cried Ana`), spaces, and any grapheme
+    boundary (for scripts without spaces, and tokens longer than a chunk)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, language: str) -> None:
         self.text = text
+        self.language = language
         self._words = list(itertools.accumulate((has_words(c) for c in text), initial=0))
 
     @cached_property
     def levels(self) -> tuple[list[int], ...]:
         text = self.text
-        sentences = {m.end() for m in _SENTENCE_END.finditer(text)}
-        sentences.update(start for start, _ in sentence_tokenizer().span_tokenize(text))
-        clauses = {m.end() for m in _CLAUSE_BREAK.finditer(text)}
+        ends, pauses = boundaries(text, self.language)
+        sentences = set(ends)
+        clauses = {m.end() for m in _CLAUSE_BREAK.finditer(text)}.union(pauses)
         spaces = {m.end() for m in _SPACE.finditer(text)}
         inner = [i for i in range(1, len(text)) if _grapheme_boundary(text, i)]
         found = (sentences, clauses, spaces)
@@ -185,11 +146,11 @@ def _grapheme_boundary(text: str, i: int) -> bool:
     return not (0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF or 0x1F3FB <= code <= 0x1F3FF)
 
 
-def _cut(paragraph: str, max_chars: int, min_chars: int) -> list[str]:
+def _cut(paragraph: str, max_chars: int, min_chars: int, language: str) -> list[str]:
     """Cut a paragraph into pieces of at most `max_chars`, each at the best boundary."""
     if len(paragraph) <= max_chars:
         return [paragraph]
-    bounds = _Boundaries(paragraph)
+    bounds = _Boundaries(paragraph, language)
     pieces: list[str] = []
     start = 0
     while len(paragraph) - start > max_chars:
@@ -200,7 +161,7 @@ def _cut(paragraph: str, max_chars: int, min_chars: int) -> list[str]:
     return pieces
 
 
-def _merge_small(chunks: list[str], max_chars: int, min_chars: int) -> list[str]:
+def _merge_small(chunks: list[str], max_chars: int, min_chars: int, language: str) -> list[str]:
     """Fold chunks with fewer than `min_chars` of speech (a lone "?") into a neighbour.
 
     When neither neighbour has room, the fragment and its neighbour are re-cut at the best
@@ -209,7 +170,7 @@ def _merge_small(chunks: list[str], max_chars: int, min_chars: int) -> list[str]
     result: list[str] = []
     for chunk in chunks:
         if result and (_too_small(result[-1], min_chars) or _too_small(chunk, min_chars)):
-            result[-1:] = _combine(result[-1], chunk, max_chars, min_chars)
+            result[-1:] = _combine(result[-1], chunk, max_chars, min_chars, language)
         else:
             result.append(chunk)
     return result
@@ -219,11 +180,11 @@ def _too_small(chunk: str, min_chars: int) -> bool:
     return len(chunk.strip()) < min_chars or not has_words(chunk)
 
 
-def _combine(first: str, second: str, max_chars: int, min_chars: int) -> list[str]:
+def _combine(first: str, second: str, max_chars: int, min_chars: int, language: str) -> list[str]:
     joined = first + second
     if len(joined) <= max_chars:
         return [joined]
-    bounds = _Boundaries(joined)
+    bounds = _Boundaries(joined, language)
     middle = len(joined) // 2
     for level in bounds.levels:
         fitting = [c for c in level if max(c, len(joined) - c) <= max_chars]

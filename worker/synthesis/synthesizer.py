@@ -154,14 +154,14 @@ def _plan_speech(
     normalized = prepared.text
     max_chars = min(settings.chunk_max_chars, capabilities.max_chunk_chars)
     planned: list[Chunk] = []
-    for chunk in chunk_text(normalized, max_chars, settings.chunk_min_chars):
+    for chunk in chunk_text(normalized, max_chars, settings.chunk_min_chars, language=language):
         spoken = " ".join(to_speech(chunk.text, language, pronunciations).split())
         leading = PAUSE_AT_START.match(spoken)
         if leading and planned:
             planned[-1] = replace(planned[-1], spoken=planned[-1].speech + " " + leading.group())
         spoken = spoken[leading.end() :] if leading else spoken
         if has_words(PAUSE_PATTERN.sub(" ", spoken)):
-            pieces = _recut(spoken, max_chars, settings.chunk_min_chars)
+            pieces = _recut(spoken, max_chars, settings.chunk_min_chars, language)
             for number, piece in enumerate(pieces, start=1):
                 last = number == len(pieces)
                 planned.append(
@@ -185,12 +185,12 @@ def _plan_speech(
     return tuple(planned), prepared.dropped
 
 
-def _recut(spoken: str, max_chars: int, min_chars: int) -> list[str]:
+def _recut(spoken: str, max_chars: int, min_chars: int, language: str) -> list[str]:
     """Spoken text cut again to the engine's size: numbers read out can be several times
     longer than written (`$1,234,567.99`)."""
     if len(spoken) <= max_chars or PAUSE_PATTERN.search(spoken):
         return [spoken]
-    return [piece.speech for piece in chunk_text(spoken, max_chars, min_chars)]
+    return [piece.speech for piece in chunk_text(spoken, max_chars, min_chars, language=language)]
 
 
 class StorySynthesizer:

@@ -1,13 +1,11 @@
 import re
 import unicodedata
 
-import nltk
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from worker.synthesis import chunking
-from worker.synthesis.chunking import chunk_text, paragraphs, sentence_tokenizer
+from worker.synthesis.chunking import chunk_text, paragraphs
 from worker.synthesis.text import has_words, normalize_text
 
 WORDS = st.sampled_from(
@@ -25,17 +23,10 @@ def spoken(text: str) -> str:
     return "".join(p for p in paragraphs(text) if has_words(p))
 
 
-@pytest.fixture(autouse=True)
-def _fresh_tokenizer():
-    sentence_tokenizer.cache_clear()
-    yield
-    sentence_tokenizer.cache_clear()
-
-
 @settings(max_examples=300, deadline=None)
 @given(text=STORIES, max_chars=st.integers(min_value=40, max_value=400))
 def test_chunks_reproduce_text_exactly_and_respect_the_bound(text: str, max_chars: int) -> None:
-    chunks = chunk_text(text, max_chars, min_chars=12)
+    chunks = chunk_text(text, max_chars, min_chars=12, language="en")
     assert "".join(c.text for c in chunks) == spoken(text)
     assert all(len(c.text) <= max_chars and has_words(c.text) for c in chunks)
     assert [c.index for c in chunks] == list(range(len(chunks)))
@@ -46,14 +37,14 @@ def test_chunks_reproduce_text_exactly_and_respect_the_bound(text: str, max_char
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(min_size=1, max_size=2000).map(normalize_text))
 def test_any_unicode_text_is_chunked_losslessly(text: str) -> None:
-    chunks = chunk_text(text, 60, min_chars=12)
+    chunks = chunk_text(text, 60, min_chars=12, language="en")
     assert "".join(c.text for c in chunks) == spoken(text)
     assert all(len(c.text) <= 60 and has_words(c.text) for c in chunks)
 
 
 def test_sentences_are_packed_whole() -> None:
     text = "Mr. Smith met Dr. Jones on St. James Street. They talked. It rained all day."
-    chunks = chunk_text(text, 50, min_chars=12)
+    chunks = chunk_text(text, 50, min_chars=12, language="en")
     assert [c.speech for c in chunks] == [
         "Mr. Smith met Dr. Jones on St. James Street.",
         "They talked. It rained all day.",
@@ -65,35 +56,35 @@ def test_long_sentence_splits_at_clause_punctuation_first() -> None:
         "The river ran past the mill, under the old stone bridge, through the meadow where "
         "the children played; and on it went, slowly, until it reached the sea."
     )
-    chunks = chunk_text(sentence, 80, min_chars=12)
+    chunks = chunk_text(sentence, 80, min_chars=12, language="en")
     assert "".join(c.text for c in chunks) == sentence
     assert all(c.speech[-1] in ",;." for c in chunks)
 
 
 def test_long_clause_splits_between_words_never_inside_one() -> None:
     words = [f"word{i}" for i in range(60)]
-    chunks = chunk_text(" ".join(words), 50, min_chars=12)
+    chunks = chunk_text(" ".join(words), 50, min_chars=12, language="en")
     assert len(chunks) > 1
     assert [w for c in chunks for w in c.speech.split()] == words
 
 
 def test_tiny_fragments_merge_into_a_neighbour() -> None:
     text = "The door creaked open and a cold wind blew in. ? Nobody was there at all."
-    chunks = chunk_text(text, 48, min_chars=12)
+    chunks = chunk_text(text, 48, min_chars=12, language="en")
     assert all(len(c.speech) >= 12 for c in chunks)
     assert "".join(c.text for c in chunks) == text
 
 
 def test_lone_short_paragraph_joins_the_next() -> None:
     text = "Why?\n\nBecause the sky was falling, and nobody had noticed it yet."
-    chunks = chunk_text(text, 100, min_chars=12)
+    chunks = chunk_text(text, 100, min_chars=12, language="en")
     assert len(chunks) == 1
     assert chunks[0].speech == "Why? Because the sky was falling, and nobody had noticed it yet."
 
 
 def test_paragraph_ends_are_marked_and_never_crossed_when_packing() -> None:
     text = "One sentence here.\n\nAnother paragraph starts. It goes on."
-    chunks = chunk_text(text, 200, min_chars=12)
+    chunks = chunk_text(text, 200, min_chars=12, language="en")
     assert [(c.speech, c.paragraph_end) for c in chunks] == [
         ("One sentence here.", True),
         ("Another paragraph starts. It goes on.", True),
@@ -102,39 +93,33 @@ def test_paragraph_ends_are_marked_and_never_crossed_when_packing() -> None:
 
 def test_token_longer_than_the_bound_is_cut() -> None:
     url = "https://example.org/" + "a" * 150
-    chunks = chunk_text(f"See {url} now.", 60, min_chars=12)
+    chunks = chunk_text(f"See {url} now.", 60, min_chars=12, language="en")
     assert all(len(c.text) <= 60 for c in chunks)
     assert "".join(c.text for c in chunks) == f"See {url} now."
 
 
-def test_fallback_tokenizer_knows_common_abbreviations(monkeypatch) -> None:
-    monkeypatch.setattr(nltk.data, "path", [])
-    tokenizer = sentence_tokenizer()
-    text = "Mrs. Brown and Dr. Lee met at 7 p.m. on Main St. near the bank. They ate e.g. soup."
-    assert len(tokenizer.tokenize(text)) == 2
+def test_sentences_are_found_in_the_story_language() -> None:
+    text = "Am 14. Juli kam Hr. Müller, z. B. mit Dr. Weber. Danach regnete es den ganzen Tag."
+    chunks = chunk_text(text, 60, min_chars=12, language="de-DE")
+    assert [c.speech for c in chunks] == [
+        "Am 14. Juli kam Hr. Müller, z. B. mit Dr. Weber.",
+        "Danach regnete es den ganzen Tag.",
+    ]
 
 
-def test_installed_punkt_tab_is_used_without_any_download(monkeypatch, tmp_path) -> None:
-    english = tmp_path / "tokenizers" / "punkt_tab" / "english"
-    english.mkdir(parents=True)
-    (english / "abbrev_types.txt").write_text("zork\n")
-    (english / "collocations.tab").write_text("")
-    (english / "sent_starters.txt").write_text("")
-    (english / "ortho_context.tab").write_text("")
-    monkeypatch.setattr(nltk.data, "path", [str(tmp_path)])
-
-    def no_download(*args, **kwargs):
-        raise AssertionError("nltk.download must never run")
-
-    monkeypatch.setattr(nltk, "download", no_download)
-    text = "The Zork. Empire fell. It was sad."
-    assert sentence_tokenizer().tokenize(text) == ["The Zork. Empire fell.", "It was sad."]
-    assert chunking.FALLBACK_ABBREVIATIONS.isdisjoint({"zork"})
+def test_an_exclamation_before_its_dialogue_tag_is_a_pause_never_a_sentence_end() -> None:
+    text = '"Stop!" cried Ana, and ran to the door. It was shut.'
+    chunks = chunk_text(text, 30, min_chars=4, language="en")
+    assert [c.speech for c in chunks] == [
+        '"Stop!" cried Ana,',
+        "and ran to the door.",
+        "It was shut.",
+    ]
 
 
 def test_sample_story_chunks_within_engine_bounds(sample_story: str) -> None:
     text = normalize_text(sample_story)
-    chunks = chunk_text(text, 300, min_chars=12)
+    chunks = chunk_text(text, 300, min_chars=12, language="en")
     assert "".join(c.text for c in chunks) == text
     assert len(text) / 300 < len(chunks) <= 110  # dialogue: many short paragraphs
     assert all(12 <= len(c.speech) <= 300 for c in chunks)
@@ -142,7 +127,7 @@ def test_sample_story_chunks_within_engine_bounds(sample_story: str) -> None:
 
 def test_text_without_spaces_never_leaves_a_tiny_fragment() -> None:
     text = "这是一个很长的句子" * 9  # 81 characters: hard cuts would leave 40 + 40 + 1
-    chunks = chunk_text(text, 40, min_chars=12)
+    chunks = chunk_text(text, 40, min_chars=12, language="en")
     assert "".join(c.text for c in chunks) == text
     assert all(12 <= len(c.speech) <= 40 for c in chunks)
 
@@ -153,7 +138,7 @@ SCENE_BREAKS = ["***", "* * *", "---", "-" * 20, "____", "⁂", ". . . . .", "~~
 @pytest.mark.parametrize("scene_break", SCENE_BREAKS)
 def test_a_scene_break_is_a_pause_after_the_chunk_before_it_never_a_chunk(scene_break) -> None:
     text = normalize_text(f"The night fell on the town.\n\n{scene_break}\n\nMorning came again.")
-    chunks = chunk_text(text, 100, min_chars=12)
+    chunks = chunk_text(text, 100, min_chars=12, language="en")
     assert [(c.speech, c.paragraph_end, c.scene_end) for c in chunks] == [
         ("The night fell on the town.", True, True),
         ("Morning came again.", True, False),
@@ -162,23 +147,23 @@ def test_a_scene_break_is_a_pause_after_the_chunk_before_it_never_a_chunk(scene_
 
 def test_scene_breaks_at_the_edges_and_in_a_row_give_one_pause_between_spoken_chunks() -> None:
     text = "***\n\nThe night fell on the town.\n\n***\n\n---\n\nMorning came again.\n\n***"
-    chunks = chunk_text(text, 100, min_chars=12)
+    chunks = chunk_text(text, 100, min_chars=12, language="en")
     assert [c.scene_end for c in chunks] == [True, False]
     assert "".join(c.text for c in chunks) == spoken(text)
 
 
 def test_a_story_of_scene_breaks_only_has_no_chunks() -> None:
-    assert chunk_text("***\n\n---\n\n⁂", 100, min_chars=12) == []
+    assert chunk_text("***\n\n---\n\n⁂", 100, min_chars=12, language="en") == []
 
 
 def test_tiny_paragraphs_never_merge_across_a_scene_break() -> None:
-    chunks = chunk_text("Why?\n\n***\n\nBecause it was so.", 100, min_chars=12)
+    chunks = chunk_text("Why?\n\n***\n\nBecause it was so.", 100, min_chars=12, language="en")
     assert [c.speech for c in chunks] == ["Why?", "Because it was so."]
 
 
 def test_a_long_run_without_words_is_the_only_text_dropped() -> None:
     text = "It began. " + "- " * 80 + "It ended here for good."
-    chunks = chunk_text(text, 60, min_chars=12)
+    chunks = chunk_text(text, 60, min_chars=12, language="en")
     assert all(has_words(c.text) and len(c.text) <= 60 for c in chunks)
     assert " ".join(c.speech for c in chunks).replace("-", "").split() == [
         "It", "began.", "It", "ended", "here", "for", "good.",
@@ -186,7 +171,7 @@ def test_a_long_run_without_words_is_the_only_text_dropped() -> None:
 
 
 def cuts(text: str, max_chars: int, min_chars: int = 4) -> list[str]:
-    chunks = chunk_text(normalize_text(text), max_chars, min_chars)
+    chunks = chunk_text(normalize_text(text), max_chars, min_chars, language="en")
     assert "".join(c.text for c in chunks) == normalize_text(text)
     return [c.speech for c in chunks]
 
@@ -242,7 +227,7 @@ def test_mixed_scripts_cut_at_each_ones_boundaries() -> None:
 
 def test_a_hard_cut_never_splits_a_combining_sequence() -> None:
     text = "क्षत्रिय" * 12  # Devanagari conjuncts: virama and vowel signs are combining marks
-    chunks = chunk_text(text, 20, min_chars=4)
+    chunks = chunk_text(text, 20, min_chars=4, language="en")
     assert "".join(c.text for c in chunks) == text
     assert all(not unicodedata.category(c.text[0]).startswith("M") for c in chunks)
 
@@ -250,7 +235,7 @@ def test_a_hard_cut_never_splits_a_combining_sequence() -> None:
 def test_a_hard_cut_in_spaced_text_falls_between_words() -> None:
     text = "Ein " + "sehr " * 20 + "langer Satz ohne Satzzeichen"
     words = text.split()
-    chunks = chunk_text(text, 40, min_chars=4)
+    chunks = chunk_text(text, 40, min_chars=4, language="en")
     assert [w for c in chunks for w in c.speech.split()] == words
 
 
@@ -281,7 +266,7 @@ CJK_STORIES = st.lists(st.tuples(CJK_WORDS, CJK_SEPARATORS), min_size=1, max_siz
 def test_a_cut_lands_on_a_sentence_or_clause_boundary_whenever_the_chunk_has_one(
     text: str, max_chars: int
 ) -> None:
-    chunks = chunk_text(text, max_chars, min_chars=1)
+    chunks = chunk_text(text, max_chars, min_chars=1, language="en")
     assert "".join(c.text for c in chunks) == spoken(text)
     boundaries = {m.end() for m in BREAK.finditer(text)}
     start = 0
