@@ -69,6 +69,11 @@ _VERSION_DOTTED = re.compile(r"(?<![\d.,])\d+(?:\.\d+){2,}(?!\.?\d)")
 _DECADE = re.compile(r"(?<![\w.,'])(?P<clipped>')?(?P<decade>\d{2,4})'?s\b")
 _SIGN = re.compile(r"(?<![\w.,+±-])([-+])(?=[$€£¥]?\.?\d)")
 _PLUS_MINUS = re.compile(r"\s?±\s?")
+_ABOUT = re.compile(r"~\s?(?=[$€£¥]?\d)")
+_NUMBERED_PLACE = re.compile(
+    r"\b((?:[Rr]oom|[Ff]light|[Gg]ate|[Pp]latform|[Ss]uite)\s)(\d{3,4})\b(?![.,]\d)"
+)
+"""`Room 101`, `Flight 370`: said in pairs like a house number."""
 _ERA = re.compile(r"\b(\d{1,4})(?=\s(?:BC|BCE|AD|CE)\b)|(?<=\b(?:AD|CE)\s)(\d{1,4})\b")
 _RANGE = re.compile(r"(?<![\w.,-])(\d+)\s?-\s?(\d+)(?![\w.,]?\d)")
 _CURRENCY_RANGE = re.compile(rf"([$€£¥])({_NUM})\s?-\s?[$€£¥]?({_NUM}){_SCALE}")
@@ -102,7 +107,6 @@ _SYMBOLS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\s?×\s?"), " times "),
     (re.compile(r"\s?÷\s?"), " divided by "),
     (re.compile(r"\s?≈\s?"), " approximately "),
-    (re.compile(r"~\s?(?=\d)"), "about "),
     (re.compile(r"§\s?"), "section "),
     (re.compile(r"(?<=\w)/(?=\w)"), " "),
     (re.compile(r"⁄"), " "),
@@ -196,6 +200,7 @@ def _special_numbers(text: str) -> str:
 def _amounts(text: str) -> str:
     """Signs, money, ranges, ordinals, house numbers and units: numbers with what they count."""
     text = _PLUS_MINUS.sub(" plus or minus ", text)
+    text = _ABOUT.sub("about ", text)
     text = _SIGN.sub(lambda m: "minus " if m[1] == "-" else "plus ", text)
     text = _CURRENCY_RANGE.sub(lambda m: en.money_range(m[2], m[3], m[4], m[1]), text)
     text = _CURRENCY_SYMBOL.sub(lambda m: en.money(m[2], m[3], m[1]), text)
@@ -204,6 +209,7 @@ def _amounts(text: str) -> str:
     text = _CENTS.sub(lambda m: f"{en.number(m[1])} {en.plural(m[1], 'cent', 'cents')}", text)
     text = _RANGE.sub(_range, text)
     text = _ORDINAL.sub(lambda m: spaced(m.string, m.start(), m.end(), en.ordinal(int(m[1]))), text)
+    text = _NUMBERED_PLACE.sub(lambda m: m[1] + en.house_number(m[2]), text)
     text = _HOUSE.sub(lambda m: en.house_number(m[1]) + (" " + m[2] if m[2] else ""), text)
     text = _UNIT.sub(_unit, text)
     return _MICRO_UNIT_ALONE.sub(lambda m: en.UNITS[unicodedata.normalize("NFKC", m[0])][1], text)

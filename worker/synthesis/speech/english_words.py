@@ -65,6 +65,9 @@ _ABBREVIATIONS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str
 )
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}(?![\w])|\b(?:[A-Z]\.)+[A-Z]\b")
 """`U.S.`, `J.R.R.`, `B.C.`: initials spelled letter by letter."""
+_SENTENCE_AFTER = re.compile(
+    r"\s*$|\s+(?:The|He|She|It|They|We|I|But|And|This|That|There|Then|A|In|On|So|You)\b"
+)
 _SAINT_OR_STREET = re.compile(r"\bSt\.?(?!\w)")
 _DOCTOR_OR_DRIVE = re.compile(r"\bDr\.?(?!\w)")
 _NEXT_CAPITALIZED = re.compile(r"\s+[A-Z]")
@@ -116,6 +119,12 @@ _REGNAL_NAMES = frozenset((
 ))  # fmt: skip
 _REGNAL = re.compile(r"\b([A-Z][a-z]+)\s(X{0,2}(?:IX|IV|V?I{0,3}))(?![\w-])")
 """A name and a numeral up to 29: `Henry VIII`, `Louis XIV`, `John Paul II`."""
+_NOT_NAMES = frozenset((
+    "A", "An", "The", "In", "On", "At", "By", "My", "His", "Her", "Its", "Our", "Their", "Your",
+    "Then", "When", "And", "But", "Or", "If", "So", "To", "For", "Of", "With", "As", "Is", "Was",
+    "Stage", "Type", "Phase", "Level", "Class", "Grade", "Category", "Tier", "Part", "Act",
+))  # fmt: skip
+"""Capitalised words that are not names: `An IV drip`."""
 _RULER_BEFORE = re.compile(
     r"\b(?:King|Queen|Pope|Emperor|Empress|Tsar|Czar|Tsarina|Kaiser|Sultan|Pharaoh|Prince|"
     r"Princess|Duke|Saint)\s(?:[A-Z][a-z]+\s)?$"
@@ -136,7 +145,7 @@ def _counted(value: int, kind: str, m: re.Match[str]) -> str:
 
 def _regnal(m: re.Match[str]) -> str:
     name, numeral = m[1], m[2]
-    if not numeral:
+    if not numeral or name in _NOT_NAMES:
         return m.group(0)
     ruler = _RULER_BEFORE.search(m.string, max(0, m.start() - 30), m.start())
     if len(numeral) == 1 and name not in _REGNAL_NAMES and not ruler:
@@ -185,8 +194,10 @@ def _initialism(m: re.Match[str]) -> str:
 
 
 def _dotted(m: re.Match[str]) -> str:
+    """`U.S. Army`: the last full stop ends a sentence only where one plainly starts after."""
     letters = m.group(0).replace(".", "")
-    return " ".join(letters) + kept_stop(m)
+    ends = m.group(0).endswith(".") and _SENTENCE_AFTER.match(m.string, m.end())
+    return " ".join(letters) + ("." if ends else "")
 
 
 def read_words(text: str) -> str:
