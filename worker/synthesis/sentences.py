@@ -45,9 +45,9 @@ _SENTENCE_END = re.compile(
     r"|\.+[" + CLOSERS + r"]*\s+"
     r"|\n+"
 )
+_BLOCK = 2000
 # Marks that end a sentence whatever follows: scripts without letter case.
 _SCRIPT_MARKS = frozenset("。！？．｡؟।॥۔")
-_SPACE = re.compile(r"\s*")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 # What opens the next sentence before its first word: quotes, dashes, brackets, `¿`, `¡`.
 _NEXT = re.compile(r"[\s\"'«»„“”‘’‹›()\[\]¿¡\-–—]*(\S)")
@@ -136,8 +136,10 @@ def _base(language: str) -> str:
 
 
 def _candidates(text: str, language: str, rules: _Rules) -> Iterable[int]:
-    for boundary in sentencex.get_sentence_boundaries(_base(language), text):
-        yield int(boundary["start_index"])
+    for start, end in _blocks(text):
+        for boundary in sentencex.get_sentence_boundaries(_base(language), text[start:end]):
+            if boundary["start_index"]:  # a block's edge is judged from the own marks
+                yield start + int(boundary["start_index"])
     for match in _SENTENCE_END.finditer(text):
         yield match.end()
     if rules.endings is not None:
@@ -145,23 +147,41 @@ def _candidates(text: str, language: str, rules: _Rules) -> Iterable[int]:
             yield match.end()
 
 
+def _blocks(text: str) -> Iterable[tuple[int, int]]:
+    """`text` in blocks of at most `_BLOCK` characters for sentencex, which slows down on long
+    paragraphs in some languages (Italian: 0.2 s for 50,000 characters, 0.7 s for 100,000).
+    Each block ends at a blank line, else after a likely sentence end, else after a space."""
+    start = 0
+    while len(text) - start > _BLOCK:
+        limit = start + _BLOCK
+        cut = text.rfind("\n\n", start + 1, limit) + 2
+        if cut < start + 2:
+            cut = max(text.rfind(mark, start + 1, limit) for mark in (". ", "! ", "? ")) + 2
+        if cut < start + 2:
+            cut = text.rfind(" ", start + 1, limit) + 1
+        cut = cut if cut > start else limit
+        yield start, cut
+        start = cut
+    yield start, len(text)
+
+
 def _settle(text: str, cut: int, quotes: list[int]) -> int:
     """`cut` moved past the whitespace after it, and to the right side of a straight quote:
     after one that closes the sentence before (`" Arrête ! " cria`), before one that opens
     the next (`为什么?"站住!"`). A quote is an opening one when an even number precede it."""
-    cut = _SPACE.match(text, cut).end()  # type: ignore[union-attr]
+    cut = _skip_space(text, cut)
     if cut < len(text) and text[cut] == '"' and bisect.bisect_left(quotes, cut) % 2 == 1:
         after = cut + 1
         if after == len(text) or text[after].isspace():
-            return _SPACE.match(text, after).end()  # type: ignore[union-attr]
-    before = len(text[:cut].rstrip())
+            return _skip_space(text, after)
+    before = _back_space(text, cut)
     if before and text[before - 1] == '"' and bisect.bisect_left(quotes, before - 1) % 2 == 0:
         return before - 1
     return cut
 
 
 def _judge(text: str, cut: int, rules: _Rules) -> Cut:
-    stop = len(text[:cut].rstrip())
+    stop = _back_space(text, cut)
     if _BLANK_LINE.search(text, stop, cut):
         return Cut.END  # a paragraph ends whatever comes next
     mark_end = stop
@@ -215,9 +235,21 @@ def _ordinal(text: str, window: int, dot_end: int, rules: _Rules) -> bool:
     number = _DIGITS_BEFORE.search(text, window, dot_end)
     if number is None:
         return False
-    word_after = _WORD.match(text, _SPACE.match(text, dot_end).end())  # type: ignore[union-attr]
+    word_after = _WORD.match(text, _skip_space(text, dot_end))
     after = word_after.group().lower() if word_after else ""
     return number.group(1).lower() in rules.ordinal_before or after in rules.ordinal_after
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index].isspace():
+        index += 1
+    return index
+
+
+def _back_space(text: str, index: int) -> int:
+    while index > 0 and text[index - 1].isspace():
+        index -= 1
+    return index
 
 
 def _squash(abbreviation: str) -> str:
