@@ -1,5 +1,90 @@
-"""Japanese: numbers and percentages only, for now."""
+"""Japanese: numbers in kanji (num2words: 1,234 → 千二百三十四, 一万), decimals with 点,
+percentages, money with the currency's name (¥1,000 → 千円), times (十四時三十分), dates
+(2024/3/5 → 二千二十四年三月五日), units and temperatures."""
 
-from worker.synthesis.speech.core import generic_reader
+from __future__ import annotations
 
-read = generic_reader("ja")
+import re
+
+from num2words import num2words
+
+from worker.synthesis.speech.number_tables import (
+    Amount,
+    Numerals,
+    Rule,
+    after_number,
+    before_number,
+    date_rules,
+    reader,
+    time_rule,
+)
+
+
+def spell(n: int) -> str:
+    return str(num2words(n, lang="ja"))
+
+
+NUMERALS = Numerals(
+    spell=spell,
+    digits="零一二三四五六七八九",
+    point="点",
+    minus="マイナス",
+    percent="{}パーセント",
+    join="",
+    digit_join=" ",
+)
+_CURRENCIES = {
+    "¥": "円", "JPY": "円", "$": "ドル", "USD": "ドル", "US$": "ドル", "€": "ユーロ",
+    "EUR": "ユーロ", "£": "ポンド", "GBP": "ポンド", "₩": "ウォン", "KRW": "ウォン",
+    "CNY": "元", "RMB": "元",
+}  # fmt: skip
+_UNITS = {
+    "km": "キロメートル", "m": "メートル", "cm": "センチメートル", "mm": "ミリメートル",
+    "kg": "キログラム", "g": "グラム", "mg": "ミリグラム", "L": "リットル", "l": "リットル",
+    "ml": "ミリリットル", "mL": "ミリリットル", "km/h": "キロメートル毎時", "GB": "ギガバイト",
+    "MB": "メガバイト",
+}  # fmt: skip
+_RANGE = re.compile(rf"{NUMERALS.signed}\s?[~〜-]\s?{NUMERALS.number}")
+
+
+def _money(sign: str, amount: Amount) -> str:
+    plain = Amount(amount.negative, amount.whole, amount.fraction.rstrip("0"))
+    return NUMERALS.say(plain) + _CURRENCIES[sign]
+
+
+def _unit(unit: str, amount: Amount) -> str:
+    return NUMERALS.say(amount) + _UNITS[unit]
+
+
+def _degrees(unit: str, amount: Amount) -> str:
+    """20°C → 二十度 (Celsius goes without saying); 50°F → 華氏五十度."""
+    return ("華氏" if unit == "°F" else "") + NUMERALS.say(amount) + "度"
+
+
+def _clock(hour: int, minute: int) -> str:
+    return spell(hour) + "時" + (spell(minute) + "分" if minute else "")
+
+
+def _date(year: int, month: int, day: int) -> str:
+    return f"{spell(year)}年{spell(month)}月{spell(day)}日"
+
+
+def _range(m: re.Match[str]) -> str:
+    return (
+        NUMERALS.say(NUMERALS.amount(m))
+        + "から"
+        + NUMERALS.say(NUMERALS.amount(m, 4, signed=False))
+    )
+
+
+RULES: list[Rule] = [
+    *date_rules(_date),
+    time_rule(_clock),
+    before_number(NUMERALS, _CURRENCIES, _money),
+    after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha() or k in "$€£"], _money),
+    after_number(NUMERALS, ["°C", "°F", "°"], _degrees),
+    after_number(NUMERALS, _UNITS, _unit),
+    (_RANGE, _range),
+]
+
+read = reader(NUMERALS, RULES)

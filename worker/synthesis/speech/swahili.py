@@ -1,5 +1,124 @@
-"""Swahili: numbers and percentages only, for now."""
+"""Swahili: numbers in Swahili words (num2words has none): moja … kumi, kumi na moja,
+ishirini, mia moja, elfu, milioni, with `na` before the last part (mia moja ishirini na tano);
+decimals with nukta, percentages before the number (asilimia hamsini), money (shilingi mia
+tano), times on the Swahili clock (14:30 → saa nane na nusu mchana), dates with the month's
+name, units and temperatures."""
 
-from worker.synthesis.speech.core import generic_reader
+from __future__ import annotations
 
-read = generic_reader("sw")
+from worker.synthesis.speech.number_tables import (
+    Amount,
+    Numerals,
+    Rule,
+    after_number,
+    before_number,
+    date_rules,
+    reader,
+    time_rule,
+)
+
+_UNITS = ("sifuri", "moja", "mbili", "tatu", "nne", "tano", "sita", "saba", "nane", "tisa")
+_TENS = ("", "kumi", "ishirini", "thelathini", "arobaini", "hamsini", "sitini", "sabini",
+         "themanini", "tisini")  # fmt: skip
+_SCALES = ((10**12, "trilioni"), (10**9, "bilioni"), (10**6, "milioni"), (1000, "elfu"))
+
+
+def _parts(n: int) -> list[str]:
+    """The parts of 0 < n, largest first: elfu moja, mia mbili, thelathini, nne."""
+    parts: list[str] = []
+    for size, name in _SCALES:
+        count, n = divmod(n, size)
+        if count:
+            parts.append(f"{name} {spell(count)}")
+    hundreds, n = divmod(n, 100)
+    if hundreds:
+        parts.append(f"mia {_UNITS[hundreds]}")
+    tens, unit = divmod(n, 10)
+    if tens == 1 and unit:
+        parts.append(f"kumi na {_UNITS[unit]}")  # one part: mia moja na kumi na moja
+        return parts
+    if tens:
+        parts.append(_TENS[tens])
+    if unit:
+        parts.append(_UNITS[unit])
+    return parts
+
+
+def spell(n: int) -> str:
+    if n == 0:
+        return "sifuri"
+    parts = _parts(n)
+    if len(parts) == 1:
+        return parts[0]
+    return " ".join(parts[:-1]) + " na " + parts[-1]
+
+
+NUMERALS = Numerals(spell=spell, digits=_UNITS, point="nukta", minus="hasi", percent="asilimia {}")
+_CURRENCIES = {
+    "KSh": "shilingi", "KES": "shilingi", "TSh": "shilingi", "TZS": "shilingi",
+    "USh": "shilingi", "UGX": "shilingi", "Sh": "shilingi", "$": "dola", "USD": "dola",
+    "€": "yuro", "EUR": "yuro", "£": "pauni", "GBP": "pauni",
+}  # fmt: skip
+_MEASURES = {
+    "km": "kilomita", "m": "mita", "cm": "sentimita", "mm": "milimita", "kg": "kilo",
+    "g": "gramu", "L": "lita", "l": "lita", "ml": "mililita", "km/h": "kilomita kwa saa",
+}  # fmt: skip
+_MONTHS = ("Januari", "Februari", "Machi", "Aprili", "Mei", "Juni", "Julai", "Agosti",
+           "Septemba", "Oktoba", "Novemba", "Desemba")  # fmt: skip
+
+
+def _money(sign: str, amount: Amount) -> str:
+    """The currency first, as Swahili says it: shilingi mia tano, dola tano."""
+    return f"{_CURRENCIES[sign]} {NUMERALS.say(amount)}"
+
+
+def _measure(unit: str, amount: Amount) -> str:
+    return f"{_MEASURES[unit]} {NUMERALS.say(amount)}"
+
+
+def _degrees(unit: str, amount: Amount) -> str:
+    """20°C → nyuzi joto ishirini."""
+    return f"nyuzi joto {NUMERALS.say(amount)}"
+
+
+def _period(hour: int) -> str:
+    if 4 <= hour < 12:
+        return "asubuhi"
+    if 12 <= hour < 16:
+        return "mchana"
+    return "jioni" if 16 <= hour < 19 else "usiku"
+
+
+def _clock(hour: int, minute: int) -> str:
+    """The Swahili day starts at sunrise: 7:00 is saa moja, 14:30 saa nane na nusu."""
+    if minute > 40:
+        hour, minute = hour + 1, minute - 60
+    swahili = (hour - 6) % 12 or 12
+    words = f"saa {spell(swahili)}"
+    if minute == 30:
+        words += " na nusu"
+    elif minute == 15:
+        words += " na robo"
+    elif minute == -15:
+        words += " kasoro robo"
+    elif minute < 0:
+        words += f" kasoro dakika {spell(-minute)}"
+    elif minute:
+        words += f" na dakika {spell(minute)}"
+    return f"{words} {_period(hour % 24)}"
+
+
+def _date(year: int, month: int, day: int) -> str:
+    return f"tarehe {spell(day)} {_MONTHS[month - 1]} {spell(year)}"
+
+
+RULES: list[Rule] = [
+    *date_rules(_date),
+    time_rule(_clock, ("saa ", "")),
+    before_number(NUMERALS, _CURRENCIES, _money),
+    after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha()], _money),
+    after_number(NUMERALS, ["°C", "°F", "°"], _degrees),
+    after_number(NUMERALS, _MEASURES, _measure),
+]
+
+read = reader(NUMERALS, RULES)

@@ -1,0 +1,224 @@
+"""What the readers of el, hi, ms, sw, zh, ja, ko, ar and he share: finding a number in the
+text (with the language's thousands separators and decimal mark, a sign, a percent sign) and
+reading it with the language's own words, and the rule patterns (money, units, times, dates)
+each of them fills with its own tables.
+
+A language gives its `Numerals`: a converter for whole numbers (its own, or num2words where
+that reads well), its words for the ten digits, decimal word, minus and percent phrase. Numbers
+the converter does not cover (ids, leading zeros, more than `max_digits` digits) are read digit
+by digit; a last pass reads any digit left, so none survives and none is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from worker.synthesis.speech.core import spaced
+
+Replace = Callable[[re.Match[str]], str]
+Rule = tuple[re.Pattern[str], Replace]
+
+_SIGN = r"(?<![\d.,])(?:(?<![^\s(\[/:\u2e80-\uffff])(-))?"
+"""A minus sign counts only at the start of a word (`-5`, `降到-5`), not in `5-10` or `A-4`."""
+_LEFTOVER = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A number as written: its sign, its whole digits (separators removed) and fraction."""
+
+    negative: bool
+    whole: str
+    fraction: str
+
+    @property
+    def integer(self) -> int:
+        return int(self.whole)
+
+    @property
+    def is_one(self) -> bool:
+        return self.whole == "1" and not self.fraction.strip("0")
+
+
+@dataclass(frozen=True)
+class Numerals:
+    """How a language writes and says numbers."""
+
+    spell: Callable[[int], str]
+    """Cardinal words for 0 <= n < 10**max_digits."""
+    digits: Sequence[str]
+    point: str
+    minus: str
+    percent: str
+    """The phrase for `n %`, with `{}` where the number goes (`百分之{}`, `{} peratus`)."""
+    decimal_mark: str = "."
+    group: str = r"\d{1,3}(?:,\d{3})+"
+    """A whole number written with thousands separators."""
+    join: str = " "
+    """Between words put side by side: "" where words are written unspaced (zh, ja)."""
+    digit_join: str | None = None
+    """Between digits read one by one, where not `join` (Japanese spaces them: 七 七 七)."""
+    fraction_as_number: bool = False
+    """`3,14` read "three comma fourteen" (el, he, ar) rather than digit by digit."""
+    max_digits: int = 15
+
+    @property
+    def number(self) -> str:
+        """The pattern of an unsigned number: group 1 the whole part, group 2 the fraction."""
+        mark = re.escape(self.decimal_mark)
+        return rf"({self.group}|\d+)(?:{mark}(\d+))?(?!\d)"
+
+    @property
+    def signed(self) -> str:
+        """`number`, with an optional minus sign as group 1 (whole and fraction move to 2, 3)."""
+        return _SIGN + self.number
+
+    def words(self, *parts: str) -> str:
+        return self.join.join(part for part in parts if part)
+
+    def amount(self, m: re.Match[str], start: int = 1, *, signed: bool = True) -> Amount:
+        """The Amount a `signed` (or, with signed=False, `number`) match holds from `start`."""
+        negative = bool(m.group(start)) if signed else False
+        first = start + 1 if signed else start
+        whole = re.sub(r"\D", "", m.group(first))
+        return Amount(negative, whole, m.group(first + 1) or "")
+
+    def one_by_one(self, digits: str) -> str:
+        between = self.join if self.digit_join is None else self.digit_join
+        return between.join(self.digits[int(d)] for d in digits)
+
+    def whole(self, digits: str) -> str:
+        """Read as a number, or digit by digit where no reader would say it as one."""
+        if len(digits) > self.max_digits or (len(digits) > 1 and digits[0] == "0"):
+            return self.one_by_one(digits)
+        return self.spell(int(digits))
+
+    def fraction(self, digits: str) -> str:
+        if self.fraction_as_number and len(digits) <= 2 and digits[0] != "0":
+            return self.spell(int(digits))
+        return self.one_by_one(digits)
+
+    def unsigned(self, amount: Amount) -> str:
+        words = self.whole(amount.whole)
+        if amount.fraction:
+            words = self.words(words, self.point, self.fraction(amount.fraction))
+        return words
+
+    def say(self, amount: Amount) -> str:
+        words = self.unsigned(amount)
+        return self.words(self.minus, words) if amount.negative else words
+
+
+def apply(text: str, rules: Iterable[Rule]) -> str:
+    """Each rule in turn; a replacement touching a spaced letter is kept apart from it, and a
+    match that proves not to be what it looked like (ValueError) is left as written."""
+
+    def run(replace: Replace) -> Replace:
+        def guarded(m: re.Match[str]) -> str:
+            try:
+                return spaced(m.string, m.start(), m.end(), replace(m))
+            except ValueError:
+                return m.group(0)
+
+        return guarded
+
+    for pattern, replace in rules:
+        text = pattern.sub(run(replace), text)
+    return text
+
+
+def alternation(keys: Iterable[str]) -> str:
+    """A regex alternation of literal keys, the longest first so `km` wins over `m`."""
+    return "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
+
+
+def before_number(
+    numerals: Numerals, keys: Iterable[str], say: Callable[[str, Amount], str]
+) -> Rule:
+    """`$5`, `RM 5`: a sign or code written before its number."""
+    pattern = re.compile(rf"(?<![^\W\d_\u2e80-\uffff])({alternation(keys)})\s?{numerals.signed}")
+    return pattern, lambda m: say(m.group(1), numerals.amount(m, 2))
+
+
+def after_number(
+    numerals: Numerals, keys: Iterable[str], say: Callable[[str, Amount], str]
+) -> Rule:
+    """`5 €`, `5 km`, `-3 °C`: a sign, code or unit written after its number; no letter of a
+    spaced script may follow it (`5 mangoes` is not `5 m`)."""
+    pattern = re.compile(rf"{numerals.signed}\s?({alternation(keys)})(?![^\W\d_\u2e80-\uffff])")
+    return pattern, lambda m: say(m.group(4), numerals.amount(m))
+
+
+def time_rule(say: Callable[[int, int], str], around: tuple[str, str] = ("", "")) -> Rule:
+    """`14:30`, `7:05`: hours and minutes; `around` the words the reading already says and
+    so replaces, before and after (`saa 14:30`, `14:30 बजे`)."""
+    before, after = (f"(?:{word})?" if word else "" for word in around)
+    time = r"(?<![\d:.,])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])"
+    pattern = re.compile(before + time + after)
+    return pattern, lambda m: say(int(m.group(1)), int(m.group(2)))
+
+
+def _checked(year: int, month: int, day: int) -> tuple[int, int, int]:
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        raise ValueError("not a date")
+    return year, month, day
+
+
+def date_rules(say: Callable[[int, int, int], str], *, day_first: bool = True) -> list[Rule]:
+    """`2024-03-05`, `2024/3/5` and, day first (`5/3/2024`, `5.3.2024`) or month first."""
+    ymd = re.compile(r"(?<![\d.,/-])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d/])")
+    other = re.compile(r"(?<![\d.,/-])(\d{1,2})([-/.])(\d{1,2})\2(\d{4})(?![\d/])")
+
+    def iso(m: re.Match[str]) -> str:
+        return say(*_checked(int(m.group(1)), int(m.group(3)), int(m.group(4))))
+
+    def written(m: re.Match[str]) -> str:
+        first, second = int(m.group(1)), int(m.group(3))
+        day, month = (first, second) if day_first else (second, first)
+        return say(*_checked(int(m.group(4)), month, day))
+
+    return [(ymd, iso), (other, written)]
+
+
+def percent_rule(numerals: Numerals) -> Rule:
+    pattern = re.compile(rf"{numerals.signed}\s?%")
+    return pattern, lambda m: _percent(numerals, numerals.amount(m))
+
+
+def _percent(numerals: Numerals, amount: Amount) -> str:
+    words = numerals.percent.format(numerals.unsigned(amount))
+    return numerals.words(numerals.minus, words) if amount.negative else words
+
+
+def number_rules(numerals: Numerals) -> list[Rule]:
+    """Percentages, then every number left, then any digit still left (`1.2.3`)."""
+    number = re.compile(numerals.signed)
+    return [
+        percent_rule(numerals),
+        (number, lambda m: numerals.say(numerals.amount(m))),
+        (_LEFTOVER, lambda m: numerals.whole(m.group(0))),
+    ]
+
+
+def reader(
+    numerals: Numerals,
+    rules: Sequence[Rule],
+    native_digits: Mapping[int, str] | None = None,
+    after: Sequence[Rule] = (),
+) -> Callable[[str, str], str]:
+    """A language's reader: its own rules, then its numbers, then the `after` rules that
+    tidy what the numbers became. `native_digits` (a str.translate table) turns the
+    language's own digits (`٣`, `३`) and marks into ASCII ones first."""
+    everything = [*rules, *number_rules(numerals)]
+
+    def read(text: str, region: str) -> str:
+        if native_digits:
+            text = text.translate(native_digits)
+        text = apply(text, everything)
+        for pattern, replace in after:
+            text = pattern.sub(replace, text)
+        return text
+
+    return read
