@@ -30,6 +30,8 @@ _PHONE_INTERNATIONAL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]\d{1,4}){2,5}(?![
 _PHONE_LOCAL = re.compile(r"(?<![\w-])0\d{2,4} \d{3,4}(?: \d{3,4})?(?![\w-])")
 """British and other numbers with a trunk zero: `020 7946 0958`."""
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DOTTED_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
+"""`25.12.2023`, written the European way: day first."""
 _SLASH_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b")
 _DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? ({_MONTH_ALT})\.?(?:,? (\d{{4}}))?\b")
 _MONTH_DAY_YEAR = re.compile(
@@ -77,7 +79,14 @@ _NUMBERED_PLACE = re.compile(
 _ERA = re.compile(r"\b(\d{1,4})(?=\s(?:BC|BCE|AD|CE)\b)|(?<=\b(?:AD|CE)\s)(\d{1,4})\b")
 _RANGE = re.compile(r"(?<![\w.,-])(\d+)\s?-\s?(\d+)(?![\w.,]?\d)")
 _CURRENCY_RANGE = re.compile(rf"([$€£¥])({_NUM})\s?-\s?[$€£¥]?({_NUM}){_SCALE}")
-_CURRENCY_SYMBOL = re.compile(rf"([$€£¥])\s?({_NUM}){_SCALE}")
+_CURRENCY_SYMBOL = re.compile(rf"(?:\b(US|A|C|NZ|HK|S))?([$€£¥])\s?({_NUM}){_SCALE}")
+_DOLLAR_COUNTRY = {
+    "US": "US", "A": "Australian", "C": "Canadian", "NZ": "New Zealand", "HK": "Hong Kong",
+    "S": "Singapore",
+}  # fmt: skip
+"""`A$5` is five Australian dollars."""
+_FEET_INCHES = re.compile(r"\b(\d{1,2})'(?:(\d{1,2})\"|(?=\s(?:tall|high|long|wide|deep)\b))")
+"""`5'10"` five feet ten inches; `6' tall` six feet tall."""
 _CURRENCY_CODE_BEFORE = re.compile(rf"\b(USD|EUR|GBP|JPY)\s?({_NUM}){_SCALE}")
 _CURRENCY_CODE_AFTER = re.compile(rf"({_NUM}){_SCALE}\s?(USD|EUR|GBP|JPY)\b")
 _CENTS = re.compile(r"(\d+)\s?¢")
@@ -163,6 +172,18 @@ def _unit(m: re.Match[str]) -> str:
     return f"{en.number(number)} {one if number == '1' else many}"
 
 
+def _money(m: re.Match[str]) -> str:
+    spoken = en.money(m[3], m[4], m[2])
+    if m[1] and m[2] == "$":
+        return re.sub(r"\bdollar", f"{_DOLLAR_COUNTRY[m[1]]} dollar", spoken, count=1)
+    return (m[1] + " " if m[1] else "") + spoken
+
+
+def _feet(m: re.Match[str]) -> str:
+    feet = f"{en.number(m[1])} {en.plural(m[1], 'foot', 'feet')}"
+    return f"{feet} {en.number(m[2])} {en.plural(m[2], 'inch', 'inches')}" if m[2] else feet
+
+
 def _dates(text: str, day_first: bool) -> str:
     def slash_date(m: re.Match[str]) -> str:
         a, b, year = int(m[1]), int(m[2]), m[3]
@@ -174,6 +195,9 @@ def _dates(text: str, day_first: bool) -> str:
         safe(lambda m: en.date(m[1], int(m[2]), int(m[3]), day_first=day_first)), text
     )
     text = _SLASH_DATE.sub(safe(slash_date), text)
+    text = _DOTTED_DATE.sub(
+        safe(lambda m: en.date(m[3], int(m[2]), int(m[1]), day_first=True)), text
+    )
     text = _DAY_MONTH_YEAR.sub(
         safe(lambda m: en.date(m[3], en.month_number(m[2]), int(m[1]), day_first=True)), text
     )
@@ -203,7 +227,8 @@ def _amounts(text: str) -> str:
     text = _ABOUT.sub("about ", text)
     text = _SIGN.sub(lambda m: "minus " if m[1] == "-" else "plus ", text)
     text = _CURRENCY_RANGE.sub(lambda m: en.money_range(m[2], m[3], m[4], m[1]), text)
-    text = _CURRENCY_SYMBOL.sub(lambda m: en.money(m[2], m[3], m[1]), text)
+    text = _CURRENCY_SYMBOL.sub(_money, text)
+    text = _FEET_INCHES.sub(_feet, text)
     text = _CURRENCY_CODE_BEFORE.sub(lambda m: en.money(m[2], m[3], m[1]), text)
     text = _CURRENCY_CODE_AFTER.sub(lambda m: en.money(m[1], m[2], m[3]), text)
     text = _CENTS.sub(lambda m: f"{en.number(m[1])} {en.plural(m[1], 'cent', 'cents')}", text)

@@ -106,7 +106,14 @@ _COUNTING = (
     "Mark", "Bowl", "Appendix", "Psalm", "Canto", "Round", "Grade", "Tier", "Olympiad",
 )  # fmt: skip
 """Words after which a roman numeral is a plain number: `World War II`, `chapter XII`."""
-_I_GOES_ON = re.compile(r"\s*(?:$|[,.;:!?)\"']|\s(?:of|and|was|is|in)\b)")
+_I_ENDS = re.compile(r"\s*(?:$|[,.;:!?)\"']|\s(?:of|and)\b)")
+"""`Elizabeth I.`, `Elizabeth I of England`: the numeral ends the name."""
+_PRONOUN_GOES_ON = re.compile(
+    r"'|\s+(?:am|have|had|think|thought|know|knew|said|say|like|love|want|wanted|will|would|"
+    r"can|could|do|did|don't|didn't|feel|felt|saw|see|guess|mean|hope|wish|need|told|went|got|"
+    r"must|should|shall|might|never|just|really|also)\b"
+)
+"""`Part I like`: the pronoun `I` and its verb."""
 _REGNAL_NAMES = frozenset((
     "Elizabeth", "Charles", "James", "William", "Henry", "Edward", "George", "Mary", "Richard",
     "John", "Louis", "Peter", "Catherine", "Nicholas", "Alexander", "Frederick", "Philip",
@@ -137,7 +144,11 @@ def _ordinal_title(value: int) -> str:
 
 def _counted(value: int, kind: str, m: re.Match[str]) -> str:
     """`Chapter XII` → Chapter Twelve: the number takes the counting word's capital."""
-    if m["roman"] == "I" and (m["pre"][0].islower() or not _I_GOES_ON.match(m.string, m.end())):
+    lone_letter = len(m["roman"]) == 1 and m["roman"] not in "IVX"  # `Appendix C`, `Type D`
+    pronoun = m["roman"] == "I" and (
+        m["pre"][0].islower() or _PRONOUN_GOES_ON.match(m.string, m.end())
+    )
+    if lone_letter or pronoun:
         return m.group(0)[len(m["pre"]) :]
     words = cardinal(value, "en")
     return (words.title() if m["pre"][0].isupper() else words) + (m["dot"] or "")
@@ -150,7 +161,8 @@ def _regnal(m: re.Match[str]) -> str:
     ruler = _RULER_BEFORE.search(m.string, max(0, m.start() - 30), m.start())
     if len(numeral) == 1 and name not in _REGNAL_NAMES and not ruler:
         return m.group(0)
-    if numeral == "I" and not _I_GOES_ON.match(m.string, m.end()):
+    pronoun = not ruler or _PRONOUN_GOES_ON.match(m.string, m.end())
+    if numeral == "I" and not _I_ENDS.match(m.string, m.end()) and pronoun:
         return m.group(0)
     return f"{name} the {_ordinal_title(roman_value(numeral))}"
 
