@@ -6,7 +6,8 @@ implied; an entry starting with a lower-case letter also matches with a capital.
 - none: never ends a sentence (`z. B.`, `Sra.`, `т. е.`);
 - `+`: may end one, before a capital (`usw. Dann`, `etc. Puis`);
 - `#`: may end one after a number (`в 1990 г. Потом`), never elsewhere (`г. Москва`);
-- `0`: an abbreviation only before a number (`No. 5`), a word elsewhere (`"No." Then`).
+- `0`: an abbreviation only before a number (`No. 5`), a word elsewhere (`"No." Then`);
+- `~`: may end one where sentencex says so (it knows `the U.S. Army` from `the U.S. Then`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ ABBREVIATIONS: dict[str, str] = {
     "en": (
         "Mr Mrs Ms Mx Messrs Mme Mlle Dr Prof St Mt Ft Capt Col Gen Lt Sgt Cpl Maj Adm Cmdr "
         "Rev Gov Sen Rep Hon Pres Supt Insp Fr e.g i.e viz cf vs approx dept est p pp "
-        "+Jr +Sr +Ave +Rd +Blvd +etc +a.m +p.m +U.S +U.K +U.N +Inc +Ltd +Co +Corp +Bros +al "
+        "~Jr ~Sr ~Ave ~Rd ~Blvd ~etc ~a.m ~p.m ~U.S ~U.K ~U.N ~Inc ~Ltd ~Co ~Corp ~Bros ~al "
         "0No 0Nos 0Vol 0Fig 0Jan 0Feb 0Mar 0Apr 0Jun 0Jul 0Aug 0Sep 0Sept 0Oct 0Nov 0Dec"
     ),
     "de": (
         "z.B d.h bzw vgl Nr Hr Hrn Fr Frl Dr Prof Dipl Ing ca ggf evtl inkl exkl bspw sog "
         "Abs Bd Kap Tel St u.U z.T i.d.R m.E o.g s.o s.u Mo Di Mi Do Sa So "
-        "+usw +etc +u.a +u.ä +o.ä +Str #Jh #Jhd #Mio #Mrd #Tsd #v.Chr #n.Chr"
+        "u.a +usw +etc +u.ä +o.ä +Str #Jh #Jhd #Mio #Mrd #Tsd #v.Chr #n.Chr"
     ),
     "fr": (
         "M MM Mme Mmes Mlle Mlles Mgr Pr Me St Ste p.ex ex c.-à-d cf env vol chap art av bd "
@@ -77,8 +78,8 @@ DOTTED_ORDINALS = frozenset(
 # before one of the second (compared in lower case): `am 14. Juli`, `der 3. Mann`.
 ORDINAL_CUES: dict[str, tuple[str, str]] = {
     "de": (
-        "am im vom zum zur beim bis ab der die das dem den des ein eine einem einen einer "
-        "eines vor nach jede jeder jedem jeden sein seine seinem seinen seiner ihr ihre ihrem "
+        "am im vom zum zur beim der die das dem den des ein eine einem einen einer "
+        "eines jede jeder jedem jeden sein seine seinem seinen seiner ihr ihre ihrem "
         "ihren ihrer unser unsere unserem mein meine meinem dein deine deinem dieser diese "
         "diesem diesen",
         "januar jänner februar märz april mai juni juli august september oktober november "

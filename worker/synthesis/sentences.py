@@ -42,7 +42,6 @@ _SENTENCE_END = re.compile(
     rf"|\.+[{CLOSERS}]*(?=[{CJK}])"
     rf"|(?<=[{CJK}])\.+[{CLOSERS}]*\s*"
     rf"|(?<=[^\s\x00-\x7f])[!?]+[{CLOSERS}]*\s*"
-    r"|\.+[" + CLOSERS + r"]*\s+"
     r"|\n+"
 )
 _BLOCK = 2000
@@ -51,7 +50,7 @@ _SCRIPT_MARKS = frozenset("。！？．｡؟।॥۔")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 # What opens the next sentence before its first word: quotes, dashes, brackets, `¿`, `¡`.
 _NEXT = re.compile(r"[\s\"'«»„“”‘’‹›()\[\]¿¡\-–—]*(\S)")
-_NUMBER_BEFORE = re.compile(r"(?:\d|(?<!\w)[IVXLCDM]+)\s*\Z")
+_NUMBER_BEFORE = re.compile(r"(?:\d|(?<!\w)[IVXLCDM]+)\.?\s*\Z")
 _DIGITS_BEFORE = re.compile(r"(?:^|(?<=\s))(\w+)\s+\d{1,4}\.\Z")
 _ROMAN_BEFORE = re.compile(r"(?<!\w)[IVXLCDM]+\.\Z")
 _INITIAL = re.compile(r"(?<!\w)([^\W\d_])\.\Z")
@@ -73,9 +72,15 @@ class _Kind(Enum):
     MAY_END = "may_end"  # may end one before a capital (`usw.`, `etc.`)
     AFTER_NUMBER = "after_number"  # may end one after a number (`1990 г.`), else never
     BEFORE_NUMBER = "before_number"  # never ends one before a number (`No. 5`), else may
+    SENTENCEX = "sentencex"  # may end one where sentencex says so (`the U.S. Army`)
 
 
-_PREFIXES = {"+": _Kind.MAY_END, "#": _Kind.AFTER_NUMBER, "0": _Kind.BEFORE_NUMBER}
+_PREFIXES = {
+    "+": _Kind.MAY_END,
+    "#": _Kind.AFTER_NUMBER,
+    "0": _Kind.BEFORE_NUMBER,
+    "~": _Kind.SENTENCEX,
+}
 _CAPITAL = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁΑ-Ω"
 
 
@@ -265,7 +270,7 @@ def _rules(language: str) -> _Rules:
         word = entry.lstrip("".join(_PREFIXES))
         for form in {word, word[0].upper() + word[1:]}:
             kinds[form] = kind
-    ending = [w for w, kind in kinds.items() if kind is not _Kind.NEVER]
+    ending = [w for w, kind in kinds.items() if kind not in (_Kind.NEVER, _Kind.SENTENCEX)]
     multipart = [w for w in kinds if "." in w]
     cues = ORDINAL_CUES.get(language, ("", ""))
     verbs = TAG_VERBS.get(language)
