@@ -23,6 +23,8 @@ Rule = tuple[re.Pattern[str], Replace]
 _SIGN = r"(?<![\d.,])(?:(?<![^\s(\[/:\u2e80-\uffff])(-))?"
 """A minus sign counts only at the start of a word (`-5`, `降到-5`), not in `5-10` or `A-4`."""
 _LEFTOVER = re.compile(r"\d+")
+MAX_DIGITS = 15
+"""Longer numbers are ids or card numbers, read digit by digit."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ class Amount:
 
     @property
     def integer(self) -> int:
+        """The whole part; a ValueError for one too long to say as a number (an id), which a
+        rule then leaves for the digit-by-digit reading."""
+        if len(self.whole) > MAX_DIGITS:
+            raise ValueError("too long to say as a number")
         return int(self.whole)
 
     @property
@@ -59,10 +65,11 @@ class Numerals:
     join: str = " "
     """Between words put side by side: "" where words are written unspaced (zh, ja)."""
     digit_join: str | None = None
-    """Between digits read one by one, where not `join` (Japanese spaces them: 七 七 七)."""
+    """Between the digits of an id read one by one, where not `join` (Japanese spaces them:
+    七 七 七; a fraction stays one word: 三点一四)."""
     fraction_as_number: bool = False
     """`3,14` read "three comma fourteen" (el, he, ar) rather than digit by digit."""
-    max_digits: int = 15
+    max_digits: int = MAX_DIGITS
 
     @property
     def number(self) -> str:
@@ -85,8 +92,9 @@ class Numerals:
         whole = re.sub(r"\D", "", m.group(first))
         return Amount(negative, whole, m.group(first + 1) or "")
 
-    def one_by_one(self, digits: str) -> str:
-        between = self.join if self.digit_join is None else self.digit_join
+    def one_by_one(self, digits: str, between: str | None = None) -> str:
+        if between is None:
+            between = self.join if self.digit_join is None else self.digit_join
         return between.join(self.digits[int(d)] for d in digits)
 
     def whole(self, digits: str) -> str:
@@ -98,7 +106,7 @@ class Numerals:
     def fraction(self, digits: str) -> str:
         if self.fraction_as_number and len(digits) <= 2 and digits[0] != "0":
             return self.spell(int(digits))
-        return self.one_by_one(digits)
+        return self.one_by_one(digits, self.join)  # 三点一四: a fraction is one word
 
     def unsigned(self, amount: Amount) -> str:
         words = self.whole(amount.whole)
@@ -119,7 +127,7 @@ def apply(text: str, rules: Iterable[Rule]) -> str:
         def guarded(m: re.Match[str]) -> str:
             try:
                 return spaced(m.string, m.start(), m.end(), replace(m))
-            except ValueError:
+            except (ValueError, LookupError):  # a table without the word: left to later rules
                 return m.group(0)
 
         return guarded
