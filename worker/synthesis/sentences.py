@@ -1,8 +1,9 @@
 """Where sentences end, in any language the engine speaks.
 
-Candidates come from `sentencex` (rules for about 300 languages) and from the project's own
-marks for scripts that end sentences without a space (Chinese, Japanese) or with their own
-marks (Devanagari `।`, Arabic `؟`). Rules on top take back the cuts sentencex gets wrong:
+Candidates come from `sentencex` (rules for about 300 languages; every cut after a period is
+its) and from the project's own marks for scripts that end sentences without a space
+(Chinese, Japanese) or with their own marks (Devanagari `।`, Arabic `؟`). Rules on top, data
+in `sentence_rules`, take back the cuts sentencex gets wrong:
 - after an abbreviation that never ends a sentence (`z. B.`, `Sra.`, `т. е.`) or an initial;
 - after an ordinal in languages that write them with a dot (`am 14. Juli`, `Karl V.`);
 - before a lower-case continuation (`"Stop!" cried Ana.`, `He said "wait." and left`);
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-import sentencex
+import sentencex  # type: ignore[import-untyped]  # a compiled module without stubs
 
 from worker.synthesis.sentence_rules import (
     ABBREVIATIONS,
@@ -51,7 +52,7 @@ _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 # What opens the next sentence before its first word: quotes, dashes, brackets, `¿`, `¡`.
 _NEXT = re.compile(r"[\s\"'«»„“”‘’‹›()\[\]¿¡\-–—]*(\S)")
 _NUMBER_BEFORE = re.compile(r"(?:\d|(?<!\w)[IVXLCDM]+)\.?\s*\Z")
-_DIGITS_BEFORE = re.compile(r"(?:^|(?<=\s))(\w+)\s+\d{1,4}\.\Z")
+_DIGITS_BEFORE = re.compile(r"(?:^|(?<=\s))(\w+)\s+\d{1,3}\.\Z")
 _ROMAN_BEFORE = re.compile(r"(?<!\w)[IVXLCDM]+\.\Z")
 _INITIAL = re.compile(r"(?<!\w)([^\W\d_])\.\Z")
 _WORD = re.compile(r"\w+")
@@ -81,7 +82,7 @@ _PREFIXES = {
     "0": _Kind.BEFORE_NUMBER,
     "~": _Kind.SENTENCEX,
 }
-_CAPITAL = "A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁΑ-Ω"
+_CAPITAL = "A-ZÀ-ÖØ-Þ"  # a dialogue tag's subject (`Ana`, `Ángel`): languages with TAG_VERBS
 
 
 @dataclass(frozen=True)
@@ -277,8 +278,8 @@ def _rules(language: str) -> _Rules:
     return _Rules(
         abbreviation=_alternation(kinds, r"\Z"),
         kinds=kinds,
-        # An abbreviation that may end a sentence, before a word with a capital: sentencex
-        # often keeps `usw. Dann` together.
+        # An abbreviation that may end a sentence, before a word: sentencex often keeps
+        # `usw. Dann` together (`_judge` keeps `usw. und` whole).
         endings=_alternation(ending, r"\s+(?=[\"'«„(\-–—\s]*[^\W\d_])") if ending else None,
         multipart=_alternation(multipart, "") if multipart else None,
         not_initials=frozenset(NOT_INITIALS.get(language, "").split()),
