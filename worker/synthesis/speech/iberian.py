@@ -1,0 +1,303 @@
+"""What the Spanish and Portuguese readers share: the order of the rules and how each kind of
+number is read (money, units, temperatures, dates, times, ordinals, roman numerals, titles).
+
+Each language module gives the words as data (`Iberian`): its tables of units, currencies,
+months and titles, how it spells a number and makes it feminine or shortens it before a noun
+(Spanish `uno` → `un`), and how it guesses a noun's gender from the noun.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
+
+from worker.synthesis.speech.core import digit_by_digit, spaced
+from worker.synthesis.speech.rules import Abbreviations, NumberFormat, RomanContexts, romans
+
+
+@dataclass(frozen=True)
+class Noun:
+    """A unit or a currency: its singular, plural and gender (numbers agree with it)."""
+
+    singular: str
+    plural: str
+    feminine: bool = False
+
+
+class Currency(NamedTuple):
+    unit: Noun
+    cent: Noun
+
+
+@dataclass(frozen=True)
+class Words:
+    """How a language says whole numbers; `cardinal` is the masculine form said alone."""
+
+    cardinal: Callable[[int], str]
+    feminine: Callable[[str], str]
+    before_noun: Callable[[str], str]
+    """The masculine form before its noun (Spanish `veintiuno` → `veintiún`)."""
+    ordinal: Callable[[int, bool, bool], str]
+    """(number, feminine, before a noun) → the ordinal (`primer piso`, `segunda vez`)."""
+
+
+_LETTERS = r"[^\W\d_]+"
+_WORD_AFTER = re.compile(rf"\s+(?P<word>{_LETTERS})")
+_WORD_BEFORE = re.compile(rf"(?P<word>{_LETTERS})\s+$")
+_MILLIONS = re.compile(r"(?:millón|millones|billón|billones|milhão|milhões|bilhão|bilhões)$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?¿¡\"]\s*)$")
+
+
+@dataclass(frozen=True)
+class Iberian:
+    """One language (and region)'s reader; `read` applies the rules, most specific first."""
+
+    number: NumberFormat
+    words: Words
+    is_feminine: Callable[[str], bool]
+    stop_words: frozenset[str]
+    """Words after a number that are not its noun (`1 de cada 3`): no agreement with them."""
+    months: tuple[str, ...]
+    first_day: str
+    units: Mapping[str, Noun]
+    currencies: Mapping[str, Currency]
+    money_and: str
+    degree: Noun
+    abbreviations: Abbreviations
+    titles: Mapping[str, tuple[str, str]]
+    """Titles before a name: (said before a man's name, before a woman's)."""
+    roman_contexts: RomanContexts
+    counting_ordinals: bool
+    """Whether a roman numeral after a counting word (`capítulo III`) is an ordinal up to ten."""
+    time: Callable[[int, int], str]
+    """(hour, minute) → the time said."""
+    percent_word: str
+    plus_word: str
+    range_word: str
+    rules: Callable[[str], str] = lambda text: text
+    """The language's own rules, run after the abbreviations (`c/ Mayor` → `calle Mayor`)."""
+
+    def read(self, text: str) -> str:
+        text = self.abbreviations.expand(text)
+        text = self._titles(self.rules(text))
+        text = romans(_FIRST.sub(self._first, text), self.roman_contexts, self._roman)
+        text = self._dates_and_times(text)
+        sign = {"+": self.plus_word + " ", "-": self.number.minus_word + " "}
+        text = self._measures(_SIGN.sub(lambda m: sign.get(m[0], sign["-"]), text))
+        return self._numbers(self._ordinals(text))
+
+    def say(self, n: int, feminine: bool = False, before_noun: bool = False) -> str:
+        words = self.words.cardinal(n)
+        if feminine:  # only what follows the millions agrees: `dos millones doscientas mil`
+            parts = words.split(" ")
+            last = max((i for i, w in enumerate(parts) if _MILLIONS.search(w)), default=-1)
+            tail = self.words.feminine(" ".join(parts[last + 1 :]))
+            return " ".join([*parts[: last + 1], tail]).strip()
+        return self.words.before_noun(words) if before_noun else words
+
+    def decimal(self, whole: str, fraction: str | None) -> str:
+        """`3,14` → "tres coma catorce": a short fraction is said as a number, after a
+        "cero" for each leading zero; a long one digit by digit."""
+        lang, zero = self.number.lang, whole.startswith("0") and len(whole) > 1
+        words = digit_by_digit(whole, lang) if zero else self.say(self.number.whole(whole))
+        if not fraction:
+            return words
+        rest = fraction.lstrip("0")
+        said = [words, self.number.decimal_word, *[self.say(0)] * (len(fraction) - len(rest))]
+        if rest:
+            said.append(self.say(int(rest)) if len(rest) <= 2 else digit_by_digit(rest, lang))
+        return " ".join(said)
+
+    def count(self, whole: str, fraction: str | None, noun: Noun) -> str:
+        """A number and its noun, agreeing: "un kilómetro", "doscientas libras"."""
+        if fraction:
+            return f"{self.decimal(whole, fraction)} {noun.plural}"
+        n = self.number.whole(whole)
+        words = self.say(n, noun.feminine, before_noun=True)
+        name = noun.singular if n == 1 else noun.plural
+        return f"{words} de {name}" if _MILLIONS.search(words) else f"{words} {name}"
+
+    @cached_property
+    def _patterns(self) -> dict[str, re.Pattern[str]]:
+        number, cur, unit = self.number.source, _any(self.currencies), _any(self.units)
+        titles = "|".join(re.escape(k).replace(r"\.", r"\.\s?") for k in _longest(self.titles))
+        scale = rf"(?:\s(?P<scale>{_SCALES}))?"
+        return {
+            "title": re.compile(rf"(?<![\w.])(?P<key>{titles})(?P<name>\s+[A-ZÀ-Þ][^\W\d_]*)"),
+            "first_day": re.compile(rf"(?<![\d.,])1(?=\s+de\s+(?:{'|'.join(self.months)})\b)"),
+            "money": re.compile(rf"(?<![\d.,]){number}\s?(?P<cur>{cur})(?![\w$])"),
+            "money_first": re.compile(
+                rf"(?<![\w$])(?P<cur>{cur})\s?{number}{scale}(?![\d\w]|[.,]\d)"
+            ),
+            "temperature": re.compile(rf"(?<![\d.,]){number}\s?°\s?(?P<scale>[CF])?(?!\w)"),
+            "percent": re.compile(rf"(?<![\d.,]){number}\s?%"),
+            "unit": re.compile(rf"(?<![\d.,]){number}\s?(?P<unit>{unit})(?![\w/])"),
+        }
+
+    def _titles(self, text: str) -> str:
+        def replace(m: re.Match[str]) -> str:
+            man, woman = self.titles[re.sub(r"\s", "", m["key"])]
+            said = woman if self.is_feminine_name(m["name"].strip()) else man
+            if _SENTENCE_START.search(m.string, max(0, m.start() - 4), m.start()):
+                said = said[0].upper() + said[1:]
+            return said + m["name"]
+
+        return self._patterns["title"].sub(replace, text)
+
+    def is_feminine_name(self, name: str) -> bool:
+        return name.endswith("a") or name in _WOMEN
+
+    def _first(self, m: re.Match[str]) -> str:
+        """`Dom Pedro I`: "I" alone is a numeral after a title and a name."""
+        return m["pre"] + self.words.ordinal(1, self.is_feminine_name(m["name"]), False)
+
+    def _roman(self, value: int, kind: str, m: re.Match[str]) -> str:
+        """Kings and popes by ordinals up to ten, then cardinals (`Alfonso X`, `Alfonso XIII`);
+        after a counting word, cardinals (Spanish) or the same as kings (Portuguese)."""
+        roman, dot = m["roman"], m["dot"] or ""
+        if kind == "name" and not set(roman) <= set("IVX"):  # `Washington DC`, `vitamina C`
+            return roman + dot
+        name = m["pre"].strip().split()[-1]
+        feminine = self.is_feminine_name(name) if kind == "name" else self.is_feminine(name)
+        if value <= 10 and (kind == "name" or self.counting_ordinals):
+            return self.words.ordinal(value, feminine, False) + dot
+        return self.say(value, feminine) + dot
+
+    def _dates_and_times(self, text: str) -> str:
+        def date(m: re.Match[str]) -> str:
+            day, month, year = int(m["d"]), int(m["m"]), m["y"]
+            if not (1 <= day <= 31 and 1 <= month <= 12):
+                return m.group(0)
+            said = f"{self.first_day if day == 1 else self.say(day)} de {self.months[month - 1]}"
+            return f"{said} de {self.say(int(year) + (2000 if len(year) == 2 else 0))}"
+
+        def time(m: re.Match[str]) -> str:
+            hour, minute = int(m["h"]), int(m["m"] or 0)
+            if hour > 24 or minute > 59:
+                return m.group(0)
+            return spaced(m.string, m.start(), m.end(), self.time(hour, minute))
+
+        def range_(m: re.Match[str]) -> str:
+            ok = int(m[1]) < int(m[2])
+            return f"{m[1]} {self.range_word} {m[2]}" if ok else m.group(0)
+
+        text = self._patterns["first_day"].sub(self.first_day, _NUMERIC_DATE.sub(date, text))
+        return _RANGE.sub(range_, _TIME.sub(time, text))
+
+    def _money(self, m: re.Match[str]) -> str:
+        currency, whole, fraction = self.currencies[m["cur"]], m["whole"], m["fraction"]
+        if m.groupdict().get("scale"):  # `US$ 1,5 milhão` → "um vírgula cinco milhão de dólares"
+            n = (
+                self.decimal(whole, fraction)
+                if fraction
+                else self.say(self.number.whole(whole), False, True)
+            )
+            return f"{n} {m['scale']}{'' if m['scale'] == 'mil' else ' de'} {currency.unit.plural}"
+        if fraction and len(fraction) > 2:
+            return self.count(whole, fraction, currency.unit)
+        cents = int((fraction or "0").ljust(2, "0"))
+        said = [self.count(whole, None, currency.unit)] if self.number.whole(whole) else []
+        if cents:
+            said.append(self.count(str(cents), None, currency.cent))
+        return f" {self.money_and} ".join(said or [self.count(whole, None, currency.unit)])
+
+    def _measures(self, text: str) -> str:
+        """Money, temperatures, percentages and units, each with its number."""
+        readers: dict[str, Callable[[re.Match[str]], str]] = {
+            "money": self._money,
+            "money_first": self._money,
+            "temperature": lambda m: (
+                self.count(m["whole"], m["fraction"], self.degree)
+                + (" Fahrenheit" if m["scale"] == "F" else "")
+            ),
+            "percent": lambda m: f"{self.decimal(m['whole'], m['fraction'])} {self.percent_word}",
+            "unit": lambda m: self.count(m["whole"], m["fraction"], self.units[m["unit"]]),
+        }
+        for kind, read in readers.items():
+            text = self._patterns[kind].sub(
+                lambda m, read=read: spaced(m.string, m.start(), m.end(), read(m)), text
+            )
+        return text
+
+    def _ordinals(self, text: str) -> str:
+        def replace(m: re.Match[str]) -> str:
+            mark = m["mark"]
+            feminine = mark[0] in "ªa"
+            alone = feminine or mark.endswith("s")  # `primeros puestos`: no shortening
+            before = mark == "er" or (not alone and bool(self._noun_after(m.string, m.end())))
+            said = self.words.ordinal(int(m["n"]), feminine, before)
+            return said + ("s" if mark.endswith("s") else "")
+
+        return _ORDINAL.sub(replace, text)
+
+    def _noun_after(self, text: str, end: int) -> str | None:
+        """The word after a number when it may be the number's noun."""
+        after = _WORD_AFTER.match(text, end)
+        word = after["word"] if after else None
+        return word if word and word.lower() not in self.stop_words and len(word) > 1 else None
+
+    def _numbers(self, text: str) -> str:
+        def replace(m: re.Match[str]) -> str:
+            whole, fraction = m["whole"], m["fraction"]
+            if fraction or (len(whole) > 1 and whole.startswith("0")):
+                said = self.decimal(whole, fraction)
+            else:
+                said = self._agreeing(self.number.whole(whole), m.string, m.start(), m.end())
+            return spaced(m.string, m.start(), m.end(), said)
+
+        text = self.number.pattern.sub(replace, text)
+        # what no rule took (`1,500.50` in Spain): its runs of digits, so none is left unread
+        return _DIGITS.sub(
+            lambda m: spaced(m.string, m.start(), m.end(), self.decimal(m[0], None)), text
+        )
+
+    def _agreeing(self, n: int, text: str, start: int, end: int) -> str:
+        """`n` agreeing with the noun after it (`veintiún años`, `doscientas páginas`), or
+        with a feminine article before it (`a la 1` → "a la una")."""
+        noun = self._noun_after(text, end)
+        before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+        previous = before["word"].lower() if before else ""
+        noun = noun if noun and noun[0].islower() else None
+        if (noun and self.is_feminine(noun)) or previous in _FEMININE_ARTICLES:
+            said = self.say(n, feminine=True)
+        else:
+            counts = noun is not None and (n == 1 or noun.endswith("s"))
+            said = self.say(n, before_noun=counts and previous not in _NAMING_WORDS)
+        # `500 000 000 habitantes` → "quinientos millones de habitantes"
+        return f"{said} de" if noun and _MILLIONS.search(said) else said
+
+
+def word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+def _longest(names: Mapping[str, object]) -> list[str]:
+    return sorted(names, key=len, reverse=True)
+
+
+def _any(names: Mapping[str, object]) -> str:
+    return "|".join(map(re.escape, _longest(names)))
+
+
+_WOMEN = word_set("Isabel Beatriz Inés Inês Leonor Carmen Raquel Mercedes Pilar")
+_FEMININE_ARTICLES = word_set("la las una unas à às")
+_NAMING_WORDS = word_set("el número página capítulo artículo o")
+"""Words after which a number names something (`el número 1`), not counts it."""
+_DIGITS = re.compile(r"\d+")
+_SCALES = "mil millones|millones|millón|mil milhões|milhões|milhão|bilhões|bilhão|mil"
+_FIRST = re.compile(
+    r"(?P<pre>\b(?:[Dd]on|[Dd]oña|Dom|Dona|[Rr]ey|[Rr]eina|[Rr]ei|[Rr]ainha|[Pp]apa) "
+    r"(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+) )I\b(?!\.\w)"
+)
+_SIGN = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(\[]))[-−+](?=\d)")
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d.,/-])(?P<d>\d{1,2})(?P<s>[/.-])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d/.-]\d|\d)"
+)
+_TIME = re.compile(
+    r"(?<![\d.,:])(?P<h>[01]?\d|2[0-4])(?:(?::|h)(?P<m>[0-5]\d)(?:\s?h(?!\w))?|h(?!\w))(?![\d:])"
+)
+_RANGE = re.compile(r"(?<![\d.,/:-])(\d+) ?- ?(\d+)(?![\d.,/:-]\d|\d)")
+_ORDINAL = re.compile(r"(?<![\d.,])(?P<n>\d+)\.?(?P<mark>[ºª]s?|os|as|er|o|a)(?!\w)")
