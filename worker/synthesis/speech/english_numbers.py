@@ -194,8 +194,7 @@ def fraction(m: re.Match[str]) -> str:
         raise ValueError("not a fraction")
     one, many = _FRACTION_NAMES.get(bottom) or (ordinal(bottom), ordinal(bottom) + "s")
     name = one if numerator == 1 else many
-    if measure:
-        single, several = MEASURES[measure.lower()]
+    single, several = MEASURES[measure.lower()] if measure else ("", "")
     if whole is not None:
         part = (
             f"{_article(name)} {name}" if numerator == 1 else f"{cardinal(numerator, 'en')} {name}"

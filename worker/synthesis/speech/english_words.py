@@ -34,8 +34,12 @@ _TITLES = {
     "Rep": "Representative", "Pres": "President", "Det": "Detective", "Insp": "Inspector",
     "Supt": "Superintendent", "Ft": "Fort", "Messrs": "Messieurs",
 }  # fmt: skip
-"""Titles before a name; only the first four go without a full stop (British `Mr Smith`)."""
-_TITLE = re.compile(r"\b(?:(Mrs|Mr|Ms|Mx)\b\.?|(" + "|".join(_TITLES) + r")\.)(?=\s+[A-Z])")
+"""Titles before a name; only Mr, Mrs, Ms and Mx go without a full stop (`Mr Smith`)."""
+_TITLE = re.compile(
+    r"\b(?:(Mrs|Mr|Ms|Mx|Prof|Mt|Capt)\.(?=\s)|(Mrs|Mr|Ms|Mx)(?=\s+(?:[A-Z]|and\s))"
+    r"|(" + "|".join(_TITLES) + r")\.(?=\s+[A-Z]))"
+)
+"""`Mr. and Mrs. Smith`; the rarer titles (`Gen.`, `Rep.`) only before a name."""
 _BEFORE_NUMBER = {
     "p": "page", "pp": "pages", "vol": "volume", "ch": "chapter", "ca": "circa", "c": "circa",
     "fig": "figure", "est": "established", "nos": "numbers",
@@ -216,7 +220,7 @@ def read_words(text: str) -> str:
     """Roman numerals, titles, abbreviations, initialisms and acronyms, in that order."""
     text = romans(text, RomanContexts(after=_COUNTING, names=False), _counted)
     text = _REGNAL.sub(_regnal, text)
-    text = _TITLE.sub(lambda m: _TITLES[m[1] or m[2]], text)
+    text = _TITLE.sub(lambda m: _TITLES[m[1] or m[2] or m[3]], text)
     text = _BEFORE_NUMBER_WORD.sub(lambda m: _BEFORE_NUMBER[m[1].lower()] + " ", text)
     text = _SAINT_OR_STREET.sub(_name_word("Saint", "Street"), text)
     text = _DOCTOR_OR_DRIVE.sub(_name_word("Doctor", "Drive"), text)
