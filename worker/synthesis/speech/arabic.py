@@ -6,6 +6,8 @@ month's name and its day as an ordinal (الخامس من مارس), units and t
 
 from __future__ import annotations
 
+import re
+
 from worker.synthesis.speech.number_tables import (
     Amount,
     Numerals,
@@ -190,6 +192,17 @@ def _date(year: int, month: int, day: int) -> str:
     return f"{_day(day)} من {_MONTHS[month - 1]} {spell(year)}"
 
 
+_BEFORE_FEMININE_PLURAL = re.compile(r"(?<![\d.,-])(\d{1,2})(?= [\u0621-\u064a]+ات\b)")
+"""`5 سيارات`: 3 to 10 before a feminine plural (-ات) take the form without ة: خمس سيارات."""
+
+
+def _feminine(m: re.Match[str]) -> str:
+    n = int(m.group(1))
+    if not 3 <= n <= 10 or m.group(1)[0] == "0":
+        raise ValueError("no agreement to make")
+    return spell(n).removesuffix("ة")
+
+
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock, ("الساعة ", "")),
@@ -197,6 +210,7 @@ RULES: list[Rule] = [
     after_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, _SCALE_NAMES, _degrees),
     after_number(NUMERALS, _MEASURES, _measure),
+    (_BEFORE_FEMININE_PLURAL, _feminine),
 ]
 
 read = reader(NUMERALS, RULES, _NATIVE)

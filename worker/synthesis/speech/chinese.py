@@ -13,6 +13,7 @@ from worker.synthesis.speech.number_tables import (
     after_number,
     before_number,
     date_rules,
+    fraction_rule,
     reader,
     time_rule,
 )
@@ -140,6 +141,7 @@ def _date(year: int, month: int, day: int) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    fraction_rule(NUMERALS, lambda top, bottom: f"{bottom}分之{top}"),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha() or k == "元"], _money),
     after_number(NUMERALS, _UNITS, _unit),

@@ -177,12 +177,49 @@ def _agreeing(m: re.Match[str]) -> str:
     return spell(int(digits), gender)
 
 
+_ORDINAL_UNITS = ("", "πρώτ", "δεύτερ", "τρίτ", "τέταρτ", "πέμπτ", "έκτ", "έβδομ", "όγδο", "ένατ")
+_ORDINAL_TENS = ("", "δέκατ", "εικοστ", "τριακοστ", "τεσσαρακοστ", "πεντηκοστ", "εξηκοστ",
+                 "εβδομηκοστ", "ογδοηκοστ", "ενενηκοστ")  # fmt: skip
+_ORDINAL_HUNDREDS = ("", "εκατοστ", "διακοσιοστ", "τριακοσιοστ", "τετρακοσιοστ", "πεντακοσιοστ",
+                     "εξακοσιοστ", "επτακοσιοστ", "οκτακοσιοστ", "εννιακοσιοστ")  # fmt: skip
+_STRESSED = str.maketrans("οηεαω", "όήέάώ")
+"""The first vowel of an ending takes the stress after a stem that has none (εικοστός)."""
+_ORDINAL = re.compile(
+    r"(?<![\d.,])(\d{1,4})([οό]υς|[οό]ς|[οό]υ|[οό]ν|[οό]ι|[ωώ]ν|[οό]|[ηή]ς|[ηή]ν|[ηή]|[εέ]ς|[αά])"
+    r"(?![^\W\d_])"
+)
+"""`2ος`, `1η`, `3ο`, `20ός`: the ending written after the digits is the one said."""
+
+
+def _ordinal_stems(n: int) -> list[str]:
+    if n >= 2000 or n == 0:
+        raise ValueError("no ordinal")  # δισχιλιοστός and beyond: left to the cardinal
+    stems = ["χιλιοστ"] if n >= 1000 else []
+    n %= 1000
+    hundreds, n = divmod(n, 100)
+    if hundreds:
+        stems.append(_ORDINAL_HUNDREDS[hundreds])
+    if n in (11, 12):
+        return [*stems, "ενδέκατ" if n == 11 else "δωδέκατ"]
+    tens, unit = divmod(n, 10)
+    return stems + [stem for stem in (_ORDINAL_TENS[tens], _ORDINAL_UNITS[unit]) if stem]
+
+
+def _ordinal(m: re.Match[str]) -> str:
+    """2ος → δεύτερος, 1η → πρώτη, 21ος → εικοστός πρώτος: each part takes the ending."""
+    ending = "".join(c for c in unicodedata.normalize("NFD", m.group(2)) if c.isalpha())
+    stressed = ending[0].translate(_STRESSED) + ending[1:]
+    stems = _ordinal_stems(int(m.group(1)))
+    return " ".join(stem + (stressed if stem.endswith("στ") else ending) for stem in stems)
+
+
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, _UNITS, _unit),
+    (_ORDINAL, _ordinal),
     (_DAY, lambda m: "πρώτη" if m.group(1) == "1" else spell(int(m.group(1)))),
     (_AT_HOUR, lambda m: spell(int(m.group(1)), "f")),
     (_BEFORE_WORD, _agreeing),

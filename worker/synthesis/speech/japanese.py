@@ -15,6 +15,7 @@ from worker.synthesis.speech.number_tables import (
     after_number,
     before_number,
     date_rules,
+    fraction_rule,
     reader,
     time_rule,
 )
@@ -80,6 +81,7 @@ def _range(m: re.Match[str]) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    fraction_rule(NUMERALS, lambda top, bottom: f"{bottom}分の{top}"),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha() or k in "$€£"], _money),
     after_number(NUMERALS, ["°C", "°F", "°"], _degrees),

@@ -15,6 +15,7 @@ from worker.synthesis.speech.number_tables import (
     after_number,
     before_number,
     date_rules,
+    fraction_rule,
     reader,
     time_rule,
 )
@@ -90,6 +91,7 @@ def _date(year: int, month: int, day: int) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    fraction_rule(NUMERALS, lambda top, bottom: f"{bottom} 분의 {top}"),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha() or k in "$€£"], _money),
     after_number(NUMERALS, ["°C", "°F", "°"], _degrees),

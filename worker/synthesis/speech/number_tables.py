@@ -168,6 +168,12 @@ def time_rule(say: Callable[[int, int], str], around: tuple[str, str] = ("", "")
     return pattern, lambda m: say(int(m.group(1)), int(m.group(2)))
 
 
+def fraction_rule(numerals: Numerals, say: Callable[[str, str], str]) -> Rule:
+    """`1/2`, `3/4`: said with the numerator's and denominator's words (二分之一)."""
+    pattern = re.compile(r"(?<![\d/.,])(\d{1,3})/(\d{1,3})(?![\d/])")
+    return pattern, lambda m: say(numerals.whole(m.group(1)), numerals.whole(m.group(2)))
+
+
 def _checked(year: int, month: int, day: int) -> tuple[int, int, int]:
     if not (1 <= month <= 12 and 1 <= day <= 31):
         raise ValueError("not a date")
@@ -213,7 +219,7 @@ def number_rules(numerals: Numerals) -> list[Rule]:
 def reader(
     numerals: Numerals,
     rules: Sequence[Rule],
-    native_digits: Mapping[int, str] | None = None,
+    native_digits: Mapping[int, int] | None = None,
     after: Sequence[Rule] = (),
 ) -> Callable[[str, str], str]:
     """A language's reader: its own rules, then its numbers, then the `after` rules that
