@@ -68,7 +68,7 @@ _VERSION_AFTER = re.compile(
 _VERSION_V = re.compile(r"\bv(\d+(?:\.\d+)+)\b")
 _VERSION_DOTTED = re.compile(r"(?<![\d.,])\d+(?:\.\d+){2,}(?!\.?\d)")
 """Three parts or more (`2.0.1`) is a version whatever comes before it."""
-_DECADE = re.compile(r"(?<![\w.,'])(?P<clipped>')?(?P<decade>\d{2,4})'?s\b")
+_DECADE = re.compile(r"(?<![\w.,'])(?P<clipped>')?(?P<decade>\d{1,3}(?:,000)+|\d{2,4})'?s\b")
 _SIGN = re.compile(r"(?<![\w.,+±-])([-+])(?=[$€£¥]?\.?\d)")
 _PLUS_MINUS = re.compile(r"\s?±\s?")
 _ABOUT = re.compile(r"~\s?(?=[$€£¥]?\d)")
@@ -85,8 +85,10 @@ _DOLLAR_COUNTRY = {
     "S": "Singapore",
 }  # fmt: skip
 """`A$5` is five Australian dollars."""
-_FEET_INCHES = re.compile(r"\b(\d{1,2})'(?:(\d{1,2})\"|(?=\s(?:tall|high|long|wide|deep)\b))")
-"""`5'10"` five feet ten inches; `6' tall` six feet tall."""
+_FEET_INCHES = re.compile(
+    r"\b(\d{1,2})(?:(?:'|\s?ft\s?)(\d{1,2})(?:\"|\s?in\b)|'(?=\s(?:tall|high|long|wide|deep)\b))"
+)
+"""`5'10"` and `5 ft 10 in` five feet ten inches; `6' tall` six feet tall."""
 _CURRENCY_CODE_BEFORE = re.compile(rf"\b(USD|EUR|GBP|JPY)\s?({_NUM}){_SCALE}")
 _CURRENCY_CODE_AFTER = re.compile(rf"({_NUM}){_SCALE}\s?(USD|EUR|GBP|JPY)\b")
 _CENTS = re.compile(r"(\d+)\s?¢")
@@ -223,12 +225,12 @@ def _special_numbers(text: str) -> str:
 
 def _amounts(text: str) -> str:
     """Signs, money, ranges, ordinals, house numbers and units: numbers with what they count."""
+    text = _FEET_INCHES.sub(_feet, text)
     text = _PLUS_MINUS.sub(" plus or minus ", text)
     text = _ABOUT.sub("about ", text)
     text = _SIGN.sub(lambda m: "minus " if m[1] == "-" else "plus ", text)
     text = _CURRENCY_RANGE.sub(lambda m: en.money_range(m[2], m[3], m[4], m[1]), text)
     text = _CURRENCY_SYMBOL.sub(_money, text)
-    text = _FEET_INCHES.sub(_feet, text)
     text = _CURRENCY_CODE_BEFORE.sub(lambda m: en.money(m[2], m[3], m[1]), text)
     text = _CURRENCY_CODE_AFTER.sub(lambda m: en.money(m[1], m[2], m[3]), text)
     text = _CENTS.sub(lambda m: f"{en.number(m[1])} {en.plural(m[1], 'cent', 'cents')}", text)

@@ -156,7 +156,10 @@ def plural_word(words: str) -> str:
 
 def decade(m: re.Match[str]) -> str:
     """`'90s`, `90s`, `1990s`, `1800s`, `2000s`, `100s`: nineties, eighteen hundreds..."""
-    written, value = m["decade"], int(m["decade"])
+    written = m["decade"]
+    if "," in written:
+        return _MANY.get(written, m.group(0))
+    value = int(written)
     if value % 10 or (m["clipped"] and len(written) != 2):
         return m.group(0)
     if value in (100, 1000):
@@ -164,6 +167,12 @@ def decade(m: re.Match[str]) -> str:
     if len(written) < 4:
         return plural_word(cardinal(value, "en"))
     return plural_word(year(value))
+
+
+_MANY = {
+    "1,000": "thousands", "10,000": "tens of thousands", "100,000": "hundreds of thousands",
+    "1,000,000": "millions",
+}  # fmt: skip
 
 
 def is_year(written: str) -> bool:
