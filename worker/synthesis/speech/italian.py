@@ -1,5 +1,299 @@
-"""Italian: numbers and percentages only, for now."""
+"""Italian: numbers with dotted thousands and a decimal comma, ordinals (`1º`, `3ª`, `il 2°
+piano`), regnal numerals by ordinal (`Luigi XIV` → "quattordicesimo"), centuries, dates,
+times, money (`4,99 €` → "quattro euro e novantanove"), units, temperatures, percentages,
+fractions, abbreviations and titles.
 
-from worker.synthesis.speech.core import generic_reader
+`un`, `uno`, `una`, `un'` and the apocope `ventun` follow the noun after the number where the
+noun is known (`1 ora` → "un'ora", `21 anni` → "ventun anni").
+"""
 
-read = generic_reader("it")
+from __future__ import annotations
+
+import re
+
+from num2words import num2words
+
+from worker.synthesis.speech.core import cardinal, digit_by_digit, greek_symbols, safe, spaced
+from worker.synthesis.speech.romance import (
+    Currency,
+    Noun,
+    after_number,
+    before_number,
+    fractions,
+    leftovers,
+    money,
+    month_pattern,
+    next_word,
+    numeric_dates,
+    quantities,
+    signs,
+    spell_numbers,
+    whole_number,
+)
+from worker.synthesis.speech.rules import Abbreviations, NumberFormat, RomanContexts, romans
+
+_NUMBER = NumberFormat("it", ",", ". '", "virgola", "meno")
+_MONTHS = (
+    "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+    "settembre", "ottobre", "novembre", "dicembre",
+)  # fmt: skip
+_CENT = Noun("centesimo", "centesimi")
+_CURRENCIES = {
+    "€": Currency(Noun("euro", "euro"), _CENT), "EUR": Currency(Noun("euro", "euro"), _CENT),
+    "$": Currency(Noun("dollaro", "dollari"), _CENT),
+    "USD": Currency(Noun("dollaro", "dollari"), _CENT),
+    "£": Currency(Noun("sterlina", "sterline", True), Noun("penny", "pence")),
+    "GBP": Currency(Noun("sterlina", "sterline", True), Noun("penny", "pence")),
+    "CHF": Currency(Noun("franco svizzero", "franchi svizzeri"), _CENT),
+    "¥": Currency(Noun("yen", "yen")),
+}  # fmt: skip
+_UNITS = {
+    "km": Noun("chilometro", "chilometri"), "m": Noun("metro", "metri"),
+    "cm": Noun("centimetro", "centimetri"), "mm": Noun("millimetro", "millimetri"),
+    "km2": Noun("chilometro quadrato", "chilometri quadrati"),
+    "m2": Noun("metro quadrato", "metri quadrati"), "m3": Noun("metro cubo", "metri cubi"),
+    "cm3": Noun("centimetro cubo", "centimetri cubi"), "ha": Noun("ettaro", "ettari"),
+    "kg": Noun("chilogrammo", "chilogrammi"), "g": Noun("grammo", "grammi"),
+    "mg": Noun("milligrammo", "milligrammi"), "t": Noun("tonnellata", "tonnellate", True),
+    "l": Noun("litro", "litri"), "L": Noun("litro", "litri"),
+    "ml": Noun("millilitro", "millilitri"),
+    "cl": Noun("centilitro", "centilitri"), "dl": Noun("decilitro", "decilitri"),
+    "km/h": Noun("chilometro orario", "chilometri orari"), "h": Noun("ora", "ore", True),
+    "min": Noun("minuto", "minuti"), "s": Noun("secondo", "secondi"),
+    "ms": Noun("millisecondo", "millisecondi"), "W": Noun("watt", "watt"),
+    "kW": Noun("kilowatt", "kilowatt"), "kWh": Noun("kilowattora", "kilowattora"),
+    "V": Noun("volt", "volt"), "Hz": Noun("hertz", "hertz"), "MB": Noun("megabyte", "megabyte"),
+    "GB": Noun("gigabyte", "gigabyte"), "TB": Noun("terabyte", "terabyte"),
+    "°C": Noun("grado Celsius", "gradi Celsius"), "°": Noun("grado", "gradi"),
+    "°F": Noun("grado Fahrenheit", "gradi Fahrenheit"),
+}  # fmt: skip
+_MASCULINE_IN_A = frozenset(
+    ("problema", "programma", "sistema", "tema", "pianeta", "papa", "poeta", "cinema", "clima",
+     "dramma", "Luca", "Andrea", "Nicola", "Elia", "Enea", "Battista", "Mattia", "Tobia",
+     "Giona", "Geremia", "Isaia", "Zaccaria")
+)  # fmt: skip
+_FEMININE_IN_E = frozenset(
+    ("notte", "chiave", "parte", "classe", "gente", "fine", "madre", "mente", "volte", "ore",
+     "persone", "settimane", "case", "pagine", "ragazze", "donne", "stelle", "lire", "mele",
+     "sterline", "fonte", "torre", "nave", "neve", "sete", "fame", "morte", "arte", "legge")
+)  # fmt: skip
+_COUNTED = frozenset(
+    ("anni", "giorni", "mesi", "minuti", "secondi", "punti", "gradi", "uomini", "bambini",
+     "ragazzi", "libri", "posti", "piani", "voti", "passi", "colpi", "morti", "feriti",
+     "abitanti", "studenti", "soldati", "metri", "euro", "dollari", "chili", "litri", "pezzi")
+)  # fmt: skip
+"""Plural masculine nouns before which `ventuno` is cut to `ventun`."""
+_FUNCTION = frozenset(
+    ("e", "ed", "o", "od", "a", "ad", "di", "da", "in", "con", "su", "per", "tra", "fra", "che",
+     "è", "non", "più", "meno")
+)  # fmt: skip
+_ABBREVIATIONS = Abbreviations(
+    words={
+        "ecc.": "eccetera", "a.C.": "avanti Cristo", "d.C.": "dopo Cristo", "ca.": "circa",
+        "tel.": "telefono", "N.B.": "nota bene", "P.S.": "post scriptum",
+        "S.p.A.": "società per azioni", "S.r.l.": "società a responsabilità limitata",
+        "cit.": "citato", "sec.": "secolo", "ecc": "eccetera",
+    },
+    titles={
+        "Sig.": "Signor", "Sig.ra": "Signora", "Sig.na": "Signorina", "Sigg.": "Signori",
+        "Sig.ri": "Signori", "Dott.": "Dottor", "Dott.ssa": "Dottoressa", "Dr.": "Dottor",
+        "Prof.": "Professor", "Prof.ssa": "Professoressa", "Ing.": "Ingegner",
+        "Avv.": "Avvocato", "Arch.": "Architetto", "Geom.": "Geometra", "Rag.": "Ragionier",
+        "On.": "Onorevole", "Egr.": "Egregio", "Gent.": "Gentile", "Gent.mo": "Gentilissimo",
+        "Gent.ma": "Gentilissima", "Spett.": "Spettabile", "Mons.": "Monsignor",
+        "Sen.": "Senatore", "Gen.": "Generale", "Cav.": "Cavaliere", "p. es.": "per esempio",
+        "ad es.": "ad esempio", "cfr.": "confronta", "P.zza": "Piazza", "V.le": "Viale",
+        "C.so": "Corso", "S.ta": "Santa",
+    },
+)  # fmt: skip
+_BEFORE_NUMBER = {
+    "n.": "numero", "nr.": "numero", "N.": "numero", "n°": "numero", "nº": "numero",
+    "pag.": "pagina", "pagg.": "pagine", "p.": "pagina", "pp.": "pagine", "cap.": "capitolo",
+    "vol.": "volume", "art.": "articolo", "fig.": "figura", "tab.": "tabella",
+}  # fmt: skip
+_NUMBERED = re.compile(
+    rf"(?<![\w.])({'|'.join(re.escape(t) for t in sorted(_BEFORE_NUMBER, key=len, reverse=True))})"
+    r"\s?(?=\d)"
+)
+_SAINT = re.compile(r"(?<![\w.])S\.\s?(?=(?P<name>[A-ZÀ-Þ][\w']*))")
+_ROMANS = RomanContexts(
+    after=(
+        "capitolo", "capitoli", "volume", "tomo", "atto", "scena", "parte", "libro", "articolo",
+        "canto", "episodio", "stagione", "secolo",
+    ),
+    before=("secolo", "secoli", "millennio"),
+)  # fmt: skip
+_NAME_FIRST = re.compile(r"(?P<name>\b[A-ZÀ-Þ][a-zà-ÿ]+)\sI(?=\s*(?:[,.;:!?)]|$)|\s[a-zà-ÿ])")
+_ARTICLE = re.compile(
+    r"\b(?:(?P<f>la|alla|della|nella|dalla|sulla|le|alle|delle|nelle)|il|lo|l'|al|allo|del|"
+    r"dello|nel|dal|sul|i|gli|ai|dei|nei)\s?$",
+    re.IGNORECASE,
+)
+_ORDINAL_NOUNS = frozenset(("piano", "posto", "secolo", "anniversario", "giorno", "anno"))
+_ORDINAL = re.compile(r"(?<![\w.,])(?P<n>\d+)(?P<suf>[ºª°])(?![\w°])(?!\s?[CF]\b)")
+_FIRST_OF_MONTH = re.compile(rf"(?<![\d.,])(?:1|01)(?=\s(?:{month_pattern(_MONTHS)})\b)")
+_TIME = re.compile(
+    r"(?P<pre>\b(?i:alle|dalle|le|ore|verso le|entro le|fino alle)\s)?(?<![\d.,:])"
+    r"(?P<h>\d{1,2})(?P<sep>[:.])(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?(?![\d:]|[.,]\d)"
+)
+_MILLIONS = re.compile(r"(?:milione|milioni|miliardo|miliardi)$")
+_ELIDED = re.compile(r"\bun' (?=\w)")
+
+
+def ordinal(n: int, feminine: bool = False) -> str:
+    words = num2words(n, lang="it", to="ordinal")
+    return words[:-1] + "a" if feminine else words
+
+
+def _is_feminine(noun: str) -> bool:
+    if noun in _FEMININE_IN_E or noun.endswith(("ione", "tà", "tù", "trice")):
+        return True
+    return noun.endswith("a") and noun not in _MASCULINE_IN_A
+
+
+def _agree(words: str, value: int, noun: str, feminine: bool) -> str:
+    """`uno` before its noun: un, uno, una, un', and `ventun` before a masculine plural."""
+    if not words.endswith("uno"):
+        return words
+    if value != 1:
+        return words if feminine else words[:-1]
+    if feminine:
+        return "un'" if noun[:1] in "aeiouàèéìòù" else "una"
+    impure = re.match(r"(?:s[^aeiou]|z|gn|ps|x|y)", noun)
+    return "uno" if impure else "un"
+
+
+def _number(whole: str, fraction: str | None) -> str:
+    words = whole_number(_NUMBER, whole)
+    return f"{words} virgola {digit_by_digit(fraction, 'it')}" if fraction else words
+
+
+def _count(whole: str, fraction: str | None, noun: Noun) -> str:
+    """A number and its noun: agreement, the plural for every count but one, `di` after
+    millions."""
+    value = _NUMBER.whole(whole)
+    words = _number(whole, fraction)
+    name = noun.one if value == 1 and not fraction else noun.many
+    if not fraction:
+        words = _agree(words, value, name, noun.feminine)
+        if _MILLIONS.search(words):
+            return f"{words} di {name}"
+    return words + name if words.endswith("'") else f"{words} {name}"
+
+
+def _money(whole: str, fraction: str | None, symbol: str) -> str:
+    return money(whole, fraction, _CURRENCIES[symbol], _count, lambda n: f"e {cardinal(n, 'it')}")
+
+
+def _unit(whole: str, fraction: str | None, symbol: str) -> str:
+    return _count(whole, fraction, _UNITS[symbol])
+
+
+def _percent(whole: str, fraction: str | None, symbol: str) -> str:
+    return f"{_number(whole, fraction)} per cento"
+
+
+def _time(m: re.Match[str]) -> str:
+    hours, minutes = int(m["h"]), int(m["m"])
+    if hours > 24 or (m["sep"] == "." and not m["pre"]):
+        raise ValueError(m.group(0))
+    words = "una" if hours == 1 else cardinal(hours, "it")
+    if minutes:
+        words = f"{words} e {cardinal(minutes, 'it')}"
+    if m["s"]:
+        words = f"{words} e {_count(str(int(m['s'])), None, _UNITS['s'])}"
+    return (m["pre"] or "") + spaced(m.string, m.start("h"), m.end(), words)
+
+
+def _date(day: int, month: int, year: int) -> str:
+    day_words = "primo" if day == 1 else cardinal(day, "it")
+    return f"{day_words} {_MONTHS[month - 1]} {cardinal(year, 'it')}"
+
+
+def _ordinals(text: str) -> str:
+    @safe
+    def replace(m: re.Match[str]) -> str:
+        feminine = m["suf"] == "ª"
+        if m["suf"] == "°":  # also a degree: an ordinal only after an article or before a noun
+            article = _ARTICLE.search(m.string, 0, m.start())
+            if not article and next_word(m.string, m.end()) not in _ORDINAL_NOUNS:
+                raise ValueError(m.group(0))
+            feminine = bool(article and article["f"])
+        return spaced(m.string, m.start(), m.end(), ordinal(int(m["n"]), feminine))
+
+    return _ORDINAL.sub(replace, text)
+
+
+def _roman(value: int, kind: str, m: re.Match[str]) -> str:
+    """Kings and popes by ordinal (`Elisabetta II` → "seconda"), centuries by ordinal,
+    chapters by cardinal (`capitolo XII` → "dodici")."""
+    dot = m["dot"] or ""
+    if kind == "name":
+        if value > 40:
+            return m["roman"] + dot
+        return ordinal(value, _is_feminine(m["pre"].strip())) + dot
+    if kind == "before" or m["pre"].strip().lower() == "secolo":
+        return ordinal(value) + dot
+    return cardinal(value, "it") + dot
+
+
+def _saint(m: re.Match[str]) -> str:
+    name = m["name"]
+    if name[:1] in "AEIOUÀÈÉÌÒÙ":
+        return "Sant'"
+    if _is_feminine(name):
+        return "Santa "
+    return "Santo " if re.match(r"(?:S[^aeiou]|Z)", name) else "San "
+
+
+def _abbreviations(text: str) -> str:
+    text = _NUMBERED.sub(lambda m: _BEFORE_NUMBER[m.group(1)] + " ", text)
+    text = _SAINT.sub(_saint, text)
+    return _ABBREVIATIONS.expand(text)
+
+
+def _fraction_words(num: int, den: int, following: str) -> str:
+    if num >= den or den > 10:
+        return f"{cardinal(num, 'it')} su {cardinal(den, 'it')}"
+    if den == 2:
+        return "mezzo" if following and following not in _FUNCTION else "un mezzo"
+    name = ordinal(den)
+    if num == 1:
+        return f"un {name}"
+    return f"{cardinal(num, 'it')} {name[:-1]}i"
+
+
+def _plain(whole: str, fraction: str | None, following: str) -> str:
+    words, value = _number(whole, fraction), _NUMBER.whole(whole)
+    if fraction or following in _FUNCTION or not following.islower():  # not before a noun
+        return words
+    counted = value == 1 or following in _COUNTED
+    return _agree(words, value, following, _is_feminine(following)) if counted else words
+
+
+def _names_first(m: re.Match[str]) -> str:
+    return f"{m['name']} {ordinal(1, _is_feminine(m['name']))}"
+
+
+_MONEY = (after_number(_NUMBER, _CURRENCIES), before_number(_NUMBER, ("€", "$", "£")))
+_UNIT_PATTERN = (after_number(_NUMBER, _UNITS),)
+_PERCENT = (after_number(_NUMBER, ("%",)),)
+
+
+def read(text: str, region: str) -> str:
+    """Italian as an Italian reader says it (the region changes nothing yet)."""
+    text = greek_symbols(text, units_read=False)
+    text = _abbreviations(text)
+    text = _ordinals(text)
+    text = romans(text, _ROMANS, _roman)
+    text = _NAME_FIRST.sub(_names_first, text)
+    text = numeric_dates(text, _date)
+    text = _FIRST_OF_MONTH.sub("primo", text)
+    text = _TIME.sub(safe(_time), text)
+    text = signs(text, "meno", "più")
+    text = quantities(text, _MONEY, _money)
+    text = quantities(text, _PERCENT, _percent)
+    text = quantities(text, _UNIT_PATTERN, _unit)
+    text = fractions(text, _fraction_words)
+    text = _ELIDED.sub("un'", spell_numbers(text, _NUMBER, _plain))
+    return leftovers(text, lambda digits: _number(digits, None), "punto")
