@@ -157,8 +157,6 @@ def test_the_worker_image_builds_the_gpu_runtime() -> None:
     assert default
     assert default.group(1) in VARIANTS
     assert "chatterbox_config.py fetch" in text
-    assert "nltk.downloader -d /opt/nltk_data punkt_tab" in text
-    assert "NLTK_DATA=/opt/nltk_data" in text
     assert "HF_HUB_OFFLINE=1" in text
     assert "RUNPOD_LOG_LEVEL=INFO" in text
     (cmd,) = [args for name, args in steps if name == "CMD"]
@@ -463,5 +461,5 @@ def test_the_docs_document_every_engine_variable() -> None:
     section = docs_page("configuration")
     documented = set(re.findall(r"^\| `([A-Z0-9_]+)`", section, re.MULTILINE))
     expected = {f"CHATTERBOX_{name.upper()}" for name in ChatterboxSettings.model_fields}
-    expected |= {"TTS_ENGINE", "HF_HUB_OFFLINE", "NLTK_DATA", "RUNPOD_LOG_LEVEL"}
+    expected |= {"TTS_ENGINE", "HF_HUB_OFFLINE", "RUNPOD_LOG_LEVEL"}
     assert expected <= documented, f"undocumented: {sorted(expected - documented)}"

@@ -209,7 +209,6 @@ OTHER_VARIABLES: tuple[Variable, ...] = (
     Variable("HF_HUB_OFFLINE", IMAGE, "`1`", "The worker never downloads weights at run time."),
     Variable("TRANSFORMERS_OFFLINE", IMAGE, "`1`", "The same for transformers."),
     Variable("HF_HOME", IMAGE, "`/opt/hf`", "Hugging Face cache used at build time."),
-    Variable("NLTK_DATA", IMAGE, "`/opt/nltk_data`", "Where NLTK's `punkt_tab` is baked."),
     Variable(
         "PKUSEG_HOME",
         IMAGE,
