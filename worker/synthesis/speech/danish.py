@@ -1,5 +1,133 @@
-"""Danish: numbers and percentages only, for now."""
+"""Danish: vigesimal tens (`halvfems`), `og` before the last part, ordinals after `1.`, dates,
+times, kroner and øre, units, regnal numbers (`Christian IV` → "Christian den Fjerde") and the
+common abbreviations."""
 
-from worker.synthesis.speech.core import generic_reader
+from __future__ import annotations
 
-read = generic_reader("da")
+import re
+
+from worker.synthesis.speech.core import greek_symbols, spaced
+from worker.synthesis.speech.nordic import Language, Noun, ShortForms, read_all, same
+from worker.synthesis.speech.rules import RomanContexts, romans
+from worker.synthesis.speech.scandinavian import Scandinavian
+
+NUMBERS = Scandinavian(
+    ones=(
+        "nul", "en", "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni", "ti", "elleve",
+        "tolv", "tretten", "fjorten", "femten", "seksten", "sytten", "atten", "nitten",
+    ),
+    tens=(
+        "", "", "tyve", "tredive", "fyrre", "halvtreds", "tres", "halvfjerds", "firs", "halvfems",
+    ),
+    neuter_one="et",
+    hundred="hundrede",
+    thousand="tusind",
+    million=("million", "millioner"),
+    milliard=("milliard", "milliarder"),
+    ordinal_ones=(
+        "nulte", "første", "anden", "tredje", "fjerde", "femte", "sjette", "syvende", "ottende",
+        "niende", "tiende", "ellevte", "tolvte", "trettende", "fjortende", "femtende",
+        "sekstende", "syttende", "attende", "nittende",
+    ),
+    ordinal_tens=(
+        "", "", "tyvende", "tredivte", "fyrretyvende", "halvtredsindstyvende", "tresindstyvende",
+        "halvfjerdsindstyvende", "firsindstyvende", "halvfemsindstyvende",
+    ),
+    ordinal_big={"hundrede": "hundrede", "tusind": "tusinde", "millioner": "millionte"},
+    units_first=True,
+)  # fmt: skip
+
+_KRONE = (Noun("krone", "kroner"), same("øre"))
+_EURO = (same("euro"), same("cent"))
+_DOLLAR = (same("dollar"), same("cent"))
+_POUND = (same("pund", neuter=True), same("pence"))
+_KMH = same("kilometer i timen")
+
+LANGUAGE = Language(
+    cardinal=NUMBERS.cardinal,
+    ordinal=NUMBERS.ordinal,
+    year=NUMBERS.year,
+    day=NUMBERS.ordinal,
+    months=(
+        "januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+        "oktober", "november", "december",
+    ),
+    decimal_word="komma",
+    minus_word="minus",
+    plus_word="plus",
+    zero="nul",
+    units={
+        "km": same("kilometer"), "m": same("meter"), "cm": same("centimeter"),
+        "mm": same("millimeter"), "kg": same("kilo", neuter=True),
+        "g": same("gram", neuter=True), "mg": same("milligram", neuter=True),
+        "l": same("liter"), "ml": same("milliliter"), "dl": same("deciliter"),
+        "km/t": _KMH, "km/h": _KMH, "t": Noun("time", "timer"), "h": Noun("time", "timer"),
+        "min": Noun("minut", "minutter", neuter=True), "sek": Noun("sekund", "sekunder", True),
+        "s": Noun("sekund", "sekunder", True), "°C": Noun("grad celsius", "grader celsius"),
+        "°F": Noun("grad fahrenheit", "grader fahrenheit"), "°": Noun("grad", "grader"),
+    },
+    currencies={
+        "kr": _KRONE, "DKK": _KRONE, "NOK": _KRONE, "SEK": _KRONE, "€": _EURO, "EUR": _EURO,
+        "$": _DOLLAR, "USD": _DOLLAR, "£": _POUND, "GBP": _POUND,
+    },
+    percent=same("procent"),
+    cents_and="og",
+    to_word="til",
+    fraction=NUMBERS.fraction,
+    mixed_and="og",
+    clock_words=("klokken",),
+)  # fmt: skip
+
+ABBREVIATIONS = ShortForms(
+    words={
+        "bl.a.": "blandt andet", "f.eks.": "for eksempel", "fx": "for eksempel",
+        "osv.": "og så videre", "ca.": "cirka", "nr.": "nummer", "kl.": "klokken",
+        "dvs.": "det vil sige", "mht.": "med hensyn til", "pga.": "på grund af",
+        "evt.": "eventuelt", "jf.": "jævnfør", "mv.": "med videre", "m.m.": "med mere",
+        "mfl.": "med flere", "inkl.": "inklusive", "ekskl.": "eksklusive", "tlf.": "telefon",
+        "ift.": "i forhold til", "hhv.": "henholdsvis", "iflg.": "ifølge",
+        "ang.": "angående", "etc.": "etcetera", "stk.": "styk", "f.Kr.": "før Kristus",
+        "e.Kr.": "efter Kristus", "kap.": "kapitel", "bl. a.": "blandt andet",
+    },
+    titles={"hr.": "herr", "dr.": "doktor", "prof.": "professor", "frk.": "frøken"},
+)  # fmt: skip
+
+ROMANS = RomanContexts(after=("kapitel", "afsnit", "bind", "del", "akt", "nummer"))
+
+_ORDINAL = re.compile(r"(?<![\d.,])(\d{1,4})\.(?=,?\s+[a-zæøå]|,\s*\d{1,4}\.)")
+"""`3. sal`, `14. juli`, `1., 2. og 3.`: a number with a full stop before a word that goes on
+the sentence, or before the next in a list."""
+
+
+_KINGS = (
+    "Christian", "Frederik", "Valdemar", "Erik", "Knud", "Hans", "Margrethe", "Oluf",
+    "Christoffer", "Svend", "Harald",
+)  # fmt: skip
+_REGNAL = re.compile(rf"\b(?P<name>{'|'.join(_KINGS)}) (?P<n>\d{{1,2}})\.")
+"""A king or queen numbered in digits (`Christian 4.`): "den" and the ordinal."""
+_GOES_ON = re.compile(r",?\s+[a-zæøå]")
+
+
+def _regnal(m: re.Match[str]) -> str:
+    ends = not _GOES_ON.match(m.string, m.end())  # the stop also ends the sentence
+    return f"{m['name']} den {NUMBERS.ordinal(int(m['n'])).capitalize()}{'.' if ends else ''}"
+
+
+def _ordinal(m: re.Match[str]) -> str:
+    return spaced(m.string, m.start(), m.end(), NUMBERS.ordinal(int(m.group(1))))
+
+
+def _roman(value: int, kind: str, m: re.Match[str]) -> str:
+    """`Christian IV` → "Christian den Fjerde" (regnal names take `den` and a capital)."""
+    if kind == "name":
+        if value > 40:  # `Sony CD`: not a king
+            return m.group(0)[len(m["pre"]) :]
+        return f"den {NUMBERS.ordinal(value).capitalize()}{m['dot'] or ''}"
+    return NUMBERS.cardinal(value) + (m["dot"] or "")
+
+
+def read(text: str, region: str) -> str:
+    text = ABBREVIATIONS.expand(greek_symbols(text, units_read=False))
+    text = _REGNAL.sub(_regnal, romans(text, ROMANS, _roman))
+    text = _ORDINAL.sub(_ordinal, text)
+    return read_all(text, LANGUAGE)

@@ -1,5 +1,131 @@
-"""Norwegian: numbers and percentages only, for now."""
+"""Norwegian (Bokmål): the modern count (`tjueen`), `og` before the last part, ordinals after
+`1.`, dates, times, kroner and øre, units, regnal numbers (`Haakon VII` → "Haakon den
+sjuende") and the common abbreviations."""
 
-from worker.synthesis.speech.core import generic_reader
+from __future__ import annotations
 
-read = generic_reader("no")
+import re
+
+from worker.synthesis.speech.core import greek_symbols, spaced
+from worker.synthesis.speech.nordic import Language, Noun, ShortForms, read_all, same
+from worker.synthesis.speech.rules import RomanContexts, romans
+from worker.synthesis.speech.scandinavian import Scandinavian
+
+NUMBERS = Scandinavian(
+    ones=(
+        "null", "en", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti", "elleve",
+        "tolv", "tretten", "fjorten", "femten", "seksten", "sytten", "atten", "nitten",
+    ),
+    tens=("", "", "tjue", "tretti", "førti", "femti", "seksti", "sytti", "åtti", "nitti"),
+    neuter_one="ett",
+    hundred="hundre",
+    thousand="tusen",
+    million=("million", "millioner"),
+    milliard=("milliard", "milliarder"),
+    ordinal_ones=(
+        "nullte", "første", "andre", "tredje", "fjerde", "femte", "sjette", "sjuende",
+        "åttende", "niende", "tiende", "ellevte", "tolvte", "trettende", "fjortende",
+        "femtende", "sekstende", "syttende", "attende", "nittende",
+    ),
+    ordinal_tens=(
+        "", "", "tjuende", "trettiende", "førtiende", "femtiende", "sekstiende", "syttiende",
+        "åttiende", "nittiende",
+    ),
+    ordinal_big={"hundre": "hundrede", "tusen": "tusende", "millioner": "millionte"},
+    part=("del", "deler"),
+)  # fmt: skip
+
+_KRONE = (Noun("krone", "kroner"), same("øre", neuter=True))
+_EURO = (same("euro"), same("cent"))
+_DOLLAR = (same("dollar"), same("cent"))
+_POUND = (same("pund", neuter=True), same("pence"))
+_KMH = same("kilometer i timen")
+
+LANGUAGE = Language(
+    cardinal=NUMBERS.cardinal,
+    ordinal=NUMBERS.ordinal,
+    year=NUMBERS.year,
+    day=NUMBERS.ordinal,
+    months=(
+        "januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september",
+        "oktober", "november", "desember",
+    ),
+    decimal_word="komma",
+    minus_word="minus",
+    plus_word="pluss",
+    zero="null",
+    units={
+        "km": same("kilometer"), "m": same("meter"), "cm": same("centimeter"),
+        "mm": same("millimeter"), "kg": same("kilo", neuter=True),
+        "g": same("gram", neuter=True), "mg": same("milligram", neuter=True),
+        "l": same("liter"), "ml": same("milliliter"), "dl": same("desiliter"),
+        "km/t": _KMH, "km/h": _KMH, "t": Noun("time", "timer"), "h": Noun("time", "timer"),
+        "min": Noun("minutt", "minutter", neuter=True), "sek": Noun("sekund", "sekunder", True),
+        "s": Noun("sekund", "sekunder", True), "°C": Noun("grad celsius", "grader celsius"),
+        "°F": Noun("grad fahrenheit", "grader fahrenheit"), "°": Noun("grad", "grader"),
+    },
+    currencies={
+        "kr": _KRONE, "NOK": _KRONE, "DKK": _KRONE, "SEK": _KRONE, "€": _EURO, "EUR": _EURO,
+        "$": _DOLLAR, "USD": _DOLLAR, "£": _POUND, "GBP": _POUND,
+    },
+    percent=same("prosent"),
+    cents_and="og",
+    to_word="til",
+    fraction=NUMBERS.fraction,
+    mixed_and="og",
+    clock_words=("klokken", "klokka"),
+)  # fmt: skip
+
+ABBREVIATIONS = ShortForms(
+    words={
+        "bl.a.": "blant annet", "f.eks.": "for eksempel", "osv.": "og så videre",
+        "ca.": "cirka", "nr.": "nummer", "kl.": "klokken", "dvs.": "det vil si",
+        "mht.": "med hensyn til", "pga.": "på grunn av", "evt.": "eventuelt",
+        "jf.": "jamfør", "m.m.": "med mer", "mfl.": "med flere", "inkl.": "inklusive",
+        "ekskl.": "eksklusive", "tlf.": "telefon", "ift.": "i forhold til",
+        "hhv.": "henholdsvis", "iflg.": "ifølge", "ang.": "angående", "etc.": "etcetera",
+        "f.Kr.": "før Kristus", "e.Kr.": "etter Kristus", "kap.": "kapittel",
+        "bl. a.": "blant annet", "o.l.": "og lignende", "stk.": "stykk",
+    },
+    titles={"hr.": "herr", "dr.": "doktor", "prof.": "professor", "fr.": "fru"},
+)  # fmt: skip
+
+ROMANS = RomanContexts(after=("kapittel", "del", "bind", "akt", "nummer"))
+
+_ORDINAL = re.compile(r"(?<![\d.,])(\d{1,4})\.(?=,?\s+[a-zæøå]|,\s*\d{1,4}\.)")
+"""`3. etasje`, `14. juli`, `1., 2. og 3.`: a number with a full stop before a word that goes on
+the sentence, or before the next in a list."""
+
+
+_KINGS = (
+    "Haakon", "Håkon", "Olav", "Harald", "Magnus", "Sigurd", "Oscar", "Karl", "Christian",
+    "Frederik", "Eirik", "Sverre",
+)  # fmt: skip
+_REGNAL = re.compile(rf"\b(?P<name>{'|'.join(_KINGS)}) (?P<n>\d{{1,2}})\.")
+"""A king or queen numbered in digits (`Christian 4.`): "den" and the ordinal."""
+_GOES_ON = re.compile(r",?\s+[a-zæøå]")
+
+
+def _regnal(m: re.Match[str]) -> str:
+    ends = not _GOES_ON.match(m.string, m.end())  # the stop also ends the sentence
+    return f"{m['name']} den {NUMBERS.ordinal(int(m['n']))}{'.' if ends else ''}"
+
+
+def _ordinal(m: re.Match[str]) -> str:
+    return spaced(m.string, m.start(), m.end(), NUMBERS.ordinal(int(m.group(1))))
+
+
+def _roman(value: int, kind: str, m: re.Match[str]) -> str:
+    """`Haakon VII` → "Haakon den sjuende"; `kapittel XII` → "kapittel tolv"."""
+    if kind == "name":
+        if value > 40:  # `Sony CD`: not a king
+            return m.group(0)[len(m["pre"]) :]
+        return f"den {NUMBERS.ordinal(value)}{m['dot'] or ''}"
+    return NUMBERS.cardinal(value) + (m["dot"] or "")
+
+
+def read(text: str, region: str) -> str:
+    text = ABBREVIATIONS.expand(greek_symbols(text, units_read=False))
+    text = _REGNAL.sub(_regnal, romans(text, ROMANS, _roman))
+    text = _ORDINAL.sub(_ordinal, text)
+    return read_all(text, LANGUAGE)

@@ -1,5 +1,131 @@
-"""Swedish: numbers and percentages only, for now."""
+"""Swedish: numbers in one word below a million (`tvåtusentjugofyra`), ordinals (`3:e`, `den
+14 juli`), dates, times (`fjorton och trettio`), kronor and öre, units, regnal numbers (`Karl
+XII` → "Karl den tolfte") and the common abbreviations."""
 
-from worker.synthesis.speech.core import generic_reader
+from __future__ import annotations
 
-read = generic_reader("sv")
+import re
+
+from worker.synthesis.speech.core import greek_symbols, spaced
+from worker.synthesis.speech.nordic import Language, Noun, ShortForms, read_all, same
+from worker.synthesis.speech.rules import RomanContexts, romans
+from worker.synthesis.speech.scandinavian import Scandinavian
+
+NUMBERS = Scandinavian(
+    ones=(
+        "noll", "ett", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva",
+        "tolv", "tretton", "fjorton", "femton", "sexton", "sjutton", "arton", "nitton",
+    ),
+    tens=("", "", "tjugo", "trettio", "fyrtio", "femtio", "sextio", "sjuttio", "åttio", "nittio"),
+    neuter_one="ett",
+    hundred="hundra",
+    thousand="tusen",
+    million=("miljon", "miljoner"),
+    milliard=("miljard", "miljarder"),
+    ordinal_ones=(
+        "nollte", "första", "andra", "tredje", "fjärde", "femte", "sjätte", "sjunde", "åttonde",
+        "nionde", "tionde", "elfte", "tolfte", "trettonde", "fjortonde", "femtonde",
+        "sextonde", "sjuttonde", "artonde", "nittonde",
+    ),
+    ordinal_tens=(
+        "", "", "tjugonde", "trettionde", "fyrtionde", "femtionde", "sextionde", "sjuttionde",
+        "åttionde", "nittionde",
+    ),
+    ordinal_big={"hundra": "hundrade", "tusen": "tusende", "miljoner": "miljonte"},
+    and_word="",
+    joined=True,
+    half=("halv", "halva"),
+    part=("del", "delar"),
+)  # fmt: skip
+
+
+_KRONA = (Noun("krona", "kronor"), same("öre", neuter=True))
+_EURO = (same("euro"), same("cent"))
+_DOLLAR = (same("dollar"), same("cent"))
+_POUND = (same("pund", neuter=True), same("pence"))
+_KMH = same("kilometer i timmen")
+_MILJON = Noun("miljon", "miljoner")  # `1 miljon` → "en miljon", as `1 krona`
+_MILJARD = Noun("miljard", "miljarder")
+MONTHS = (
+    "januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
+    "oktober", "november", "december",
+)  # fmt: skip
+
+LANGUAGE = Language(
+    cardinal=NUMBERS.cardinal,
+    ordinal=NUMBERS.ordinal,
+    year=NUMBERS.year,
+    day=NUMBERS.ordinal,
+    months=MONTHS,
+    decimal_word="komma",
+    minus_word="minus",
+    plus_word="plus",
+    zero="noll",
+    units={
+        "km": same("kilometer"), "m": same("meter"), "cm": same("centimeter"),
+        "mm": same("millimeter"), "kg": same("kilo", neuter=True),
+        "g": same("gram", neuter=True), "mg": same("milligram", neuter=True),
+        "l": same("liter"), "ml": same("milliliter"), "dl": same("deciliter"),
+        "km/h": _KMH, "h": Noun("timme", "timmar"), "tim": Noun("timme", "timmar"),
+        "min": Noun("minut", "minuter"), "sek": Noun("sekund", "sekunder"),
+        "s": Noun("sekund", "sekunder"), "°C": Noun("grad celsius", "grader celsius"),
+        "°F": Noun("grad fahrenheit", "grader fahrenheit"), "°": Noun("grad", "grader"),
+        "miljon": _MILJON, "miljoner": _MILJON, "miljard": _MILJARD, "miljarder": _MILJARD,
+    },
+    currencies={
+        "kr": _KRONA, "SEK": _KRONA, "NOK": _KRONA, "DKK": _KRONA, "€": _EURO, "EUR": _EURO,
+        "$": _DOLLAR, "USD": _DOLLAR, "£": _POUND, "GBP": _POUND,
+    },
+    percent=same("procent"),
+    cents_and="och",
+    to_word="till",
+    fraction=NUMBERS.fraction,
+    mixed_and="och",
+    clock_words=("klockan",),
+    minutes_and="och ",
+    common_one="en",
+)  # fmt: skip
+
+ABBREVIATIONS = ShortForms(
+    words={
+        "t.ex.": "till exempel", "bl.a.": "bland annat", "osv.": "och så vidare",
+        "o.s.v.": "och så vidare", "m.m.": "med mera", "ca": "cirka", "ca.": "cirka",
+        "nr": "nummer", "nr.": "nummer", "kl.": "klockan", "kl": "klockan",
+        "dvs.": "det vill säga", "d.v.s.": "det vill säga", "s.k.": "så kallad",
+        "fr.o.m.": "från och med", "t.o.m.": "till och med", "p.g.a.": "på grund av",
+        "pga.": "på grund av", "m.fl.": "med flera", "resp.": "respektive",
+        "inkl.": "inklusive", "exkl.": "exklusive", "ang.": "angående", "enl.": "enligt",
+        "f.d.": "före detta", "e.Kr.": "efter Kristus", "f.Kr.": "före Kristus",
+        "tel.": "telefon", "jfr": "jämför", "ev.": "eventuellt", "kap.": "kapitel",
+    },
+    titles={"dr": "doktor", "dr.": "doktor", "prof.": "professor", "hr": "herr", "hr.": "herr"},
+)  # fmt: skip
+
+ROMANS = RomanContexts(after=("kapitel", "del", "band", "akt", "nummer"))
+
+_ORDINAL = re.compile(r"(?<![\d.,])(\d{1,4}):[ae]\b")
+"""`3:e`, `21:a`: the ordinal's written ending after a colon."""
+_DAY = re.compile(rf"(?<![\d.,:])([0-3]?\d)(?=\s(?:{'|'.join(MONTHS)})\b)")
+"""`den 14 juli`: a day before a month's name is said as an ordinal."""
+
+
+def _ordinal(m: re.Match[str]) -> str:
+    return spaced(m.string, m.start(), m.end(), NUMBERS.ordinal(int(m.group(1))))
+
+
+def _roman(value: int, kind: str, m: re.Match[str]) -> str:
+    """`Karl XII` → "Karl den tolfte"; `kapitel XII` → "kapitel tolv"."""
+    if kind == "name":
+        if value > 40:  # `Sony CD`: not a king
+            return m.group(0)[len(m["pre"]) :]
+        # a king is "den förste", "den andre" (the masculine of första, andra)
+        ordinal = {1: "förste", 2: "andre"}.get(value) or NUMBERS.ordinal(value)
+        return f"den {ordinal}{m['dot'] or ''}"
+    return NUMBERS.cardinal(value) + (m["dot"] or "")
+
+
+def read(text: str, region: str) -> str:
+    text = ABBREVIATIONS.expand(greek_symbols(text, units_read=False))
+    text = romans(text, ROMANS, _roman)
+    text = _DAY.sub(_ordinal, _ORDINAL.sub(_ordinal, text))
+    return read_all(text, LANGUAGE)
