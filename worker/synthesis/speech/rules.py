@@ -168,6 +168,8 @@ def _loose(key: str) -> str:
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 ROMAN_SOURCE = r"(?=[MDCLXVI])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
 """A roman numeral in canonical form (no `IIII`, no `VX`): the only ones read as numbers."""
+REGNAL_SOURCE = r"(?=[XVI])X{0,3}(?:IX|IV|V?I{0,3})"
+"""The numerals a ruler or pope takes (up to 39): `Vitamin C` and `Typ D` are letters."""
 
 
 def roman_value(written: str) -> int:
@@ -218,6 +220,7 @@ def _roman_patterns(contexts: RomanContexts) -> list[tuple[str, re.Pattern[str]]
         source = rf"(?P<pre>)\b{numeral}(?=\s(?:{before})\b)"
         patterns.append(("before", re.compile(source, re.IGNORECASE)))
     if contexts.names:
-        source = rf"(?P<pre>\b[A-ZÀ-ÞА-Я][a-zà-ÿа-яё]+\s)(?!I\b){numeral}(?!\w)"
+        regnal = rf"(?P<roman>{REGNAL_SOURCE})(?P<dot>\.)?"
+        source = rf"(?P<pre>\b[A-ZÀ-ÞА-Я][a-zà-ÿа-яё]+\s)(?!I\b){regnal}(?!\w)"
         patterns.append(("name", re.compile(source)))
     return patterns
