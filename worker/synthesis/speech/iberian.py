@@ -1,10 +1,6 @@
-"""What the Spanish and Portuguese readers share: the order of the rules and how each kind of
-number is read (money, units, temperatures, dates, times, ordinals, roman numerals, titles).
-
-Each language module gives the words as data (`Iberian`): its tables of units, currencies,
-months and titles, how it spells a number and makes it feminine or shortens it before a noun
-(Spanish `uno` → `un`), and how it guesses a noun's gender from the noun.
-"""
+"""What the Spanish and Portuguese readers share: the rules, in order, for money, units,
+temperatures, dates, times, ordinals, roman numerals, titles and numbers agreeing with their
+noun. Each language gives its words as data (`Iberian`): tables, and how it spells numbers."""
 
 from __future__ import annotations
 
@@ -64,7 +60,6 @@ class Iberian:
     first_day: str
     units: Mapping[str, Noun]
     currencies: Mapping[str, Currency]
-    money_and: str
     degree: Noun
     abbreviations: Abbreviations
     titles: Mapping[str, tuple[str, str]]
@@ -74,19 +69,18 @@ class Iberian:
     """Whether a roman numeral after a counting word (`capítulo III`) is an ordinal up to ten."""
     time: Callable[[int, int], str]
     """(hour, minute) → the time said."""
-    percent_word: str
-    plus_word: str
-    range_word: str
+    said: Mapping[str, str]
+    """The words for signs: "+", "%", "and" between money and cents, "to" in a range."""
     rules: Callable[[str], str] = lambda text: text
     """The language's own rules, run after the abbreviations (`c/ Mayor` → `calle Mayor`)."""
 
     def read(self, text: str) -> str:
         text = self.abbreviations.expand(text)
         text = self._titles(self.rules(text))
-        text = romans(_FIRST.sub(self._first, text), self.roman_contexts, self._roman)
+        text = _FIRST.sub(self._first, romans(text, self.roman_contexts, self._roman))
         text = self._dates_and_times(text)
-        sign = {"+": self.plus_word + " ", "-": self.number.minus_word + " "}
-        text = self._measures(_SIGN.sub(lambda m: sign.get(m[0], sign["-"]), text))
+        sign = {"+": self.said["+"], "-": self.number.minus_word}
+        text = self._measures(_SIGN.sub(lambda m: sign.get(m[0], sign["-"]) + " ", text))
         return self._numbers(self._ordinals(text))
 
     def say(self, n: int, feminine: bool = False, before_noun: bool = False) -> str:
@@ -124,14 +118,12 @@ class Iberian:
     def _patterns(self) -> dict[str, re.Pattern[str]]:
         number, cur, unit = self.number.source, _any(self.currencies), _any(self.units)
         titles = "|".join(re.escape(k).replace(r"\.", r"\.\s?") for k in _longest(self.titles))
-        scale = rf"(?:\s(?P<scale>{_SCALES}))?"
+        scaled = rf"{number}(?:\s(?P<scale>{_SCALES}))?(?![\d\w]|[.,]\d)"
         return {
             "title": re.compile(rf"(?<![\w.])(?P<key>{titles})(?P<name>\s+[A-ZÀ-Þ][^\W\d_]*)"),
             "first_day": re.compile(rf"(?<![\d.,])1(?=\s+de\s+(?:{'|'.join(self.months)})\b)"),
             "money": re.compile(rf"(?<![\d.,]){number}\s?(?P<cur>{cur})(?![\w$])"),
-            "money_first": re.compile(
-                rf"(?<![\w$])(?P<cur>{cur})\s?{number}{scale}(?![\d\w]|[.,]\d)"
-            ),
+            "money_first": re.compile(rf"(?<![\w$])(?P<cur>{cur})\s?{scaled}"),
             "temperature": re.compile(rf"(?<![\d.,]){number}\s?°\s?(?P<scale>[CF])?(?!\w)"),
             "percent": re.compile(rf"(?<![\d.,]){number}\s?%"),
             "unit": re.compile(rf"(?<![\d.,]){number}\s?(?P<unit>{unit})(?![\w/])"),
@@ -150,8 +142,7 @@ class Iberian:
     def is_feminine_name(self, name: str) -> bool:
         return name.endswith("a") or name in _WOMEN
 
-    def _first(self, m: re.Match[str]) -> str:
-        """`Dom Pedro I`: "I" alone is a numeral after a title and a name."""
+    def _first(self, m: re.Match[str]) -> str:  # `Carlos I`: no word is a lone `I` here
         return m["pre"] + self.words.ordinal(1, self.is_feminine_name(m["name"]), False)
 
     def _roman(self, value: int, kind: str, m: re.Match[str]) -> str:
@@ -164,7 +155,7 @@ class Iberian:
         feminine = self.is_feminine_name(name) if kind == "name" else self.is_feminine(name)
         if value <= 10 and (kind == "name" or self.counting_ordinals):
             return self.words.ordinal(value, feminine, False) + dot
-        return self.say(value, feminine) + dot
+        return self.say(value) + dot  # `la parte XII` → "la parte doce"
 
     def _dates_and_times(self, text: str) -> str:
         def date(m: re.Match[str]) -> str:
@@ -182,10 +173,10 @@ class Iberian:
 
         def range_(m: re.Match[str]) -> str:
             ok = int(m[1]) < int(m[2])
-            return f"{m[1]} {self.range_word} {m[2]}" if ok else m.group(0)
+            return f"{m[1]} {self.said['to']} {m[2]}" if ok else m.group(0)
 
         text = self._patterns["first_day"].sub(self.first_day, _NUMERIC_DATE.sub(date, text))
-        return _RANGE.sub(range_, _TIME.sub(time, text))
+        return _RANGE.sub(range_, _DOT_TIME.sub(time, _TIME.sub(time, text)))
 
     def _money(self, m: re.Match[str]) -> str:
         currency, whole, fraction = self.currencies[m["cur"]], m["whole"], m["fraction"]
@@ -202,7 +193,7 @@ class Iberian:
         said = [self.count(whole, None, currency.unit)] if self.number.whole(whole) else []
         if cents:
             said.append(self.count(str(cents), None, currency.cent))
-        return f" {self.money_and} ".join(said or [self.count(whole, None, currency.unit)])
+        return f" {self.said['and']} ".join(said or [self.count(whole, None, currency.unit)])
 
     def _measures(self, text: str) -> str:
         """Money, temperatures, percentages and units, each with its number."""
@@ -213,13 +204,15 @@ class Iberian:
                 self.count(m["whole"], m["fraction"], self.degree)
                 + (" Fahrenheit" if m["scale"] == "F" else "")
             ),
-            "percent": lambda m: f"{self.decimal(m['whole'], m['fraction'])} {self.percent_word}",
+            "percent": lambda m: f"{self.decimal(m['whole'], m['fraction'])} {self.said['%']}",
             "unit": lambda m: self.count(m["whole"], m["fraction"], self.units[m["unit"]]),
         }
         for kind, read in readers.items():
-            text = self._patterns[kind].sub(
-                lambda m, read=read: spaced(m.string, m.start(), m.end(), read(m)), text
-            )
+
+            def replace(m: re.Match[str], read: Callable[[re.Match[str]], str] = read) -> str:
+                return spaced(m.string, m.start(), m.end(), read(m))
+
+            text = self._patterns[kind].sub(replace, text)
         return text
 
     def _ordinals(self, text: str) -> str:
@@ -227,7 +220,8 @@ class Iberian:
             mark = m["mark"]
             feminine = mark[0] in "ªa"
             alone = feminine or mark.endswith("s")  # `primeros puestos`: no shortening
-            before = mark == "er" or (not alone and bool(self._noun_after(m.string, m.end())))
+            noun = self._noun_after(m.string, m.end())  # not `3.º izquierda`
+            before = mark == "er" or (not alone and noun is not None and not self.is_feminine(noun))
             said = self.words.ordinal(int(m["n"]), feminine, before)
             return said + ("s" if mark.endswith("s") else "")
 
@@ -241,18 +235,15 @@ class Iberian:
 
     def _numbers(self, text: str) -> str:
         def replace(m: re.Match[str]) -> str:
-            whole, fraction = m["whole"], m["fraction"]
-            if fraction or (len(whole) > 1 and whole.startswith("0")):
+            whole, fraction = m.groupdict().get("whole", m[0]), m.groupdict().get("fraction")
+            if fraction or whole.startswith("0") or m.re is _DIGITS:
                 said = self.decimal(whole, fraction)
             else:
                 said = self._agreeing(self.number.whole(whole), m.string, m.start(), m.end())
             return spaced(m.string, m.start(), m.end(), said)
 
-        text = self.number.pattern.sub(replace, text)
-        # what no rule took (`1,500.50` in Spain): its runs of digits, so none is left unread
-        return _DIGITS.sub(
-            lambda m: spaced(m.string, m.start(), m.end(), self.decimal(m[0], None)), text
-        )
+        # then what no rule took (`1,500.50` in Spain): its runs of digits, none left unread
+        return _DIGITS.sub(replace, self.number.pattern.sub(replace, text))
 
     def _agreeing(self, n: int, text: str, start: int, end: int) -> str:
         """`n` agreeing with the noun after it (`veintiún años`, `doscientas páginas`), or
@@ -261,6 +252,8 @@ class Iberian:
         before = _WORD_BEFORE.search(text, max(0, start - 30), start)
         previous = before["word"].lower() if before else ""
         noun = noun if noun and noun[0].islower() else None
+        if n in _SERVICES and not noun and previous in _CALLED:  # `llama al 112`
+            return digit_by_digit(str(n), self.number.lang)
         if (noun and self.is_feminine(noun)) or previous in _FEMININE_ARTICLES:
             said = self.say(n, feminine=True)
         else:
@@ -287,17 +280,20 @@ _FEMININE_ARTICLES = word_set("la las una unas à às")
 _NAMING_WORDS = word_set("el número página capítulo artículo o")
 """Words after which a number names something (`el número 1`), not counts it."""
 _DIGITS = re.compile(r"\d+")
+_SERVICES = frozenset({112, 911, 190, 192, 193, 999})
+_CALLED = word_set("al ao o el para")
 _SCALES = "mil millones|millones|millón|mil milhões|milhões|milhão|bilhões|bilhão|mil"
-_FIRST = re.compile(
-    r"(?P<pre>\b(?:[Dd]on|[Dd]oña|Dom|Dona|[Rr]ey|[Rr]eina|[Rr]ei|[Rr]ainha|[Pp]apa) "
-    r"(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+) )I\b(?!\.\w)"
-)
+_FIRST = re.compile(r"(?P<pre>\b(?P<name>[A-ZÀ-Þ][a-zà-ÿ]+) )I\b(?![.']?\w)")
 _SIGN = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(\[]))[-−+](?=\d)")
 _NUMERIC_DATE = re.compile(
     r"(?<![\d.,/-])(?P<d>\d{1,2})(?P<s>[/.-])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d/.-]\d|\d)"
 )
 _TIME = re.compile(
     r"(?<![\d.,:])(?P<h>[01]?\d|2[0-4])(?:(?::|h)(?P<m>[0-5]\d)(?:\s?h(?!\w))?|h(?!\w))(?![\d:])"
+)
+_DOT_TIME = re.compile(  # `a las 7.45`, `19.30 h`: a dot, and an article or `h` saying it is a time
+    r"(?:(?<=\blas )|(?<=\bla )|(?<=às )|(?<=à )|(?=\d\d?\.\d\d\s?h(?!\w)))"
+    r"(?P<h>[01]?\d|2[0-4])\.(?P<m>[0-5]\d)(?:\s?h(?!\w))?(?!\d|[.,]\d)"
 )
 _RANGE = re.compile(r"(?<![\d.,/:-])(\d+) ?- ?(\d+)(?![\d.,/:-]\d|\d)")
 _ORDINAL = re.compile(r"(?<![\d.,])(?P<n>\d+)\.?(?P<mark>[ºª]s?|os|as|er|o|a)(?!\w)")

@@ -109,7 +109,8 @@ _ABBREVIATIONS = Abbreviations(
         "etc.": "et cetera", "p. ex.": "por exemplo", "aprox.": "aproximadamente",
         "a.C.": "antes de Cristo", "d.C.": "depois de Cristo", "V. Exa.": "Vossa Excelência",
         "V. Ex.ª": "Vossa Excelência", "V. Ex.a": "Vossa Excelência", "máx.": "máximo",
-        "mín.": "mínimo", "obs.": "observação", "Lda.": "limitada",
+        "mín.": "mínimo", "obs.": "observação", "Lda.": "limitada", "esq.": "esquerdo",
+        "dto.": "direito", "dt.º": "direito",
     },
     titles={
         "n.º": "número", "N.º": "número", "nº": "número", "Nº": "número", "n.o": "número",
@@ -156,16 +157,13 @@ def _reader(brazil: bool) -> Iberian:
         currencies=_currencies(
             Noun("centavo", "centavos") if brazil else Noun("cêntimo", "cêntimos")
         ),
-        money_and="e",
         degree=Noun("grau", "graus"),
         abbreviations=_ABBREVIATIONS,
         titles=_TITLES,
         roman_contexts=_ROMANS,
         counting_ordinals=True,
         time=_time,
-        percent_word="por cento",
-        plus_word="mais",
-        range_word="a",
+        said={"+": "mais", "%": "por cento", "and": "e", "to": "a"},
     )
 
 

@@ -176,16 +176,13 @@ def _reader(region: str) -> Iberian:
         first_day="primero" if region in _AMERICAS else "uno",
         units=_UNITS,
         currencies={**_CURRENCIES, "$": _PESO} if region in _PESO_REGIONS else _CURRENCIES,
-        money_and="con",
         degree=Noun("grado", "grados"),
         abbreviations=_ABBREVIATIONS,
         titles=_TITLES,
         roman_contexts=_ROMANS,
         counting_ordinals=False,
         time=_time,
-        percent_word="por ciento",
-        plus_word="más",
-        range_word="a",
+        said={"+": "más", "%": "por ciento", "and": "con", "to": "a"},
         rules=lambda text: _STREET.sub("calle ", text),
     )
 
