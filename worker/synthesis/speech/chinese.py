@@ -23,7 +23,8 @@ _SMALL_UNITS = ("", "十", "百", "千")
 _LARGE_UNITS = ("", "万", "亿", "万亿")
 _MEASURE_WORDS = (
     "个|只|本|位|次|件|条|张|头|匹|辆|台|杯|碗|双|把|块|天|周|岁|种|份|点钟|小时|分钟|"
-    "公里|公斤|千克|米|层|家|所|座|棵|朵|封|部|首|句|步|口|瓶|盒|年(?!级)"
+    "公里|公斤|千克|米|层|家|所|座|棵|朵|封|部|首|句|步|口|瓶|盒|年(?!级)|人|名|遍|趟|场|节|斤|"
+    "套|片|颗|根|支|间|点(?!\\d)"
 )
 """After one of these a lone 2 is 两 (两个, 两天), not 二."""
 
@@ -145,7 +146,7 @@ RULES: list[Rule] = [
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha() or k == "元"], _money),
     after_number(NUMERALS, _UNITS, _unit),
-    (re.compile(r"(?<![\d.,])(\d{3,4})(?=年)"), lambda m: _year(m.group(1))),
+    (re.compile(r"(?<![\d.,])(\d{4})(?=年)"), lambda m: _year(m.group(1))),
     (_PHONE, lambda m: m.group(1) + _year(m.group(2)).replace("一", "幺")),
     (_RANGE, lambda m: f"{NUMERALS.say(NUMERALS.amount(m))}到{_second(m)}"),
     (re.compile(rf"(?<![\d.,第])2(?=(?:{_MEASURE_WORDS}))"), lambda m: "两"),

@@ -6,6 +6,8 @@ dates with the month's name, units and temperatures."""
 
 from __future__ import annotations
 
+import re
+
 from worker.synthesis.speech.number_tables import (
     Amount,
     Numerals,
@@ -68,7 +70,7 @@ _UNITS = {
     "km": "किलोमीटर", "m": "मीटर", "cm": "सेंटीमीटर", "mm": "मिलीमीटर", "kg": "किलोग्राम",
     "g": "ग्राम", "mg": "मिलीग्राम", "L": "लीटर", "l": "लीटर", "ml": "मिलीलीटर",
     "km/h": "किलोमीटर प्रति घंटा", "°C": "डिग्री सेल्सियस", "°F": "डिग्री फ़ारेनहाइट",
-    "°": "डिग्री", "GB": "जीबी", "MB": "एमबी",
+    "°": "डिग्री", "GB": "जीबी", "MB": "एमबी", "किमी": "किलोमीटर", "किग्रा": "किलोग्राम",
 }  # fmt: skip
 _MONTHS = ("जनवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर",
            "अक्टूबर", "नवंबर", "दिसंबर")  # fmt: skip
@@ -91,10 +93,25 @@ def _unit(unit: str, amount: Amount) -> str:
 
 
 def _clock(hour: int, minute: int) -> str:
-    """14:30 → चौदह बजकर तीस मिनट; 14:00 → चौदह बजे."""
+    """7:30 → साढ़े सात बजे, 7:15 → सवा सात बजे, 7:45 → पौने आठ बजे, 2:30 → ढाई बजे,
+    7:10 → सात बजकर दस मिनट; 14:30 → चौदह बजकर तीस मिनट."""
     if not minute:
         return f"{spell(hour)} बजे"
+    if not 1 <= hour <= 12:  # a 24-hour time, as stations announce it
+        return f"{spell(hour)} बजकर {spell(minute)} मिनट"
+    if minute == 30 and hour in (1, 2):
+        return "डेढ़ बजे" if hour == 1 else "ढाई बजे"
+    if minute in (15, 30):
+        return f"{'सवा' if minute == 15 else 'साढ़े'} {spell(hour)} बजे"
+    if minute == 45:
+        return f"पौने {spell(hour % 12 + 1)} बजे"
     return f"{spell(hour)} बजकर {spell(minute)} मिनट"
+
+
+def _clock_before_baje(hour: int, minute: int) -> str:
+    """`14:10 बजे`: the बजे is said already, or becomes पर (चौदह बजकर दस मिनट पर)."""
+    words = _clock(hour, minute)
+    return words if words.endswith("बजे") else f"{words} पर"
 
 
 def _year(year: int) -> str:
@@ -105,17 +122,22 @@ def _year(year: int) -> str:
     return spell(year)
 
 
+_YEAR = re.compile(r"(?:(?<=सन् )|(?<=सन )|(?<=वर्ष ))(1[1-9]\d\d)(?!\d)|(1[1-9]\d\d) ई\.")
+"""`सन् 1990`, `1947 ई.`: a year, said in hundreds (उन्नीस सौ नब्बे, … ईस्वी)."""
+
+
 def _date(year: int, month: int, day: int) -> str:
     return f"{spell(day)} {_MONTHS[month - 1]} {_year(year)}"
 
 
 RULES: list[Rule] = [
     *date_rules(_date),
-    time_rule(lambda h, m: _clock(h, m) + (" पर" if m else ""), ("", r" ?बजे")),
+    time_rule(_clock_before_baje, ("", r" ?बजे")),
     time_rule(_clock),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k not in ("Rs", "$")], _money),
     after_number(NUMERALS, _UNITS, _unit),
+    (_YEAR, lambda m: _year(int(m.group(1))) if m.group(1) else f"{_year(int(m.group(2)))} ईस्वी"),
 ]
 
 read = reader(NUMERALS, RULES, _DEVANAGARI_DIGITS)

@@ -91,8 +91,8 @@ def _measure(unit: str, amount: Amount) -> str:
 
 
 def _clock(hour: int, minute: int) -> str:
-    """14:30 → pukul empat belas tiga puluh; 7:05 → pukul tujuh kosong lima."""
-    words = f"pukul {spell(hour)}"
+    """14:30 → empat belas tiga puluh; 7:05 → tujuh kosong lima (after pukul, as written)."""
+    words = spell(hour)
     if minute:
         words += f" {'kosong ' if minute < 10 else ''}{spell(minute)}"
     return words
@@ -110,7 +110,7 @@ def _ordinal(m: re.Match[str]) -> str:
 
 RULES: list[Rule] = [
     *date_rules(_date),
-    time_rule(_clock, (r"(?:pukul|jam) ", "")),
+    time_rule(_clock),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha() and k != "Rp"], _money),
     after_number(NUMERALS, _MEASURES, _measure),

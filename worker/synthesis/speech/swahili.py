@@ -56,7 +56,8 @@ def spell(n: int) -> str:
 NUMERALS = Numerals(spell=spell, digits=_UNITS, point="nukta", minus="hasi", percent="asilimia {}")
 _CURRENCIES = {
     "KSh": "shilingi", "KES": "shilingi", "TSh": "shilingi", "TZS": "shilingi",
-    "USh": "shilingi", "UGX": "shilingi", "Sh": "shilingi", "$": "dola", "USD": "dola",
+    "USh": "shilingi", "UGX": "shilingi", "Sh": "shilingi", "Sh.": "shilingi", "$": "dola",
+    "USD": "dola",
     "€": "yuro", "EUR": "yuro", "£": "pauni", "GBP": "pauni",
 }  # fmt: skip
 _MEASURES = {
