@@ -1,5 +1,183 @@
-"""Dutch: numbers and percentages only, for now."""
+"""Dutch read as a careful reader says it: `2.750.000`, `€ 4,99` → "vier euro
+negenennegentig", ordinals `1e`, `3de`, `21ste`, dates `14-07-2024`, times `14.30 uur`,
+`Karel V` → "Karel de Vijfde", units, abbreviations and titles. Numbers are spelled as the
+Taalunie writes them: one word up to a thousand, a space after it ("tweeduizend vijftig")."""
 
-from worker.synthesis.speech.core import generic_reader
+from __future__ import annotations
 
-read = generic_reader("nl")
+import re
+
+from num2words import num2words
+
+from worker.synthesis.speech import germanic
+from worker.synthesis.speech.core import greek_symbols, spaced
+from worker.synthesis.speech.germanic import Currency, Language, Scale, Unit, word_set
+from worker.synthesis.speech.rules import NumberFormat, RomanContexts, romans
+
+MONTHS = (
+    "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+    "oktober", "november", "december",
+)  # fmt: skip
+_EURO, _DOLLAR = (
+    Currency("euro", "euro", "cent", "cent"),
+    Currency("dollar", "dollar", "cent", "cent"),
+)
+_POUND, _FRANC = (
+    Currency("pond", "pond", "penny", "pence"),
+    Currency("frank", "frank", "rappen", "rappen"),
+)
+_YEN = Currency("yen", "yen", "sen", "sen")
+CURRENCIES = {
+    "€": _EURO, "EUR": _EURO, "$": _DOLLAR, "USD": _DOLLAR, "£": _POUND, "GBP": _POUND,
+    "CHF": _FRANC, "¥": _YEN, "JPY": _YEN,
+}  # fmt: skip
+
+
+UNITS = {
+    "km": Unit("kilometer"), "m": Unit("meter"), "cm": Unit("centimeter"),
+    "mm": Unit("millimeter"), "μm": Unit("micrometer"), "kg": Unit("kilogram"),
+    "g": Unit("gram"), "mg": Unit("milligram"), "μg": Unit("microgram"), "t": Unit("ton"),
+    "l": Unit("liter"), "L": Unit("liter"), "ml": Unit("milliliter"), "cl": Unit("centiliter"),
+    "dl": Unit("deciliter"), "km/u": Unit("kilometer per uur"),
+    "km/h": Unit("kilometer per uur"), "m/s": Unit("meter per seconde"), "h": Unit("uur"),
+    "min": Unit("minuut", "minuten"), "s": Unit("seconde", "seconden"),
+    "sec": Unit("seconde", "seconden"), "ms": Unit("milliseconde", "milliseconden"),
+    "m2": Unit("vierkante meter"), "km2": Unit("vierkante kilometer"),
+    "m3": Unit("kubieke meter"), "ha": Unit("hectare"), "kWh": Unit("kilowattuur"),
+    "kW": Unit("kilowatt"), "W": Unit("watt"), "V": Unit("volt"), "Hz": Unit("hertz"),
+    "kB": Unit("kilobyte"), "MB": Unit("megabyte"), "GB": Unit("gigabyte"),
+    "TB": Unit("terabyte"), "°C": Unit("graad Celsius", "graden Celsius"),
+    "°F": Unit("graad Fahrenheit", "graden Fahrenheit"), "°": Unit("graad", "graden"),
+    "Ω": Unit("ohm"),
+}  # fmt: skip
+"""Keyed by the NFKC form: `µ` is the Greek `μ`, `m²` is `m2`."""
+_MILLION, _BILLION = Scale("miljoen", "miljoen", 10**6), Scale("miljard", "miljard", 10**9)
+SCALES = {"mln.": _MILLION, "mln": _MILLION, "mld.": _BILLION, "mld": _BILLION}
+
+_ONE_IN_A_WORD = re.compile(r"(?<=\w)één")
+_AFTER_THOUSAND = re.compile(r"duizend(?=[a-zë])(?!ste\b)")
+
+
+def _fix(words: str) -> str:
+    """num2words writes "honderdéén" and "tweeduizendvijftig"; the Taalunie "honderdeen"
+    and "tweeduizend vijftig" (a space after duizend)."""
+    return _AFTER_THOUSAND.sub("duizend ", _ONE_IN_A_WORD.sub("een", words))
+
+
+LANGUAGE = Language(
+    number=NumberFormat("nl", ",", ". ", "komma", "min"),
+    fix=_fix,
+    one=lambda feminine: "één",
+    currencies=CURRENCIES, units=UNITS, scales=SCALES,
+    hour="uur", seconds="en {} seconden", until="tot", percent="procent", hundred="honderd",
+)  # fmt: skip
+
+_MAY_END = {
+    "enz.": "enzovoort", "etc.": "etcetera", "e.d.": "en dergelijke", "e.a.": "en andere",
+    "jl.": "jongstleden", "a.s.": "aanstaande", "n.Chr.": "na Christus",
+    "v.Chr.": "voor Christus", "a.u.b.": "alstublieft", "z.o.z.": "zie ommezijde",
+    "mln.": "miljoen", "mld.": "miljard",
+}  # fmt: skip
+_NEVER_END = {
+    "bijv.": "bijvoorbeeld", "bv.": "bijvoorbeeld", "d.w.z.": "dat wil zeggen",
+    "o.a.": "onder andere", "dhr.": "de heer", "mevr.": "mevrouw", "mw.": "mevrouw",
+    "blz.": "bladzijde", "ca.": "circa", "nr.": "nummer", "dr.": "dokter", "prof.": "professor",
+    "mr.": "meester", "ir.": "ingenieur", "drs.": "doctorandus", "ing.": "ingenieur",
+    "st.": "sint", "m.b.t.": "met betrekking tot", "i.p.v.": "in plaats van",
+    "t.o.v.": "ten opzichte van", "i.v.m.": "in verband met", "n.a.v.": "naar aanleiding van",
+    "m.a.w.": "met andere woorden", "vnl.": "voornamelijk", "incl.": "inclusief",
+    "excl.": "exclusief", "ong.": "ongeveer", "t.a.v.": "ter attentie van",
+    "m.i.": "mijns inziens", "vs.": "versus", "resp.": "respectievelijk", "evt.": "eventueel",
+    "zgn.": "zogenaamd", "tel.": "telefoon", "gem.": "gemiddeld",
+}  # fmt: skip
+
+
+ABBREVIATIONS = germanic.abbreviations(_MAY_END, _NEVER_END)
+_ROMAN_CONTEXTS = RomanContexts(
+    after=(
+        "hoofdstuk", "deel", "boek", "akte", "artikel", "band", "fase", "klasse", "seizoen",
+        "bijlage", "paragraaf", "nummer", "afdeling", "groep",
+    ),
+)  # fmt: skip
+_RULERS = word_set(
+    "Willem Karel Lodewijk Filips Hendrik Frederik Leopold Albert Napoleon Boudewijn Johannes "
+    "Paulus Pius Benedictus Gregorius Leo Innocentius Clemens George Eduard Richard Jacobus "
+    "Alexander Peter Frans Jozef Nicolaas Gustaaf Christiaan Otto Elizabeth Elisabeth Catharina "
+    "Maria Christina Margaretha Victoria Isabella Johanna Beatrix Anna Juliana Wilhelmina"
+)
+
+
+def ordinal(number: int) -> str:
+    """`ordinal(21)` → "eenentwintigste"."""
+    return _fix(str(num2words(number, lang="nl", to="ordinal"))).removeprefix("een ")
+
+
+def _roman(value: int, kind: str, m: re.Match[str]) -> str:
+    """`hoofdstuk XII` → "hoofdstuk twaalf"; `Karel V` → "Karel de Vijfde"."""
+    stop = m["dot"] or ""
+    if kind == "after":
+        return LANGUAGE.cardinal(value) + stop
+    known = m["pre"].strip() in _RULERS
+    if value > 40 or (not known and len(m["roman"]) == 1):
+        return m.group(0)[len(m["pre"]) :]
+    return f"de {ordinal(value).capitalize()}{stop}"
+
+
+_ORDINAL = re.compile(r"(?<![\d.,])(\d+)(?:e|de|ste)(?![\w])")
+_DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})([-/])(\d{1,2})\2(\d{4})(?![\d/-])")
+_BELGIAN_TIME = re.compile(r"(?<![\w.,])(\d{1,2})u(\d{2})?(?!\w)")
+_YEAR_BEFORE = re.compile(
+    r"\b(?:in|sinds|tot|van|vanaf|jaar|rond|circa|voor|na|eind|begin|midden|zomer|winter|"
+    r"herfst|lente|anno|tussen|en|" + "|".join(MONTHS) + r")\s$",
+    re.IGNORECASE,
+)
+_NO_NOUN_AFTER = re.compile(r"\s*(?:$|[^\w\s]|(?:en|tot|of|t/m)\b)")
+
+
+def _date(day: int, month: int, year: int) -> str | None:
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return None
+    return f"{LANGUAGE.count(str(day))} {MONTHS[month - 1]} {LANGUAGE.year(year)}"
+
+
+def _dates(text: str) -> str:
+    def numeric(m: re.Match[str]) -> str:
+        words = _date(int(m[1]), int(m[3]), int(m[4]))
+        return spaced(m.string, m.start(), m.end(), words) if words else m.group(0)
+
+    return _DATE.sub(numeric, germanic.ISO_DATE.sub(r"\3-\2-\1", text))
+
+
+def _belgian_time(m: re.Match[str]) -> str:
+    """`14u30` → "veertien uur dertig"."""
+    hour, minute = int(m[1]), int(m[2] or 0)
+    if hour > 24 or minute > 59:
+        return m.group(0)
+    words = f"{LANGUAGE.count(m[1])} uur" + (f" {LANGUAGE.cardinal(minute)}" if minute else "")
+    return spaced(m.string, m.start(), m.end(), words)
+
+
+def _fraction(numerator: int, denominator: int) -> str:
+    """`3/4` → "driekwart", `1/2` → "een half", `2/3` → "twee derde"."""
+    count = "een" if numerator == 1 else LANGUAGE.cardinal(numerator)
+    if denominator == 4:
+        return "een kwart" if numerator == 1 else f"{count}kwart"
+    return f"{count} {'half' if denominator == 2 else ordinal(denominator)}"
+
+
+def _is_year(before: str, after: str) -> bool:
+    return bool(_YEAR_BEFORE.search(before) or _NO_NOUN_AFTER.match(after))
+
+
+def read(text: str, region: str) -> str:
+    """Dutch as a careful reader says it; every digit read."""
+    text = greek_symbols(text, units_read=False)
+    text = germanic.money(text, LANGUAGE)
+    text = germanic.times(_dates(text), LANGUAGE)
+    text = _BELGIAN_TIME.sub(_belgian_time, text)
+    text = ABBREVIATIONS(germanic.scales(text, LANGUAGE))
+    text = romans(text, _ROMAN_CONTEXTS, _roman)
+    text = _ORDINAL.sub(lambda m: spaced(m.string, m.start(), m.end(), ordinal(int(m[1]))), text)
+    text = germanic.units(germanic.ranges(text, LANGUAGE), LANGUAGE)
+    text = germanic.fractions(germanic.percent(text, LANGUAGE), _fraction)
+    return germanic.last_numbers(germanic.years(text, LANGUAGE, _is_year), LANGUAGE)
