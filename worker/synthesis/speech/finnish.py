@@ -6,6 +6,7 @@ senttiä"), dates, times, units, regnal numbers and the common abbreviations."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from num2words import num2words
 
@@ -17,10 +18,12 @@ _APART = re.compile(r"(?<=\w)(?=miljoon|miljard)")
 """num2words writes `kaksimiljoonaa`; a count of millions is written apart: `kaksi miljoonaa`."""
 
 
+@cache
 def cardinal(n: int, case: str = "nominative") -> str:
     return _APART.sub(" ", num2words(n, lang="fi", case=case))
 
 
+@cache
 def ordinal(n: int, case: str = "nominative") -> str:
     return _APART.sub(" ", num2words(n, lang="fi", to="ordinal", case=case))
 
@@ -66,7 +69,9 @@ LANGUAGE = Language(
         "mg": _noun("milligramma", "milligrammaa"), "l": _noun("litra", "litraa"),
         "dl": _noun("desilitra", "desilitraa"), "ml": _noun("millilitra", "millilitraa"),
         "km/h": _noun("kilometri tunnissa", "kilometriä tunnissa"),
-        "h": _noun("tunti", "tuntia"), "min": _noun("minuutti", "minuuttia"),
+        "h": _noun("tunti", "tuntia"), "m2": _noun("neliömetri", "neliömetriä"),
+        "km2": _noun("neliökilometri", "neliökilometriä"),
+        "m3": _noun("kuutiometri", "kuutiometriä"), "min": _noun("minuutti", "minuuttia"),
         "s": _noun("sekunti", "sekuntia"), "°C": _noun("celsiusaste", "celsiusastetta"),
         "°F": _noun("fahrenheitaste", "fahrenheitastetta"), "°": _noun("aste", "astetta"),
     },

@@ -88,6 +88,9 @@ class Language:
             "date": re.compile(
                 rf"(?<![\d.,/])(?P<d>[0-3]?\d)(?P<s>[./])(?P<mo>[01]?\d)(?P=s)(?P<y>\d{{4}})(?!\d){self.suffix}"
             ),
+            "day_month": re.compile(
+                rf"(?<![\d.,/])(?P<d>[0-3]?\d)\.(?P<mo>[01]?\d)(?:\.(?={_LOWER_WORD}|\s+\d)|(?=\.(?!\d)))"
+            ),
             "time": re.compile(
                 rf"(?:(?P<clock>\b(?i:{clock}))\s?)?(?<![\d.,:]){hour}(?P<sep>[:.]){minute}(?![\d]|[.,:]\d){self.suffix}"
             ),
@@ -179,16 +182,22 @@ def _suffixed(lang: Language, m: re.Match[str], words: str) -> str:
 
 
 def dates(text: str, lang: Language) -> str:
-    """`14.07.2024`, `14/07/2024`, `2024-07-14` → day, month name, year."""
+    """`14.07.2024`, `14/07/2024`, `2024-07-14` → day, month name, year; `14.7.` (fi, da,
+    no) → day and month, unless a clock word says it is a time (`kl. 10.05.`)."""
 
     def read(m: re.Match[str]) -> str:
-        day, month, year = int(m["d"]), int(m["mo"]), int(m["y"])
+        day, month = int(m["d"]), int(m["mo"])
         if not (1 <= day <= 31 and 1 <= month <= 12):
             return m.group(0)
-        words = f"{lang.day(day)} {lang.months[month - 1]} {lang.year(year)}"
+        words = f"{lang.day(day)} {lang.months[month - 1]}"
+        if "y" in m.re.groupindex:
+            words = f"{words} {lang.year(int(m['y']))}"
+        elif m.string[: m.start()].rstrip().lower().endswith(lang.clock_words):
+            return m.group(0)
         return spaced(m.string, m.start(), m.end(), _suffixed(lang, m, words))
 
-    return lang.patterns["date"].sub(read, lang.patterns["iso"].sub(read, text))
+    text = lang.patterns["date"].sub(read, lang.patterns["iso"].sub(read, text))
+    return lang.patterns["day_month"].sub(read, text)
 
 
 def times(text: str, lang: Language) -> str:

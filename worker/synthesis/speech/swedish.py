@@ -67,6 +67,7 @@ LANGUAGE = Language(
         "g": same("gram", neuter=True), "mg": same("milligram", neuter=True),
         "l": same("liter"), "ml": same("milliliter"), "dl": same("deciliter"),
         "km/h": _KMH, "h": Noun("timme", "timmar"), "tim": Noun("timme", "timmar"),
+        "m2": same("kvadratmeter"), "km2": same("kvadratkilometer"), "m3": same("kubikmeter"),
         "min": Noun("minut", "minuter"), "sek": Noun("sekund", "sekunder"),
         "s": Noun("sekund", "sekunder"), "°C": Noun("grad celsius", "grader celsius"),
         "°F": Noun("grad fahrenheit", "grader fahrenheit"), "°": Noun("grad", "grader"),

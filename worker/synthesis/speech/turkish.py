@@ -98,7 +98,8 @@ LANGUAGE = Language(
         "mm": same("milimetre"), "kg": same("kilo"), "g": same("gram"), "mg": same("miligram"),
         "l": same("litre"), "ml": same("mililitre"), "sa": same("saat"), "dk": same("dakika"),
         "sn": same("saniye"), "°C": same("santigrat derece"), "°F": same("fahrenhayt derece"),
-        "°": same("derece"),
+        "°": same("derece"), "m2": same("metrekare"), "km2": same("kilometrekare"),
+        "m3": same("metreküp"),
     },
     currencies={
         "TL": _LIRA, "₺": _LIRA, "TRY": _LIRA, "€": _EURO, "EUR": _EURO, "$": _DOLLAR,
