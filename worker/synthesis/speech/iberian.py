@@ -34,10 +34,8 @@ class Words:
 
     cardinal: Callable[[int], str]
     feminine: Callable[[str], str]
-    before_noun: Callable[[str], str]
-    """The masculine form before its noun (Spanish `veintiuno` → `veintiún`)."""
-    ordinal: Callable[[int, bool, bool], str]
-    """(number, feminine, before a noun) → the ordinal (`primer piso`, `segunda vez`)."""
+    before_noun: Callable[[str], str]  # the masculine before its noun: `veintiún años`
+    ordinal: Callable[[int, bool, bool], str]  # (n, feminine, before a noun): `primer piso`
 
 
 _LETTERS = r"[^\W\d_]+"
@@ -54,25 +52,19 @@ class Iberian:
     number: NumberFormat
     words: Words
     is_feminine: Callable[[str], bool]
-    stop_words: frozenset[str]
-    """Words after a number that are not its noun (`1 de cada 3`): no agreement with them."""
+    stop_words: frozenset[str]  # words after a number that are not its noun: `1 de cada 3`
     months: tuple[str, ...]
     first_day: str
     units: Mapping[str, Noun]
     currencies: Mapping[str, Currency]
     degree: Noun
     abbreviations: Abbreviations
-    titles: Mapping[str, tuple[str, str]]
-    """Titles before a name: (said before a man's name, before a woman's)."""
+    titles: Mapping[str, tuple[str, str]]  # before a name: (before a man's, before a woman's)
     roman_contexts: RomanContexts
-    counting_ordinals: bool
-    """Whether a roman numeral after a counting word (`capítulo III`) is an ordinal up to ten."""
-    time: Callable[[int, int], str]
-    """(hour, minute) → the time said."""
-    said: Mapping[str, str]
-    """The words for signs: "+", "%", "and" between money and cents, "to" in a range."""
-    rules: Callable[[str], str] = lambda text: text
-    """The language's own rules, run after the abbreviations (`c/ Mayor` → `calle Mayor`)."""
+    counting_ordinals: bool  # `capítulo III` an ordinal up to ten, as kings are
+    time: Callable[[int, int], str]  # (hour, minute) → the time said
+    said: Mapping[str, str]  # words for "+", "%", "and" (money and cents), "to" (a range), "x"
+    rules: Callable[[str], str] = lambda text: text  # its own, after the abbreviations
 
     def read(self, text: str) -> str:
         text = self.abbreviations.expand(text)
@@ -175,7 +167,13 @@ class Iberian:
             ok = int(m[1]) < int(m[2])
             return f"{m[1]} {self.said['to']} {m[2]}" if ok else m.group(0)
 
-        text = self._patterns["first_day"].sub(self.first_day, _NUMERIC_DATE.sub(date, text))
+        def phone(m: re.Match[str]) -> str:  # `+34 91 123 45 67`: group by group
+            return " ".join(self.decimal(g, None) for g in re.findall(r"\d+", m[0]))
+
+        text = _PHONE.sub(lambda m: f"{self.said['+']} {phone(m)}", _NUMERIC_DATE.sub(date, text))
+        text = _TIMES_SIGN.sub(
+            f" {self.said['x']} ", self._patterns["first_day"].sub(self.first_day, text)
+        )
         return _RANGE.sub(range_, _DOT_TIME.sub(time, _TIME.sub(time, text)))
 
     def _money(self, m: re.Match[str]) -> str:
@@ -295,5 +293,7 @@ _DOT_TIME = re.compile(  # `a las 7.45`, `19.30 h`: a dot, and an article or `h`
     r"(?:(?<=\blas )|(?<=\bla )|(?<=às )|(?<=à )|(?=\d\d?\.\d\d\s?h(?!\w)))"
     r"(?P<h>[01]?\d|2[0-4])\.(?P<m>[0-5]\d)(?:\s?h(?!\w))?(?!\d|[.,]\d)"
 )
+_PHONE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]\d{2,4}){2,5}(?![\w-])")
+_TIMES_SIGN = re.compile(r"(?<=\d)\s?[x×]\s?(?=\d)")
 _RANGE = re.compile(r"(?<![\d.,/:-])(\d+) ?- ?(\d+)(?![\d.,/:-]\d|\d)")
 _ORDINAL = re.compile(r"(?<![\d.,])(?P<n>\d+)\.?(?P<mark>[ºª]s?|os|as|er|o|a)(?!\w)")

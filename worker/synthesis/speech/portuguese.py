@@ -9,6 +9,7 @@ cents (`centavos`), spelling (`quilômetro`) and says `primeiro` for the first o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from num2words import num2words
@@ -136,19 +137,23 @@ _ROMANS = RomanContexts(
 )  # fmt: skip
 
 
-def _time(hour: int, minute: int) -> str:
-    """`14h30` → "catorze e trinta", `9h` → "nove horas"; the hour is feminine (`uma`)."""
-    said = _feminine(cardinal(hour, "pt"))
-    if minute:
-        return f"{said} e {cardinal(minute, 'pt')}"
-    return f"{said} {'hora' if hour == 1 else 'horas'}"
+def _timer(words: Words) -> Callable[[int, int], str]:
+    def time(hour: int, minute: int) -> str:
+        """`14h30` → "catorze e trinta", `9h` → "nove horas"; the hour is feminine (`uma`)."""
+        said = _feminine(words.cardinal(hour))
+        if minute:
+            return f"{said} e {words.cardinal(minute)}"
+        return f"{said} {'hora' if hour == 1 else 'horas'}"
+
+    return time
 
 
 @cache
 def _reader(brazil: bool) -> Iberian:
+    words = _cardinals("pt_BR" if brazil else "pt")
     return Iberian(
         number=NumberFormat("pt", ",", ". ", "vírgula", "menos"),
-        words=_cardinals("pt_BR" if brazil else "pt"),
+        words=words,
         is_feminine=is_feminine,
         stop_words=_STOP,
         months=_MONTHS,
@@ -162,8 +167,8 @@ def _reader(brazil: bool) -> Iberian:
         titles=_TITLES,
         roman_contexts=_ROMANS,
         counting_ordinals=True,
-        time=_time,
-        said={"+": "mais", "%": "por cento", "and": "e", "to": "a"},
+        time=_timer(words),
+        said={"+": "mais", "%": "por cento", "and": "e", "to": "a", "x": "por"},
     )
 
 

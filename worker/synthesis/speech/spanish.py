@@ -168,7 +168,13 @@ _AMERICAS = frozenset({*_POINT_REGIONS, *_PESO_REGIONS, "419", "ve", "ec", "bo",
 def _reader(region: str) -> Iberian:
     point = region in _POINT_REGIONS
     return Iberian(
-        number=NumberFormat("es", "." if point else ",", ", " if point else ". ", "coma", "menos"),
+        number=NumberFormat(
+            "es",
+            "." if point else ",",
+            ", " if point else ". ",
+            "punto" if point else "coma",
+            "menos",
+        ),
         words=Words(_cardinal, _feminine, _before_noun, _ordinal),
         is_feminine=is_feminine,
         stop_words=_STOP,
@@ -182,7 +188,7 @@ def _reader(region: str) -> Iberian:
         roman_contexts=_ROMANS,
         counting_ordinals=False,
         time=_time,
-        said={"+": "más", "%": "por ciento", "and": "con", "to": "a"},
+        said={"+": "más", "%": "por ciento", "and": "con", "to": "a", "x": "por"},
         rules=lambda text: _STREET.sub("calle ", text),
     )
 
