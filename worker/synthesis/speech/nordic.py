@@ -138,9 +138,10 @@ def _capitals(table: Mapping[str, str]) -> dict[str, str]:
 def number(lang: Language, whole: str, fraction: str | None, *, neuter: bool = False) -> str:
     """`3,5` → "tre komma fem": a fraction of one or two digits (no leading zero) as a number,
     as Nordic and Turkish readers say it (`2,75` → "to komma femoghalvfjerds"); longer ones
-    digit by digit. A whole number with a leading zero (`007`) digit by digit."""
+    digit by digit. A whole number with a leading zero (`007`) or longer than any count
+    (an id, a card number) digit by digit."""
     digits = re.sub(r"\D", "", whole)
-    if len(digits) > 1 and digits.startswith("0"):
+    if (len(digits) > 1 and digits.startswith("0")) or len(digits) > _LONGEST_COUNT:
         words = digit_by_digit(lang, digits)
     else:
         words = lang.cardinal(int(digits), neuter and not fraction)
@@ -151,6 +152,9 @@ def number(lang: Language, whole: str, fraction: str | None, *, neuter: bool = F
             tail = digit_by_digit(lang, fraction)
         words = f"{words} {lang.decimal_word} {tail}"
     return words
+
+
+_LONGEST_COUNT = 12
 
 
 def digit_by_digit(lang: Language, digits: str) -> str:

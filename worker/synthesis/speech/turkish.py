@@ -137,8 +137,9 @@ ABBREVIATIONS = ShortForms(
 _NUMBER = LANGUAGE.number
 _AFTER = _NUMBER.replace("whole>", "whole2>").replace("fraction>", "fraction2>")
 _PERCENT = re.compile(
-    rf"%\s?{_NUMBER}(?![\d]|[.,]\d){_SUFFIX}"
-    rf"|(?<![\d.,]){_AFTER}\s?%{_SUFFIX.replace('suf>', 'suf2>')}"
+    r"(?P<sign>(?:(?<=\s)|(?<=^))[-−])?"
+    rf"(?:%\s?{_NUMBER}(?![\d]|[.,]\d){_SUFFIX}"
+    rf"|(?<![\d.,]){_AFTER}\s?%{_SUFFIX.replace('suf>', 'suf2>')})"
 )
 """`%50` as Turkish writes it, and `50 %` as some write it: "yüzde elli"."""
 _ORDINAL_SUFFIX = re.compile(
@@ -166,6 +167,7 @@ def _percent(m: re.Match[str]) -> str:
     spoken = number(LANGUAGE, m["whole"] or m["whole2"], m["fraction"] or m["fraction2"])
     suffix = m["suf"] or m["suf2"]
     words = "yüzde " + (glue(spoken, suffix) if suffix else spoken)
+    words = f"eksi {words}" if m["sign"] else words
     return spaced(m.string, m.start(), m.end(), words)
 
 
