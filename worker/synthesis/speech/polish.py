@@ -1,5 +1,241 @@
-"""Polish: numbers and percentages only, for now."""
+"""Polish: dates and years as ordinals in the genitive ("czternastego lipca"), hours as
+feminine ordinals ("o czternastej"), numbers in the case their preposition governs (`od 3 do 6`
+→ "od trzech do sześciu"), money, units, roman numerals and abbreviations. The words live in
+`polish_words`, with the numbers in every case (num2words knows only the nominative)."""
 
-from worker.synthesis.speech.core import generic_reader
+from __future__ import annotations
 
-read = generic_reader("pl")
+import re
+
+from worker.synthesis.speech import polish_words as w
+from worker.synthesis.speech.core import digit_by_digit, safe, spaced
+from worker.synthesis.speech.polish_words import cardinal, decimal, ordinal
+from worker.synthesis.speech.rules import polish_forms
+from worker.synthesis.speech.slavic import (
+    NUMBER,
+    Noun,
+    Reading,
+    after_roman_pattern,
+    before_roman_pattern,
+    digits_left,
+    governed,
+    keeps_stop,
+    money_patterns,
+    name_roman_pattern,
+    next_word,
+    roman,
+    signs,
+    unit_pattern,
+    whole,
+    word_before,
+)
+
+_MINUS = frozenset({"minus"})
+
+
+def count(written: str, fraction: str | None, noun: Noun, case: str) -> str:
+    n = whole(written)
+    if fraction:
+        return f"{decimal(n, fraction)} {noun.genitive}"
+    return f"{cardinal(n, case, noun.gender)} {noun.counted(polish_forms(n), case)}"
+
+
+def _case(m: re.Match[str], table: dict[str, str]) -> str:
+    return governed(m.string, m.start(), table, _MINUS)
+
+
+def _cardinal_case(m: re.Match[str]) -> str:
+    return _case(m, w.CARDINAL_CASE)
+
+
+# -- dates, years, times ------------------------------------------------------------------------
+
+_DATE = re.compile(
+    rf"(?<![\d.,:])(?P<day>\d{{1,2}})(?:\s(?P<link>-|do|i|lub)\s(?P<day2>\d{{1,2}}))?"
+    rf"\s(?P<month>{'|'.join(w.MONTHS)})(?![\w])"
+    r"(?:\s(?P<year>\d{3,4})(?![\d.,]\d)(?:\s?(?P<noun>r\.|roku)(?![\w]))?)?"
+)
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d.,:])(?P<day>[0-3]?\d)\.(?P<month>[01]?\d)\.(?P<year>\d{4})(?![\d]|[.,]\d)"
+    r"(?:\s?(?P<noun>r\.|roku)(?![\w]))?"
+)
+_YEAR = re.compile(
+    r"(?<![\d.,:])(?P<year>\d{3,4})(?:(?P<link>\s?-\s?|\s(?:do|i)\s)(?P<year2>\d{3,4}))?"
+    r"\s?(?P<noun>r\.|rokiem|rokowi|roku|rok)(?![\w])"
+)
+_HOUR_WORD = re.compile(r"(?<![\w.])godz\.\s?(?P<h>[01]?\d|2[0-3])(?::(?P<m>[0-5]\d))?(?!\d)")
+_TIME = re.compile(r"(?<![\d.,:])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d]|[.,:]\d)")
+
+
+def _year_words(m: re.Match[str], always: bool) -> str:
+    noun = f" roku{keeps_stop(m.string, m.end())}" if m["noun"] or always else ""
+    return f" {ordinal(int(m['year']), 'g')}{noun}" if m["year"] else ""
+
+
+@safe
+def _date(m: re.Match[str]) -> str:
+    case = w.DATE_CASE.get(word_before(m.string, m.start()), "g")
+    day = ordinal(int(m["day"]), case)
+    if m["day2"]:
+        case2 = w.DATE_CASE.get(m["link"], case)
+        day = f"{day} {m['link']} {ordinal(int(m['day2']), case2)}"
+    return f"{day} {m['month']}{_year_words(m, always=False)}"
+
+
+@safe
+def _numeric_date(m: re.Match[str]) -> str:
+    day, month = int(m["day"]), int(m["month"])
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        raise ValueError(m.group())
+    case = w.DATE_CASE.get(word_before(m.string, m.start()), "g")
+    return f"{ordinal(day, case)} {w.MONTHS[month - 1]}{_year_words(m, always=True)}"
+
+
+def _year(m: re.Match[str]) -> str:
+    """`w 1984 r.` → "w tysiąc dziewięćset osiemdziesiątym czwartym roku"."""
+    noun, link = m["noun"], (m["link"] or "").strip()
+    before = w.ORDINAL_CASE.get(word_before(m.string, m.start()), "g")
+    if noun == "r.":
+        case = w.ORDINAL_CASE.get(link, before) if link == "do" else before
+        noun = w.YEAR[case] + keeps_stop(m.string, m.end())
+    else:  # `roku` is genitive or, after w, o, po, przy, locative
+        case = w.YEAR_NOUN[noun]
+        case = "l" if case == "g" and before == "l" else case
+    said = ordinal(int(m["year"]), before if link == "do" else case)
+    if m["year2"]:
+        said = f"{said} {link} {ordinal(int(m['year2']), case)}"
+    return f"{said} {noun}"
+
+
+def _clock(m: re.Match[str], case: str) -> str:
+    """The hour a feminine ordinal ("czternasta"), the minutes a cardinal."""
+    minutes = m["m"] or "00"
+    said = "" if minutes == "00" else cardinal(int(minutes))
+    said = f"zero {said}" if minutes.startswith("0") and said else said
+    return f"{ordinal(int(m['h']), case, 'f')} {said}".strip()
+
+
+def _time(m: re.Match[str]) -> str:
+    return _clock(m, _case(m, w.ORDINAL_CASE))
+
+
+def _hour_word(m: re.Match[str]) -> str:
+    case = _case(m, w.ORDINAL_CASE)
+    return f"{w.HOUR[case]} {_clock(m, case)}"
+
+
+# -- money, units, ordinals ---------------------------------------------------------------------
+
+_MONEY = money_patterns(w.CURRENCIES, "$€£")
+_UNIT = unit_pattern(w.UNITS)
+_ORDINAL = re.compile(rf"(?<![\d.,])(?P<n>\d+)-(?P<end>{w.ORDINAL_ENDINGS})(?![\w])")
+_DOT_ORDINAL = re.compile(r"(?<![\d.,])(?P<n>\d{1,3})\.(?=\s[a-ząćęłńóśźż])")
+
+
+def _noun_gender(noun: str, case: str) -> str:
+    """A noun's gender as far as its ending shows it in `case` (`klasy` f, `piętrze` m)."""
+    stem = next((stem for stem in w.FEMININE_STEMS if noun.startswith(stem)), "")
+    if stem and len(noun) <= len(stem) + 4:
+        return "f"  # `w 3. klasie`: a locative in -ie says nothing, the stem does
+    if case in ("n", "a"):
+        if (noun.endswith("a") and noun not in w.MASCULINE_IN_A) or noun.endswith("ę"):
+            return "f"
+        return "n" if noun.endswith(("o", "e", "um")) else "m"
+    feminine = {"g": ("y", "i"), "d": ("y", "i"), "l": ("y", "i"), "i": ("ą",)}[case]
+    return "f" if noun.endswith(feminine) else "m"
+
+
+@safe
+def _ordinal(m: re.Match[str]) -> str:
+    case, gender = w.ORDINAL_FORMS[m["end"]]
+    if case in ("l", "i") and gender == "m":  # `-m`: locative, or instrumental after z, przed
+        case = "i" if _case(m, w.ORDINAL_CASE) == "i" else "l"
+    return ordinal(int(m["n"]), case, gender)
+
+
+@safe
+def _dot_ordinal(m: re.Match[str]) -> str:
+    """`2. miejsce` → "drugie miejsce": the noun after it tells the gender."""
+    case = _case(m, w.ORDINAL_CASE)
+    return ordinal(int(m["n"]), case, _noun_gender(next_word(m), case))
+
+
+# -- roman numerals -----------------------------------------------------------------------------
+
+_ROMAN_NAME = name_roman_pattern("A-ZĄĆĘŁŃÓŚŹŻ", "a-ząćęłńóśźż")
+_ROMAN_AFTER = after_roman_pattern(w.COUNTING_BEFORE)
+_ROMAN_BEFORE = before_roman_pattern(w.COUNTED_AFTER)
+
+
+def _roman_before(m: re.Match[str]) -> str:
+    word = m["word"]
+    gender, case = w.COUNTED_AFTER[word.lower()]
+    before = word_before(m.string, m.start())
+    if case == "g":  # `wieku`, `w.`: genitive, or locative after w, o, po, przy
+        case = w.ORDINAL_CASE.get(before, "g" if before or word != "w." else "n")
+        case = "g" if case == "i" and word != "w." else case
+    if word == "w.":
+        word = w.CENTURY[case] + keeps_stop(m.string, m.end())
+    return f"{ordinal(roman(m), case, gender)} {word}"
+
+
+# -- words and what is left ---------------------------------------------------------------------
+
+_STREET = re.compile(rf"(?<![\w.])(?P<street>{'|'.join(map(re.escape, w.STREETS))})\s?")
+_NUMERO = re.compile(r"№\s?(?=\d)")
+_CARDINAL = re.compile(NUMBER)
+
+
+def _street(m: re.Match[str]) -> str:
+    alone, governed_form = w.STREETS[m["street"]]
+    return (governed_form if word_before(m.string, m.start()) in w.CARDINAL_CASE else alone) + " "
+
+
+def _gender(after: str, n: int) -> str:
+    if n == 1 and after:
+        return _noun_gender(after, "n")
+    return "f" if after in w.FEMININE_FEW else "m"
+
+
+def _one_case(after: str, case: str) -> str:
+    """`mam 1 siostrę` → "jedną siostrę": a feminine accusative shows in its noun."""
+    return "a" if case == "n" and after.endswith("ę") else case
+
+
+@safe
+def _cardinal(m: re.Match[str]) -> str:
+    n = whole(m["whole"])
+    if m["fraction"]:
+        said = decimal(n, m["fraction"])
+    elif len(m["whole"]) > 1 and m["whole"].startswith("0"):
+        said = digit_by_digit(m["whole"], "pl")
+    else:
+        after = next_word(m)
+        case = _one_case(after, _case(m, w.CARDINAL_CASE)) if n == 1 else _case(m, w.CARDINAL_CASE)
+        said = cardinal(n, case, _gender(after, n))
+    return spaced(m.string, m.start(), m.end(), said)
+
+
+_READING = Reading(
+    count=count,
+    ordinal=ordinal,
+    case=_cardinal_case,
+    currencies=w.CURRENCIES,
+    units=w.UNITS,
+    counting_before=w.COUNTING_BEFORE,
+    female_names=w.FEMALE_NAMES,
+    name_cases=(w.MALE_NAME_CASES, w.FEMALE_NAME_CASES),
+)
+
+
+def read(text: str, region: str) -> str:
+    """A paragraph of Polish, every number and abbreviation read as a careful reader says it."""
+    text = signs(_NUMERO.sub("numer ", text), "minus")
+    text = _DATE.sub(_date, _NUMERIC_DATE.sub(_numeric_date, text))
+    text = _TIME.sub(_time, _HOUR_WORD.sub(_hour_word, _YEAR.sub(_year, text)))
+    text = _MONEY[0].sub(_READING.money, _MONEY[1].sub(_READING.money, text))
+    text = _DOT_ORDINAL.sub(_dot_ordinal, _ORDINAL.sub(_ordinal, _UNIT.sub(_READING.unit, text)))
+    text = _ROMAN_BEFORE.sub(_roman_before, _ROMAN_AFTER.sub(_READING.roman_after, text))
+    text = _STREET.sub(_street, _ROMAN_NAME.sub(_READING.roman_name, text))
+    text = w.ABBREVIATIONS.expand(w.CAPITALISED.expand(text))
+    return digits_left(_CARDINAL.sub(_cardinal, text), cardinal)

@@ -1,5 +1,266 @@
-"""Russian: numbers and percentages only, for now."""
+"""Russian: numbers agree with their noun's gender and take the case their preposition governs
+(`с 5 до 7` → "с пяти до семи"); dates, years, times, money, units, ordinals (`5-м`), roman
+numerals and abbreviations. The words (months, nouns, abbreviations) live in `russian_words`."""
 
-from worker.synthesis.speech.core import generic_reader
+from __future__ import annotations
 
-read = generic_reader("ru")
+import re
+from collections.abc import Callable
+
+from num2words import num2words
+
+from worker.synthesis.speech import russian_words as w
+from worker.synthesis.speech.core import digit_by_digit, safe, spaced
+from worker.synthesis.speech.rules import slavic_forms
+from worker.synthesis.speech.slavic import (
+    NUMBER,
+    Noun,
+    Reading,
+    after_roman_pattern,
+    before_roman_pattern,
+    digits_left,
+    governed,
+    keeps_stop,
+    money_patterns,
+    name_roman_pattern,
+    next_word,
+    roman,
+    signs,
+    unit_pattern,
+    whole,
+    word_before,
+)
+
+_MINUS = frozenset({"минус"})
+_LEADING_ONE = re.compile(r"^од(?:ин|на|ной|ну|ним|ном|ного|ному)\s(?=тысяч|миллион|миллиард)")
+
+
+def cardinal(n: int, case: str = "n", gender: str = "m") -> str:
+    """`n` in `case` and `gender`; "тысяча", not "одна тысяча", as a reader says 1000."""
+    if len(str(n)) > 15:
+        return digit_by_digit(str(n), "ru")
+    words = num2words(n, lang="ru", case=case, gender=gender, animate=False)
+    return _LEADING_ONE.sub("", words)
+
+
+def ordinal(n: int, case: str = "n", gender: str = "m", plural: bool = False) -> str:
+    if len(str(n)) > 15:
+        return digit_by_digit(str(n), "ru")
+    return str(
+        num2words(
+            n, lang="ru", to="ordinal", case=case, gender=gender, plural=plural, animate=False
+        )
+    )
+
+
+_DENOMINATORS = ("десят", "сот", "тысячн")
+
+
+def decimal(whole_part: int, fraction: str) -> str:
+    """`2,5` → "две целых пять десятых": the careful reading of a decimal up to thousandths."""
+    if len(fraction) > len(_DENOMINATORS):
+        return f"{cardinal(whole_part)} запятая {digit_by_digit(fraction, 'ru')}"
+    units = "целая" if slavic_forms(whole_part) == 0 else "целых"
+    whole_words = f"{cardinal(whole_part, gender='f')} {units}"
+    part = int(fraction)
+    one = slavic_forms(part) == 0
+    stem = _DENOMINATORS[len(fraction) - 1]
+    return f"{whole_words} {cardinal(part, gender='f')} {stem}{'ая' if one else 'ых'}"
+
+
+def count(written: str, fraction: str | None, noun: Noun, case: str) -> str:
+    """A number and its noun: "пять километров", "до одного градуса", "две целых ... метра"."""
+    n = whole(written)
+    if fraction:
+        return f"{decimal(n, fraction)} {noun.genitive}"
+    return f"{cardinal(n, case, noun.gender)} {noun.counted(slavic_forms(n), case)}"
+
+
+def _case(m: re.Match[str], table: dict[str, str] = w.CASE_AFTER) -> str:
+    return governed(m.string, m.start(), table, _MINUS)
+
+
+# -- dates, years, times ------------------------------------------------------------------------
+
+_DATE = re.compile(
+    rf"(?<![\d.,:])(?P<day>\d{{1,2}})(?:\s(?P<link>по|до|и|или|-)\s(?P<day2>\d{{1,2}}))?"
+    rf"\s(?P<month>{'|'.join(w.MONTHS)})(?![\w])"
+    r"(?:\s(?P<year>\d{3,4})(?![\d.,]\d)(?:\s?(?P<noun>г\.|года)(?![\w]))?)?"
+)
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d.,:])(?P<day>[0-3]?\d)\.(?P<month>[01]?\d)\.(?P<year>\d{4})(?![\d]|[.,]\d)"
+    r"(?:\s?(?P<noun>г\.|года)(?![\w]))?"
+)
+_YEAR = re.compile(
+    r"(?<![\d.,:])(?P<year>\d{3,4})(?:(?P<link>\s?-\s?|\s(?:по|до|и|или)\s)(?P<year2>\d{3,4}))?"
+    r"\s?(?P<noun>гг\.|г\.|годах|годов|годы|годом|году|года|год)(?![\w])"
+)
+_TIME = re.compile(r"(?<![\d.,:])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d]|[.,:]\d)")
+
+
+def _year_words(m: re.Match[str]) -> str:
+    if not m["year"]:
+        return ""
+    noun = f" года{keeps_stop(m.string, m.end())}" if m["noun"] else ""
+    return f" {ordinal(int(m['year']), 'g')}{noun}"
+
+
+@safe
+def _date(m: re.Match[str]) -> str:
+    case = w.DATE_CASE.get(word_before(m.string, m.start()), "g")
+    day = ordinal(int(m["day"]), case, "n")
+    if m["day2"]:
+        case2 = case if m["link"] in ("и", "или", "-") else w.DATE_CASE[m["link"]]
+        day = f"{day} {m['link']} {ordinal(int(m['day2']), case2, 'n')}"
+    return f"{day} {m['month']}{_year_words(m)}"
+
+
+@safe
+def _numeric_date(m: re.Match[str]) -> str:
+    day, month = int(m["day"]), int(m["month"])
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        raise ValueError(m.group())
+    case = w.DATE_CASE.get(word_before(m.string, m.start()), "g")
+    year = (
+        f" {ordinal(int(m['year']), 'g')} года{keeps_stop(m.string, m.end()) if m['noun'] else ''}"
+    )
+    return f"{ordinal(day, case, 'n')} {w.MONTHS[month - 1]}{year}"
+
+
+def _year(m: re.Match[str]) -> str:
+    """`в 1984 году`, `в 2024 г.`, `в 1941-1945 гг.`: each year an ordinal in the noun's case;
+    in `с 1990 по 2000 год` the first year takes its preposition's case, the second the noun's."""
+    noun, link = m["noun"], (m["link"] or "").strip()
+    before = w.YEAR_CASE.get(word_before(m.string, m.start()), "g")
+    by_link = link in ("по", "до")
+    if noun in ("г.", "гг."):
+        case = w.YEAR_CASE[link] if by_link else before
+        noun = (w.YEARS if noun == "гг." else w.YEAR)[case] + keeps_stop(m.string, m.end())
+    else:  # the written noun shows the case; `к 2030 году` is dative, `в 2030 году` not
+        case = "d" if noun in ("году", "годам") and before == "d" else w.YEAR_NOUN[noun]
+    if not m["year2"]:
+        return f"{ordinal(int(m['year']), case)} {noun}"
+    first = ordinal(int(m["year"]), before if by_link else case)
+    return f"{first} {link} {ordinal(int(m['year2']), case)} {noun}"
+
+
+def _time(m: re.Match[str]) -> str:
+    """`14:30` → "четырнадцать тридцать"; `с 9:00` → "с девяти" (the hour is enough)."""
+    case = _case(m)
+    minutes = int(m["m"])
+    if not minutes:
+        said = "ноль-ноль" if case in ("n", "a") else ""
+    else:
+        said = cardinal(minutes, case, "f")
+        said = f"ноль {said}" if m["m"].startswith("0") else said
+    return f"{cardinal(int(m['h']), case)} {said}".strip()
+
+
+# -- money, units, ordinals ---------------------------------------------------------------------
+
+_MONEY = money_patterns(w.CURRENCIES, "$€£₽")
+_UNIT = unit_pattern(w.UNITS)
+_ORDINAL = re.compile(rf"(?<![\d.,])(?P<n>\d+)-(?P<end>{w.ORDINAL_ENDINGS})(?![\w])")
+
+
+@safe
+def _ordinal(m: re.Match[str]) -> str:
+    n, end, before = int(m["n"]), m["end"], word_before(m.string, m.start(), _MINUS)
+    if end in ("х", "ти") and (n in (2, 3, 4) or end == "ти"):  # `2-х`, `5-ти`: cardinals
+        return cardinal(n, "g")
+    case, gender, plural = w.ORDINAL_FORMS[end]
+    after = next_word(m)
+    if end in ("й", "ой") and before in w.CASE_AFTER and after.endswith(w.FEMININE_OBLIQUE):
+        case, gender = "p", "f"  # `в 3-й главе`: a feminine noun in an oblique case
+    elif end in ("м", "ом", "ем"):
+        case = "i" if w.CASE_AFTER.get(before) == "i" else "p"
+    elif end in ("е", "ое") and after.endswith(("ы", "и")):
+        plural = True  # `90-е годы`
+    return ordinal(n, case, gender, plural)
+
+
+# -- roman numerals -----------------------------------------------------------------------------
+
+_ROMAN_NAME = name_roman_pattern("А-ЯЁ", "а-яё")
+_ROMAN_AFTER = after_roman_pattern(w.COUNTING_BEFORE)
+_ROMAN_BEFORE = before_roman_pattern(w.COUNTED_AFTER)
+
+
+def _roman_before(m: re.Match[str]) -> str:
+    word = m["word"]
+    gender, case = w.COUNTED_AFTER[word.lower()]
+    if word.lower() == "в.":  # `XIX в.`: the case comes from the preposition
+        before = word_before(m.string, m.start())
+        case = w.YEAR_CASE.get(before, "g" if before else "n")  # `XIX в. был` names it
+        word = w.CENTURY[case] + keeps_stop(m.string, m.end())
+    return f"{ordinal(roman(m), case, gender)} {word}"
+
+
+# -- words and what is left ---------------------------------------------------------------------
+
+_CITY = re.compile(r"(?<![\w.])г\.\s?(?=[А-ЯЁ])")
+_STREET = re.compile(r"(?<![\w.])ул\.\s?")
+_NUMERO = re.compile(r"№\s?(?=\d)")
+_CARDINAL = re.compile(NUMBER)
+
+
+def _before_name(noun: dict[str, str]) -> Callable[[re.Match[str]], str]:
+    """`г. Москва` → "город Москва"; `на ул. Ленина` → "на улице Ленина"."""
+
+    def replace(m: re.Match[str]) -> str:
+        return noun[w.PLACE_CASE.get(word_before(m.string, m.start()), "n")] + " "
+
+    return replace
+
+
+def _gender(after: str, n: int, case: str) -> str:
+    form = slavic_forms(n)
+    if not after or after in w.MASCULINE_IN_A or form == 2:
+        return "m"
+    if case in ("n", "a") and form == 0:
+        if after.endswith(("а", "я", "у", "ю")) or after in w.FEMININE_SOFT:
+            return "n" if after.endswith("мя") else "f"
+        return "n" if after.endswith(("о", "е", "ё")) else "m"
+    return "f" if after.endswith(("ы", "и")) else "m"
+
+
+@safe
+def _cardinal(m: re.Match[str]) -> str:
+    n = whole(m["whole"])
+    if m["fraction"]:
+        said = decimal(n, m["fraction"])
+    elif len(m["whole"]) > 1 and m["whole"].startswith("0"):
+        said = digit_by_digit(m["whole"], "ru")
+    else:
+        case, after = _case(m), next_word(m)
+        gender = _gender(after, n, case)
+        if case == "n" and gender == "f" and after.endswith(("у", "ю")):
+            case = "a"  # `отдай 1 книгу` → "одну книгу"
+        said = cardinal(n, case, gender)
+    return spaced(m.string, m.start(), m.end(), said)
+
+
+_READING = Reading(
+    count=count,
+    ordinal=ordinal,
+    case=_case,
+    currencies=w.CURRENCIES,
+    units=w.UNITS,
+    counting_before=w.COUNTING_BEFORE,
+    female_names=w.FEMALE_NAMES,
+    name_cases=(w.MALE_NAME_CASES, w.FEMALE_NAME_CASES),
+)
+
+
+def read(text: str, region: str) -> str:
+    """A paragraph of Russian, every number and abbreviation read as a careful reader says it."""
+    text = signs(_NUMERO.sub("номер ", text), "минус")
+    text = _DATE.sub(_date, _NUMERIC_DATE.sub(_numeric_date, text))
+    text = _TIME.sub(_time, _YEAR.sub(_year, text))
+    text = _MONEY[0].sub(_READING.money, _MONEY[1].sub(_READING.money, text))
+    text = _ORDINAL.sub(_ordinal, _UNIT.sub(_READING.unit, text))
+    text = _ROMAN_BEFORE.sub(_roman_before, _ROMAN_AFTER.sub(_READING.roman_after, text))
+    text = _ROMAN_NAME.sub(_READING.roman_name, text)
+    text = _CITY.sub(_before_name(w.CITY), _STREET.sub(_before_name(w.STREET), text))
+    text = w.ABBREVIATIONS.expand(text)
+    return digits_left(_CARDINAL.sub(_cardinal, text), cardinal)
