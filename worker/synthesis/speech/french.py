@@ -20,6 +20,7 @@ from worker.synthesis.speech.romance import (
     after_number,
     before_number,
     fractions,
+    keyed,
     leftovers,
     money,
     month_pattern,
@@ -77,12 +78,12 @@ _UNITS = {
     "°F": Noun("degré Fahrenheit", "degrés Fahrenheit"), "°": Noun("degré", "degrés"),
 }  # fmt: skip
 _FEMININE_NOUNS = (
-    "fois", "heure", "minute", "seconde", "semaine", "année", "journée", "nuit", "personne",
-    "page", "voiture", "chose", "femme", "fille", "place", "pièce", "chambre", "maison", "ville",
-    "tonne", "étoile", "histoire", "question", "lettre", "photo", "table", "bouteille", "tasse",
-    "part", "victoire", "saison", "partie", "classe", "sœur", "mère", "idée", "raison", "fleur",
-    "porte", "rue", "ligne", "équipe", "langue", "étape", "vie", "main", "tête", "voix",
-    "fenêtre", "chanson", "élève", "semaine", "entreprise", "école", "route", "marche",
+    "fois", "heure", "minute", "seconde", "semaine", "année", "journée", "nuit", "personne", "page",
+    "voiture", "chose", "femme", "fille", "place", "pièce", "chambre", "maison", "ville", "tonne",
+    "étoile", "histoire", "question", "lettre", "photo", "table", "bouteille", "tasse", "part",
+    "victoire", "saison", "partie", "classe", "sœur", "mère", "idée", "raison", "fleur", "porte",
+    "rue", "ligne", "équipe", "langue", "étape", "vie", "main", "tête", "voix", "fenêtre",
+    "chanson", "élève", "semaine", "entreprise", "école", "route", "marche",
 )  # fmt: skip
 _FEMININE = frozenset({*_FEMININE_NOUNS, *(f"{noun}s" for noun in _FEMININE_NOUNS)})
 """Nouns a number ending in `un` agrees with (`21 nuits` → "vingt et une nuits")."""
@@ -114,14 +115,9 @@ _BEFORE_NUMBER = {
     "p.": "page", "pp.": "pages", "art.": "article", "vol.": "volume", "fig.": "figure",
 }  # fmt: skip
 """Read only before a number: `vol.` is also a flight, `art.` the end of `l'art.`"""
-_TITLE = re.compile(
-    rf"(?<![\w.])({'|'.join(re.escape(t) for t in sorted(_TITLES, key=len, reverse=True))})"
-    r"(?=[\s-][A-ZÀ-Þ])"
-)
-_NUMBERED = re.compile(
-    rf"(?<![\w.])({'|'.join(re.escape(t) for t in sorted(_BEFORE_NUMBER, key=len, reverse=True))})"
-    r"\s?(?=\d)"
-)
+_TITLE = keyed(_TITLES, r"(?=[\s-][A-ZÀ-Þ])")
+_NUMBERED = keyed(_BEFORE_NUMBER, r"\s?(?=\d)")
+_NOT_REGNAL = frozenset(("Génération", "Malcolm", "Vitamine", "Groupe", "Classe"))
 _AVENUE = re.compile(r"(?<![\w.])av\.(?=\s[A-ZÀ-Þ])")
 _ROMANS = RomanContexts(
     after=(
@@ -190,14 +186,6 @@ def _money(whole: str, fraction: str | None, symbol: str) -> str:
     return money(whole, fraction, _CURRENCIES[symbol], _count, partial(cardinal, lang="fr"))
 
 
-def _unit(whole: str, fraction: str | None, symbol: str) -> str:
-    return _count(whole, fraction, _UNITS[symbol])
-
-
-def _percent(whole: str, fraction: str | None, symbol: str) -> str:
-    return f"{_number(whole, fraction)} pour cent"
-
-
 def _time(m: re.Match[str]) -> str:
     hours, minutes = int(m["h"]), int(m["m"])
     if hours > 24:
@@ -244,7 +232,7 @@ def _roman(value: int, kind: str, m: re.Match[str]) -> str:
     """Kings and popes by cardinal (`Louis XIV` → "quatorze") but the first (`premier`);
     centuries by ordinal; chapters by cardinal."""
     dot = m["dot"] or ""
-    if kind == "name" and value > 40:
+    if kind == "name" and (value > 40 or m["pre"].strip() in _NOT_REGNAL):
         return m["roman"] + dot
     if kind == "before":
         return ordinal(value) + dot
@@ -264,6 +252,11 @@ def _fraction_words(num: int, den: int, following: str) -> str:
         return f"{cardinal(num, 'fr')} sur {cardinal(den, 'fr')}"
     one, many = names.get(den, (ordinal(den), ordinal(den) + "s"))
     return f"{cardinal(num, 'fr')} {one if num == 1 else many}"
+
+
+def _mixed(whole: int, num: int, den: int) -> str:
+    """`2 1/2` → "deux et demi", `1 3/4` → "un et trois quarts"."""
+    return f"{cardinal(whole, 'fr')} et {'demi' if den == 2 else _fraction_words(num, den, '')}"
 
 
 def _plain(whole: str, fraction: str | None, following: str) -> str:
@@ -291,8 +284,8 @@ def read(text: str, region: str) -> str:
     text = ranges(text, "à")
     text = signs(text, "moins", "plus")
     text = quantities(text, _MONEY, _money)
-    text = quantities(text, _PERCENT, _percent)
-    text = quantities(text, _UNIT_PATTERN, _unit)
-    text = fractions(text, _fraction_words)
+    text = quantities(text, _PERCENT, lambda w, f, _: f"{_number(w, f)} pour cent")
+    text = quantities(text, _UNIT_PATTERN, lambda w, f, unit: _count(w, f, _UNITS[unit]))
+    text = fractions(text, _fraction_words, _mixed)
     text = spell_numbers(text, _NUMBER, _plain)
     return leftovers(text, _whole, "point")

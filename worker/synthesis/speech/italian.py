@@ -20,6 +20,7 @@ from worker.synthesis.speech.romance import (
     after_number,
     before_number,
     fractions,
+    keyed,
     leftovers,
     money,
     month_pattern,
@@ -67,26 +68,26 @@ _UNITS = {
     "°C": Noun("grado Celsius", "gradi Celsius"), "°": Noun("grado", "gradi"),
     "°F": Noun("grado Fahrenheit", "gradi Fahrenheit"),
 }  # fmt: skip
-_MASCULINE_IN_A = frozenset(
-    ("problema", "programma", "sistema", "tema", "pianeta", "papa", "poeta", "cinema", "clima",
-     "dramma", "Luca", "Andrea", "Nicola", "Elia", "Enea", "Battista", "Mattia", "Tobia",
-     "Giona", "Geremia", "Isaia", "Zaccaria")
-)  # fmt: skip
-_FEMININE_IN_E = frozenset(
-    ("notte", "chiave", "parte", "classe", "gente", "fine", "madre", "mente", "volte", "ore",
-     "persone", "settimane", "case", "pagine", "ragazze", "donne", "stelle", "lire", "mele",
-     "sterline", "fonte", "torre", "nave", "neve", "sete", "fame", "morte", "arte", "legge")
-)  # fmt: skip
-_COUNTED = frozenset(
-    ("anni", "giorni", "mesi", "minuti", "secondi", "punti", "gradi", "uomini", "bambini",
-     "ragazzi", "libri", "posti", "piani", "voti", "passi", "colpi", "morti", "feriti",
-     "abitanti", "studenti", "soldati", "metri", "euro", "dollari", "chili", "litri", "pezzi")
-)  # fmt: skip
+_MASCULINE_IN_A = frozenset((
+    "problema", "programma", "sistema", "tema", "pianeta", "papa", "poeta", "cinema", "clima",
+    "dramma", "Luca", "Andrea", "Nicola", "Elia", "Enea", "Battista", "Mattia", "Tobia", "Giona",
+    "Geremia", "Isaia", "Zaccaria"
+))  # fmt: skip
+_FEMININE_IN_E = frozenset((
+    "notte", "chiave", "parte", "classe", "gente", "fine", "madre", "mente", "volte", "ore",
+    "persone", "settimane", "case", "pagine", "ragazze", "donne", "stelle", "lire", "mele",
+    "sterline", "fonte", "torre", "nave", "neve", "sete", "fame", "morte", "arte", "legge"
+))  # fmt: skip
+_COUNTED = frozenset((
+    "anni", "giorni", "mesi", "minuti", "secondi", "punti", "gradi", "uomini", "bambini",
+    "ragazzi", "libri", "posti", "piani", "voti", "passi", "colpi", "morti", "feriti", "abitanti",
+    "studenti", "soldati", "metri", "euro", "dollari", "chili", "litri", "pezzi"
+))  # fmt: skip
 """Plural masculine nouns before which `ventuno` is cut to `ventun`."""
-_FUNCTION = frozenset(
-    ("e", "ed", "o", "od", "a", "ad", "di", "da", "in", "con", "su", "per", "tra", "fra", "che",
-     "è", "non", "più", "meno")
-)  # fmt: skip
+_FUNCTION = frozenset((
+    "e", "ed", "o", "od", "a", "ad", "di", "da", "in", "con", "su", "per", "tra", "fra", "che",
+    "è", "non", "più", "meno"
+))  # fmt: skip
 _ABBREVIATIONS = Abbreviations(
     words={
         "ecc.": "eccetera", "a.C.": "avanti Cristo", "d.C.": "dopo Cristo", "ca.": "circa",
@@ -111,22 +112,19 @@ _BEFORE_NUMBER = {
     "pag.": "pagina", "pagg.": "pagine", "p.": "pagina", "pp.": "pagine", "cap.": "capitolo",
     "vol.": "volume", "art.": "articolo", "fig.": "figura", "tab.": "tabella",
 }  # fmt: skip
-_NUMBERED = re.compile(
-    rf"(?<![\w.])({'|'.join(re.escape(t) for t in sorted(_BEFORE_NUMBER, key=len, reverse=True))})"
-    r"\s?(?=\d)"
-)
+_NUMBERED = keyed(_BEFORE_NUMBER, r"\s?(?=\d)")
+_NOT_REGNAL = frozenset(("Generazione", "Malcolm", "Vitamina", "Gruppo", "Classe", "Tipo"))
 _SAINT = re.compile(r"(?<![\w.])S\.\s?(?=(?P<name>[A-ZÀ-Þ][\w']*))")
+_CAPITALISED = re.compile(r"([A-ZÀ-Þ]\w*) $")
+_PLACES = frozenset(("Via", "Piazza", "Chiesa", "Basilica", "Corso", "Viale", "Porta", "Borgo"))
 _ROMANS = RomanContexts(
-    after=(
-        "capitolo", "capitoli", "volume", "tomo", "atto", "scena", "parte", "libro", "articolo",
-        "canto", "episodio", "stagione", "secolo",
-    ),
+    after=("capitolo", "capitoli", "volume", "tomo", "atto", "scena", "parte", "libro", "canto",
+           "articolo", "episodio", "stagione", "secolo"),
     before=("secolo", "secoli", "millennio"),
 )  # fmt: skip
 _NAME_FIRST = re.compile(r"(?P<name>\b[A-ZÀ-Þ][a-zà-ÿ]+)\sI(?=\s*(?:[,.;:!?)]|$)|\s[a-zà-ÿ])")
 _ARTICLE = re.compile(
-    r"\b(?:(?P<f>la|alla|della|nella|dalla|sulla|le|alle|delle|nelle)|il|lo|l'|al|allo|del|"
-    r"dello|nel|dal|sul|i|gli|ai|dei|nei)\s?$",
+    r"\b(?:(?P<f>la|alla|della|nella|dalla|sulla)|il|lo|\w*l'|al|allo|del|dello|nel|dal|sul)\s?$",
     re.IGNORECASE,
 )
 _ORDINAL_NOUNS = frozenset(("piano", "posto", "secolo", "anniversario", "giorno", "anno"))
@@ -155,8 +153,8 @@ def _agree(words: str, value: int, noun: str, feminine: bool) -> str:
     """`uno` before its noun: un, uno, una, un', and `ventun` before a masculine plural."""
     if not words.endswith("uno"):
         return words
-    if value != 1:
-        return words if feminine else words[:-1]
+    if value != 1:  # ventun anni, but centouno anni and ventuno ore
+        return words if feminine or not words.endswith("tuno") else words[:-1]
     if feminine:
         return "un'" if noun[:1] in "aeiouàèéìòù" else "una"
     impure = re.match(r"(?:s[^aeiou]|z|gn|ps|x|y)", noun)
@@ -183,14 +181,6 @@ def _count(whole: str, fraction: str | None, noun: Noun) -> str:
 
 def _money(whole: str, fraction: str | None, symbol: str) -> str:
     return money(whole, fraction, _CURRENCIES[symbol], _count, lambda n: f"e {cardinal(n, 'it')}")
-
-
-def _unit(whole: str, fraction: str | None, symbol: str) -> str:
-    return _count(whole, fraction, _UNITS[symbol])
-
-
-def _percent(whole: str, fraction: str | None, symbol: str) -> str:
-    return f"{_number(whole, fraction)} per cento"
 
 
 def _time(m: re.Match[str]) -> str:
@@ -229,7 +219,7 @@ def _roman(value: int, kind: str, m: re.Match[str]) -> str:
     chapters by cardinal (`capitolo XII` → "dodici")."""
     dot = m["dot"] or ""
     if kind == "name":
-        if value > 40:
+        if value > 40 or m["pre"].strip() in _NOT_REGNAL:
             return m["roman"] + dot
         return ordinal(value, _is_feminine(m["pre"].strip())) + dot
     if kind == "before" or m["pre"].strip().lower() == "secolo":
@@ -238,6 +228,9 @@ def _roman(value: int, kind: str, m: re.Match[str]) -> str:
 
 
 def _saint(m: re.Match[str]) -> str:
+    before = _CAPITALISED.search(m.string, max(0, m.start() - 30), m.start())
+    if before and before[1] not in _PLACES:  # a first name's initial: Mario S. Rossi
+        return m.group(0)
     name = m["name"]
     if name[:1] in "AEIOUÀÈÉÌÒÙ":
         return "Sant'"
@@ -261,6 +254,11 @@ def _fraction_words(num: int, den: int, following: str) -> str:
     if num == 1:
         return f"un {name}"
     return f"{cardinal(num, 'it')} {name[:-1]}i"
+
+
+def _mixed(whole: int, num: int, den: int) -> str:
+    """`2 1/2` → "due e mezzo", `1 3/4` → "uno e tre quarti"."""
+    return f"{cardinal(whole, 'it')} e {'mezzo' if den == 2 else _fraction_words(num, den, '')}"
 
 
 def _plain(whole: str, fraction: str | None, following: str) -> str:
@@ -292,8 +290,8 @@ def read(text: str, region: str) -> str:
     text = _TIME.sub(safe(_time), text)
     text = signs(text, "meno", "più")
     text = quantities(text, _MONEY, _money)
-    text = quantities(text, _PERCENT, _percent)
-    text = quantities(text, _UNIT_PATTERN, _unit)
-    text = fractions(text, _fraction_words)
+    text = quantities(text, _PERCENT, lambda w, f, _: f"{_number(w, f)} per cento")
+    text = quantities(text, _UNIT_PATTERN, lambda w, f, unit: _count(w, f, _UNITS[unit]))
+    text = fractions(text, _fraction_words, _mixed)
     text = _ELIDED.sub("un'", spell_numbers(text, _NUMBER, _plain))
     return leftovers(text, lambda digits: _number(digits, None), "punto")

@@ -40,6 +40,11 @@ def _alternatives(symbols: Iterable[str]) -> str:
     return "|".join(re.escape(s) for s in sorted(symbols, key=len, reverse=True))
 
 
+def keyed(table: Iterable[str], lookahead: str) -> re.Pattern[str]:
+    """Any key of `table` standing alone (longest first; group 1), then `lookahead`."""
+    return re.compile(rf"(?<![\w.])({_alternatives(table)}){lookahead}")
+
+
 def after_number(number: NumberFormat, symbols: Iterable[str]) -> re.Pattern[str]:
     """A number followed by one of `symbols` (`5 km`, `4,99 €`, `12,5%`): groups whole,
     fraction and sym. The symbol ends where no letter, digit or apostrophe follows."""
@@ -85,18 +90,28 @@ def numeric_dates(text: str, read: Callable[[int, int, int], str]) -> str:
     return NUMERIC_DATE.sub(replace, text)
 
 
-_FRACTION = re.compile(r"(?<![\d/.,])(?P<num>\d{1,2})/(?P<den>\d{1,2})(?![\d/]|[.,]\d)")
+_FRACTION = re.compile(
+    r"(?<![\d/.,])(?:(?P<int>\d{1,3}) )?(?P<num>\d{1,2})/(?P<den>\d{1,2})(?![\d/]|[.,]\d)"
+)
 
 
-def fractions(text: str, read: Callable[[int, int, str], str]) -> str:
-    """`3/4` → `read(3, 4, following word)`; a zero denominator is left alone."""
+def fractions(
+    text: str, read: Callable[[int, int, str], str], mixed: Callable[[int, int, int], str]
+) -> str:
+    """`3/4` → `read(3, 4, following word)`; `2 1/2` → `mixed(2, 1, 2)` where the fraction is
+    proper; a zero denominator is left alone."""
 
     @safe
     def replace(m: re.Match[str]) -> str:
         num, den = int(m["num"]), int(m["den"])
         if den == 0:
             raise ValueError(m.group(0))
-        return spaced(m.string, m.start(), m.end(), read(num, den, next_word(m.string, m.end())))
+        if m["int"] and num < den:
+            words = mixed(int(m["int"]), num, den)
+        else:
+            words = read(num, den, next_word(m.string, m.end()))
+            words = f"{m['int']} {words}" if m["int"] else words
+        return spaced(m.string, m.start(), m.end(), words)
 
     return _FRACTION.sub(replace, text)
 
