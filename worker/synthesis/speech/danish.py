@@ -9,7 +9,7 @@ import re
 from worker.synthesis.speech.core import greek_symbols, spaced
 from worker.synthesis.speech.nordic import Language, Noun, ShortForms, read_all, same
 from worker.synthesis.speech.rules import RomanContexts, romans
-from worker.synthesis.speech.scandinavian import Scandinavian
+from worker.synthesis.speech.scandinavian import OneBeforeNoun, Scandinavian
 
 NUMBERS = Scandinavian(
     ones=(
@@ -42,6 +42,16 @@ _EURO = (same("euro"), same("cent"))
 _DOLLAR = (same("dollar"), same("cent"))
 _POUND = (same("pund", neuter=True), same("pence"))
 _KMH = same("kilometer i timen")
+
+_NEUTER_NOUNS = frozenset((
+    "år", "barn", "hus", "ord", "land", "liv", "øje", "glas", "stykke", "kapitel", "bord",
+    "brev", "æble", "æg", "tog", "skib", "værelse", "sted", "minut", "sekund", "døgn",
+    "kilo", "gram", "pund", "billede", "menneske", "dyr", "træ", "vindue", "spørgsmål",
+    "svar", "øjeblik", "navn", "nummer", "mål", "point", "tal", "hjerte", "hoved", "øre",
+    "ben", "papir", "brød", "vand", "slot", "bjerg"
+))  # fmt: skip
+ONE = OneBeforeNoun("en", "et", _NEUTER_NOUNS)
+"""The neuter nouns a story most often counts one of; the rest take `en`."""
 
 LANGUAGE = Language(
     cardinal=NUMBERS.cardinal,
@@ -76,6 +86,7 @@ LANGUAGE = Language(
     to_word="til",
     fraction=NUMBERS.fraction,
     mixed_and="og",
+    before_numbers=ONE.read,
     clock_words=("klokken",),
 )  # fmt: skip
 

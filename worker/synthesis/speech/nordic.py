@@ -67,6 +67,8 @@ class Language:
     fraction: Callable[[int, int], str] | None = None
     """`3⁄4` (NFKC's `¾`) → "tre fjerdedele": (numerator, denominator) → words."""
     mixed_and: str = ""
+    before_numbers: Callable[[str], str] | None = None
+    """A step of the language's own between the amounts and the bare numbers."""
     """The word between a whole and a fraction (`1 1⁄2` → "en og en halv")."""
     """The `1` before a noun of common gender where counting says another (sv `en krona`)."""
 
@@ -306,4 +308,5 @@ def read_all(text: str, lang: Language) -> str:
     """The shared steps in the order that keeps each from taking another's digits."""
     text = fractions(times(dates(text, lang), lang), lang)
     text = ranges(text, lang)
-    return numbers(amounts(money(text, lang), lang), lang)
+    text = amounts(money(text, lang), lang)
+    return numbers(lang.before_numbers(text) if lang.before_numbers else text, lang)

@@ -9,7 +9,7 @@ import re
 from worker.synthesis.speech.core import greek_symbols, spaced
 from worker.synthesis.speech.nordic import Language, Noun, ShortForms, read_all, same
 from worker.synthesis.speech.rules import RomanContexts, romans
-from worker.synthesis.speech.scandinavian import Scandinavian
+from worker.synthesis.speech.scandinavian import OneBeforeNoun, Scandinavian
 
 NUMBERS = Scandinavian(
     ones=(
@@ -40,6 +40,16 @@ _EURO = (same("euro"), same("cent"))
 _DOLLAR = (same("dollar"), same("cent"))
 _POUND = (same("pund", neuter=True), same("pence"))
 _KMH = same("kilometer i timen")
+
+_NEUTER_NOUNS = frozenset((
+    "år", "barn", "hus", "ord", "land", "liv", "øye", "glass", "stykke", "kapittel", "bord",
+    "brev", "eple", "egg", "tog", "skip", "rom", "sted", "minutt", "sekund", "døgn", "kilo",
+    "gram", "pund", "bilde", "menneske", "dyr", "tre", "vindu", "spørsmål", "svar",
+    "øyeblikk", "navn", "nummer", "mål", "poeng", "tall", "hjerte", "hode", "øre", "bein",
+    "papir", "brød", "vann", "slott", "fjell"
+))  # fmt: skip
+ONE = OneBeforeNoun("en", "ett", _NEUTER_NOUNS)
+"""The neuter nouns a story most often counts one of; the rest take `en`."""
 
 LANGUAGE = Language(
     cardinal=NUMBERS.cardinal,
@@ -74,6 +84,7 @@ LANGUAGE = Language(
     to_word="til",
     fraction=NUMBERS.fraction,
     mixed_and="og",
+    before_numbers=ONE.read,
     clock_words=("klokken", "klokka"),
 )  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -118,3 +119,22 @@ class Scandinavian:
         if den == 2:
             return f"{count} {self.half[num != 1]}"
         return f"{count} {self.ordinal(den)}{self.part[num != 1]}"
+
+
+class OneBeforeNoun:
+    """A bare `1` before a noun takes the noun's gender (da `et år`, `en bil`; sv `ett hus`,
+    `en bil`): the neuter before the nouns listed, the common form before any other word."""
+
+    def __init__(self, common: str, neuter: str, neuter_nouns: frozenset[str]) -> None:
+        self.common, self.neuter, self.neuter_nouns = common, neuter, neuter_nouns
+
+    def read(self, text: str) -> str:
+        if "1" not in text:
+            return text
+        return _ONE_BEFORE_WORD.sub(self._one, text)
+
+    def _one(self, m: re.Match[str]) -> str:
+        return self.neuter if m["noun"].lower() in self.neuter_nouns else self.common
+
+
+_ONE_BEFORE_WORD = re.compile(r"(?<![\d.,:/-])\b1(?=\s+(?P<noun>[a-zæøåäö]+)\b)")

@@ -9,7 +9,7 @@ import re
 from worker.synthesis.speech.core import greek_symbols, spaced
 from worker.synthesis.speech.nordic import Language, Noun, ShortForms, read_all, same
 from worker.synthesis.speech.rules import RomanContexts, romans
-from worker.synthesis.speech.scandinavian import Scandinavian
+from worker.synthesis.speech.scandinavian import OneBeforeNoun, Scandinavian
 
 NUMBERS = Scandinavian(
     ones=(
@@ -51,6 +51,16 @@ MONTHS = (
     "oktober", "november", "december",
 )  # fmt: skip
 
+_NEUTER_NOUNS = frozenset((
+    "år", "barn", "hus", "ord", "land", "liv", "öga", "glas", "stycke", "kapitel", "bord",
+    "brev", "äpple", "ägg", "tåg", "skepp", "rum", "ställe", "dygn", "kilo", "gram", "pund",
+    "foto", "djur", "träd", "fönster", "svar", "ögonblick", "namn", "nummer", "mål",
+    "poäng", "tal", "hjärta", "huvud", "öra", "ben", "papper", "bröd", "vatten", "slott",
+    "berg"
+))  # fmt: skip
+ONE = OneBeforeNoun("en", "ett", _NEUTER_NOUNS)
+"""The neuter nouns a story most often counts one of; the rest take `en`."""
+
 LANGUAGE = Language(
     cardinal=NUMBERS.cardinal,
     ordinal=NUMBERS.ordinal,
@@ -82,6 +92,7 @@ LANGUAGE = Language(
     to_word="till",
     fraction=NUMBERS.fraction,
     mixed_and="och",
+    before_numbers=ONE.read,
     clock_words=("klockan",),
     minutes_and="och ",
     common_one="en",
