@@ -109,16 +109,16 @@ class Iberian:
     @cached_property
     def _patterns(self) -> dict[str, re.Pattern[str]]:
         number, cur, unit = self.number.source, _any(self.currencies), _any(self.units)
-        titles = "|".join(re.escape(k).replace(r"\.", r"\.\s?") for k in _longest(self.titles))
+        titles, lone = _any(self.titles).replace(r"\.", r"\.\s?"), rf"(?<![\d.,]){number}"
         scaled = rf"{number}(?:\s(?P<scale>{_SCALES}))?(?![\d\w]|[.,]\d)"
         return {
             "title": re.compile(rf"(?<![\w.])(?P<key>{titles})(?P<name>\s+[A-ZÀ-Þ][^\W\d_]*)"),
             "first_day": re.compile(rf"(?<![\d.,])1(?=\s+de\s+(?:{'|'.join(self.months)})\b)"),
-            "money": re.compile(rf"(?<![\d.,]){number}\s?(?P<cur>{cur})(?![\w$])"),
+            "money": re.compile(rf"{lone}\s?(?P<cur>{cur})(?![\w$])"),
             "money_first": re.compile(rf"(?<![\w$])(?P<cur>{cur})\s?{scaled}"),
-            "temperature": re.compile(rf"(?<![\d.,]){number}\s?°\s?(?P<scale>[CF])?(?!\w)"),
-            "percent": re.compile(rf"(?<![\d.,]){number}\s?%"),
-            "unit": re.compile(rf"(?<![\d.,]){number}\s?(?P<unit>{unit})(?![\w/])"),
+            "temperature": re.compile(rf"{lone}\s?(?:°|º(?=\s?[CF]\b))\s?(?P<scale>[CF])?(?!\w)"),
+            "percent": re.compile(rf"{lone}\s?%"),
+            "unit": re.compile(rf"{lone}\s?(?P<unit>{unit})(?![\w/])"),
         }
 
     def _titles(self, text: str) -> str:
@@ -216,7 +216,7 @@ class Iberian:
     def _ordinals(self, text: str) -> str:
         def replace(m: re.Match[str]) -> str:
             mark = m["mark"]
-            feminine = mark[0] in "ªa"
+            feminine = mark.rstrip("s")[-1] in "ªa"
             alone = feminine or mark.endswith("s")  # `primeros puestos`: no shortening
             noun = self._noun_after(m.string, m.end())  # not `3.º izquierda`
             before = mark == "er" or (not alone and noun is not None and not self.is_feminine(noun))
@@ -265,12 +265,8 @@ def word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-def _longest(names: Mapping[str, object]) -> list[str]:
-    return sorted(names, key=len, reverse=True)
-
-
 def _any(names: Mapping[str, object]) -> str:
-    return "|".join(map(re.escape, _longest(names)))
+    return "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
 
 
 _WOMEN = word_set("Isabel Beatriz Inés Inês Leonor Carmen Raquel Mercedes Pilar")
@@ -296,4 +292,6 @@ _DOT_TIME = re.compile(  # `a las 7.45`, `19.30 h`: a dot, and an article or `h`
 _PHONE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ .-]\d{2,4}){2,5}(?![\w-])")
 _TIMES_SIGN = re.compile(r"(?<=\d)\s?[x×]\s?(?=\d)")
 _RANGE = re.compile(r"(?<![\d.,/:-])(\d+) ?- ?(\d+)(?![\d.,/:-]\d|\d)")
-_ORDINAL = re.compile(r"(?<![\d.,])(?P<n>\d+)\.?(?P<mark>[ºª]s?|os|as|er|o|a)(?!\w)")
+_ORDINAL = re.compile(  # `1.º`, `1.ª`, `1.er`, `1o`; the Americas' `1ro`, `2da`, `3er`, `4to`
+    r"(?<![\d.,])(?P<n>\d+)\.?(?P<mark>[ºª]s?|(?:[rdtvnm]?[oa]|er|era)s?)(?!\w)"
+)

@@ -126,11 +126,14 @@ _ABBREVIATIONS = Abbreviations(
         "Ud.": "usted", "Uds.": "ustedes", "Vd.": "usted", "Vds.": "ustedes",
         "máx.": "máximo", "mín.": "mínimo", "izq.": "izquierda", "dcha.": "derecha",
         "S. A.": "sociedad anónima", "S. L.": "sociedad limitada", "Atte.": "atentamente",
+        "a. m.": "de la mañana", "p. m.": "de la tarde", "pp.": "páginas",
+        "Sras.": "señoras", "Srs.": "señores", "ej.": "ejemplo", "dpto.": "departamento",
     },
     titles={
         "núm.": "número", "n.º": "número", "N.º": "número", "nº": "número", "Nº": "número",
         "n.o": "número", "№": "número", "pág.": "página", "págs.": "páginas",
-        "Avda.": "avenida", "Av.": "avenida", "tel.": "teléfono", "art.": "artículo",
+        "Avda.": "avenida", "vs.": "contra", "Av.": "avenida", "tel.": "teléfono",
+        "art.": "artículo",
         "cap.": "capítulo", "vol.": "volumen", "Pza.": "plaza", "Ctra.": "carretera",
         "Excmo.": "excelentísimo", "Excma.": "excelentísima", "Ilmo.": "ilustrísimo",
     },
@@ -139,7 +142,7 @@ _TITLES = {
     "Sr.": ("señor", "señor"), "Sra.": ("señora", "señora"), "Srta.": ("señorita", "señorita"),
     "Sres.": ("señores", "señores"), "Dr.": ("doctor", "doctor"), "Dra.": ("doctora", "doctora"),
     "D.": ("don", "doña"), "Dña.": ("doña", "doña"), "D.ª": ("doña", "doña"),
-    "D.a": ("doña", "doña"),
+    "D.a": ("doña", "doña"), "Dª": ("doña", "doña"),
     "Prof.": ("profesor", "profesor"), "Profa.": ("profesora", "profesora"),
     "Lic.": ("licenciado", "licenciado"), "Ing.": ("ingeniero", "ingeniero"),
     "Sto.": ("santo", "santo"), "Sta.": ("santa", "santa"), "Fr.": ("fray", "fray"),
@@ -149,6 +152,12 @@ _ROMANS = RomanContexts(
            "canto", "lección", "fascículo", "título"),
 )  # fmt: skip
 _STREET = re.compile(r"(?<![\w/])c/\s?(?=[A-ZÀ-Þ])")
+_CENTURY = re.compile(r"\bs\.\s?(?=[IVX]+\b)")
+
+
+def _rules(text: str) -> str:
+    """`c/ Mayor` → "calle Mayor"; `s. XXI` → "siglo XXI" (then read as a century)."""
+    return _CENTURY.sub("siglo ", _STREET.sub("calle ", text))
 
 
 def _time(hour: int, minute: int) -> str:
@@ -189,7 +198,7 @@ def _reader(region: str) -> Iberian:
         counting_ordinals=False,
         time=_time,
         said={"+": "más", "%": "por ciento", "and": "con", "to": "a", "x": "por"},
-        rules=lambda text: _STREET.sub("calle ", text),
+        rules=_rules,
     )
 
 
