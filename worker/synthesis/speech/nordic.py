@@ -1,9 +1,8 @@
 """What the Danish, Norwegian, Swedish, Finnish and Turkish readers share: the steps that find a
 written amount (number, sign, unit or currency), dates, times, fractions and ranges, and read
 them with a language's words given as data (`Language`, `Noun`); `scandinavian.py` spells the
-numbers of da, no and sv. Candidates for `rules.py`: the steps take no grammar beyond "one or
-other" and a word between units and cents.
-"""
+numbers of da, no and sv. Candidates for `rules.py`: the steps know no grammar beyond "one or
+other" and a word between units and cents."""
 
 from __future__ import annotations
 
@@ -14,9 +13,6 @@ from functools import cached_property
 
 from worker.synthesis.speech.core import spaced
 from worker.synthesis.speech.rules import Abbreviations
-
-Cardinal = Callable[[int, bool], str]
-"""A count in words: (number, before a neuter noun) → words."""
 
 
 @dataclass(frozen=True)
@@ -40,9 +36,13 @@ _LOWER_WORD = r"\s+[a-zæøåäöüçğışâî]"
 
 @dataclass(frozen=True)
 class Language:
-    """A language's words for the shared steps."""
+    """A language's words for the shared steps. `cardinal(n, neuter)`; `common_one`: the `1`
+    before a common noun where counting says another (sv `en krona`); `suffix`: a regex source
+    for a suffix written after a number (tr `1990'da`, group `suf`) that `glue` joins to the
+    words; `fraction(numerator, denominator)` for `3⁄4` (NFKC's `¾`) and `mixed_and` between a
+    whole and a fraction; `before_numbers`: a step of the language's own before bare numbers."""
 
-    cardinal: Cardinal
+    cardinal: Callable[[int, bool], str]
     ordinal: Callable[[int], str]
     year: Callable[[int], str]
     day: Callable[[int], str]
@@ -61,16 +61,11 @@ class Language:
     group_marks: str = " ."
     glue: Callable[[str, str], str] = lambda words, suffix: words
     suffix: str = ""
-    """A regex source for a suffix written after a number (tr `1990'da`): group `suf`."""
     currencies_before: tuple[str, ...] = ("€", "$", "£")
     common_one: str = ""
     fraction: Callable[[int, int], str] | None = None
-    """`3⁄4` (NFKC's `¾`) → "tre fjerdedele": (numerator, denominator) → words."""
     mixed_and: str = ""
     before_numbers: Callable[[str], str] | None = None
-    """A step of the language's own between the amounts and the bare numbers."""
-    """The word between a whole and a fraction (`1 1⁄2` → "en og en halv")."""
-    """The `1` before a noun of common gender where counting says another (sv `en krona`)."""
 
     @cached_property
     def number(self) -> str:
@@ -134,9 +129,6 @@ def _capitals(table: Mapping[str, str]) -> dict[str, str]:
     return {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in table.items() if k[0].islower()}
 
 
-# -- reading a written number --------------------------------------------------------------------
-
-
 def number(lang: Language, whole: str, fraction: str | None, *, neuter: bool = False) -> str:
     """`3,5` → "tre komma fem": a fraction of one or two digits (no leading zero) as a number,
     as Nordic and Turkish readers say it (`2,75` → "to komma femoghalvfjerds"); longer ones
@@ -164,10 +156,8 @@ def digit_by_digit(lang: Language, digits: str) -> str:
 
 
 def _signed(lang: Language, m: re.Match[str], words: str) -> str:
-    sign = m["sign"]
-    if not sign:
-        return words
-    return f"{lang.plus_word if sign == '+' else lang.minus_word} {words}"
+    sign = {"+": lang.plus_word, "-": lang.minus_word, "−": lang.minus_word}.get(m["sign"] or "")
+    return f"{sign} {words}" if sign else words
 
 
 def count(lang: Language, whole: str, fraction: str | None, noun: Noun) -> str:
@@ -182,9 +172,6 @@ def count(lang: Language, whole: str, fraction: str | None, noun: Noun) -> str:
 def _suffixed(lang: Language, m: re.Match[str], words: str) -> str:
     suffix = m.groupdict().get("suf")
     return lang.glue(words, suffix) if suffix else words
-
-
-# -- steps ---------------------------------------------------------------------------------------
 
 
 def dates(text: str, lang: Language) -> str:
