@@ -10,7 +10,7 @@ import re
 from num2words import num2words
 
 from worker.synthesis.speech import germanic
-from worker.synthesis.speech.core import greek_symbols, spaced
+from worker.synthesis.speech.core import digit_by_digit, greek_symbols, spaced
 from worker.synthesis.speech.germanic import Currency, Language, Scale, Unit, word_set
 from worker.synthesis.speech.rules import NumberFormat, RomanContexts, romans
 
@@ -34,18 +34,17 @@ CURRENCIES = {
 
 
 UNITS = {
-    "km": Unit("kilometer"), "m": Unit("meter"), "cm": Unit("centimeter"),
-    "mm": Unit("millimeter"), "μm": Unit("micrometer"), "kg": Unit("kilogram"),
-    "g": Unit("gram"), "mg": Unit("milligram"), "μg": Unit("microgram"), "t": Unit("ton"),
-    "l": Unit("liter"), "L": Unit("liter"), "ml": Unit("milliliter"), "cl": Unit("centiliter"),
-    "dl": Unit("deciliter"), "km/u": Unit("kilometer per uur"),
-    "km/h": Unit("kilometer per uur"), "m/s": Unit("meter per seconde"), "h": Unit("uur"),
-    "min": Unit("minuut", "minuten"), "s": Unit("seconde", "seconden"),
-    "sec": Unit("seconde", "seconden"), "ms": Unit("milliseconde", "milliseconden"),
-    "m2": Unit("vierkante meter"), "km2": Unit("vierkante kilometer"),
-    "m3": Unit("kubieke meter"), "ha": Unit("hectare"), "kWh": Unit("kilowattuur"),
-    "kW": Unit("kilowatt"), "W": Unit("watt"), "V": Unit("volt"), "Hz": Unit("hertz"),
-    "kB": Unit("kilobyte"), "MB": Unit("megabyte"), "GB": Unit("gigabyte"),
+    "km": Unit("kilometer"), "m": Unit("meter"), "cm": Unit("centimeter"), "mm": Unit("millimeter"),
+    "μm": Unit("micrometer"), "kg": Unit("kilogram"), "g": Unit("gram"), "mg": Unit("milligram"),
+    "μg": Unit("microgram"), "t": Unit("ton"), "l": Unit("liter"), "L": Unit("liter"),
+    "ml": Unit("milliliter"), "cl": Unit("centiliter"), "dl": Unit("deciliter"),
+    "km/u": Unit("kilometer per uur"), "km/h": Unit("kilometer per uur"),
+    "m/s": Unit("meter per seconde"), "h": Unit("uur"), "min": Unit("minuut", "minuten"),
+    "s": Unit("seconde", "seconden"), "sec": Unit("seconde", "seconden"),
+    "ms": Unit("milliseconde", "milliseconden"), "m2": Unit("vierkante meter"),
+    "km2": Unit("vierkante kilometer"), "m3": Unit("kubieke meter"), "ha": Unit("hectare"),
+    "kWh": Unit("kilowattuur"), "kW": Unit("kilowatt"), "W": Unit("watt"), "V": Unit("volt"),
+    "Hz": Unit("hertz"), "kB": Unit("kilobyte"), "MB": Unit("megabyte"), "GB": Unit("gigabyte"),
     "TB": Unit("terabyte"), "°C": Unit("graad Celsius", "graden Celsius"),
     "°F": Unit("graad Fahrenheit", "graden Fahrenheit"), "°": Unit("graad", "graden"),
     "Ω": Unit("ohm"),
@@ -74,21 +73,20 @@ LANGUAGE = Language(
 
 _MAY_END = {
     "enz.": "enzovoort", "etc.": "etcetera", "e.d.": "en dergelijke", "e.a.": "en andere",
-    "jl.": "jongstleden", "a.s.": "aanstaande", "n.Chr.": "na Christus",
-    "v.Chr.": "voor Christus", "a.u.b.": "alstublieft", "z.o.z.": "zie ommezijde",
-    "mln.": "miljoen", "mld.": "miljard",
+    "jl.": "jongstleden", "a.s.": "aanstaande", "n.Chr.": "na Christus", "v.Chr.": "voor Christus",
+    "a.u.b.": "alstublieft", "z.o.z.": "zie ommezijde", "mln.": "miljoen", "mld.": "miljard",
 }  # fmt: skip
 _NEVER_END = {
     "bijv.": "bijvoorbeeld", "bv.": "bijvoorbeeld", "d.w.z.": "dat wil zeggen",
     "o.a.": "onder andere", "dhr.": "de heer", "mevr.": "mevrouw", "mw.": "mevrouw",
     "blz.": "bladzijde", "ca.": "circa", "nr.": "nummer", "dr.": "dokter", "prof.": "professor",
-    "mr.": "meester", "ir.": "ingenieur", "drs.": "doctorandus", "ing.": "ingenieur",
-    "st.": "sint", "m.b.t.": "met betrekking tot", "i.p.v.": "in plaats van",
-    "t.o.v.": "ten opzichte van", "i.v.m.": "in verband met", "n.a.v.": "naar aanleiding van",
-    "m.a.w.": "met andere woorden", "vnl.": "voornamelijk", "incl.": "inclusief",
-    "excl.": "exclusief", "ong.": "ongeveer", "t.a.v.": "ter attentie van",
-    "m.i.": "mijns inziens", "vs.": "versus", "resp.": "respectievelijk", "evt.": "eventueel",
-    "zgn.": "zogenaamd", "tel.": "telefoon", "gem.": "gemiddeld",
+    "mr.": "meester", "ir.": "ingenieur", "drs.": "doctorandus", "ing.": "ingenieur", "st.": "sint",
+    "m.b.t.": "met betrekking tot", "i.p.v.": "in plaats van", "t.o.v.": "ten opzichte van",
+    "i.v.m.": "in verband met", "n.a.v.": "naar aanleiding van", "m.a.w.": "met andere woorden",
+    "vnl.": "voornamelijk", "incl.": "inclusief", "excl.": "exclusief", "ong.": "ongeveer",
+    "t.a.v.": "ter attentie van", "m.i.": "mijns inziens", "vs.": "versus",
+    "resp.": "respectievelijk", "evt.": "eventueel", "zgn.": "zogenaamd", "tel.": "telefoon",
+    "gem.": "gemiddeld",
 }  # fmt: skip
 
 
@@ -131,7 +129,11 @@ _YEAR_BEFORE = re.compile(
     r"herfst|lente|anno|tussen|en|" + "|".join(MONTHS) + r")\s$",
     re.IGNORECASE,
 )
-_NO_NOUN_AFTER = re.compile(r"\s*(?:$|[^\w\s]|(?:en|tot|of|t/m)\b)")
+_NO_NOUN_AFTER = re.compile(r"\s*(?:$|[^\w\s]|(?:en|tot|of|t/m)\b)")  # 1984 mensen: a count
+_SERVICE = re.compile(  # emergency and service numbers, digit by digit: "één één twee"
+    r"(?P<pre>\b(?:[Bb]el|[Aa]larmnummer|[Nn]oodnummer|[Nn]ummer)\w*\s(?:\S+\s){0,3})"
+    r"(?P<n>112|144)\b"
+)
 
 
 def _date(day: int, month: int, year: int) -> str | None:
@@ -165,14 +167,11 @@ def _fraction(numerator: int, denominator: int) -> str:
     return f"{count} {'half' if denominator == 2 else ordinal(denominator)}"
 
 
-def _is_year(before: str, after: str) -> bool:
-    return bool(_YEAR_BEFORE.search(before) or _NO_NOUN_AFTER.match(after))
-
-
 def read(text: str, region: str) -> str:
     """Dutch as a careful reader says it; every digit read."""
     text = greek_symbols(text, units_read=False)
     text = germanic.money(text, LANGUAGE)
+    text = _SERVICE.sub(lambda m: m["pre"] + digit_by_digit(m["n"], "nl"), text)
     text = germanic.times(_dates(text), LANGUAGE)
     text = _BELGIAN_TIME.sub(_belgian_time, text)
     text = ABBREVIATIONS(germanic.scales(text, LANGUAGE))
@@ -180,4 +179,6 @@ def read(text: str, region: str) -> str:
     text = _ORDINAL.sub(lambda m: spaced(m.string, m.start(), m.end(), ordinal(int(m[1]))), text)
     text = germanic.units(germanic.ranges(text, LANGUAGE), LANGUAGE)
     text = germanic.fractions(germanic.percent(text, LANGUAGE), _fraction)
-    return germanic.last_numbers(germanic.years(text, LANGUAGE, _is_year), LANGUAGE)
+    return germanic.last_numbers(
+        germanic.years(text, LANGUAGE, _YEAR_BEFORE, _NO_NOUN_AFTER), LANGUAGE
+    )

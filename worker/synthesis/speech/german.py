@@ -10,13 +10,12 @@ import re
 from num2words import num2words
 
 from worker.synthesis.speech import germanic
-from worker.synthesis.speech.core import greek_symbols, spaced
+from worker.synthesis.speech.core import digit_by_digit, greek_symbols, spaced
 from worker.synthesis.speech.germanic import Currency, Language, Scale, Unit, word_set
 from worker.synthesis.speech.rules import NumberFormat, RomanContexts, romans
 
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
           "Oktober", "November", "Dezember")  # fmt: skip
-_MONTH_WORDS = frozenset({*MONTHS, "Jänner"})
 _EURO = Currency("Euro", "Euro", "Cent", "Cent")
 _DOLLAR = Currency("Dollar", "Dollar", "Cent", "Cent")
 _POUND = Currency("Pfund", "Pfund", "Penny", "Pence")
@@ -190,7 +189,7 @@ def _ordinals(text: str) -> str:
             ending = last[0][1]  # am 1. und 2. Mai: the second as the first
         word = following["word"]
         opening = _SENTENCE_START.search(before) and word[:1].isupper()
-        if ending is None and (word.rstrip(".,") in _MONTH_WORDS or opening):
+        if ending is None and (word.rstrip(".,") in MONTHS or opening):
             ending = _STRONG[gender]
         elif ending is None and word[:1].islower():  # als 3. ins Ziel: no sentence ends here
             ending = "er"
@@ -264,7 +263,10 @@ _YEAR_BEFORE = re.compile(
     r"frühling|ende|anfang|mitte|zwischen|und|" + "|".join(MONTHS).lower() + r")\s$",
     re.IGNORECASE,
 )
-_CAPITAL_NEXT = re.compile(r"\s+[A-ZÄÖÜ]")
+_NO_NOUN_AFTER = re.compile(r"(?!\s+[A-ZÄÖÜ])")  # 1984 Menschen: a count
+_SERVICE = re.compile(  # emergency and service numbers, digit by digit: "eins eins zwei"
+    r"(?P<pre>\b(?:[Ww]ähl|[Rr]uf|Notruf|Nummer)\w*\s(?:\S+\s){0,3})(?P<n>110|112|115|116117)\b"
+)
 
 
 def _fraction(numerator: int, denominator: int) -> str:
@@ -281,19 +283,16 @@ def _one(m: re.Match[str]) -> str:
     return "eine" if _gender(m["noun"]) == "f" else "ein"
 
 
-def _is_year(before: str, after: str) -> bool:
-    return bool(_YEAR_BEFORE.search(before)) or not _CAPITAL_NEXT.match(after)
-
-
 def read(text: str, region: str) -> str:
     """German as a careful reader says it; every digit read."""
     text = greek_symbols(text, units_read=False)
     text = germanic.money(text, LANGUAGE)
     text = germanic.times(_dates(text), LANGUAGE)
+    text = _SERVICE.sub(lambda m: m["pre"] + digit_by_digit(m["n"], "de"), text)
     text = germanic.scales(_SCORE.sub(r"\1 zu \2", text), LANGUAGE)
     text = ABBREVIATIONS(_STREET.sub("straße", _PAGE.sub("Seite ", text)))
     text = _ordinals(romans(text, _ROMAN_CONTEXTS, _roman))
     text = germanic.units(germanic.ranges(text, LANGUAGE), LANGUAGE)
     text = germanic.fractions(germanic.percent(text, LANGUAGE), _fraction)
-    text = germanic.years(text, LANGUAGE, _is_year)
+    text = germanic.years(text, LANGUAGE, _YEAR_BEFORE, _NO_NOUN_AFTER)
     return germanic.last_numbers(_ONE.sub(_one, text), LANGUAGE)

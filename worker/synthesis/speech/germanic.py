@@ -50,9 +50,8 @@ class Scale:
 
 @dataclass(frozen=True)
 class Language:
-    """One Germanic language's tables. `fix` corrects num2words' spelling of a number;
-    `one(feminine)` is the word for a count of one before a noun ("ein", "eine", "één");
-    `seconds` reads a time's seconds ("und {} Sekunden")."""
+    """A language's tables. `fix` corrects num2words' spelling; `one(feminine)` is a count of
+    one before a noun ("ein", "eine", "één"); `seconds` reads seconds ("und {} Sekunden")."""
 
     number: NumberFormat
     fix: Callable[[str], str]
@@ -67,7 +66,6 @@ class Language:
     hundred: str
 
     def words(self, whole: str, fraction: str | None = None) -> str:
-        """A written number read: `2.750`, `3,14`."""
         return self.fix(self.number.read(whole, fraction))
 
     def count(self, whole: str, fraction: str | None = None, *, feminine: bool = False) -> str:
@@ -80,13 +78,11 @@ class Language:
         return self.fix(cardinal(number, self.number.lang))
 
     def year(self, number: int) -> str:
-        """Years from 1100 to 1999 by hundreds ("neunzehnhundertvierundachtzig"); the others
-        are read as the numbers they are."""
+        """1100 to 1999 by hundreds ("neunzehnhundertvierundachtzig"), others as numbers."""
         if not 1100 <= number <= 1999:
             return self.cardinal(number)
         hundreds, rest = divmod(number, 100)
-        tail = self.cardinal(rest) if rest else ""
-        return f"{self.cardinal(hundreds)}{self.hundred}{tail}"
+        return f"{self.cardinal(hundreds)}{self.hundred}{self.cardinal(rest) if rest else ''}"
 
     @cached_property
     def _money(self) -> re.Pattern[str]:
@@ -118,7 +114,10 @@ class Language:
             re.compile(
                 rf"(?<![\d.,:])(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?(?![\d:])(?:\s?{hour}(?!\w))?"
             ),
-            re.compile(rf"(?<![\d.,:])(\d{{1,2}})\.(\d{{2}})()\s?{hour}(?!\w)"),
+            re.compile(  # 14.30 Uhr; 9.00 bis 17.00 Uhr
+                rf"(?<![\d.,:])(\d{{1,2}})\.(\d{{2}})()(?:\s?{hour}(?!\w)|"
+                rf"(?=\s?(?:-|{self.until})\s?\d{{1,2}}[.:]\d{{2}}\s?{hour}(?!\w)))"
+            ),
             re.compile(rf"(?<![\d.,:])(\d{{1,2}})()()\s?{hour}(?!\w)"),
         )
 
@@ -167,22 +166,18 @@ def money(text: str, lang: Language) -> str:
         currency = lang.currencies[m["pre"] or m["post"]]
         whole, fraction, cents = m["whole"], m["fraction"], m["cents"]
         if m["scale"]:
-            return _spaced(m, f"{_scaled(lang, m)} {currency.many}")
+            stop = "" if m["post"] else _stop(m, m["scale"])
+            return _spaced(m, f"{_scaled(lang, m)} {currency.many}{stop}")
         if fraction and len(fraction) == 2:
             fraction, cents = None, fraction
         if fraction:  # `1,5 €`: a decimal amount, read as one
             return _spaced(m, f"{lang.words(whole, fraction)} {currency.many}")
         number, hundredths = lang.number.whole(whole), int(cents or 0)
-        parts = []
-        if number or not hundredths:
-            name = currency.one if number == 1 else currency.many
-            parts.append(f"{lang.count(whole)} {name}")
-        if hundredths and number:
-            parts.append(lang.cardinal(hundredths))
-        elif hundredths:
+        if not number and hundredths:  # `0,50 €` → "fünfzig Cent"
             name = currency.cent_one if hundredths == 1 else currency.cent_many
-            parts.append(f"{lang.count(str(hundredths))} {name}")
-        return _spaced(m, " ".join(parts))
+            return _spaced(m, f"{lang.count(str(hundredths))} {name}")
+        words = f"{lang.count(whole)} {currency.one if number == 1 else currency.many}"
+        return _spaced(m, f"{words} {lang.cardinal(hundredths)}" if hundredths else words)
 
     return lang._money.sub(safe(read), text)
 
@@ -194,6 +189,11 @@ def _spaced(m: re.Match[str], words: str) -> str:
 def at_end(m: re.Match[str]) -> bool:
     """Whether nothing but spaces follows the match: its stop also ends the paragraph."""
     return bool(_END.match(m.string, m.end()))
+
+
+def _stop(m: re.Match[str], written: str) -> str:
+    """The stop of an abbreviation (`Mio.`, `Std.`) that also ended the paragraph."""
+    return "." if written.endswith(".") and at_end(m) else ""
 
 
 def _scaled(lang: Language, m: re.Match[str]) -> str:
@@ -211,7 +211,7 @@ def _scaled(lang: Language, m: re.Match[str]) -> str:
 
 def scales(text: str, lang: Language) -> str:
     """Scale words written short after a number (`3 Mio. Einwohner`)."""
-    return lang._scale.sub(lambda m: _spaced(m, _scaled(lang, m)), text)
+    return lang._scale.sub(lambda m: _spaced(m, _scaled(lang, m) + _stop(m, m["scale"])), text)
 
 
 def units(text: str, lang: Language) -> str:
@@ -224,7 +224,7 @@ def units(text: str, lang: Language) -> str:
         words = f"{lang.count(whole, fraction, feminine=unit.feminine)} "
         words += unit.one if single else unit.many or unit.one
         sign = {"-": f"{lang.number.minus_word} ", "+": "plus ", None: ""}[m["sign"]]
-        return _spaced(m, sign + words)
+        return _spaced(m, sign + words + _stop(m, m["unit"]))
 
     return lang._unit.sub(read, text)
 
@@ -267,14 +267,14 @@ def percent(text: str, lang: Language) -> str:
 _YEAR = re.compile(r"(?<![\d.,:/-])(1[1-9]\d\d)(?![\d]|[.,:/]\d)")
 
 
-def years(text: str, lang: Language, is_year: Callable[[str, str], bool]) -> str:
-    """A number from 1100 to 1999 read as a year where `is_year(before, after)` says so."""
+def years(text: str, lang: Language, before: re.Pattern[str], after: re.Pattern[str]) -> str:
+    """1100 to 1999 as a year where `before` ends the text before it or `after` starts the rest."""
 
     def read(m: re.Match[str]) -> str:
-        before = m.string[max(0, m.start() - 40) : m.start()]
-        if not is_year(before, m.string[m.end() : m.end() + 40]):
-            return m.group(0)
-        return _spaced(m, lang.year(int(m.group(1))))
+        start, end = m.start(), m.end()
+        if before.search(m.string, max(0, start - 40), start) or after.match(m.string, end):
+            return _spaced(m, lang.year(int(m.group(1))))
+        return m.group(0)
 
     return _YEAR.sub(read, text)
 
