@@ -125,6 +125,10 @@ def _regnal(m: re.Match[str]) -> str:
     return f"{m['name']} den {NUMBERS.ordinal(int(m['n'])).capitalize()}{'.' if ends else ''}"
 
 
+_THE_DAY = re.compile(r"\b([dD])\.(?=\s?\d)")
+"""`d. 14. juli`: `d.` stands for `den` before a date (and for nothing else here)."""
+
+
 def _ordinal(m: re.Match[str]) -> str:
     return spaced(m.string, m.start(), m.end(), NUMBERS.ordinal(int(m.group(1))))
 
@@ -140,6 +144,7 @@ def _roman(value: int, kind: str, m: re.Match[str]) -> str:
 
 def read(text: str, region: str) -> str:
     text = ABBREVIATIONS.expand(greek_symbols(text, units_read=False))
+    text = _THE_DAY.sub(lambda m: "den" if m.group(1) == "d" else "Den", text)
     text = _REGNAL.sub(_regnal, romans(text, ROMANS, _roman))
     text = _ORDINAL.sub(_ordinal, text)
     return read_all(text, LANGUAGE)

@@ -12,7 +12,7 @@ from num2words import num2words
 
 from worker.synthesis.speech.core import greek_symbols, spaced
 from worker.synthesis.speech.nordic import Language, Noun, ShortForms, dates, read_all
-from worker.synthesis.speech.rules import RomanContexts, romans
+from worker.synthesis.speech.rules import ROMAN_SOURCE, RomanContexts, roman_value, romans
 
 _APART = re.compile(r"(?<=\w)(?=miljoon|miljard)")
 """num2words writes `kaksimiljoonaa`; a count of millions is written apart: `kaksi miljoonaa`."""
@@ -148,6 +148,14 @@ _RANGE = re.compile(
 """`10–16` alone (no unit after it): from the first to the second."""
 
 
+_ROMAN_CASE = re.compile(rf"(?<=[a-zåäö] )(?P<roman>{ROMAN_SOURCE}):(?P<suf>[a-zåäö]+)\b")
+"""`Kaarle XII:n` → "Kaarle kahdennentoista": a regnal ordinal in the suffix's case."""
+
+
+def _roman_case(m: re.Match[str]) -> str:
+    return ordinal(roman_value(m["roman"]), _case_of_suffix(m["suf"]))
+
+
 def _ordinal(m: re.Match[str]) -> str:
     words = ordinal(int(m.group(1)), _case_of_word(m["next"]))
     return spaced(m.string, m.start(), m.end(), words)
@@ -183,7 +191,8 @@ def read(text: str, region: str) -> str:
     text = greek_symbols(text, units_read=False)
     text = _AMONG.sub(lambda m: f"{m.group(1)}uun muassa", text)
     text = _SHORT_BEFORE_NUMBER.sub(lambda m: _BEFORE_NUMBER[m.group(0)], text)
-    text = romans(ABBREVIATIONS.expand(text), ROMANS, _roman)
+    text = _ROMAN_CASE.sub(_roman_case, ABBREVIATIONS.expand(text))
+    text = romans(text, ROMANS, _roman)
     text = _COLON.sub(_colon, _ORDINAL.sub(_ordinal, text))
     text = _RANGE.sub(_range, dates(text, LANGUAGE))
     return read_all(text, LANGUAGE)

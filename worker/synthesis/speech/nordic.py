@@ -293,7 +293,6 @@ def numbers(text: str, lang: Language) -> str:
 
 def read_all(text: str, lang: Language) -> str:
     """The shared steps in the order that keeps each from taking another's digits."""
-    text = fractions(times(dates(text, lang), lang), lang)
-    text = ranges(text, lang)
+    text = fractions(times(ranges(dates(text, lang), lang), lang), lang)
     text = amounts(money(text, lang), lang)
     return numbers(lang.before_numbers(text) if lang.before_numbers else text, lang)

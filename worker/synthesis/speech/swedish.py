@@ -121,6 +121,10 @@ _DAY = re.compile(rf"(?<![\d.,:])([0-3]?\d)(?=\s(?:{'|'.join(MONTHS)})\b)")
 """`den 14 juli`: a day before a month's name is said as an ordinal."""
 
 
+_GENITIVE = re.compile(r"(?<=[^\W\d_]):s\b")
+"""`Karl XII:s`, `USA:s`: the genitive `s` after a colon joins the word read before it."""
+
+
 def _ordinal(m: re.Match[str]) -> str:
     return spaced(m.string, m.start(), m.end(), NUMBERS.ordinal(int(m.group(1))))
 
@@ -138,6 +142,6 @@ def _roman(value: int, kind: str, m: re.Match[str]) -> str:
 
 def read(text: str, region: str) -> str:
     text = ABBREVIATIONS.expand(greek_symbols(text, units_read=False))
-    text = romans(text, ROMANS, _roman)
+    text = _GENITIVE.sub("s", romans(text, ROMANS, _roman))
     text = _DAY.sub(_ordinal, _ORDINAL.sub(_ordinal, text))
     return read_all(text, LANGUAGE)
