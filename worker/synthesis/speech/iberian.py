@@ -43,6 +43,8 @@ _WORD_AFTER = re.compile(rf"\s+(?P<word>{_LETTERS})")
 _WORD_BEFORE = re.compile(rf"(?P<word>{_LETTERS})\s+$")
 _MILLIONS = re.compile(r"(?:millón|millones|billón|billones|milhão|milhões|bilhão|bilhões)$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?¿¡\"]\s*)$")
+_PAIRED = re.compile(rf"\s+(?:o|u|y|e|ou|a)\s+\d+\s+(?P<word>{_LETTERS})")
+_POINT_DECIMAL = re.compile(r"(?<![\d.,])(\d+)\.(\d{1,2})(?![\d]|[.,]\d)")
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,9 @@ class Iberian:
         titles, lone = _any(self.titles).replace(r"\.", r"\.\s?"), rf"(?<![\d.,]){number}"
         scaled = rf"{number}(?:\s(?P<scale>{_SCALES}))?(?![\d\w]|[.,]\d)"
         return {
-            "title": re.compile(rf"(?<![\w.])(?P<key>{titles})(?P<name>\s+[A-ZÀ-Þ][^\W\d_]*)"),
+            "title": re.compile(  # not `vitamina D. Luego`
+                rf"(?<![\w.])(?P<key>{titles})(?P<name>\s+(?!(?:{_NOT_NAMES})\b)[A-ZÀ-Þ][^\W\d_]*)"
+            ),
             "first_day": re.compile(rf"(?<![\d.,])1(?=\s+de\s+(?:{'|'.join(self.months)})\b)"),
             "money": re.compile(rf"{lone}\s?(?P<cur>{cur})(?![\w$])"),
             "money_first": re.compile(rf"(?<![\w$])(?P<cur>{cur})\s?{scaled}"),
@@ -138,8 +142,7 @@ class Iberian:
         return m["pre"] + self.words.ordinal(1, self.is_feminine_name(m["name"]), False)
 
     def _roman(self, value: int, kind: str, m: re.Match[str]) -> str:
-        """Kings and popes by ordinals up to ten, then cardinals (`Alfonso X`, `Alfonso XIII`);
-        after a counting word, cardinals (Spanish) or the same as kings (Portuguese)."""
+        """Kings by ordinals up to ten, then cardinals; after `capítulo`, as the language says."""
         roman, dot = m["roman"], m["dot"] or ""
         if kind == "name" and not set(roman) <= set("IVX"):  # `Washington DC`, `vitamina C`
             return roman + dot
@@ -170,20 +173,18 @@ class Iberian:
         def phone(m: re.Match[str]) -> str:  # `+34 91 123 45 67`: group by group
             return " ".join(self.decimal(g, None) for g in re.findall(r"\d+", m[0]))
 
-        text = _PHONE.sub(lambda m: f"{self.said['+']} {phone(m)}", _NUMERIC_DATE.sub(date, text))
-        text = _TIMES_SIGN.sub(
-            f" {self.said['x']} ", self._patterns["first_day"].sub(self.first_day, text)
-        )
-        return _RANGE.sub(range_, _DOT_TIME.sub(time, _TIME.sub(time, text)))
+        text = self._patterns["first_day"].sub(self.first_day, _NUMERIC_DATE.sub(date, text))
+        text = _PHONE.sub(lambda m: f"{self.said['+']} {phone(m)}", text)
+        text = _TIMES_SIGN.sub(f" {self.said['x']} ", text)
+        text = _RANGE.sub(range_, _DOT_TIME.sub(time, _TIME.sub(time, text)))
+        comma = self.number.decimal_mark == ","  # `10.5 km` in Spain: no group has 1 digit
+        return _POINT_DECIMAL.sub(r"\1,\2", text) if comma else text
 
     def _money(self, m: re.Match[str]) -> str:
         currency, whole, fraction = self.currencies[m["cur"]], m["whole"], m["fraction"]
         if m.groupdict().get("scale"):  # `US$ 1,5 milhão` → "um vírgula cinco milhão de dólares"
-            n = (
-                self.decimal(whole, fraction)
-                if fraction
-                else self.say(self.number.whole(whole), False, True)
-            )
+            n = self.say(self.number.whole(whole), False, True)
+            n = self.decimal(whole, fraction) if fraction else n
             return f"{n} {m['scale']}{'' if m['scale'] == 'mil' else ' de'} {currency.unit.plural}"
         if fraction and len(fraction) > 2:
             return self.count(whole, fraction, currency.unit)
@@ -252,7 +253,9 @@ class Iberian:
         noun = noun if noun and noun[0].islower() else None
         if n in _SERVICES and not noun and previous in _CALLED:  # `llama al 112`
             return digit_by_digit(str(n), self.number.lang)
-        if (noun and self.is_feminine(noun)) or previous in _FEMININE_ARTICLES:
+        paired = _PAIRED.match(text, end)  # `1 o 2 personas` → "una o dos personas"
+        word = (noun or (paired and paired["word"]) or "").lower()
+        if self.is_feminine(word) or previous in _FEMININE_ARTICLES:
             said = self.say(n, feminine=True)
         else:
             counts = noun is not None and (n == 1 or noun.endswith("s"))
@@ -269,10 +272,10 @@ def _any(names: Mapping[str, object]) -> str:
     return "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
 
 
+_NOT_NAMES = "El|La|Los|Las|Un|Una|Luego|Después|Entonces|Pero|Y|En|Es|No|Se|O|A|Os|As"
 _WOMEN = word_set("Isabel Beatriz Inés Inês Leonor Carmen Raquel Mercedes Pilar")
 _FEMININE_ARTICLES = word_set("la las una unas à às")
-_NAMING_WORDS = word_set("el número página capítulo artículo o")
-"""Words after which a number names something (`el número 1`), not counts it."""
+_NAMING_WORDS = word_set("el número página capítulo artículo o")  # `el número 1`: names
 _DIGITS = re.compile(r"\d+")
 _SERVICES = frozenset({112, 911, 190, 192, 193, 999})
 _CALLED = word_set("al ao o el para")

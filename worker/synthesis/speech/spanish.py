@@ -28,7 +28,7 @@ def _cardinal(n: int) -> str:
 
 def _feminine(words: str) -> str:
     words = re.sub(r"\b(veinti)?(?:uno|ún|un)\b", lambda m: f"{m[1] or ''}una", words)
-    return words.replace("cientos", "cientas")
+    return re.sub(r"ientos\b", "ientas", words)  # doscientos … novecientos
 
 
 def _before_noun(words: str) -> str:
