@@ -15,6 +15,8 @@ from worker.synthesis.speech.number_tables import (
     after_number,
     before_number,
     date_rules,
+    phone_rule,
+    range_rule,
     reader,
     time_rule,
 )
@@ -206,6 +208,8 @@ def _feminine(m: re.Match[str]) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock, ("الساعة ", "")),
+    phone_rule(NUMERALS),
+    range_rule(NUMERALS, " إلى "),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, _SCALE_NAMES, _degrees),

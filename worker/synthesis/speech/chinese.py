@@ -14,6 +14,8 @@ from worker.synthesis.speech.number_tables import (
     before_number,
     date_rules,
     fraction_rule,
+    phone_rule,
+    range_rule,
     reader,
     time_rule,
 )
@@ -124,11 +126,6 @@ def _clock(hour: int, minute: int) -> str:
 
 _PHONE = re.compile(r"((?:电话|手机|号码|编号|热线)(?:是|为)?:?\s?)(\d+)")
 """A phone number is read digit by digit, its 1 as 幺."""
-_RANGE = re.compile(rf"{NUMERALS.signed}\s?[-~]\s?{NUMERALS.number}")
-
-
-def _second(m: re.Match[str]) -> str:
-    return NUMERALS.say(NUMERALS.amount(m, 4, signed=False))
 
 
 def _year(digits: str) -> str:
@@ -142,13 +139,14 @@ def _date(year: int, month: int, day: int) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    phone_rule(NUMERALS, "零幺二三四五六七八九", "", " "),
+    range_rule(NUMERALS, "到", "-~"),
     fraction_rule(NUMERALS, lambda top, bottom: f"{bottom}分之{top}"),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha() or k == "元"], _money),
     after_number(NUMERALS, _UNITS, _unit),
     (re.compile(r"(?<![\d.,])(\d{4})(?=年)"), lambda m: _year(m.group(1))),
     (_PHONE, lambda m: m.group(1) + _year(m.group(2)).replace("一", "幺")),
-    (_RANGE, lambda m: f"{NUMERALS.say(NUMERALS.amount(m))}到{_second(m)}"),
     (re.compile(rf"(?<![\d.,第])2(?=(?:{_MEASURE_WORDS}))"), lambda m: "两"),
 ]
 """Dates and times first (their digits are not plain numbers), then money and units."""

@@ -17,6 +17,8 @@ from worker.synthesis.speech.number_tables import (
     after_number,
     before_number,
     date_rules,
+    phone_rule,
+    range_rule,
     reader,
     time_rule,
 )
@@ -216,6 +218,8 @@ def _ordinal(m: re.Match[str]) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    phone_rule(NUMERALS),
+    range_rule(NUMERALS, " έως "),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, _UNITS, _unit),

@@ -17,6 +17,8 @@ from worker.synthesis.speech.number_tables import (
     after_number,
     before_number,
     date_rules,
+    phone_rule,
+    range_rule,
     reader,
     time_rule,
 )
@@ -127,6 +129,8 @@ def _date(year: int, month: int, day: int) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    phone_rule(NUMERALS),
+    range_rule(NUMERALS, " עד "),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, _SCALE_NAMES, _degrees),

@@ -15,6 +15,8 @@ from worker.synthesis.speech.number_tables import (
     after_number,
     before_number,
     date_rules,
+    phone_rule,
+    range_rule,
     reader,
     time_rule,
 )
@@ -133,6 +135,8 @@ def _date(year: int, month: int, day: int) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock_before_baje, ("", r" ?बजे")),
+    phone_rule(NUMERALS),
+    range_rule(NUMERALS, " से "),
     time_rule(_clock),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k not in ("Rs", "$")], _money),

@@ -4,8 +4,6 @@ percentages, money with the currency's name (¥1,000 → 千円), times (十四�
 
 from __future__ import annotations
 
-import re
-
 from num2words import num2words
 
 from worker.synthesis.speech.number_tables import (
@@ -16,6 +14,8 @@ from worker.synthesis.speech.number_tables import (
     before_number,
     date_rules,
     fraction_rule,
+    phone_rule,
+    range_rule,
     reader,
     time_rule,
 )
@@ -45,7 +45,6 @@ _UNITS = {
     "ml": "ミリリットル", "mL": "ミリリットル", "km/h": "キロメートル毎時", "GB": "ギガバイト",
     "MB": "メガバイト",
 }  # fmt: skip
-_RANGE = re.compile(rf"{NUMERALS.signed}\s?[~〜-]\s?{NUMERALS.number}")
 
 
 def _money(sign: str, amount: Amount) -> str:
@@ -70,23 +69,16 @@ def _date(year: int, month: int, day: int) -> str:
     return f"{spell(year)}年{spell(month)}月{spell(day)}日"
 
 
-def _range(m: re.Match[str]) -> str:
-    return (
-        NUMERALS.say(NUMERALS.amount(m))
-        + "から"
-        + NUMERALS.say(NUMERALS.amount(m, 4, signed=False))
-    )
-
-
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    phone_rule(NUMERALS, between="の"),
+    range_rule(NUMERALS, "から", "-~〜"),
     fraction_rule(NUMERALS, lambda top, bottom: f"{bottom}分の{top}"),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha() or k in "$€£"], _money),
     after_number(NUMERALS, ["°C", "°F", "°"], _degrees),
     after_number(NUMERALS, _UNITS, _unit),
-    (_RANGE, _range),
 ]
 
 read = reader(NUMERALS, RULES)

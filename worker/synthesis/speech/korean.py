@@ -16,6 +16,8 @@ from worker.synthesis.speech.number_tables import (
     before_number,
     date_rules,
     fraction_rule,
+    phone_rule,
+    range_rule,
     reader,
     time_rule,
 )
@@ -32,6 +34,8 @@ NUMERALS = Numerals(
     minus="마이너스",
     percent="{} 퍼센트",
 )
+_PHONE_DIGITS = ("공", "일", "이", "삼", "사", "오", "육", "칠", "팔", "구")
+"""A phone number's 0 is 공: 공일공에 일이삼사에 오육칠팔."""
 _NATIVE_UNITS = ("", "한", "두", "세", "네", "다섯", "여섯", "일곱", "여덟", "아홉")
 _NATIVE_TENS = ("", "열", "스물", "서른", "마흔", "쉰", "예순", "일흔", "여든", "아흔")
 _NATIVE_COUNTERS = (
@@ -91,6 +95,8 @@ def _date(year: int, month: int, day: int) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    phone_rule(NUMERALS, _PHONE_DIGITS, "", "에 "),
+    range_rule(NUMERALS, "에서 ", "-~"),
     fraction_rule(NUMERALS, lambda top, bottom: f"{bottom} 분의 {top}"),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha() or k in "$€£"], _money),

@@ -14,6 +14,8 @@ from worker.synthesis.speech.number_tables import (
     after_number,
     before_number,
     date_rules,
+    phone_rule,
+    range_rule,
     reader,
     time_rule,
 )
@@ -111,6 +113,8 @@ def _ordinal(m: re.Match[str]) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    phone_rule(NUMERALS),
+    range_rule(NUMERALS, " hingga "),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha() and k != "Rp"], _money),
     after_number(NUMERALS, _MEASURES, _measure),

@@ -174,6 +174,65 @@ def fraction_rule(numerals: Numerals, say: Callable[[str, str], str]) -> Rule:
     return pattern, lambda m: say(numerals.whole(m.group(1)), numerals.whole(m.group(2)))
 
 
+_PHONE = re.compile(
+    r"(?<![\d.,+])(?<!\d-)(\+)?"
+    r"((?:(?<=\+)\d|0)\d{0,4}(?:[ -]\d{1,8}){1,5}|\d{1,5}(?:-\d{1,8}){1,5})"
+    r"(?![^\W\u2e80-\uffff]|-|[.,]\d)"
+)
+"""Groups of digits apart by dashes, or by spaces too after a `+` or a leading 0."""
+
+
+def phone_rule(
+    numerals: Numerals,
+    digits: Sequence[str] | None = None,
+    join: str | None = None,
+    between: str = ", ",
+) -> Rule:
+    """`555-1234`, `+60 12-345 6789`, `03-1234-5678`: read digit by digit, group by group
+    (`between` the groups: a pause, or the language's word for the dash). The `+` is kept,
+    for the engine to say or not."""
+    words = digits or numerals.digits
+    inside = numerals.join if join is None else join
+
+    def say(m: re.Match[str]) -> str:
+        groups = re.split(r"[ -]", m.group(2))
+        if not _is_phone(bool(m.group(1)), m.group(2), groups):
+            raise ValueError("not a phone number")
+        spoken = between.join(inside.join(words[int(d)] for d in g) for g in groups)
+        return f"+{spoken}" if m.group(1) else spoken
+
+    return _PHONE, say
+
+
+_LOCAL_SHAPES = ([3, 4], [5, 5])
+
+
+def _is_phone(plus: bool, written: str, groups: list[str]) -> bool:
+    """With a `+`; else with a dash, and a group starting with 0 (`03-2161 2345`), three
+    groups (`210-555-1234`) or the local shapes 3-4 and 5-5 (`555-1234`, `98765-43210`);
+    not `5 10 15` (three numbers), `5-10` (a range) nor `1990-1995` (years)."""
+    if plus or (len(groups) >= 3 and "-" in written):
+        return True
+    leading_zero = any(g[0] == "0" and len(g) > 1 for g in groups)
+    return "-" in written and (leading_zero or [len(g) for g in groups] in _LOCAL_SHAPES)
+
+
+def range_rule(numerals: Numerals, word: str, dashes: str = "-~") -> Rule:
+    """`5-10` → five, `word`, ten (`word` with its spaces: " to ", "到", "에서 "), where the
+    second number is the larger (`3-2` is a score). Only the first number and the dash are
+    read here: the second is left to the rules of money and units (`5-10 km`)."""
+    pattern = re.compile(rf"{numerals.signed}\s?[{re.escape(dashes)}]\s?(?={numerals.number})")
+
+    def say(m: re.Match[str]) -> str:
+        first, second = numerals.amount(m), numerals.amount(m, 4, signed=False)
+        low = -float(first.whole) if first.negative else float(first.whole)
+        if float(second.whole) <= low or second.whole.startswith("0"):
+            raise ValueError("not a range")
+        return numerals.say(first) + word
+
+    return pattern, say
+
+
 def _checked(year: int, month: int, day: int) -> tuple[int, int, int]:
     if not (1 <= month <= 12 and 1 <= day <= 31):
         raise ValueError("not a date")
@@ -196,11 +255,6 @@ def date_rules(say: Callable[[int, int, int], str], *, day_first: bool = True) -
     return [(ymd, iso), (other, written)]
 
 
-def percent_rule(numerals: Numerals) -> Rule:
-    pattern = re.compile(rf"{numerals.signed}\s?%")
-    return pattern, lambda m: _percent(numerals, numerals.amount(m))
-
-
 def _percent(numerals: Numerals, amount: Amount) -> str:
     words = numerals.percent.format(numerals.unsigned(amount))
     return numerals.words(numerals.minus, words) if amount.negative else words
@@ -210,7 +264,7 @@ def number_rules(numerals: Numerals) -> list[Rule]:
     """Percentages, then every number left, then any digit still left (`1.2.3`)."""
     number = re.compile(numerals.signed)
     return [
-        percent_rule(numerals),
+        (re.compile(rf"{numerals.signed}\s?%"), lambda m: _percent(numerals, numerals.amount(m))),
         (number, lambda m: numerals.say(numerals.amount(m))),
         (_LEFTOVER, lambda m: numerals.whole(m.group(0))),
     ]

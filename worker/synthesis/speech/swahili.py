@@ -13,6 +13,8 @@ from worker.synthesis.speech.number_tables import (
     after_number,
     before_number,
     date_rules,
+    phone_rule,
+    range_rule,
     reader,
     time_rule,
 )
@@ -116,6 +118,8 @@ def _date(year: int, month: int, day: int) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock, ("saa ", "")),
+    phone_rule(NUMERALS),
+    range_rule(NUMERALS, " hadi "),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha()], _money),
     after_number(NUMERALS, ["°C", "°F", "°"], _degrees),
