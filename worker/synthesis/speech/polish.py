@@ -9,7 +9,7 @@ import re
 
 from worker.synthesis.speech import polish_words as w
 from worker.synthesis.speech.core import digit_by_digit, safe, spaced
-from worker.synthesis.speech.polish_words import cardinal, decimal, ordinal
+from worker.synthesis.speech.polish_numbers import cardinal, decimal, ordinal
 from worker.synthesis.speech.rules import polish_forms
 from worker.synthesis.speech.slavic import (
     NUMBER,
@@ -23,6 +23,8 @@ from worker.synthesis.speech.slavic import (
     money_patterns,
     name_roman_pattern,
     next_word,
+    noun_pattern,
+    noun_reader,
     roman,
     signs,
     unit_pattern,
@@ -30,11 +32,14 @@ from worker.synthesis.speech.slavic import (
     word_before,
 )
 
-_MINUS = frozenset({"minus"})
+_MINUS = frozenset({"minus", "plus"})
 
 
 def count(written: str, fraction: str | None, noun: Noun, case: str) -> str:
+    """A number and its noun: "pięć kilometrów", "półtora kilometra", "dwie minuty"."""
     n = whole(written)
+    if n == 1 and fraction == "5":
+        return f"{'półtorej' if noun.gender == 'f' else 'półtora'} {noun.genitive}"
     if fraction:
         return f"{decimal(n, fraction)} {noun.genitive}"
     return f"{cardinal(n, case, noun.gender)} {noun.counted(polish_forms(n), case)}"
@@ -181,14 +186,10 @@ def _roman_before(m: re.Match[str]) -> str:
 
 # -- words and what is left ---------------------------------------------------------------------
 
-_STREET = re.compile(rf"(?<![\w.])(?P<street>{'|'.join(map(re.escape, w.STREETS))})\s?")
+_NOUN = noun_pattern(w.NOUNS, ("ul.", "al.", "str.", "rys.", "nr"))
+_NOUN_READER = noun_reader(w.NOUNS, w.ORDINAL_CASE)
 _NUMERO = re.compile(r"№\s?(?=\d)")
 _CARDINAL = re.compile(NUMBER)
-
-
-def _street(m: re.Match[str]) -> str:
-    alone, governed_form = w.STREETS[m["street"]]
-    return (governed_form if word_before(m.string, m.start()) in w.CARDINAL_CASE else alone) + " "
 
 
 def _gender(after: str, n: int) -> str:
@@ -197,22 +198,28 @@ def _gender(after: str, n: int) -> str:
     return "f" if after in w.FEMININE_FEW else "m"
 
 
-def _one_case(after: str, case: str) -> str:
-    """`mam 1 siostrę` → "jedną siostrę": a feminine accusative shows in its noun."""
-    return "a" if case == "n" and after.endswith("ę") else case
+def _cardinal_words(n: int, m: re.Match[str]) -> str:
+    """A count in the case its preposition governs and its noun's gender: "jedną siostrę",
+    "dwie siostry", "trzech synów" (men counted take the genitive)."""
+    after, case = next_word(m), _cardinal_case(m)
+    if n == 1 and case == "n" and after.endswith("ę"):
+        case = "a"
+    elif n > 1 and case in ("n", "a") and after in w.PERSONAL:
+        case = "g"
+    return cardinal(n, case, _gender(after, n))
 
 
 @safe
 def _cardinal(m: re.Match[str]) -> str:
     n = whole(m["whole"])
-    if m["fraction"]:
+    if n == 1 and m["fraction"] == "5" and (after := next_word(m)):
+        said = "półtorej" if _noun_gender(after, "g") == "f" else "półtora"
+    elif m["fraction"]:
         said = decimal(n, m["fraction"])
     elif len(m["whole"]) > 1 and m["whole"].startswith("0"):
         said = digit_by_digit(m["whole"], "pl")
     else:
-        after = next_word(m)
-        case = _one_case(after, _case(m, w.CARDINAL_CASE)) if n == 1 else _case(m, w.CARDINAL_CASE)
-        said = cardinal(n, case, _gender(after, n))
+        said = _cardinal_words(n, m)
     return spaced(m.string, m.start(), m.end(), said)
 
 
@@ -230,12 +237,12 @@ _READING = Reading(
 
 def read(text: str, region: str) -> str:
     """A paragraph of Polish, every number and abbreviation read as a careful reader says it."""
-    text = signs(_NUMERO.sub("numer ", text), "minus")
+    text = signs(_NUMERO.sub("numer ", text), "minus", "plus")
     text = _DATE.sub(_date, _NUMERIC_DATE.sub(_numeric_date, text))
     text = _TIME.sub(_time, _HOUR_WORD.sub(_hour_word, _YEAR.sub(_year, text)))
     text = _MONEY[0].sub(_READING.money, _MONEY[1].sub(_READING.money, text))
     text = _DOT_ORDINAL.sub(_dot_ordinal, _ORDINAL.sub(_ordinal, _UNIT.sub(_READING.unit, text)))
     text = _ROMAN_BEFORE.sub(_roman_before, _ROMAN_AFTER.sub(_READING.roman_after, text))
-    text = _STREET.sub(_street, _ROMAN_NAME.sub(_READING.roman_name, text))
+    text = _NOUN.sub(_NOUN_READER, _ROMAN_NAME.sub(_READING.roman_name, text))
     text = w.ABBREVIATIONS.expand(w.CAPITALISED.expand(text))
     return digits_left(_CARDINAL.sub(_cardinal, text), cardinal)

@@ -1,13 +1,9 @@
-"""The words the Polish reader says: months, counted nouns, the cases prepositions govern,
-numbers in every case (num2words gives only the nominative), the nouns roman numerals count,
-and abbreviations. Cases: n(ominative), g(enitive), d(ative), a(ccusative), i(nstrumental),
-l(ocative)."""
+"""The words the Polish reader says: months, counted nouns, the cases prepositions govern, the
+nouns roman numerals count, and abbreviations. Cases: n(ominative), g(enitive), d(ative),
+a(ccusative), i(nstrumental), l(ocative)."""
 
 from __future__ import annotations
 
-from num2words import num2words
-
-from worker.synthesis.speech.core import digit_by_digit
 from worker.synthesis.speech.rules import Abbreviations
 from worker.synthesis.speech.slavic import Noun, nouns
 
@@ -48,118 +44,26 @@ YEAR_NOUN = {"rok": "n", "roku": "g", "rokiem": "i", "rokowi": "d"}
 HOUR = {"n": "godzina", "a": "godzinę", "g": "godziny", "d": "godzinie", "l": "godzinie",
         "i": "godziną"}  # fmt: skip
 CENTURY = {"n": "wiek", "a": "wiek", "g": "wieku", "l": "wieku", "d": "wiekowi", "i": "wiekiem"}
-STREETS = {
-    "ul.": ("ulica", "ulicy"),
-    "al.": ("aleja", "alei"),
-    "pl.": ("plac", "placu"),
-    "Ul.": ("Ulica", "Ulicy"),
-    "Al.": ("Aleja", "Alei"),
-}
-"""A street's word alone and after a preposition (`przy ul. Długiej` → "przy ulicy")."""
 
-NUMERALS: dict[str, tuple[str, str, str]] = {
-    "dwa": ("dwóch", "dwóm", "dwoma"), "dwie": ("dwóch", "dwóm", "dwiema"),
-    "trzy": ("trzech", "trzem", "trzema"), "cztery": ("czterech", "czterem", "czterema"),
-    "sto": ("stu", "stu", "stoma"), "dwieście": ("dwustu", "dwustu", "dwustoma"),
-    "tysiąc": ("tysiąca", "tysiącowi", "tysiącem"),
-    "tysiące": ("tysięcy", "tysiącom", "tysiącami"),
-    "tysięcy": ("tysięcy", "tysiącom", "tysiącami"),
-    "milion": ("miliona", "milionowi", "milionem"),
-    "miliony": ("milionów", "milionom", "milionami"),
-    "milionów": ("milionów", "milionom", "milionami"),
-    "miliard": ("miliarda", "miliardowi", "miliardem"),
-    "miliardy": ("miliardów", "miliardom", "miliardami"),
-    "miliardów": ("miliardów", "miliardom", "miliardami"),
+
+def _cases(*forms: str) -> dict[str, str]:
+    """The forms of a noun in the order n, g, d, a, i, l."""
+    return dict(zip("ngdail", forms, strict=True))
+
+
+NOUNS = {
+    "ul.": _cases("ulica", "ulicy", "ulicy", "ulicę", "ulicą", "ulicy"),
+    "al.": _cases("aleja", "alei", "alei", "aleję", "aleją", "alei"),
+    "pl.": _cases("plac", "placu", "placowi", "plac", "placem", "placu"),
+    "str.": _cases("strona", "strony", "stronie", "stronę", "stroną", "stronie"),
+    "rys.": _cases("rysunek", "rysunku", "rysunkowi", "rysunek", "rysunkiem", "rysunku"),
+    "tab.": _cases("tabela", "tabeli", "tabeli", "tabelę", "tabelą", "tabeli"),
+    "nr": _cases("numer", "numeru", "numerowi", "numer", "numerem", "numerze"),
+    "woj.": _cases("województwo", "województwa", "województwu", "województwo", "województwem",
+                   "województwie"),
 }  # fmt: skip
-"""Numerals outside the regular patterns: genitive (also the locative), dative, instrumental."""
-NUMERAL_STEMS = {
-    "pięć": "pięci", "sześć": "sześci", "siedem": "siedmi", "osiem": "ośmi",
-    "dziewięć": "dziewięci", "dziesięć": "dziesięci", "jedenaście": "jedenast",
-    "dwanaście": "dwunast", "trzynaście": "trzynast", "czternaście": "czternast",
-    "piętnaście": "piętnast", "szesnaście": "szesnast", "siedemnaście": "siedemnast",
-    "osiemnaście": "osiemnast", "dziewiętnaście": "dziewiętnast", "dwadzieścia": "dwudziest",
-    "trzydzieści": "trzydziest", "czterdzieści": "czterdziest", "trzysta": "trzyst",
-    "czterysta": "czteryst",
-}  # fmt: skip
-"""Numerals declined as stem + u (genitive, dative) and stem + oma (instrumental); tens in
--dziesiąt (→ -dziesięciu) and hundreds in -set (→ -uset, all cases) are derived."""
-ONE = {
-    "m": {"n": "jeden", "g": "jednego", "d": "jednemu", "i": "jednym", "l": "jednym", "a": "jeden"},
-    "n": {"n": "jedno", "g": "jednego", "d": "jednemu", "i": "jednym", "l": "jednym", "a": "jedno"},
-    "f": {"n": "jedna", "g": "jednej", "d": "jednej", "i": "jedną", "l": "jednej", "a": "jedną"},
-}
-
-
-def _numeral(word: str, case: str) -> str:
-    """One numeral word in an oblique case (the locative is the genitive's form)."""
-    index = {"g": 0, "l": 0, "d": 1, "i": 2}[case]
-    if word in NUMERALS:
-        return NUMERALS[word][index]
-    if word.endswith("set"):  # pięćset → pięciuset, in every case
-        return NUMERAL_STEMS.get(word[:-3], word[:-3]) + "uset"
-    if word.endswith("dziesiąt"):  # pięćdziesiąt → pięćdziesięciu
-        return word[:-2] + "ęci" + ("oma" if index == 2 else "u")
-    if word in NUMERAL_STEMS:
-        return NUMERAL_STEMS[word] + ("oma" if index == 2 else "u")
-    return word
-
-
-def cardinal(n: int, case: str = "n", gender: str = "m") -> str:
-    """`n` in `case` and `gender` ("dwie" for feminine nouns, "jedno" for neuter ones)."""
-    if len(str(n)) > 15:
-        return digit_by_digit(str(n), "pl")
-    if n == 1:
-        return ONE[gender][case]
-    words = str(num2words(n, lang="pl")).split()
-    if gender == "f" and words[-1] == "dwa":
-        words[-1] = "dwie"
-    if case in ("n", "a"):
-        return " ".join(words)
-    return " ".join(word if word == "jeden" else _numeral(word, case) for word in words)
-
-
-_ENDINGS = {
-    "n": {"m": "y", "f": "a", "n": "e"}, "a": {"m": "y", "f": "ą", "n": "e"},
-    "g": {"m": "ego", "f": "ej", "n": "ego"}, "d": {"m": "emu", "f": "ej", "n": "emu"},
-    "i": {"m": "ym", "f": "ą", "n": "ym"}, "l": {"m": "ym", "f": "ej", "n": "ym"},
-}  # fmt: skip
-"""A hard-stem adjective's endings (`czwarty`); `drugi`, `trzeci` take an i before them."""
-_CARDINAL_WORDS = frozenset({"trzy", "cztery", "trzydzieści", "czterdzieści", "miliony"})
-
-
-def _adjective(word: str, case: str, gender: str) -> str:
-    ending, stem = _ENDINGS[case][gender], word[:-1]
-    if word.endswith("i"):  # drugi → druga, drugiego; trzeci → trzecia, trzeciego
-        if ending.startswith("y"):
-            ending = "i" + ending[1:]
-        elif ending.startswith("e") or not stem.endswith(("g", "k")):
-            ending = "i" + ending
-    return stem + ending
-
-
-def ordinal(n: int, case: str = "n", gender: str = "m") -> str:
-    """`n` as an ordinal in `case` and `gender`; the cardinal words of a long ordinal (`dwa
-    tysiące dwudziestego czwartego`) stay as they are."""
-    if len(str(n)) > 15:
-        return digit_by_digit(str(n), "pl")
-    if n == 0:  # num2words has no ordinal for zero (`0:30`)
-        return _adjective("zerowy", case, gender)
-    words = str(num2words(n, lang="pl", to="ordinal")).split()
-    return " ".join(
-        _adjective(word, case, gender)
-        if word.endswith(("y", "i")) and word not in _CARDINAL_WORDS
-        else word
-        for word in words
-    )
-
-
-def decimal(whole_part: int, fraction: str) -> str:
-    """`3,5` → "trzy przecinek pięć"; `3,14` → "trzy przecinek czternaście"."""
-    said = digit_by_digit(fraction, "pl")
-    if len(fraction) == 2 and not fraction.startswith("0"):
-        said = cardinal(int(fraction))
-    return f"{cardinal(whole_part)} przecinek {said}"
-
+"""Abbreviated nouns before a number or a name, in the case their preposition governs
+(`przy ul. Długiej` → "przy ulicy Długiej", `pod nr 112` → "pod numerem sto dwanaście")."""
 
 _ZLOTY = Noun("złoty", "złote", "złotych", "złotego")
 _GROSZ = Noun("grosz", "grosze", "groszy", "grosza")
@@ -261,6 +165,12 @@ FEMININE_FEW = frozenset({
     "sceny", "role", "ryby", "krowy", "kury", "myszy", "żony", "wnuczki", "zmiany", "drogi",
 })  # fmt: skip
 """Feminine nouns after 2–4, which take "dwie" ("dwie siostry", but "dwa psy")."""
+PERSONAL = frozenset({
+    "synów", "braci", "mężczyzn", "chłopców", "chłopaków", "studentów", "uczniów", "pracowników",
+    "żołnierzy", "rycerzy", "policjantów", "lekarzy", "kolegów", "przyjaciół", "panów",
+    "zawodników", "graczy", "pasażerów", "turystów", "gości", "wnuków", "królów", "posłów",
+})  # fmt: skip
+"""Men counted: "trzech synów", "pięciu żołnierzy" (the numeral in the genitive)."""
 FEMININE_STEMS = (
     "klas", "stron", "szkol", "szkoł", "połow", "lig", "lidz", "kolejc", "kolejk", "ulic",
     "grup", "rund", "edycj", "lekcj", "scen", "zwrotk", "lini", "ławk", "dzielnic", "kadencj",
@@ -290,7 +200,15 @@ ABBREVIATIONS = Abbreviations(
 )  # fmt: skip
 """Abbreviations read whole (`itd.` → "i tak dalej"); `ul.` depends on its preposition."""
 CAPITALISED = Abbreviations(
-    words={"Np.": "Na przykład", "Tzn.": "To znaczy", "Ok.": "Około"},
+    words={
+        "Np.": "Na przykład",
+        "Tzn.": "To znaczy",
+        "Ok.": "Około",
+        "Zob.": "Zobacz",
+        "Por.": "Porównaj",
+        "Tj.": "To jest",
+        "Tzw.": "Tak zwany",
+    },
     titles={"Prof.": "Profesor", "Dr": "Doktor", "Mgr": "Magister", "Ks.": "Ksiądz"},
 )
 """The same at the start of a sentence (the table above is matched as written)."""

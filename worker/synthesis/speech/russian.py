@@ -5,7 +5,6 @@ numerals and abbreviations. The words (months, nouns, abbreviations) live in `ru
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from num2words import num2words
 
@@ -24,6 +23,8 @@ from worker.synthesis.speech.slavic import (
     money_patterns,
     name_roman_pattern,
     next_word,
+    noun_pattern,
+    noun_reader,
     roman,
     signs,
     unit_pattern,
@@ -31,7 +32,7 @@ from worker.synthesis.speech.slavic import (
     word_before,
 )
 
-_MINUS = frozenset({"минус"})
+_MINUS = frozenset({"минус", "плюс"})
 _LEADING_ONE = re.compile(r"^од(?:ин|на|ной|ну|ним|ном|ного|ному)\s(?=тысяч|миллион|миллиард)")
 
 
@@ -68,9 +69,18 @@ def decimal(whole_part: int, fraction: str) -> str:
     return f"{whole_words} {cardinal(part, gender='f')} {stem}{'ая' if one else 'ых'}"
 
 
+def one_and_a_half(gender: str, case: str) -> str:
+    """`1,5` before a noun: "полтора километра", "полторы тысячи", "до полутора метров"."""
+    if case not in ("n", "a"):
+        return "полутора"
+    return "полторы" if gender == "f" else "полтора"
+
+
 def count(written: str, fraction: str | None, noun: Noun, case: str) -> str:
     """A number and its noun: "пять километров", "до одного градуса", "две целых ... метра"."""
     n = whole(written)
+    if n == 1 and fraction == "5":
+        return f"{one_and_a_half(noun.gender, case)} {noun.counted(1 if case in 'na' else 2, case)}"
     if fraction:
         return f"{decimal(n, fraction)} {noun.genitive}"
     return f"{cardinal(n, case, noun.gender)} {noun.counted(slavic_forms(n), case)}"
@@ -198,19 +208,10 @@ def _roman_before(m: re.Match[str]) -> str:
 
 # -- words and what is left ---------------------------------------------------------------------
 
-_CITY = re.compile(r"(?<![\w.])г\.\s?(?=[А-ЯЁ])")
-_STREET = re.compile(r"(?<![\w.])ул\.\s?")
+_NOUN = noun_pattern(w.NOUNS, ("ул.", "кв.", "стр.", "рис.", "табл.", "гл."))
+_NOUN_READER = noun_reader(w.NOUNS, w.PLACE_CASE)
 _NUMERO = re.compile(r"№\s?(?=\d)")
 _CARDINAL = re.compile(NUMBER)
-
-
-def _before_name(noun: dict[str, str]) -> Callable[[re.Match[str]], str]:
-    """`г. Москва` → "город Москва"; `на ул. Ленина` → "на улице Ленина"."""
-
-    def replace(m: re.Match[str]) -> str:
-        return noun[w.PLACE_CASE.get(word_before(m.string, m.start()), "n")] + " "
-
-    return replace
 
 
 def _gender(after: str, n: int, case: str) -> str:
@@ -227,7 +228,10 @@ def _gender(after: str, n: int, case: str) -> str:
 @safe
 def _cardinal(m: re.Match[str]) -> str:
     n = whole(m["whole"])
-    if m["fraction"]:
+    if n == 1 and m["fraction"] == "5" and (after := next_word(m)):
+        case = _case(m)
+        said = one_and_a_half(_gender(after, 2, case), case)
+    elif m["fraction"]:
         said = decimal(n, m["fraction"])
     elif len(m["whole"]) > 1 and m["whole"].startswith("0"):
         said = digit_by_digit(m["whole"], "ru")
@@ -254,13 +258,13 @@ _READING = Reading(
 
 def read(text: str, region: str) -> str:
     """A paragraph of Russian, every number and abbreviation read as a careful reader says it."""
-    text = signs(_NUMERO.sub("номер ", text), "минус")
+    text = signs(_NUMERO.sub("номер ", text), "минус", "плюс")
     text = _DATE.sub(_date, _NUMERIC_DATE.sub(_numeric_date, text))
     text = _TIME.sub(_time, _YEAR.sub(_year, text))
     text = _MONEY[0].sub(_READING.money, _MONEY[1].sub(_READING.money, text))
     text = _ORDINAL.sub(_ordinal, _UNIT.sub(_READING.unit, text))
     text = _ROMAN_BEFORE.sub(_roman_before, _ROMAN_AFTER.sub(_READING.roman_after, text))
     text = _ROMAN_NAME.sub(_READING.roman_name, text)
-    text = _CITY.sub(_before_name(w.CITY), _STREET.sub(_before_name(w.STREET), text))
-    text = w.ABBREVIATIONS.expand(text)
+    text = _NOUN.sub(_NOUN_READER, text)
+    text = w.ABBREVIATIONS.expand(w.CAPITALISED.expand(text))
     return digits_left(_CARDINAL.sub(_cardinal, text), cardinal)

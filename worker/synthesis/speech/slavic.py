@@ -19,7 +19,7 @@ NUMBER = rf"(?<![\d.,:])(?P<whole>{WHOLE})(?:,(?P<fraction>\d+))?(?![\d]|[.,:]\d
 """A standalone number with an optional decimal comma: groups `whole` and `fraction`."""
 ROMAN = rf"(?-i:(?P<roman>{ROMAN_SOURCE}))(?![\w])"
 
-_SIGN = re.compile(r"(?:(?<=\s)|^|(?<=[(\[]))-(?=\d)")
+_SIGN = re.compile(r"(?:(?<=\s)|^|(?<=[(\[]))(?P<sign>[-+])(?=\d)")
 _WORD_BEFORE = re.compile(r"(\w+)\.?\s+$")
 _GOES_ON = re.compile(r"\s*[^\s\"'A-ZА-ЯЁĄĆĘŁŃÓŚŹŻ]")
 _DIGITS = re.compile(r"\d+")
@@ -29,9 +29,9 @@ def whole(written: str) -> int:
     return int(written.replace(" ", ""))
 
 
-def signs(text: str, minus: str) -> str:
-    """A minus written before a number (after a space, a bracket or at the start)."""
-    return _SIGN.sub(f"{minus} ", text)
+def signs(text: str, minus: str, plus: str) -> str:
+    """A sign written before a number (after a space, a bracket or at the start)."""
+    return _SIGN.sub(lambda m: f"{minus if m['sign'] == '-' else plus} ", text)
 
 
 def word_before(text: str, start: int, skip: frozenset[str] = frozenset()) -> str:
@@ -195,3 +195,27 @@ def money_patterns(currencies: Iterable[str], signs: str) -> tuple[re.Pattern[st
     after = rf"{NUMBER}\s?(?P<cur>{alternatives(currencies)})(?![\w])"
     before = rf"(?P<cur>[{re.escape(signs)}])\s?{NUMBER}"
     return re.compile(after), re.compile(before)
+
+
+_CAPITAL = "A-ZА-ЯЁĄĆĘŁŃÓŚŹŻ"
+
+
+def noun_pattern(table: Iterable[str], capitalised: Iterable[str]) -> re.Pattern[str]:
+    """An abbreviated noun before a number or a name (`ул. Ленина`, `na str. 45`): group
+    `abbr`. Only those in `capitalised` are also matched with a capital (`Ул.` starts a
+    sentence; `Д.` is more often an initial than a house)."""
+    keys = [*table, *(key[:1].upper() + key[1:] for key in capitalised)]
+    return re.compile(rf"(?<![\w.])(?P<abbr>{alternatives(keys)})\s?(?=\d|[{_CAPITAL}])")
+
+
+def noun_reader(
+    table: Mapping[str, Mapping[str, str]], cases: Mapping[str, str]
+) -> Callable[[re.Match[str]], str]:
+    """Reads an abbreviated noun in the case its preposition governs (`на ул.` → "на улице")."""
+
+    def read(m: re.Match[str]) -> str:
+        abbreviation = m["abbr"]
+        said = table[abbreviation.lower()][cases.get(word_before(m.string, m.start()), "n")]
+        return (said[:1].upper() + said[1:] if abbreviation[:1].isupper() else said) + " "
+
+    return read
