@@ -17,6 +17,7 @@ from worker.synthesis.speech.number_tables import (
     after_number,
     before_number,
     date_rules,
+    dotted_time_rule,
     phone_rule,
     range_rule,
     reader,
@@ -218,6 +219,7 @@ def _ordinal(m: re.Match[str]) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    dotted_time_rule(_clock, "στις|τις|Στις"),
     phone_rule(NUMERALS),
     range_rule(NUMERALS, " έως "),
     before_number(NUMERALS, _CURRENCIES, _money),

@@ -14,6 +14,7 @@ from worker.synthesis.speech.number_tables import (
     after_number,
     before_number,
     date_rules,
+    dotted_time_rule,
     phone_rule,
     range_rule,
     reader,
@@ -113,6 +114,7 @@ def _ordinal(m: re.Match[str]) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    dotted_time_rule(_clock, "pukul|jam|Pukul|Jam"),
     phone_rule(NUMERALS),
     range_rule(NUMERALS, " hingga "),
     before_number(NUMERALS, _CURRENCIES, _money),

@@ -168,6 +168,13 @@ def time_rule(say: Callable[[int, int], str], around: tuple[str, str] = ("", "")
     return pattern, lambda m: say(int(m.group(1)), int(m.group(2)))
 
 
+def dotted_time_rule(say: Callable[[int, int], str], words: str) -> Rule:
+    """`pukul 2.30`, `στις 9.30`: a time written with a dot, after one of the `words` (a
+    regex alternation) that say it is one; the word is kept."""
+    pattern = re.compile(rf"((?<!\w)(?:{words}) )([01]?\d|2[0-3])\.([0-5]\d)(?![\d.,]\d)")
+    return pattern, lambda m: m.group(1) + say(int(m.group(2)), int(m.group(3)))
+
+
 def fraction_rule(numerals: Numerals, say: Callable[[str, str], str]) -> Rule:
     """`1/2`, `3/4`: said with the numerator's and denominator's words (二分之一)."""
     pattern = re.compile(r"(?<![\d/.,])(\d{1,3})/(\d{1,3})(?![\d/])")

@@ -6,6 +6,8 @@ name, units and temperatures."""
 
 from __future__ import annotations
 
+import re
+
 from worker.synthesis.speech.number_tables import (
     Amount,
     Numerals,
@@ -92,23 +94,31 @@ def _period(hour: int) -> str:
     return "jioni" if 16 <= hour < 19 else "usiku"
 
 
-def _clock(hour: int, minute: int) -> str:
-    """The Swahili day starts at sunrise: 7:00 is saa moja, 14:30 saa nane na nusu."""
+def _said(hour: int, minute: int) -> str:
+    """An hour of the Swahili clock (saa moja is an hour after sunrise) and its minutes."""
     if minute > 40:
-        hour, minute = hour + 1, minute - 60
-    swahili = (hour - 6) % 12 or 12
-    words = f"saa {spell(swahili)}"
+        hour, minute = hour % 12 + 1, minute - 60
+    words = f"saa {spell(hour)}"
     if minute == 30:
-        words += " na nusu"
-    elif minute == 15:
-        words += " na robo"
-    elif minute == -15:
-        words += " kasoro robo"
-    elif minute < 0:
-        words += f" kasoro dakika {spell(-minute)}"
-    elif minute:
-        words += f" na dakika {spell(minute)}"
-    return f"{words} {_period(hour % 24)}"
+        return f"{words} na nusu"
+    if minute in (15, -15):
+        return f"{words} {'na' if minute > 0 else 'kasoro'} robo"
+    if minute < 0:
+        return f"{words} kasoro dakika {spell(-minute)}"
+    return f"{words} na dakika {spell(minute)}" if minute else words
+
+
+def _clock(hour: int, minute: int) -> str:
+    """A 24-hour time, on the Swahili clock: 7:00 is saa moja asubuhi, 14:30 saa nane na
+    nusu mchana."""
+    period = _period((hour + (minute > 40)) % 24)
+    return f"{_said((hour - 6) % 12 or 12, minute)} {period}"
+
+
+_SWAHILI_TIME = re.compile(
+    r"(?:saa )?(1[0-2]|0?[1-9])[:.]([0-5]\d)(?= (?:asubuhi|mchana|jioni|usiku|alfajiri)\b)"
+)
+"""`saa 2:30 asubuhi`: written on the Swahili clock already, as its period word shows."""
 
 
 def _date(year: int, month: int, day: int) -> str:
@@ -117,6 +127,7 @@ def _date(year: int, month: int, day: int) -> str:
 
 RULES: list[Rule] = [
     *date_rules(_date),
+    (_SWAHILI_TIME, lambda m: _said(int(m.group(1)), int(m.group(2)))),
     time_rule(_clock, ("saa ", "")),
     phone_rule(NUMERALS),
     range_rule(NUMERALS, " hadi "),
