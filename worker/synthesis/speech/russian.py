@@ -16,6 +16,7 @@ from worker.synthesis.speech.slavic import (
     Noun,
     Reading,
     after_roman_pattern,
+    as_begun,
     before_roman_pattern,
     digits_left,
     governed,
@@ -258,6 +259,7 @@ _READING = Reading(
 
 def read(text: str, region: str) -> str:
     """A paragraph of Russian, every number and abbreviation read as a careful reader says it."""
+    written = text
     text = signs(_NUMERO.sub("номер ", text), "минус", "плюс")
     text = _DATE.sub(_date, _NUMERIC_DATE.sub(_numeric_date, text))
     text = _TIME.sub(_time, _YEAR.sub(_year, text))
@@ -267,4 +269,4 @@ def read(text: str, region: str) -> str:
     text = _ROMAN_NAME.sub(_READING.roman_name, text)
     text = _NOUN.sub(_NOUN_READER, text)
     text = w.ABBREVIATIONS.expand(w.CAPITALISED.expand(text))
-    return digits_left(_CARDINAL.sub(_cardinal, text), cardinal)
+    return as_begun(written, digits_left(_CARDINAL.sub(_cardinal, text), cardinal))

@@ -219,3 +219,10 @@ def noun_reader(
         return (said[:1].upper() + said[1:] if abbreviation[:1].isupper() else said) + " "
 
     return read
+
+
+def as_begun(written: str, spoken: str) -> str:
+    """A paragraph that began with a number (`1 мая ...`) begins with a capital once read."""
+    if written[:1].isdigit() or written[:1] in "+-" or written[:1].isupper():
+        return spoken[:1].upper() + spoken[1:]
+    return spoken
