@@ -79,14 +79,14 @@ _MAY_END = {
 _NEVER_END = {
     "bijv.": "bijvoorbeeld", "bv.": "bijvoorbeeld", "d.w.z.": "dat wil zeggen",
     "o.a.": "onder andere", "dhr.": "de heer", "mevr.": "mevrouw", "mw.": "mevrouw",
-    "blz.": "bladzijde", "ca.": "circa", "nr.": "nummer", "dr.": "dokter", "prof.": "professor",
-    "mr.": "meester", "ir.": "ingenieur", "drs.": "doctorandus", "ing.": "ingenieur", "st.": "sint",
-    "m.b.t.": "met betrekking tot", "i.p.v.": "in plaats van", "t.o.v.": "ten opzichte van",
-    "i.v.m.": "in verband met", "n.a.v.": "naar aanleiding van", "m.a.w.": "met andere woorden",
-    "vnl.": "voornamelijk", "incl.": "inclusief", "excl.": "exclusief", "ong.": "ongeveer",
-    "t.a.v.": "ter attentie van", "m.i.": "mijns inziens", "vs.": "versus",
-    "resp.": "respectievelijk", "evt.": "eventueel", "zgn.": "zogenaamd", "tel.": "telefoon",
-    "gem.": "gemiddeld",
+    "blz.": "bladzijde", "pag.": "pagina", "hfdst.": "hoofdstuk", "ca.": "circa", "nr.": "nummer",
+    "dr.": "dokter", "prof.": "professor", "mr.": "meester", "ir.": "ingenieur",
+    "drs.": "doctorandus", "ing.": "ingenieur", "st.": "sint", "m.b.t.": "met betrekking tot",
+    "i.p.v.": "in plaats van", "t.o.v.": "ten opzichte van", "i.v.m.": "in verband met",
+    "n.a.v.": "naar aanleiding van", "m.a.w.": "met andere woorden", "vnl.": "voornamelijk",
+    "incl.": "inclusief", "excl.": "exclusief", "ong.": "ongeveer", "t.a.v.": "ter attentie van",
+    "m.i.": "mijns inziens", "vs.": "versus", "resp.": "respectievelijk", "evt.": "eventueel",
+    "zgn.": "zogenaamd", "tel.": "telefoon", "gem.": "gemiddeld",
 }  # fmt: skip
 
 
@@ -121,6 +121,7 @@ def _roman(value: int, kind: str, m: re.Match[str]) -> str:
     return f"de {ordinal(value).capitalize()}{stop}"
 
 
+_HEIGHT = re.compile(r"(?<![\d.,])(\d),(\d\d)\s?m(?!\w)")  # 1,80 m: "één meter tachtig"
 _ORDINAL = re.compile(r"(?<![\d.,])(\d+)(?:e|de|ste)(?![\w])")
 _DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})([-/])(\d{1,2})\2(\d{4})(?![\d/-])")
 _BELGIAN_TIME = re.compile(r"(?<![\w.,])(\d{1,2})u(\d{2})?(?!\w)")
@@ -177,7 +178,7 @@ def read(text: str, region: str) -> str:
     text = ABBREVIATIONS(germanic.scales(text, LANGUAGE))
     text = romans(text, _ROMAN_CONTEXTS, _roman)
     text = _ORDINAL.sub(lambda m: spaced(m.string, m.start(), m.end(), ordinal(int(m[1]))), text)
-    text = germanic.units(germanic.ranges(text, LANGUAGE), LANGUAGE)
+    text = germanic.units(germanic.ranges(_HEIGHT.sub(r"\1 m \2", text), LANGUAGE), LANGUAGE)
     text = germanic.fractions(germanic.percent(text, LANGUAGE), _fraction)
     return germanic.last_numbers(
         germanic.years(text, LANGUAGE, _YEAR_BEFORE, _NO_NOUN_AFTER), LANGUAGE

@@ -132,7 +132,9 @@ def _ending(before: str, gender: str) -> str | None:
     word, first = m["word"].lower(), m["first"] or ""
     if word == "der" and first:  # in der 4. Runde, der Sieger der 4. Runde: dative, genitive
         opening = _SENTENCE_START.search(before, 0, m.start("first"))
-        if first.lower() in _PREPOSITIONS or (first[0].isupper() and not opening):
+        if first.lower() in _PREPOSITIONS or (
+            first.istitle() and first[-1].isalpha() and not opening
+        ):
             return "en"
     if word in _BY_GENDER:
         return _STRONG[gender]
@@ -254,10 +256,8 @@ def _roman(value: int, kind: str, m: re.Match[str]) -> str:
 
 _SCORE = re.compile(r"(?<![\d.,:])(\d{1,2}):(\d{1,2})(?![\d:])")
 _ONE = re.compile(r"(?<![\d.,:/-])1(?=\s(?:[a-zäöüß]+\s)?(?P<noun>[A-ZÄÖÜ][a-zäöüß]+))")
-_NUMBERED = word_set(
-    "nummer seite kapitel platz teil band gleis tor zimmer raum haus stufe level folge staffel "
-    "artikel absatz klasse gruppe runde etage version punkt linie"
-)
+_NUMBERED = word_set("nummer seite kapitel platz teil band gleis tor zimmer raum haus runde")
+_HEIGHT = re.compile(r"(?<![\d.,])(\d),(\d\d)\s?m(?!\w)")  # 1,80 m: "ein Meter achtzig"
 _YEAR_BEFORE = re.compile(
     r"\b(?:im|jahre?s?|seit|bis|von|ab|um|vor|nach|in|anno|sommer|winter|frühjahr|herbst|"
     r"frühling|ende|anfang|mitte|zwischen|und|" + "|".join(MONTHS).lower() + r")\s$",
@@ -292,7 +292,7 @@ def read(text: str, region: str) -> str:
     text = germanic.scales(_SCORE.sub(r"\1 zu \2", text), LANGUAGE)
     text = ABBREVIATIONS(_STREET.sub("straße", _PAGE.sub("Seite ", text)))
     text = _ordinals(romans(text, _ROMAN_CONTEXTS, _roman))
-    text = germanic.units(germanic.ranges(text, LANGUAGE), LANGUAGE)
+    text = germanic.units(germanic.ranges(_HEIGHT.sub(r"\1 m \2", text), LANGUAGE), LANGUAGE)
     text = germanic.fractions(germanic.percent(text, LANGUAGE), _fraction)
     text = germanic.years(text, LANGUAGE, _YEAR_BEFORE, _NO_NOUN_AFTER)
     return germanic.last_numbers(_ONE.sub(_one, text), LANGUAGE)

@@ -1,6 +1,5 @@
-"""What the German and Dutch readers share, driven by each language's tables (`Language`):
-money, scale words, units, times, ranges, fractions, years and the numbers left at the end
-(candidates for `rules.py`: they know nothing German or Dutch beyond the tables)."""
+"""What the German and Dutch readers share, driven by each one's tables (`Language`): money,
+scale words, units, times, ranges, fractions, years, the numbers left (candidates for rules.py)."""
 
 from __future__ import annotations
 
@@ -66,7 +65,8 @@ class Language:
     hundred: str
 
     def words(self, whole: str, fraction: str | None = None) -> str:
-        return self.fix(self.number.read(whole, fraction))
+        digits = _NOT_DIGIT.sub("", whole)  # `01'000`: NumberFormat.read spells the marks too
+        return self.fix(self.number.read(digits if whole.startswith("0") else whole, fraction))
 
     def count(self, whole: str, fraction: str | None = None, *, feminine: bool = False) -> str:
         """A number counting something named after it: a lone 1 takes the noun's form."""
@@ -140,7 +140,7 @@ def abbreviations(may_end: dict[str, str], never_end: dict[str, str]) -> Callabl
 
 
 ISO_DATE = re.compile(r"(?<![\d.-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
-_END = re.compile(r"\s*\Z")
+_END, _NOT_DIGIT = re.compile(r"\s*\Z"), re.compile(r"\D")
 _FRACTION = re.compile(r"(?<![\d.,/])(\d{1,3})/(\d{1,3})(?![\d/])")
 
 
