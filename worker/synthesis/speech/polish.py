@@ -138,10 +138,14 @@ _ORDINAL = re.compile(rf"(?<![\d.,])(?P<n>\d+)-(?P<end>{w.ORDINAL_ENDINGS})(?![\
 _DOT_ORDINAL = re.compile(r"(?<![\d.,])(?P<n>\d{1,3})\.(?=\s[a-ząćęłńóśźż])")
 
 
+def _feminine_stem(noun: str) -> bool:
+    stem = next((stem for stem in w.FEMININE_STEMS if noun.startswith(stem)), "")
+    return bool(stem) and len(noun) <= len(stem) + 4
+
+
 def _noun_gender(noun: str, case: str) -> str:
     """A noun's gender as far as its ending shows it in `case` (`klasy` f, `piętrze` m)."""
-    stem = next((stem for stem in w.FEMININE_STEMS if noun.startswith(stem)), "")
-    if stem and len(noun) <= len(stem) + 4:
+    if _feminine_stem(noun):
         return "f"  # `w 3. klasie`: a locative in -ie says nothing, the stem does
     if case in ("n", "a"):
         if (noun.endswith("a") and noun not in w.MASCULINE_IN_A) or noun.endswith("ę"):
@@ -196,14 +200,16 @@ _CARDINAL = re.compile(NUMBER)
 def _gender(after: str, n: int) -> str:
     if n == 1 and after:
         return _noun_gender(after, "n")
-    return "f" if after in w.FEMININE_FEW else "m"
+    return "f" if after in w.FEMININE_FEW or _feminine_stem(after) else "m"
 
 
 def _cardinal_words(n: int, m: re.Match[str]) -> str:
     """A count in the case its preposition governs and its noun's gender: "jedną siostrę",
     "dwie siostry", "trzech synów" (men counted take the genitive)."""
     after, case = next_word(m), _cardinal_case(m)
-    if n == 1 and case == "n" and after.endswith("ę"):
+    if case == "g" and after.endswith("mi") and word_before(m.string, m.start()) in ("z", "ze"):
+        case = "i"  # `z 5 osobami` → "z pięcioma osobami" (`z 5 zł na 10 zł` is genitive)
+    elif n == 1 and case == "n" and after.endswith("ę"):
         case = "a"
     elif n > 1 and case in ("n", "a") and after in w.PERSONAL:
         case = "g"

@@ -19,8 +19,8 @@ def _governing(table: dict[str, str]) -> dict[str, str]:
 
 
 CARDINAL_CASE = _governing({
-    "g": "od do około ok dla bez u według wg spośród oprócz prócz wśród koło",
-    "i": "z ze przed nad pod między",
+    "g": "od do około ok dla bez u według wg spośród oprócz prócz wśród koło z ze",
+    "i": "przed nad pod między",
     "l": "przy",
     "d": "ku dzięki wbrew",
     "a": "w we na przez o za po",

@@ -238,6 +238,11 @@ def _cardinal(m: re.Match[str]) -> str:
         said = digit_by_digit(m["whole"], "ru")
     else:
         case, after = _case(m), next_word(m)
+        if after.endswith(("ами", "ями", "ьми")) and word_before(m.string, m.start()) in (
+            "с",
+            "со",
+        ):
+            case = "i"  # `с 5 друзьями` → "с пятью друзьями" (`с 5 до 7` is genitive)
         gender = _gender(after, n, case)
         if case == "n" and gender == "f" and after.endswith(("у", "ю")):
             case = "a"  # `отдай 1 книгу` → "одну книгу"
