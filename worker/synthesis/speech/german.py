@@ -73,6 +73,9 @@ ABBREVIATIONS = germanic.abbreviations(
         "Abb.": "Abbildung", "Tel.": "Telefon", "bzgl.": "bezüglich", "insb.": "insbesondere",
     },
 )  # fmt: skip
+_WEEKDAY = re.compile(r"(?<![\w.])(Mo|Di|Mi|Do|Fr|Sa|So)\.(?=,?\s\d\d?\.\s?(?:\d|[A-ZÄ]))")
+_DAYS = {"Mo": "Montag", "Di": "Dienstag", "Mi": "Mittwoch", "Do": "Donnerstag", "Fr": "Freitag",
+         "Sa": "Samstag", "So": "Sonntag"}  # fmt: skip
 _PAGE = re.compile(r"(?<![\w.])S\.\s?(?=\d)")
 _STREET = re.compile(r"(?<=[a-zäöüß])str\.")
 
@@ -100,10 +103,8 @@ def _gender(noun: str) -> str:
     return "n" if noun in _NEUTER or noun.endswith(_NEUTER_ENDINGS) else "m"
 
 
-_THIS, _A = (
-    ("dies", "jed", "jen", "welch"),
-    ("ein", "kein", "mein", "dein", "sein", "ihr", "unser", "eur"),
-)
+_THIS = ("dies", "jed", "jen", "welch")
+_A = ("ein", "kein", "mein", "dein", "sein", "ihr", "unser", "eur")
 _ENDINGS = {
     **dict.fromkeys(word_set("der die das ins ans aufs ums fürs durchs übers"), "e"),
     **dict.fromkeys(word_set("den dem des am im vom zum zur beim ab bis seit"), "en"),
@@ -132,9 +133,8 @@ def _ending(before: str, gender: str) -> str | None:
     word, first = m["word"].lower(), m["first"] or ""
     if word == "der" and first:  # in der 4. Runde, der Sieger der 4. Runde: dative, genitive
         opening = _SENTENCE_START.search(before, 0, m.start("first"))
-        if first.lower() in _PREPOSITIONS or (
-            first.istitle() and first[-1].isalpha() and not opening
-        ):
+        genitive = first.istitle() and first[-1].isalpha() and not opening  # not "Montag,"
+        if first.lower() in _PREPOSITIONS or genitive:
             return "en"
     if word in _BY_GENDER:
         return _STRONG[gender]
@@ -286,7 +286,7 @@ def _one(m: re.Match[str]) -> str:
 def read(text: str, region: str) -> str:
     """German as a careful reader says it; every digit read."""
     text = greek_symbols(text, units_read=False)
-    text = germanic.money(text, LANGUAGE)
+    text = germanic.money(_WEEKDAY.sub(lambda m: _DAYS[m[1]], text), LANGUAGE)  # Fr., 14.7.
     text = germanic.times(_dates(text), LANGUAGE)
     text = _SERVICE.sub(lambda m: m["pre"] + digit_by_digit(m["n"], "de"), text)
     text = germanic.scales(_SCORE.sub(r"\1 zu \2", text), LANGUAGE)
