@@ -1,7 +1,6 @@
-"""German read as a careful reader says it: ordinals and dates declined by the article or
-preposition before them (`am 14. Juli` → "am vierzehnten Juli", `der 3. Platz` → "der dritte
-Platz"), a number ending a sentence left a cardinal (`Er wurde 3.`), money, times, units,
-regnal and chapter numerals, abbreviations and titles."""
+"""German as a careful reader says it: ordinals and dates declined by the article or preposition
+before them (`am 14. Juli` → "am vierzehnten Juli"), a number ending a sentence a cardinal (`Er
+wurde 3.`), money, times, units, regnal and chapter numerals, abbreviations and titles."""
 
 from __future__ import annotations
 
@@ -115,6 +114,7 @@ _ENDINGS = {
 }  # fmt: skip
 """The ending an ordinal takes after an article, a pronoun or a preposition with its article
 (`am 14.` → "vierzehnten"); after `ein`, `sein`, … it depends on the noun (`_STRONG`)."""
+_BARE = word_set("ab bis seit")
 _BY_GENDER = word_set("ein kein mein dein sein ihr unser euer")
 _PREPOSITIONS = word_set(
     "in an auf mit von bei nach zu aus seit unter über vor hinter neben zwischen während wegen "
@@ -124,11 +124,11 @@ _LAST_WORDS = re.compile(r"(?:(?P<first>\S+)\s+)?(?P<word>\S+)\s+$")
 _SENTENCE_START = re.compile(r"(?:[.!?:;\"]\s*|\A\s*)\Z")
 
 
-def _ending(before: str, gender: str) -> str | None:
+def _ending(before: str, gender: str, *, month: bool = True) -> str | None:
     """The ending an ordinal takes after the words `before` it, or None where the last word
-    is no article, pronoun or preposition that decides it."""
+    is no article, pronoun or preposition that decides it (`bis` only before a `month`)."""
     m = _LAST_WORDS.search(before)
-    if not m:
+    if not m or (not month and m["word"].lower() in _BARE):  # von 1 bis 3. Dann …
         return None
     word, first = m["word"].lower(), m["first"] or ""
     if word == "der" and first:  # in der 4. Runde, der Sieger der 4. Runde: dative, genitive
@@ -147,7 +147,7 @@ def ordinal(number: int, ending: str) -> str:
 
 
 _NUMERIC_DATE = re.compile(r"(?<![\d.,])(\d{1,2})\.\s?(\d{1,2})\.(?:\s?(\d{4}|\d{2}))?(?![\d])")
-_ORDINAL = re.compile(r"(?<![\d.,:/])(\d{1,4})\.(?=\s)")
+_ORDINAL = re.compile(r"(?<![\d.,:/])(\d{1,4})\.(?=\s|$)")
 _NEXT = re.compile(r"\s+(?P<word>[^\s]+)")
 _NOUN = re.compile(r"\s+(?:[a-zäöüß][\w-]*\s+)?(?P<noun>[A-ZÄÖÜ][\w-]*)")
 _CONTINUES = re.compile(r"(?:\bund|\boder|\bbis|-)\s*$")
@@ -177,19 +177,20 @@ def _dates(text: str) -> str:
 
 def _ordinals(text: str) -> str:
     """`14.` before a month, after an article or a preposition, or opening a sentence before
-    a noun: an ordinal. Ending a sentence (`Er wurde 3.`), a cardinal left for later."""
+    a noun: an ordinal. Ending a sentence, one only after those (`Ich komme am 3.`); else a
+    cardinal left for later (`Er wurde 3.`)."""
     last: list[tuple[int, str]] = [(-100, "e")]  # where the last ordinal ended, its ending
 
     def read(m: re.Match[str]) -> str:
         before, following = _before(m), _NEXT.match(m.string, m.end())
-        if not following:
-            return m.group(0)
+        word = following["word"] if following else ""
         noun = _NOUN.match(m.string, m.end())
         gender = _gender(noun["noun"]) if noun else "m"
-        ending = _ending(before, gender)
+        ending = _ending(before, gender, month=word.rstrip(".,") in MONTHS)
+        if not word:  # its stop ends the sentence too
+            return m.group(0) if ending is None else f"{ordinal(int(m[1]), ending)}."
         if ending is None and _CONTINUES.search(before) and m.start() - last[0][0] < 12:
             ending = last[0][1]  # am 1. und 2. Mai: the second as the first
-        word = following["word"]
         opening = _SENTENCE_START.search(before) and word[:1].isupper()
         if ending is None and (word.rstrip(".,") in MONTHS or opening):
             ending = _STRONG[gender]
