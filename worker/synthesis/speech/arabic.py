@@ -95,7 +95,12 @@ _CURRENCIES: dict[str, Noun] = {
     "£": ("جنيه", "جنيهان", "جنيهات", "جنيهًا"),
     "دينار": ("دينار", "ديناران", "دنانير", "دينارًا"),
 }  # fmt: skip
-_CENT: Noun = ("سنت", "سنتان", "سنتات", "سنتًا")
+_CENTS: dict[str, Noun] = {
+    "دولار": ("سنت", "سنتان", "سنتات", "سنتًا"), "يورو": ("سنت", "سنتان", "سنتات", "سنتًا"),
+    "ريال": ("هللة", "هللتان", "هللات", "هللة"), "درهم": ("فلس", "فلسان", "فلوس", "فلسًا"),
+    "دينار": ("فلس", "فلسان", "فلوس", "فلسًا"), "جنيه": ("قرش", "قرشان", "قروش", "قرشًا"),
+}  # fmt: skip
+"""A currency's hundredth: ثلاثة دولارات وخمسون سنتًا، خمسة ريالات وعشرون هللة."""
 _MEASURES: dict[str, Noun] = {
     "km": ("كيلومتر", "كيلومتران", "كيلومترات", "كيلومترًا"),
     "كم": ("كيلومتر", "كيلومتران", "كيلومترات", "كيلومترًا"),
@@ -147,11 +152,11 @@ def _counted_amount(amount: Amount, noun: Noun) -> str:
 
 def _money(sign: str, amount: Amount) -> str:
     noun = _CURRENCIES[sign]
-    if len(amount.fraction) != 2 or noun[0] not in ("دولار", "يورو"):
+    if len(amount.fraction) != 2:
         return _counted_amount(amount, noun)
     words = _counted_amount(Amount(amount.negative, amount.whole, ""), noun)
     cents = int(amount.fraction)
-    return f"{words} و{counted(cents, _CENT)}" if cents else words
+    return f"{words} و{counted(cents, _CENTS[noun[0]])}" if cents else words
 
 
 def _measure(unit: str, amount: Amount) -> str:
@@ -217,4 +222,7 @@ RULES: list[Rule] = [
     (_BEFORE_FEMININE_PLURAL, _feminine),
 ]
 
-read = reader(NUMERALS, RULES, _NATIVE)
+_CONJUNCTION = re.compile(r"(?<![\u0621-\u064a])و (?=[\u0621-\u064a])")
+"""`و5` read `و خمسة`: the conjunction is written joined to its word again (وخمسة)."""
+
+read = reader(NUMERALS, RULES, _NATIVE, after=[(_CONJUNCTION, lambda m: "و")])

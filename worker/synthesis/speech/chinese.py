@@ -128,6 +128,10 @@ _PHONE = re.compile(r"((?:电话|手机|号码|编号|热线)(?:是|为)?:?\s?)(
 """A phone number is read digit by digit, its 1 as 幺."""
 
 
+_SCORE = re.compile(r"(?<![\d:.,])(\d{1,3}):(\d{1,3})(?![\d:])")
+"""`3:2` that is not a time: a score or a ratio, 三比二."""
+
+
 def _year(digits: str) -> str:
     return "".join(_DIGITS[int(d)] for d in digits)
 
@@ -139,6 +143,7 @@ def _date(year: int, month: int, day: int) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    (_SCORE, lambda m: f"{spell(int(m.group(1)))}比{spell(int(m.group(2)))}"),
     phone_rule(NUMERALS, "零幺二三四五六七八九", "", " "),
     range_rule(NUMERALS, "到", "-~"),
     fraction_rule(NUMERALS, lambda top, bottom: f"{bottom}分之{top}"),

@@ -118,7 +118,7 @@ _MONTHS = ("Ιανουαρίου", "Φεβρουαρίου", "Μαρτίου", "
 def _counted(amount: Amount, gender: Gender, one: str, many: str) -> str:
     # 2,5 κιλά: a decimal counts in the neuter plural
     words = NUMERALS.unsigned(amount) if amount.fraction else spell(amount.integer, gender)
-    name = one if amount.is_one and not amount.fraction else many
+    name = one if amount.whole == "1" and not amount.fraction else many
     return f"{'μείον ' if amount.negative else ''}{words} {name}"
 
 
@@ -159,7 +159,13 @@ _SINGULAR: tuple[tuple[str, Gender], ...] = (
     ("α", "f"),
     ("η", "f"),
 )
-_PLURAL: tuple[tuple[str, Gender], ...] = (("τες", "m"), ("οι", "m"), ("ες", "f"), ("εις", "f"))
+_PLURAL: tuple[tuple[str, Gender], ...] = (
+    ("τες", "m"),
+    ("οι", "m"),
+    ("ους", "m"),
+    ("ες", "f"),
+    ("εις", "f"),
+)
 """The gender a noun's ending most often marks: μία ώρα, ένας άνθρωπος, ένα γράμμα; τρεις
 γάτες, διακόσιοι μαθητές (-τες is mostly masculine), τρία παιδιά."""
 _DAY = re.compile(rf"(?<![\d.,])([1-9]|[12]\d|3[01])(?= (?:{'|'.join(_MONTHS)})\b)")

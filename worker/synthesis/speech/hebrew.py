@@ -59,6 +59,8 @@ _DEGREE: Noun = ("f", "מעלה", "מעלות")
 _SCALE_NAMES = {"°C": " צלזיוס", "°F": " פרנהייט", "°": ""}
 _BEFORE_PLURAL = re.compile(r"(?<![\d.,-])(\d{1,6})(?= ([\u05d0-\u05ea]+(?:ים|ות))\b)")
 """A number before a plural agrees with it: שלושה חתולים (-ים, masculine), שתי ילדות."""
+_LABELS = frozenset({"פרק", "עמוד", "חדר", "שורה", "סעיף", "קו", "כביש", "מספר", "רחוב", "דירה"})
+"""Nouns a number names rather than counts: the number keeps its bare (feminine) form."""
 _FEMININE_IN_IM = frozenset({"שנים", "נשים", "ביצים", "עשרות", "פעמיים"})
 _MONTHS = ("בינואר", "בפברואר", "במרץ", "באפריל", "במאי", "ביוני", "ביולי", "באוגוסט",
            "בספטמבר", "באוקטובר", "בנובמבר", "בדצמבר")  # fmt: skip
@@ -108,8 +110,9 @@ def _degrees(unit: str, amount: Amount) -> str:
 
 def _agreeing(m: re.Match[str]) -> str:
     digits, noun = m.groups()
-    if digits[0] == "0" and len(digits) > 1:
-        raise ValueError("an id, read digit by digit")
+    before = m.string[max(0, m.start() - 8) : m.start()].split()
+    if (digits[0] == "0" and len(digits) > 1) or (before and before[-1].lstrip("בהלמו") in _LABELS):
+        raise ValueError("an id, or a label: chapter 3 is פרק שלוש")
     n = int(digits)
     if noun.endswith("ות") or noun in _FEMININE_IN_IM:
         return "שתי" if n == 2 else spell(n)
@@ -139,7 +142,7 @@ RULES: list[Rule] = [
     (_BEFORE_PLURAL, _agreeing),
 ]
 
-_PREFIX = re.compile(r"(?<![\u05d0-\u05ea])([בהוכלמש])- ?(?=[\u05d0-\u05ea])")
-"""`ב-14:30`: once the number is words the prefix joins it again (בארבע עשרה ושלושים)."""
+_PREFIX = re.compile(r"(?<![\u05d0-\u05ea])([בהוכלמש])(?:- ?| )(?=[\u05d0-\u05ea])")
+"""`ב-14:30`, `ו5`: once the number is words its prefix joins it again (בארבע עשרה ושלושים)."""
 
 read = reader(NUMERALS, RULES, after=[(_PREFIX, lambda m: m.group(1))])

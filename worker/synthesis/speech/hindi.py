@@ -124,8 +124,15 @@ def _year(year: int) -> str:
     return spell(year)
 
 
-_YEAR = re.compile(r"(?:(?<=सन् )|(?<=सन )|(?<=वर्ष ))(1[1-9]\d\d)(?!\d)|(1[1-9]\d\d) ई\.")
+_YEAR = re.compile(
+    r"(?:(?<=सन् )|(?<=सन )|(?<=वर्ष ))(1[1-9]\d\d)(?!\d)|(?<![\d.,])(1[1-9]\d\d)(?: ई\.|(?= में))"
+)
 """`सन् 1990`, `1947 ई.`: a year, said in hundreds (उन्नीस सौ नब्बे, … ईस्वी)."""
+
+
+def _era(m: re.Match[str]) -> str:
+    """`1947 ई.` → उन्नीस सौ सैंतालीस ईस्वी; `1999 में` → उन्नीस सौ निन्यानबे में."""
+    return _year(int(m.group(2))) + (" ईस्वी" if m.group(0).endswith(".") else "")
 
 
 def _date(year: int, month: int, day: int) -> str:
@@ -141,7 +148,7 @@ RULES: list[Rule] = [
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k not in ("Rs", "$")], _money),
     after_number(NUMERALS, _UNITS, _unit),
-    (_YEAR, lambda m: _year(int(m.group(1))) if m.group(1) else f"{_year(int(m.group(2)))} ईस्वी"),
+    (_YEAR, lambda m: _year(int(m.group(1))) if m.group(1) else _era(m)),
 ]
 
 read = reader(NUMERALS, RULES, _DEVANAGARI_DIGITS)

@@ -4,6 +4,8 @@ percentages, money with the currency's name (¥1,000 → 千円), times (十四�
 
 from __future__ import annotations
 
+import re
+
 from num2words import num2words
 
 from worker.synthesis.speech.number_tables import (
@@ -47,6 +49,10 @@ _UNITS = {
 }  # fmt: skip
 
 
+_SCORE = re.compile(r"(?<![\d:.,])(\d{1,3}):(\d{1,3})(?![\d:])")
+"""`3:2` that is not a time: a score or a ratio, 三対二."""
+
+
 def _money(sign: str, amount: Amount) -> str:
     plain = Amount(amount.negative, amount.whole, amount.fraction.rstrip("0"))
     return NUMERALS.say(plain) + _CURRENCIES[sign]
@@ -72,6 +78,7 @@ def _date(year: int, month: int, day: int) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    (_SCORE, lambda m: f"{spell(int(m.group(1)))}対{spell(int(m.group(2)))}"),
     phone_rule(NUMERALS, between="の"),
     range_rule(NUMERALS, "から", "-~〜"),
     fraction_rule(NUMERALS, lambda top, bottom: f"{bottom}分の{top}"),

@@ -55,6 +55,10 @@ _UNITS = {
 }  # fmt: skip
 
 
+_SCORE = re.compile(r"(?<![\d:.,])(\d{1,3}):(\d{1,3})(?![\d:])")
+"""`3:2` that is not a time: a score or a ratio, 삼 대 이."""
+
+
 def native(n: int) -> str:
     """1 ≤ n ≤ 99 in native numbers, in the form said before a counter (한, 스무)."""
     if n == 20:
@@ -95,6 +99,7 @@ def _date(year: int, month: int, day: int) -> str:
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock),
+    (_SCORE, lambda m: f"{spell(int(m.group(1)))} 대 {spell(int(m.group(2)))}"),
     phone_rule(NUMERALS, _PHONE_DIGITS, "", "에 "),
     range_rule(NUMERALS, "에서 ", "-~"),
     fraction_rule(NUMERALS, lambda top, bottom: f"{bottom} 분의 {top}"),
@@ -104,7 +109,7 @@ RULES: list[Rule] = [
     after_number(NUMERALS, _UNITS, _unit),
     (re.compile(r"(?<![\d.,])(6|10)(?=\s?월)"), lambda m: _MONTHS[int(m.group(1))]),
     (
-        re.compile(rf"(?<![\d.,])([1-9]\d?)\s?(?=(?:{_NATIVE_COUNTERS}))"),
+        re.compile(rf"(?<![\d.,제])([1-9]\d?)\s?(?=(?:{_NATIVE_COUNTERS}))"),
         lambda m: native(int(m.group(1))) + " ",
     ),
 ]

@@ -72,6 +72,35 @@ _MONTHS = ("Januari", "Februari", "Machi", "Aprili", "Mei", "Juni", "Julai", "Ag
            "Septemba", "Oktoba", "Novemba", "Desemba")  # fmt: skip
 
 
+_CONCORDS = {
+    "wa": {"moja": "mmoja", "mbili": "wawili"}, "mi": {"moja": "mmoja", "mbili": "miwili"},
+    "vi": {"moja": "kimoja", "mbili": "viwili"}, "ma": {"moja": "moja", "mbili": "mawili"},
+}  # fmt: skip
+"""The counted noun's class prefix, and the numbers that agree with it (watoto wawili, miti
+miwili, vitabu viwili, matunda mawili); tatu, nne, tano and nane take the prefix itself."""
+_PREFIXED = frozenset({"tatu", "nne", "tano", "nane"})
+_NOT_CLASS = frozenset({"mara", "maili", "mama", "wakati", "wiki", "mita", "mililita"})
+_COUNTED = re.compile(
+    r"(?<![\w-])((wa|mi|vi|ma)[^\W\d_]+) (\d{1,3}(?:,\d{3})+|\d{1,15})"
+    r"(?![\d.,]?\d|\s?[%°]|[^\W\d_])",
+    re.IGNORECASE,
+)
+
+
+def _agreeing(m: re.Match[str]) -> str:
+    """`watoto 2` → watoto wawili; `miaka 25` → miaka ishirini na mitano."""
+    noun, prefix, digits = m.group(1), m.group(2).lower(), m.group(3)
+    if noun.lower() in _NOT_CLASS or digits[0] == "0":
+        raise ValueError("no concord to make")
+    *head, last = spell(int(digits.replace(",", ""))).split(" ")
+    if head and head[-1] in ("mia", "elfu", "milioni", "bilioni", "trilioni"):
+        raise ValueError("the last number counts hundreds or thousands: mia mbili")
+    if last in _PREFIXED:
+        last = prefix + last
+    last = _CONCORDS[prefix].get(last, last)
+    return " ".join([noun, *head, last])
+
+
 def _money(sign: str, amount: Amount) -> str:
     """The currency first, as Swahili says it: shilingi mia tano, dola tano."""
     return f"{_CURRENCIES[sign]} {NUMERALS.say(amount)}"
@@ -135,6 +164,8 @@ RULES: list[Rule] = [
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha()], _money),
     after_number(NUMERALS, ["°C", "°F", "°"], _degrees),
     after_number(NUMERALS, _MEASURES, _measure),
+    before_number(NUMERALS, [k for k in _MEASURES if len(k) > 1], _measure),
+    (_COUNTED, _agreeing),
 ]
 
 read = reader(NUMERALS, RULES)
