@@ -130,6 +130,22 @@ _YEAR = re.compile(
 """`सन् 1990`, `1947 ई.`: a year, said in hundreds (उन्नीस सौ नब्बे, … ईस्वी)."""
 
 
+_ORDINAL = re.compile(
+    r"(?<![\d.,])(\d{1,4})(ला|ली|ले|रा|री|रे|था|थी|थे|ठा|ठी|ठे|वाँ|वां|वीं|वी|वें|वे)(?!\w)"
+)
+"""`1ला`, `2री`, `5वीं`, `6ठा`: the ending written says the gender and case (पाँचवीं)."""
+_IRREGULAR_ORDINALS = {1: "पहल", 2: "दूसर", 3: "तीसर", 4: "चौथ", 6: "छठ"}
+
+
+def _ordinal(m: re.Match[str]) -> str:
+    """1ला → पहला, 2री → दूसरी, 5वीं → पाँचवीं, 6ठे → छठे."""
+    n, ending = int(m.group(1)), m.group(2)
+    vowel = "ी" if "ी" in ending else "े" if "े" in ending else "ा"
+    if n in _IRREGULAR_ORDINALS:
+        return _IRREGULAR_ORDINALS[n] + vowel
+    return spell(n) + {"ा": "वाँ", "ी": "वीं", "े": "वें"}[vowel]
+
+
 def _era(m: re.Match[str]) -> str:
     """`1947 ई.` → उन्नीस सौ सैंतालीस ईस्वी; `1999 में` → उन्नीस सौ निन्यानबे में."""
     return _year(int(m.group(2))) + (" ईस्वी" if m.group(0).endswith(".") else "")
@@ -148,6 +164,7 @@ RULES: list[Rule] = [
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k not in ("Rs", "$")], _money),
     after_number(NUMERALS, _UNITS, _unit),
+    (_ORDINAL, _ordinal),
     (_YEAR, lambda m: _year(int(m.group(1))) if m.group(1) else _era(m)),
 ]
 

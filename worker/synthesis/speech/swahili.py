@@ -101,6 +101,10 @@ def _agreeing(m: re.Match[str]) -> str:
     return " ".join([noun, *head, last])
 
 
+_FIRST_SECOND = re.compile(r"(?<![\w-])((?:wa|ya|la|cha|vya|za) )([12])(?![\d.,]?\d|[^\W\d_])")
+"""`sura ya 2`: after the `-a of` an ordinal, and 1 and 2 have words of their own (ya pili)."""
+
+
 def _money(sign: str, amount: Amount) -> str:
     """The currency first, as Swahili says it: shilingi mia tano, dola tano."""
     return f"{_CURRENCIES[sign]} {NUMERALS.say(amount)}"
@@ -166,6 +170,7 @@ RULES: list[Rule] = [
     after_number(NUMERALS, _MEASURES, _measure),
     before_number(NUMERALS, [k for k in _MEASURES if len(k) > 1], _measure),
     (_COUNTED, _agreeing),
+    (_FIRST_SECOND, lambda m: m.group(1) + ("kwanza" if m.group(2) == "1" else "pili")),
 ]
 
 read = reader(NUMERALS, RULES)
