@@ -210,6 +210,14 @@ def _feminine(m: re.Match[str]) -> str:
     return spell(n).removesuffix("ة")
 
 
+_LEVANTINE_MONTHS = ("كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب",
+                     "أيلول", "تشرين الأول", "تشرين الثاني", "كانون الأول")  # fmt: skip
+_DAY_OF_MONTH = re.compile(
+    rf"(?<![\d.,])([1-9]|[12]\d|3[01]) (?=(?:{'|'.join(_MONTHS + _LEVANTINE_MONTHS)})\b)"
+)
+"""`5 مارس`: the day is said as an ordinal, الخامس من مارس."""
+
+
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock, ("الساعة ", "")),
@@ -219,6 +227,7 @@ RULES: list[Rule] = [
     after_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, _SCALE_NAMES, _degrees),
     after_number(NUMERALS, _MEASURES, _measure),
+    (_DAY_OF_MONTH, lambda m: f"{_day(int(m.group(1)))} من "),
     (_BEFORE_FEMININE_PLURAL, _feminine),
 ]
 
