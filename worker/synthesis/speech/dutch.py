@@ -121,6 +121,7 @@ def _roman(value: int, kind: str, m: re.Match[str]) -> str:
     return f"de {ordinal(value).capitalize()}{stop}"
 
 
+_EURO_WORD = re.compile(r"(?<=\d) ?euro(?!\w)")  # 4,99 euro as 4,99 €: "vier euro negenennegentig"
 _HEIGHT = re.compile(r"(?<![\d.,])(\d),(\d\d)\s?m(?!\w)")  # 1,80 m: "één meter tachtig"
 _ORDINAL = re.compile(r"(?<![\d.,])(\d+)(?:e|de|ste)(?![\w])")
 _DATE = re.compile(r"(?<![\d.,/-])(\d{1,2})([-/])(\d{1,2})\2(\d{4})(?![\d/-])")
@@ -171,7 +172,7 @@ def _fraction(numerator: int, denominator: int) -> str:
 def read(text: str, region: str) -> str:
     """Dutch as a careful reader says it; every digit read."""
     text = greek_symbols(text, units_read=False)
-    text = germanic.money(text, LANGUAGE)
+    text = germanic.money(_EURO_WORD.sub(" €", text), LANGUAGE)
     text = _SERVICE.sub(lambda m: m["pre"] + digit_by_digit(m["n"], "nl"), text)
     text = germanic.times(_dates(text), LANGUAGE)
     text = _BELGIAN_TIME.sub(_belgian_time, text)

@@ -265,9 +265,9 @@ _YEAR_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _NO_NOUN_AFTER = re.compile(r"(?!\s+[A-ZÄÖÜ])")  # 1984 Menschen: a count
-_SERVICE = re.compile(  # emergency and service numbers, digit by digit: "eins eins zwei"
-    r"(?P<pre>\b(?:[Ww]ähl|[Rr]uf|Notruf|Nummer)\w*\s(?:\S+\s){0,3})(?P<n>110|112|115|116117)\b"
-)
+# Emergency and service numbers after a word that dials them, digit by digit: "eins eins zwei".
+_SERVICE = re.compile(r"(\b(?:[Ww]ähl|[Rr]uf|Notruf|Nummer)\w*\s(?:\S+\s){,3})(11[025])\b")
+_EURO_WORD = re.compile(r"(?<=\d) ?Euro(?!\w)")  # 4,99 Euro as 4,99 €: "vier Euro neunundneunzig"
 
 
 def _fraction(numerator: int, denominator: int) -> str:
@@ -287,9 +287,10 @@ def _one(m: re.Match[str]) -> str:
 def read(text: str, region: str) -> str:
     """German as a careful reader says it; every digit read."""
     text = greek_symbols(text, units_read=False)
-    text = germanic.money(_WEEKDAY.sub(lambda m: _DAYS[m[1]], text), LANGUAGE)  # Fr., 14.7.
+    text = _EURO_WORD.sub(" €", _WEEKDAY.sub(lambda m: _DAYS[m[1]], text))  # Fr., 14.7.
+    text = germanic.money(text, LANGUAGE)
     text = germanic.times(_dates(text), LANGUAGE)
-    text = _SERVICE.sub(lambda m: m["pre"] + digit_by_digit(m["n"], "de"), text)
+    text = _SERVICE.sub(lambda m: m[1] + digit_by_digit(m[2], "de"), text)
     text = germanic.scales(_SCORE.sub(r"\1 zu \2", text), LANGUAGE)
     text = ABBREVIATIONS(_STREET.sub("straße", _PAGE.sub("Seite ", text)))
     text = _ordinals(romans(text, _ROMAN_CONTEXTS, _roman))
