@@ -62,19 +62,26 @@ _DATE = re.compile(
     r"(?:\s(?P<year>\d{3,4})(?![\d.,]\d)(?:\s?(?P<noun>r\.|roku)(?![\w]))?)?"
 )
 _NUMERIC_DATE = re.compile(
-    r"(?<![\d.,:])(?P<day>[0-3]?\d)\.(?P<month>[01]?\d)\.(?P<year>\d{4})(?![\d]|[.,]\d)"
+    r"(?<![\d.,:/])(?P<day>[0-3]?\d)(?P<sep>[./])(?P<month>[01]?\d)(?:(?P=sep)(?P<year>\d{4}))?"
+    r"(?![\d]|[.,/]\d)"
     r"(?:\s?(?P<noun>r\.|roku)(?![\w]))?"
 )
 _YEAR = re.compile(
     r"(?<![\d.,:])(?P<year>\d{3,4})(?:(?P<link>\s?-\s?|\s(?:do|i)\s)(?P<year2>\d{3,4}))?"
     r"\s?(?P<noun>r\.|rokiem|rokowi|roku|rok)(?![\w])"
 )
-_HOUR_WORD = re.compile(r"(?<![\w.])godz\.\s?(?P<h>[01]?\d|2[0-3])(?::(?P<m>[0-5]\d))?(?!\d)")
+_HOUR_WORD = re.compile(
+    r"(?<![\w.])godz\.\s?(?P<h>[01]?\d|2[0-3])(?:[:.](?P<m>[0-5]\d))?(?![\d]|[.,]\d)"
+)
 _TIME = re.compile(r"(?<![\d.,:])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d]|[.,:]\d)")
+_DOT_TIME = re.compile(r"(?<=\s)(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?![\d]|[.,:]\d)")
+_DOT_TIME_AFTER = frozenset({"o", "od", "do", "po", "przed", "około", "ok"})
+"""`14.30` is a time after these prepositions (`в 14.30`); elsewhere it may be a date."""
 
 
 def _year_words(m: re.Match[str], always: bool) -> str:
-    noun = f" roku{keeps_stop(m.string, m.end())}" if m["noun"] or always else ""
+    stop = keeps_stop(m.string, m.end()) if m["noun"] == "r." else ""
+    noun = f" roku{stop}" if m["noun"] or always else ""
     return f" {ordinal(int(m['year']), 'g')}{noun}" if m["year"] else ""
 
 
@@ -91,9 +98,10 @@ def _date(m: re.Match[str]) -> str:
 @safe
 def _numeric_date(m: re.Match[str]) -> str:
     day, month = int(m["day"]), int(m["month"])
-    if not (1 <= day <= 31 and 1 <= month <= 12):
-        raise ValueError(m.group())
-    case = w.DATE_CASE.get(word_before(m.string, m.start()), "g")
+    before = word_before(m.string, m.start())
+    if not (1 <= day <= 31 and 1 <= month <= 12) or not (m["year"] or before in w.DATE_CASE):
+        raise ValueError(m.group())  # `do 14.03` is a date, `wersja 2.10` is not
+    case = w.DATE_CASE.get(before, "g")
     return f"{ordinal(day, case)} {w.MONTHS[month - 1]}{_year_words(m, always=True)}"
 
 
@@ -119,6 +127,15 @@ def _clock(m: re.Match[str], case: str) -> str:
     said = "" if minutes == "00" else cardinal(int(minutes))
     said = f"zero {said}" if minutes.startswith("0") and said else said
     return f"{ordinal(int(m['h']), case, 'f')} {said}".strip()
+
+
+def _dot_time(m: re.Match[str]) -> str:
+    before = word_before(m.string, m.start())
+    if before in _DOT_TIME_AFTER and (
+        before in ("o", "в", "во") or m["m"] == "00" or int(m["m"]) > 12
+    ):
+        return _time(m)
+    return m.group()  # `do 14.03` may be the 14th of March
 
 
 def _time(m: re.Match[str]) -> str:
@@ -247,7 +264,8 @@ def read(text: str, region: str) -> str:
     written = text
     text = signs(_NUMERO.sub("numer ", text), "minus", "plus")
     text = _DATE.sub(_date, _NUMERIC_DATE.sub(_numeric_date, text))
-    text = _TIME.sub(_time, _HOUR_WORD.sub(_hour_word, _YEAR.sub(_year, text)))
+    text = _HOUR_WORD.sub(_hour_word, _YEAR.sub(_year, text))
+    text = _DOT_TIME.sub(_dot_time, _TIME.sub(_time, text))
     text = _MONEY[0].sub(_READING.money, _MONEY[1].sub(_READING.money, text))
     text = _DOT_ORDINAL.sub(_dot_ordinal, _ORDINAL.sub(_ordinal, _UNIT.sub(_READING.unit, text)))
     text = _ROMAN_BEFORE.sub(_roman_before, _ROMAN_AFTER.sub(_READING.roman_after, text))

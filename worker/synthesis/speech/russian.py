@@ -99,7 +99,8 @@ _DATE = re.compile(
     r"(?:\s(?P<year>\d{3,4})(?![\d.,]\d)(?:\s?(?P<noun>г\.|года)(?![\w]))?)?"
 )
 _NUMERIC_DATE = re.compile(
-    r"(?<![\d.,:])(?P<day>[0-3]?\d)\.(?P<month>[01]?\d)\.(?P<year>\d{4})(?![\d]|[.,]\d)"
+    r"(?<![\d.,:/])(?P<day>[0-3]?\d)(?P<sep>[./])(?P<month>[01]?\d)(?:(?P=sep)(?P<year>\d{4}))?"
+    r"(?![\d]|[.,/]\d)"
     r"(?:\s?(?P<noun>г\.|года)(?![\w]))?"
 )
 _YEAR = re.compile(
@@ -107,12 +108,16 @@ _YEAR = re.compile(
     r"\s?(?P<noun>гг\.|г\.|годах|годов|годы|годом|году|года|год)(?![\w])"
 )
 _TIME = re.compile(r"(?<![\d.,:])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d]|[.,:]\d)")
+_DOT_TIME = re.compile(r"(?<=\s)(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?![\d]|[.,:]\d)")
+_DOT_TIME_AFTER = frozenset({"в", "во", "с", "до", "к", "после", "около"})
+"""`14.30` is a time after these prepositions (`в 14.30`); elsewhere it may be a date."""
 
 
 def _year_words(m: re.Match[str]) -> str:
     if not m["year"]:
         return ""
-    noun = f" года{keeps_stop(m.string, m.end())}" if m["noun"] else ""
+    stop = keeps_stop(m.string, m.end()) if m["noun"] == "г." else ""
+    noun = f" года{stop}" if m["noun"] else ""
     return f" {ordinal(int(m['year']), 'g')}{noun}"
 
 
@@ -129,12 +134,12 @@ def _date(m: re.Match[str]) -> str:
 @safe
 def _numeric_date(m: re.Match[str]) -> str:
     day, month = int(m["day"]), int(m["month"])
-    if not (1 <= day <= 31 and 1 <= month <= 12):
-        raise ValueError(m.group())
-    case = w.DATE_CASE.get(word_before(m.string, m.start()), "g")
-    year = (
-        f" {ordinal(int(m['year']), 'g')} года{keeps_stop(m.string, m.end()) if m['noun'] else ''}"
-    )
+    before = word_before(m.string, m.start())
+    if not (1 <= day <= 31 and 1 <= month <= 12) or not (m["year"] or before in w.DATE_CASE):
+        raise ValueError(m.group())  # `do 14.03` is a date, `wersja 2.10` is not
+    case = w.DATE_CASE.get(before, "g")
+    stop = keeps_stop(m.string, m.end()) if m["noun"] == "г." else ""
+    year = f" {ordinal(int(m['year']), 'g')} года{stop}" if m["year"] else ""
     return f"{ordinal(day, case, 'n')} {w.MONTHS[month - 1]}{year}"
 
 
@@ -153,6 +158,15 @@ def _year(m: re.Match[str]) -> str:
         return f"{ordinal(int(m['year']), case)} {noun}"
     first = ordinal(int(m["year"]), before if by_link else case)
     return f"{first} {link} {ordinal(int(m['year2']), case)} {noun}"
+
+
+def _dot_time(m: re.Match[str]) -> str:
+    before = word_before(m.string, m.start())
+    if before in _DOT_TIME_AFTER and (
+        before in ("o", "в", "во") or m["m"] == "00" or int(m["m"]) > 12
+    ):
+        return _time(m)
+    return m.group()  # `do 14.03` may be the 14th of March
 
 
 def _time(m: re.Match[str]) -> str:
@@ -267,7 +281,7 @@ def read(text: str, region: str) -> str:
     written = text
     text = signs(_NUMERO.sub("номер ", text), "минус", "плюс")
     text = _DATE.sub(_date, _NUMERIC_DATE.sub(_numeric_date, text))
-    text = _TIME.sub(_time, _YEAR.sub(_year, text))
+    text = _DOT_TIME.sub(_dot_time, _TIME.sub(_time, _YEAR.sub(_year, text)))
     text = _MONEY[0].sub(_READING.money, _MONEY[1].sub(_READING.money, text))
     text = _ORDINAL.sub(_ordinal, _UNIT.sub(_READING.unit, text))
     text = _ROMAN_BEFORE.sub(_roman_before, _ROMAN_AFTER.sub(_READING.roman_after, text))

@@ -17,6 +17,11 @@ WHOLE = r"\d{1,3}(?: \d{3})+(?!\d)|\d+"
 """A whole number: `2 750 000` (NFKC made the no-break spaces plain) or plain digits."""
 NUMBER = rf"(?<![\d.,:])(?P<whole>{WHOLE})(?:,(?P<fraction>\d+))?(?![\d]|[.,:]\d)"
 """A standalone number with an optional decimal comma: groups `whole` and `fraction`."""
+_AMOUNT = (
+    r"(?<![\d.,:])(?P<whole>\d{1,3}(?:[ .]\d{3})+(?!\d)|\d+)"
+    r"(?:(?:,|\.(?=\d\d(?!\d)))(?P<fraction>\d+))?(?![\d]|[.,:]\d)"
+)
+"""An amount of money: also `1.500 zł` and `14.30 zł`, as prices are often written."""
 ROMAN = rf"(?-i:(?P<roman>{ROMAN_SOURCE}))(?![\w])"
 
 _SIGN = re.compile(r"(?:(?<=\s)|^|(?<=[(\[]))(?P<sign>[-+])(?=\d)")
@@ -26,7 +31,7 @@ _DIGITS = re.compile(r"\d+")
 
 
 def whole(written: str) -> int:
-    return int(written.replace(" ", ""))
+    return int(written.replace(" ", "").replace(".", ""))
 
 
 def signs(text: str, minus: str, plus: str) -> str:
@@ -192,8 +197,8 @@ class Reading:
 
 def money_patterns(currencies: Iterable[str], signs: str) -> tuple[re.Pattern[str], ...]:
     """An amount and its currency after it (`4,99 zł`), or one of `signs` before it (`$20`)."""
-    after = rf"{NUMBER}\s?(?P<cur>{alternatives(currencies)})(?![\w])"
-    before = rf"(?P<cur>[{re.escape(signs)}])\s?{NUMBER}"
+    after = rf"{_AMOUNT}\s?(?P<cur>{alternatives(currencies)})(?![\w])"
+    before = rf"(?P<cur>[{re.escape(signs)}])\s?{_AMOUNT}"
     return re.compile(after), re.compile(before)
 
 
