@@ -83,7 +83,9 @@ _FEMININE_NOUNS = (
     "étoile", "histoire", "question", "lettre", "photo", "table", "bouteille", "tasse", "part",
     "victoire", "saison", "partie", "classe", "sœur", "mère", "idée", "raison", "fleur", "porte",
     "rue", "ligne", "équipe", "langue", "étape", "vie", "main", "tête", "voix", "fenêtre",
-    "chanson", "élève", "semaine", "entreprise", "école", "route", "marche",
+    "chanson", "élève", "entreprise", "école", "route", "marche", "tortue", "vache", "poule",
+    "chèvre", "souris", "amie", "cousine", "tante", "nièce", "dame", "reine",
+    "boîte", "carte", "lampe", "robe", "chemise", "jupe", "assiette", "cuillère", "fourchette",
 )  # fmt: skip
 _FEMININE = frozenset({*_FEMININE_NOUNS, *(f"{noun}s" for noun in _FEMININE_NOUNS)})
 """Nouns a number ending in `un` agrees with (`21 nuits` → "vingt et une nuits")."""
@@ -138,6 +140,7 @@ _TIME = re.compile(
     r"(?<![\d.,:])(?P<h>\d{1,2})(?:\s?h\s?|:)(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?(?![\d:]|[.,]\d)"
 )
 _PHONE = re.compile(r"(?<![\d.])0\d(?:[.-]\d\d){4}(?!\d)")  # 06.12.34.56.78: by pairs
+_POSTCODE = re.compile(r"(?<=, )(\d\d)(\d{3})(?= [A-ZÀ-Þ])")  # 75002 Paris: 75, then 002
 _MILLIONS = re.compile(r"(?:million|milliard)s?$")
 _whole = partial(whole_number, _NUMBER)
 
@@ -279,6 +282,7 @@ def read(text: str, region: str) -> str:
     text = romans(text, _ROMANS, _roman)
     text = _NAME_FIRST.sub(r"\g<name>premier", text)
     text = numeric_dates(text, _date)
+    text = _POSTCODE.sub(lambda m: f"{cardinal(int(m[1]), 'fr')} {_fraction(m[2])}", text)
     text = _FIRST_OF_MONTH.sub("premier", text)
     text = _TIME.sub(safe(_time), text)
     text = ranges(text, "à")

@@ -134,6 +134,7 @@ _TIME = re.compile(
     r"(?P<pre>\b(?i:alle|dalle|le|ore|verso le|entro le|fino alle)\s)?(?<![\d.,:])"
     r"(?P<h>\d{1,2})(?P<sep>[:.])(?P<m>[0-5]\d)(?::(?P<s>[0-5]\d))?(?![\d:]|[.,]\d)"
 )
+_POSTCODE = re.compile(r"(?<=, )\d{5}(?= [A-ZÀ-Þ])")  # 20121 Milano: digit by digit
 _MILLIONS = re.compile(r"(?:milione|milioni|miliardo|miliardi)$")
 _ELIDED = re.compile(r"\bun' (?=\w)")
 
@@ -285,7 +286,7 @@ def read(text: str, region: str) -> str:
     text = _ordinals(text)
     text = romans(text, _ROMANS, _roman)
     text = _NAME_FIRST.sub(_names_first, text)
-    text = numeric_dates(text, _date)
+    text = _POSTCODE.sub(lambda m: digit_by_digit(m[0], "it"), numeric_dates(text, _date))
     text = _FIRST_OF_MONTH.sub("primo", text)
     text = _TIME.sub(safe(_time), text)
     text = signs(text, "meno", "più")
