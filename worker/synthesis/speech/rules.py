@@ -52,7 +52,7 @@ class NumberFormat:
         """The number as a reader says it: the fraction digit by digit after the decimal word
         (`3,14` → "drei Komma eins vier"); a whole number with leading zeros digit by digit."""
         if len(whole) > 1 and whole.startswith("0"):  # an agent's 007, a code: its digits
-            words = digit_by_digit(whole, self.lang)
+            words = digit_by_digit(re.sub(r"\D", "", whole), self.lang)
         else:
             words = cardinal(self.whole(whole), self.lang)
         if fraction:
