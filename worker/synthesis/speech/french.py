@@ -153,7 +153,7 @@ def _feminine(words: str) -> str:
 def ordinal(n: int, feminine: bool = False) -> str:
     if n == 1:
         return "première" if feminine else "premier"
-    words = num2words(n, lang="fr", to="ordinal")
+    words: str = num2words(n, lang="fr", to="ordinal")
     # num2words keeps the plural `s` of quatre-vingts and deux cents before -ième
     return words.replace("vingtsième", "vingtième").replace("centsième", "centième")
 

@@ -140,7 +140,7 @@ _ELIDED = re.compile(r"\bun' (?=\w)")
 
 
 def ordinal(n: int, feminine: bool = False) -> str:
-    words = num2words(n, lang="it", to="ordinal")
+    words: str = num2words(n, lang="it", to="ordinal")
     return words[:-1] + "a" if feminine else words
 
 
