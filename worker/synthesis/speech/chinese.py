@@ -102,7 +102,7 @@ def _money(sign: str, amount: Amount) -> str:
         if cents[1] != "0":
             words += ("零" if cents[0] == "0" else "") + _DIGITS[int(cents[1])] + "分"
     else:
-        plain = Amount(False, amount.whole, amount.fraction.rstrip("0"))
+        plain = Amount(False, amount.whole, amount.fraction.rstrip("0"), grouped=True)
         words = ("两" if amount.whole == "2" else NUMERALS.unsigned(plain)) + name
     return ("负" if amount.negative else "") + words
 

@@ -127,7 +127,7 @@ def _money(sign: str, amount: Amount) -> str:
     cents = (amount.fraction + "0")[:2] if amount.fraction else "00"
     if len(amount.fraction) > 2:
         return _counted(amount, gender, one, many)
-    words = _counted(Amount(amount.negative, amount.whole, ""), gender, one, many)
+    words = _counted(Amount(amount.negative, amount.whole, "", grouped=True), gender, one, many)
     if cents != "00":
         words += f" και {spell(int(cents))} {'λεπτό' if cents == '01' else 'λεπτά'}"
     return words

@@ -54,7 +54,7 @@ _SCORE = re.compile(r"(?<![\d:.,])(\d{1,3}):(\d{1,3})(?![\d:])")
 
 
 def _money(sign: str, amount: Amount) -> str:
-    plain = Amount(amount.negative, amount.whole, amount.fraction.rstrip("0"))
+    plain = Amount(amount.negative, amount.whole, amount.fraction.rstrip("0"), grouped=True)
     return NUMERALS.say(plain) + _CURRENCIES[sign]
 
 

@@ -67,7 +67,7 @@ def native(n: int) -> str:
 
 
 def _money(sign: str, amount: Amount) -> str:
-    plain = Amount(amount.negative, amount.whole, amount.fraction.rstrip("0"))
+    plain = Amount(amount.negative, amount.whole, amount.fraction.rstrip("0"), grouped=True)
     return f"{NUMERALS.say(plain)} {_CURRENCIES[sign]}"
 
 

@@ -1,12 +1,8 @@
-"""What the readers of el, hi, ms, sw, zh, ja, ko, ar and he share: finding a number in the
-text (with the language's thousands separators and decimal mark, a sign, a percent sign) and
-reading it with the language's own words, and the rule patterns (money, units, times, dates)
-each of them fills with its own tables.
-
-A language gives its `Numerals`: a converter for whole numbers (its own, or num2words where
-that reads well), its words for the ten digits, decimal word, minus and percent phrase. Numbers
-the converter does not cover (ids, leading zeros, more than `max_digits` digits) are read digit
-by digit; a last pass reads any digit left, so none survives and none is dropped.
+"""What the readers of el, hi, ms, sw, zh, ja, ko, ar and he share: finding numbers (with the
+language's separators, decimal mark, sign, percent sign) and the rule patterns (money, units,
+times, dates, phones, ranges) each language fills with its own words and tables (`Numerals`).
+What a converter does not cover (ids, leading zeros, long runs of digits) is read digit by
+digit; a last pass reads any digit left, so none survives and none is dropped.
 """
 
 from __future__ import annotations
@@ -25,6 +21,7 @@ _SIGN = r"(?<![\d.,])(?:(?<![^\s(\[/:\u2e80-\uffff])(-))?"
 _LEFTOVER = re.compile(r"\d+")
 MAX_DIGITS = 15
 """Longer numbers are ids or card numbers, read digit by digit."""
+UNGROUPED_DIGITS = 9
 
 
 @dataclass(frozen=True)
@@ -34,18 +31,15 @@ class Amount:
     negative: bool
     whole: str
     fraction: str
+    grouped: bool = False
+    """Written with thousands separators (or money): a quantity, however long."""
 
     @property
     def integer(self) -> int:
-        """The whole part; a ValueError for one too long to say as a number (an id), which a
-        rule then leaves for the digit-by-digit reading."""
+        """The whole part; a ValueError if too long to say (an id: read digit by digit)."""
         if len(self.whole) > MAX_DIGITS:
             raise ValueError("too long to say as a number")
         return int(self.whole)
-
-    @property
-    def is_one(self) -> bool:
-        return self.whole == "1" and not self.fraction.strip("0")
 
 
 @dataclass(frozen=True)
@@ -90,16 +84,20 @@ class Numerals:
         negative = bool(m.group(start)) if signed else False
         first = start + 1 if signed else start
         whole = re.sub(r"\D", "", m.group(first))
-        return Amount(negative, whole, m.group(first + 1) or "")
+        grouped = len(whole) < len(m.group(first))
+        return Amount(negative, whole, m.group(first + 1) or "", grouped)
 
     def one_by_one(self, digits: str, between: str | None = None) -> str:
         if between is None:
             between = self.join if self.digit_join is None else self.digit_join
         return between.join(self.digits[int(d)] for d in digits)
 
-    def whole(self, digits: str) -> str:
-        """Read as a number, or digit by digit where no reader would say it as one."""
-        if len(digits) > self.max_digits or (len(digits) > 1 and digits[0] == "0"):
+    def whole(self, digits: str, *, grouped: bool = False) -> str:
+        """Read as a number, or digit by digit where no reader would say it as one: a leading
+        zero, or more than 9 digits in a row (a phone number or an id: 13800138000) unless
+        thousands separators show a quantity (1,400,000,000)."""
+        limit = self.max_digits if grouped else min(self.max_digits, UNGROUPED_DIGITS)
+        if len(digits) > limit or (len(digits) > 1 and digits[0] == "0"):
             return self.one_by_one(digits)
         return self.spell(int(digits))
 
@@ -109,7 +107,7 @@ class Numerals:
         return self.one_by_one(digits, self.join)  # 三点一四: a fraction is one word
 
     def unsigned(self, amount: Amount) -> str:
-        words = self.whole(amount.whole)
+        words = self.whole(amount.whole, grouped=amount.grouped)
         if amount.fraction:
             words = self.words(words, self.point, self.fraction(amount.fraction))
         return words
@@ -195,9 +193,8 @@ def phone_rule(
     join: str | None = None,
     between: str = ", ",
 ) -> Rule:
-    """`555-1234`, `+60 12-345 6789`, `03-1234-5678`: read digit by digit, group by group
-    (`between` the groups: a pause, or the language's word for the dash). The `+` is kept,
-    for the engine to say or not."""
+    """`555-1234`, `+60 12-345 6789`: digit by digit, `between` the groups a pause or the
+    language's word for the dash; the `+` is kept for the engine."""
     words = digits or numerals.digits
     inside = numerals.join if join is None else join
 
@@ -283,9 +280,8 @@ def reader(
     native_digits: Mapping[int, int] | None = None,
     after: Sequence[Rule] = (),
 ) -> Callable[[str, str], str]:
-    """A language's reader: its own rules, then its numbers, then the `after` rules that
-    tidy what the numbers became. `native_digits` (a str.translate table) turns the
-    language's own digits (`٣`, `३`) and marks into ASCII ones first."""
+    """Its own rules, its numbers, then `after` rules tidying what numbers became; first
+    `native_digits` (a str.translate table) makes the language's digits (`٣`, `३`) ASCII."""
     everything = [*rules, *number_rules(numerals)]
 
     def read(text: str, region: str) -> str:
