@@ -149,7 +149,7 @@ def _hour_word(m: re.Match[str]) -> str:
 
 # -- money, units, ordinals ---------------------------------------------------------------------
 
-_MONEY = money_patterns(w.CURRENCIES, "$€£")
+_MONEY = money_patterns(w.CURRENCIES, "$€£", ("mln", "mld", "tys."))
 _UNIT = unit_pattern(w.UNITS)
 _ORDINAL = re.compile(rf"(?<![\d.,])(?P<n>\d+)-(?P<end>{w.ORDINAL_ENDINGS})(?![\w])")
 _DOT_ORDINAL = re.compile(r"(?<![\d.,])(?P<n>\d{1,3})\.(?=\s[a-ząćęłńóśźż])")

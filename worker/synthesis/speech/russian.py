@@ -88,7 +88,10 @@ def count(written: str, fraction: str | None, noun: Noun, case: str) -> str:
 
 
 def _case(m: re.Match[str], table: dict[str, str] = w.CASE_AFTER) -> str:
-    return governed(m.string, m.start(), table, _MINUS)
+    case = governed(m.string, m.start(), table, _MINUS)
+    if case == "a" and m.string.startswith(" от ", m.end()):  # `в 5 км от города`: where
+        return "p"
+    return case
 
 
 # -- dates, years, times ------------------------------------------------------------------------
@@ -183,7 +186,7 @@ def _time(m: re.Match[str]) -> str:
 
 # -- money, units, ordinals ---------------------------------------------------------------------
 
-_MONEY = money_patterns(w.CURRENCIES, "$€£₽")
+_MONEY = money_patterns(w.CURRENCIES, "$€£₽", ("млн", "млрд", "трлн", "тыс."))
 _UNIT = unit_pattern(w.UNITS)
 _ORDINAL = re.compile(rf"(?<![\d.,])(?P<n>\d+)-(?P<end>{w.ORDINAL_ENDINGS})(?![\w])")
 

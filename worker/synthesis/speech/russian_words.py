@@ -81,28 +81,36 @@ CURRENCIES = {
     "GBP": (_POUND, _PENNY),
 }  # fmt: skip
 
-_MINUTE = ("минута", "минуты", "минут", "минуты", "f")
-_SECOND = ("секунда", "секунды", "секунд", "секунды", "f")
-_HOUR = ("час", "часа", "часов", "часа")
+
+def _metric(name: str, tail: str = "") -> tuple[str, ...]:
+    """A masculine noun like `километр` (`tail` follows each form: "градус Цельсия")."""
+    endings = ("", "а", "ов", "а", "m", "у", "ом", "е", "ам", "ами", "ах")
+    return tuple(end if end == "m" else f"{name}{end}{tail}" for end in endings)
+
+
+def _feminine_unit(stem: str, many: str) -> tuple[str, ...]:
+    """A feminine noun like `минута`: минута, минуты, минут, ... минутах."""
+    forms = ("а", "ы", many, "ы", "f", "е", "ой", "е", "ам", "ами", "ах")
+    return tuple(end if end == "f" else (end if end == many else stem + end) for end in forms)
+
+
+_MINUTE = _feminine_unit("минут", "минут")
+_SECOND = _feminine_unit("секунд", "секунд")
+_HOUR = _metric("час")
 _THOUSAND = ("тысяча", "тысячи", "тысяч", "тысячи", "f")
-_CELSIUS = ("градус Цельсия", "градуса Цельсия", "градусов Цельсия", "градуса Цельсия")
-
-
-def _metric(name: str) -> tuple[str, str, str, str]:
-    return (name, name + "а", name + "ов", name + "а")
+_CELSIUS = _metric("градус", " Цельсия")
 
 
 UNITS: dict[str, Noun] = nouns({
     "км": _metric("километр"), "м": _metric("метр"), "см": _metric("сантиметр"),
     "мм": _metric("миллиметр"), "кг": _metric("килограмм"), "г": _metric("грамм"),
     "мг": _metric("миллиграмм"), "л": _metric("литр"), "мл": _metric("миллилитр"),
-    "га": _metric("гектар"), "т": ("тонна", "тонны", "тонн", "тонны", "f"),
+    "га": _metric("гектар"), "т": _feminine_unit("тонн", "тонн"),
     "км/ч": ("километр в час", "километра в час", "километров в час", "километра в час"),
     "м/с": ("метр в секунду", "метра в секунду", "метров в секунду", "метра в секунду"),
     "ч": _HOUR, "ч.": _HOUR, "мин": _MINUTE, "мин.": _MINUTE, "сек": _SECOND, "сек.": _SECOND,
     "%": _metric("процент"), "°C": _CELSIUS, "°С": _CELSIUS, "°": _metric("градус"),
-    "°F": ("градус Фаренгейта", "градуса Фаренгейта", "градусов Фаренгейта",
-           "градуса Фаренгейта"),
+    "°F": _metric("градус", " Фаренгейта"),
     "коп.": ("копейка", "копейки", "копеек", "копейки", "f"),
     "коп": ("копейка", "копейки", "копеек", "копейки", "f"),
     "тыс.": _THOUSAND, "тыс": _THOUSAND, "млн": _metric("миллион"),

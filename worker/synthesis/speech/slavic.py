@@ -65,27 +65,33 @@ def keeps_stop(text: str, end: int) -> str:
 @dataclass(frozen=True)
 class Noun:
     """A counted noun: after 1 / after 2–4 / after 5 and more, its genitive singular (after a
-    decimal, and in the genitive after 1) and its gender ("m", "f", "n")."""
+    decimal, and in the genitive after 1), its gender ("m", "f", "n") and, where known, its
+    dative, instrumental and prepositional, singular then plural (`о 5 километрах`)."""
 
     one: str
     few: str
     many: str
     genitive: str
     gender: str = "m"
+    oblique: tuple[str, ...] = ()
 
     def counted(self, form: int, case: str) -> str:
         """The noun after a number of plural `form` (0, 1, 2) in `case`; a decimal is form 3.
-        The oblique cases other than the genitive take the genitive's forms (rare in stories)."""
+        Without the oblique forms, the other cases take the genitive's (rare in stories)."""
         if form == 3:
             return self.genitive
+        if case in ("d", "i", "p", "l") and self.oblique:
+            index = "dip".index("p" if case == "l" else case)
+            return self.oblique[index if form == 0 else index + 3]
         if case not in ("n", "a"):
             return self.genitive if form == 0 else self.many
         return (self.one, self.few, self.many)[form]
 
 
 def nouns(table: Mapping[str, tuple[str, ...]]) -> dict[str, Noun]:
-    """A table of abbreviations and their nouns, written as tuples of Noun's fields."""
-    return {key: Noun(*forms) for key, forms in table.items()}
+    """A table of abbreviations and their nouns, written as tuples of Noun's fields (the
+    oblique forms, if any, after the gender)."""
+    return {key: Noun(*forms[:5], oblique=tuple(forms[5:])) for key, forms in table.items()}
 
 
 def alternatives(keys: Iterable[str]) -> str:
@@ -166,8 +172,10 @@ class Reading:
         """`4,99 ₽` → "четыре рубля девяносто девять копеек"; `$20`, `5 zł`."""
         main, cent = self.currencies[m["cur"]]
         case, fraction = self.case(m), m["fraction"]
-        stop = keeps_stop(m.string, m.end()) if m["cur"].endswith(".") else ""
-        if fraction and len(fraction) > 2:  # not cents: a decimal amount
+        stop = keeps_stop(m.string, m.end()) if m.group().endswith(".") else ""
+        if m["mult"]:  # `$2 млн` → "два миллиона долларов"
+            said = f"{self.count(m['whole'], fraction, self.units[m['mult']], case)} {main.many}"
+        elif fraction and len(fraction) > 2:  # not cents: a decimal amount
             said = self.count(m["whole"], fraction, main, case)
         else:
             said = self.count(m["whole"], None, main, case)
@@ -195,10 +203,14 @@ class Reading:
         return f"{m['word']} {self.ordinal(roman(m), case, gender)}"
 
 
-def money_patterns(currencies: Iterable[str], signs: str) -> tuple[re.Pattern[str], ...]:
-    """An amount and its currency after it (`4,99 zł`), or one of `signs` before it (`$20`)."""
-    after = rf"{_AMOUNT}\s?(?P<cur>{alternatives(currencies)})(?![\w])"
-    before = rf"(?P<cur>[{re.escape(signs)}])\s?{_AMOUNT}"
+def money_patterns(
+    currencies: Iterable[str], signs: str, multipliers: Iterable[str]
+) -> tuple[re.Pattern[str], ...]:
+    """An amount and its currency after it (`4,99 zł`, `5 млн ₽`), or one of `signs` before
+    it (`$20`, `$2 млн`): groups `whole`, `fraction`, `mult` (a million's abbreviation), `cur`."""
+    mult = rf"(?P<mult>{alternatives(multipliers)})(?![\w])"
+    after = rf"{_AMOUNT}\s?(?:{mult}\s?)?(?P<cur>{alternatives(currencies)})(?![\w])"
+    before = rf"(?P<cur>[{re.escape(signs)}])\s?{_AMOUNT}(?:\s?{mult})?"
     return re.compile(after), re.compile(before)
 
 
