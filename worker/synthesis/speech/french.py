@@ -27,6 +27,7 @@ from worker.synthesis.speech.romance import (
     numeric_dates,
     quantities,
     ranges,
+    septante_nonante,
     signs,
     spell_numbers,
     whole_number,
@@ -141,6 +142,7 @@ _TIME = re.compile(
 )
 _PHONE = re.compile(r"(?<![\d.])0\d(?:[.-]\d\d){4}(?!\d)")  # 06.12.34.56.78: by pairs
 _POSTCODE = re.compile(r"(?<=, )(\d\d)(\d{3})(?= [A-ZÀ-Þ])")  # 75002 Paris: 75, then 002
+_SEPTANTE_REGIONS = frozenset(("be", "ch"))
 _MILLIONS = re.compile(r"(?:million|milliard)s?$")
 _whole = partial(whole_number, _NUMBER)
 
@@ -275,7 +277,8 @@ _PERCENT = (after_number(_NUMBER, ("%",)),)
 
 
 def read(text: str, region: str) -> str:
-    """French as a French reader says it (the region changes nothing yet)."""
+    """French as a reader of the region says it: `septante`, `nonante` in Belgium and
+    Switzerland."""
     text = greek_symbols(text, units_read=False)
     text = _abbreviations(_PHONE.sub(lambda m: re.sub(r"[.-]", " ", m[0]), text))
     text = _ordinals(text)
@@ -292,4 +295,5 @@ def read(text: str, region: str) -> str:
     text = quantities(text, _UNIT_PATTERN, lambda w, f, unit: _count(w, f, _UNITS[unit]))
     text = fractions(text, _fraction_words, _mixed)
     text = spell_numbers(text, _NUMBER, _plain)
-    return leftovers(text, _whole, "point")
+    text = leftovers(text, _whole, "point")
+    return septante_nonante(text) if region in _SEPTANTE_REGIONS else text

@@ -204,3 +204,31 @@ def whole_number(number: NumberFormat, written: str) -> str:
     if not written.isdigit():
         return cardinal(number.whole(written), number.lang)
     return number.read(written, None)
+
+
+_TEENS = {
+    "dix-sept": "sept", "dix-huit": "huit", "dix-neuf": "neuf", "dix": "", "onze": "un",
+    "douze": "deux", "treize": "trois", "quatorze": "quatre", "quinze": "cinq", "seize": "six",
+}  # fmt: skip
+_TEEN_ORDINALS = {
+    "dix-septième": "septième", "dix-huitième": "huitième", "dix-neuvième": "neuvième",
+    "dixième": "ième", "onzième": "unième", "douzième": "deuxième", "treizième": "troisième",
+    "quatorzième": "quatrième", "quinzième": "cinquième", "seizième": "sixième",
+}  # fmt: skip
+_SEVENTY_NINETY = re.compile(
+    rf"\b(soixante|quatre-vingt)(?:-| et )({_alternatives([*_TEEN_ORDINALS, *_TEENS])})\b"
+)
+
+
+def septante_nonante(text: str) -> str:
+    """Belgian and Swiss French: `soixante-dix` → "septante", `quatre-vingt-onze` → "nonante
+    et un", `soixante-dix-septième` → "septante-septième"."""
+
+    def replace(m: re.Match[str]) -> str:
+        base = "septante" if m[1] == "soixante" else "nonante"
+        unit = _TEENS.get(m[2], _TEEN_ORDINALS.get(m[2], ""))
+        if unit in ("", "ième"):
+            return base[:-1] + unit if unit else base  # septantième
+        return f"{base} et {unit}" if unit.startswith("un") else f"{base}-{unit}"
+
+    return _SEVENTY_NINETY.sub(replace, text)
