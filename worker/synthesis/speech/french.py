@@ -118,7 +118,7 @@ _BEFORE_NUMBER = {
     "p.": "page", "pp.": "pages", "art.": "article", "vol.": "volume", "fig.": "figure",
 }  # fmt: skip
 """Read only before a number: `vol.` is also a flight, `art.` the end of `l'art.`"""
-_TITLE = keyed(_TITLES, r"(?=[\s-][A-ZÀ-Þ])")
+_TITLE = keyed(_TITLES, r"(?=[\s-][A-ZÀ-Þ])", behind=r"(?<![A-Z]\. )")  # not J. M. Dupont
 _NUMBERED = keyed(_BEFORE_NUMBER, r"\s?(?=\d)")
 _NOT_REGNAL = frozenset(("Génération", "Malcolm", "Vitamine", "Groupe", "Classe"))
 _AVENUE = re.compile(r"(?<![\w.])av\.(?=\s[A-ZÀ-Þ])")
@@ -129,7 +129,7 @@ _ROMANS = RomanContexts(
     ),
     before=("siècle", "siècles", "millénaire"),
 )  # fmt: skip
-_SUFFIXES = "ers|res|ères|er|re|ère|es|èmes|ème|e|nds|ndes|nd|nde"
+_SUFFIXES = "ers|res|ères|er|re|ère|es|èmes|ème|emes|eme|è|e|nds|ndes|nd|nde"
 _ORDINAL = re.compile(rf"(?<![\w.,])(?P<n>\d+)(?P<suf>{_SUFFIXES})(?!\w)")
 _ROMAN_ORDINAL = re.compile(
     rf"\b(?![CLDM](?:{_SUFFIXES})\b)(?P<n>{ROMAN_SOURCE})(?P<suf>{_SUFFIXES})(?!\w)"

@@ -53,7 +53,7 @@ _UNITS = {
     "cm": Noun("centimetro", "centimetri"), "mm": Noun("millimetro", "millimetri"),
     "km2": Noun("chilometro quadrato", "chilometri quadrati"),
     "m2": Noun("metro quadrato", "metri quadrati"), "m3": Noun("metro cubo", "metri cubi"),
-    "cm3": Noun("centimetro cubo", "centimetri cubi"), "ha": Noun("ettaro", "ettari"),
+    "cm3": Noun("centimetro cubo", "centimetri cubi"),  # no `ha`: "il 7 ha vinto"
     "kg": Noun("chilogrammo", "chilogrammi"), "g": Noun("grammo", "grammi"),
     "mg": Noun("milligrammo", "milligrammi"), "t": Noun("tonnellata", "tonnellate", True),
     "l": Noun("litro", "litri"), "L": Noun("litro", "litri"),

@@ -40,9 +40,9 @@ def _alternatives(symbols: Iterable[str]) -> str:
     return "|".join(re.escape(s) for s in sorted(symbols, key=len, reverse=True))
 
 
-def keyed(table: Iterable[str], lookahead: str) -> re.Pattern[str]:
+def keyed(table: Iterable[str], lookahead: str, behind: str = "") -> re.Pattern[str]:
     """Any key of `table` standing alone (longest first; group 1), then `lookahead`."""
-    return re.compile(rf"(?<![\w.])({_alternatives(table)}){lookahead}")
+    return re.compile(rf"{behind}(?<![\w.-])({_alternatives(table)}){lookahead}")
 
 
 def after_number(number: NumberFormat, symbols: Iterable[str]) -> re.Pattern[str]:
