@@ -237,5 +237,8 @@ RULES: list[Rule] = [
     (_BEFORE_WORD, _agreeing),
 ]
 
-read = reader(NUMERALS, RULES)
+_UNIT_STOP = re.compile(r"(?<=χιλιόμετρα)\.(?= [^\W\d_A-ZΑ-Ω])")
+"""`5 χλμ. και`: the abbreviation's stop, once it is a word, is not a full stop."""
+
+read = reader(NUMERALS, RULES, after=[(_UNIT_STOP, lambda m: "")])
 """No `greek_symbols`: in Greek text a Greek letter is a word, not a symbol."""

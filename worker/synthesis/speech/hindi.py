@@ -90,7 +90,17 @@ def _money(sign: str, amount: Amount) -> str:
     return words
 
 
+_HALVES = {"1": "डेढ़", "2": "ढाई"}
+"""1.5 and 2.5 of something have words of their own: डेढ़ किलोमीटर, ढाई लाख."""
+_HALF = re.compile(
+    r"(?<![\d.,-])([12])\.50?(?!\d)"
+    r"(?= ?(?:लाख|करोड़|हज़ार|सौ|किलो|घंट|साल|महीन|दिन|गुना|लीटर|मीटर|रुपय))"
+)
+
+
 def _unit(unit: str, amount: Amount) -> str:
+    if amount.fraction.rstrip("0") == "5" and amount.whole in _HALVES and not amount.negative:
+        return f"{_HALVES[amount.whole]} {_UNITS[unit]}"
     return f"{NUMERALS.say(amount)} {_UNITS[unit]}"
 
 
@@ -165,6 +175,7 @@ RULES: list[Rule] = [
     after_number(NUMERALS, [k for k in _CURRENCIES if k not in ("Rs", "$")], _money),
     after_number(NUMERALS, _UNITS, _unit),
     (_ORDINAL, _ordinal),
+    (_HALF, lambda m: _HALVES[m.group(1)]),
     (_YEAR, lambda m: _year(int(m.group(1))) if m.group(1) else _era(m)),
 ]
 
