@@ -86,7 +86,7 @@ _CURRENCIES = {
 }  # fmt: skip
 _UNITS = {
     "km": "公里", "m": "米", "cm": "厘米", "mm": "毫米", "kg": "公斤", "g": "克", "mg": "毫克",
-    "L": "升", "l": "升", "ml": "毫升", "mL": "毫升", "km/h": "公里每小时", "h": "小时",
+    "L": "升", "l": "升", "ml": "毫升", "mL": "毫升", "h": "小时",
     "min": "分钟", "s": "秒", "°C": "摄氏度", "°F": "华氏度", "°": "度", "GB": "GB", "MB": "MB",
 }  # fmt: skip
 
@@ -108,6 +108,8 @@ def _money(sign: str, amount: Amount) -> str:
 
 
 def _unit(unit: str, amount: Amount) -> str:
+    if unit == "km/h":
+        return f"每小时{NUMERALS.say(amount)}公里"  # per hour first: 每小时六十公里
     words = NUMERALS.unsigned(amount)
     if amount.whole == "2" and not amount.fraction and unit not in {"°C", "°F", "°"}:
         words = "两"  # 两公里, 两公斤
@@ -149,7 +151,7 @@ RULES: list[Rule] = [
     fraction_rule(NUMERALS, lambda top, bottom: f"{bottom}分之{top}"),
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha() or k == "元"], _money),
-    after_number(NUMERALS, _UNITS, _unit),
+    after_number(NUMERALS, [*_UNITS, "km/h"], _unit),
     (re.compile(r"(?<![\d.,])(\d{4})(?=年)"), lambda m: _year(m.group(1))),
     (_PHONE, lambda m: m.group(1) + _year(m.group(2)).replace("一", "幺")),
     (re.compile(rf"(?<![\d.,第])2(?=(?:{_MEASURE_WORDS}))"), lambda m: "两"),

@@ -44,7 +44,7 @@ _CURRENCIES = {
 _UNITS = {
     "km": "キロメートル", "m": "メートル", "cm": "センチメートル", "mm": "ミリメートル",
     "kg": "キログラム", "g": "グラム", "mg": "ミリグラム", "L": "リットル", "l": "リットル",
-    "ml": "ミリリットル", "mL": "ミリリットル", "km/h": "キロメートル毎時", "GB": "ギガバイト",
+    "ml": "ミリリットル", "mL": "ミリリットル", "GB": "ギガバイト",
     "MB": "メガバイト",
 }  # fmt: skip
 
@@ -59,6 +59,8 @@ def _money(sign: str, amount: Amount) -> str:
 
 
 def _unit(unit: str, amount: Amount) -> str:
+    if unit == "km/h":
+        return f"時速{NUMERALS.say(amount)}キロメートル"  # the speed first: 時速六十キロメートル
     return NUMERALS.say(amount) + _UNITS[unit]
 
 
@@ -85,7 +87,7 @@ RULES: list[Rule] = [
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha() or k in "$€£"], _money),
     after_number(NUMERALS, ["°C", "°F", "°"], _degrees),
-    after_number(NUMERALS, _UNITS, _unit),
+    after_number(NUMERALS, [*_UNITS, "km/h"], _unit),
 ]
 
 read = reader(NUMERALS, RULES)

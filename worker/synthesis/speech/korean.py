@@ -51,7 +51,7 @@ _CURRENCIES = {
 _UNITS = {
     "km": "킬로미터", "m": "미터", "cm": "센티미터", "mm": "밀리미터", "kg": "킬로그램",
     "g": "그램", "mg": "밀리그램", "L": "리터", "l": "리터", "ml": "밀리리터", "mL": "밀리리터",
-    "km/h": "킬로미터", "GB": "기가바이트", "MB": "메가바이트",
+    "GB": "기가바이트", "MB": "메가바이트",
 }  # fmt: skip
 
 
@@ -72,6 +72,8 @@ def _money(sign: str, amount: Amount) -> str:
 
 
 def _unit(unit: str, amount: Amount) -> str:
+    if unit == "km/h":
+        return f"시속 {NUMERALS.say(amount)} 킬로미터"  # the speed first: 시속 육십 킬로미터
     return f"{NUMERALS.say(amount)} {_UNITS[unit]}"
 
 
@@ -106,7 +108,7 @@ RULES: list[Rule] = [
     before_number(NUMERALS, _CURRENCIES, _money),
     after_number(NUMERALS, [k for k in _CURRENCIES if k.isalpha() or k in "$€£"], _money),
     after_number(NUMERALS, ["°C", "°F", "°"], _degrees),
-    after_number(NUMERALS, _UNITS, _unit),
+    after_number(NUMERALS, [*_UNITS, "km/h"], _unit),
     (re.compile(r"(?<![\d.,])(6|10)(?=\s?월)"), lambda m: _MONTHS[int(m.group(1))]),
     (
         re.compile(rf"(?<![\d.,제])([1-9]\d?)\s?(?=(?:{_NATIVE_COUNTERS}))"),
