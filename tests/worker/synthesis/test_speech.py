@@ -134,7 +134,7 @@ def test_british_english_reads_slash_dates_day_first() -> None:
         ("fr", "Environ 2,5 %.", "Environ deux virgule cinq pour cent."),
         ("es", "Tengo 15 gatos.", "Tengo quince gatos."),
         ("es", "Sube un 10%.", "Sube un diez por ciento."),
-        ("it", "Sono 3,25 metri.", "Sono tre virgola due cinque metri."),
+        ("it", "Sono 3,25 metri.", "Sono tre virgola venticinque metri."),
         ("pt-BR", "São 100 livros.", "São cem livros."),
         ("nl", "Er zijn 7 katten.", "Er zijn zeven katten."),
         ("pl", "Mam 2 psy.", "Mam dwa psy."),

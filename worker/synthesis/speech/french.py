@@ -13,12 +13,13 @@ from functools import partial
 
 from num2words import num2words
 
-from worker.synthesis.speech.core import cardinal, digit_by_digit, greek_symbols, safe, spaced
+from worker.synthesis.speech.core import cardinal, greek_symbols, safe, spaced
 from worker.synthesis.speech.romance import (
     Currency,
     Noun,
     after_number,
     before_number,
+    decimals,
     fractions,
     keyed,
     leftovers,
@@ -160,19 +161,9 @@ def ordinal(n: int, feminine: bool = False) -> str:
     return words.replace("vingtsième", "vingtième").replace("centsième", "centième")
 
 
-def _fraction(digits: str) -> str:
-    """Decimals as French readers say them: `3,14` → "quatorze", `2,05` → "zéro cinq"; long
-    ones digit by digit."""
-    if len(digits) > 3:
-        return digit_by_digit(digits, "fr")
-    zeros = len(digits) - len(digits.lstrip("0"))
-    rest = digits[zeros:]
-    return " ".join(["zéro"] * zeros + ([cardinal(int(rest), "fr")] if rest else []))
-
-
 def _number(whole: str, fraction: str | None) -> str:
     words = _whole(whole)
-    return f"{words} virgule {_fraction(fraction)}" if fraction else words
+    return f"{words} virgule {decimals(fraction, 'fr')}" if fraction else words
 
 
 def _count(whole: str, fraction: str | None, noun: Noun) -> str:
@@ -285,7 +276,7 @@ def read(text: str, region: str) -> str:
     text = romans(text, _ROMANS, _roman)
     text = _NAME_FIRST.sub(r"\g<name>premier", text)
     text = numeric_dates(text, _date)
-    text = _POSTCODE.sub(lambda m: f"{cardinal(int(m[1]), 'fr')} {_fraction(m[2])}", text)
+    text = _POSTCODE.sub(lambda m: f"{cardinal(int(m[1]), 'fr')} {decimals(m[2], 'fr')}", text)
     text = _FIRST_OF_MONTH.sub("premier", text)
     text = _TIME.sub(safe(_time), text)
     text = ranges(text, "à")

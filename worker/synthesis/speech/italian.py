@@ -19,6 +19,7 @@ from worker.synthesis.speech.romance import (
     Noun,
     after_number,
     before_number,
+    decimals,
     fractions,
     keyed,
     leftovers,
@@ -164,7 +165,7 @@ def _agree(words: str, value: int, noun: str, feminine: bool) -> str:
 
 def _number(whole: str, fraction: str | None) -> str:
     words = whole_number(_NUMBER, whole)
-    return f"{words} virgola {digit_by_digit(fraction, 'it')}" if fraction else words
+    return f"{words} virgola {decimals(fraction, 'it')}" if fraction else words
 
 
 def _count(whole: str, fraction: str | None, noun: Noun) -> str:

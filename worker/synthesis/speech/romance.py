@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from worker.synthesis.speech.core import cardinal, safe, spaced
+from worker.synthesis.speech.core import cardinal, digit_by_digit, safe, spaced
 from worker.synthesis.speech.rules import NumberFormat
 
 
@@ -232,3 +232,13 @@ def septante_nonante(text: str) -> str:
         return f"{base} et {unit}" if unit.startswith("un") else f"{base}-{unit}"
 
     return _SEVENTY_NINETY.sub(replace, text)
+
+
+def decimals(digits: str, lang: str) -> str:
+    """Decimals as French and Italian readers say them: `3,14` → "quatorze", `2,05` → "zéro
+    cinq"; long ones digit by digit."""
+    if len(digits) > 3:
+        return digit_by_digit(digits, lang)
+    zeros = len(digits) - len(digits.lstrip("0"))
+    rest = digits[zeros:]
+    return " ".join([cardinal(0, lang)] * zeros + ([cardinal(int(rest), lang)] if rest else []))
