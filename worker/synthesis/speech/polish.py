@@ -121,6 +121,20 @@ def _year(m: re.Match[str]) -> str:
     return f"{said} {noun}"
 
 
+_DECADE = re.compile(
+    r"\b(?P<word>lata|latach|lat|latami|latom)\s(?P<n>\d{0,2}[1-9]0)(?P<end>\.|-\w+)(?!\w)"
+)
+"""A decade, marked as an ordinal (`lata 80.`, `w latach 90-tych`); `od lat 20` is a count."""
+_DECADE_CASE = {"lata": "n", "latach": "l", "lat": "g", "latami": "i", "latom": "d"}
+
+
+def _decade(m: re.Match[str]) -> str:
+    """`w latach 90.` → "w latach dziewięćdziesiątych": decades are plural ordinals."""
+    stop = keeps_stop(m.string, m.end()) if m["end"] == "." else ""
+    said = ordinal(int(m["n"]), _DECADE_CASE[m["word"]], "p")
+    return f"{m['word']} {said}{stop}"
+
+
 def _clock(m: re.Match[str], case: str) -> str:
     """The hour a feminine ordinal ("czternasta"), the minutes a cardinal."""
     minutes = m["m"] or "00"
@@ -263,7 +277,7 @@ def read(text: str, region: str) -> str:
     """A paragraph of Polish, every number and abbreviation read as a careful reader says it."""
     written = text
     text = signs(_NUMERO.sub("numer ", text), "minus", "plus")
-    text = _DATE.sub(_date, _NUMERIC_DATE.sub(_numeric_date, text))
+    text = _DATE.sub(_date, _NUMERIC_DATE.sub(_numeric_date, _DECADE.sub(_decade, text)))
     text = _HOUR_WORD.sub(_hour_word, _YEAR.sub(_year, text))
     text = _DOT_TIME.sub(_dot_time, _TIME.sub(_time, text))
     text = _MONEY[0].sub(_READING.money, _MONEY[1].sub(_READING.money, text))

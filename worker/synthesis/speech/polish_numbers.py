@@ -74,7 +74,10 @@ _ENDINGS = {
     "g": {"m": "ego", "f": "ej", "n": "ego"}, "d": {"m": "emu", "f": "ej", "n": "emu"},
     "i": {"m": "ym", "f": "ą", "n": "ym"}, "l": {"m": "ym", "f": "ej", "n": "ym"},
 }  # fmt: skip
-"""A hard-stem adjective's endings (`czwarty`); `drugi`, `trzeci` take an i before them."""
+for _case, _plural in zip("nagdil", ("e", "e", "ych", "ym", "ymi", "ych"), strict=True):
+    _ENDINGS[_case]["p"] = _plural
+"""A hard-stem adjective's endings (`czwarty`); `drugi`, `trzeci` take an i before them. The
+"gender" p is the plural of things (`lata dziewięćdziesiąte`, `w latach dziewięćdziesiątych`)."""
 _CARDINAL_WORDS = frozenset({"trzy", "cztery", "trzydzieści", "czterdzieści", "miliony"})
 
 
