@@ -271,6 +271,7 @@ _READING = Reading(
     female_names=w.FEMALE_NAMES,
     name_cases=(w.MALE_NAME_CASES, w.FEMALE_NAME_CASES),
 )
+_MONEY_READER, _UNIT_READER = safe(_READING.money), safe(_READING.unit)
 
 
 def read(text: str, region: str) -> str:
@@ -280,8 +281,8 @@ def read(text: str, region: str) -> str:
     text = _DATE.sub(_date, _NUMERIC_DATE.sub(_numeric_date, _DECADE.sub(_decade, text)))
     text = _HOUR_WORD.sub(_hour_word, _YEAR.sub(_year, text))
     text = _DOT_TIME.sub(_dot_time, _TIME.sub(_time, text))
-    text = _MONEY[0].sub(_READING.money, _MONEY[1].sub(_READING.money, text))
-    text = _DOT_ORDINAL.sub(_dot_ordinal, _ORDINAL.sub(_ordinal, _UNIT.sub(_READING.unit, text)))
+    text = _MONEY[0].sub(_MONEY_READER, _MONEY[1].sub(_MONEY_READER, text))
+    text = _DOT_ORDINAL.sub(_dot_ordinal, _ORDINAL.sub(_ordinal, _UNIT.sub(_UNIT_READER, text)))
     text = _ROMAN_BEFORE.sub(_roman_before, _ROMAN_AFTER.sub(_READING.roman_after, text))
     text = _NOUN.sub(_NOUN_READER, _ROMAN_NAME.sub(_READING.roman_name, text))
     text = w.ABBREVIATIONS.expand(w.CAPITALISED.expand(text))

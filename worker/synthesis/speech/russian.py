@@ -41,11 +41,12 @@ def cardinal(n: int, case: str = "n", gender: str = "m") -> str:
     """`n` in `case` and `gender`; "тысяча", not "одна тысяча", as a reader says 1000."""
     if len(str(n)) > 15:
         return digit_by_digit(str(n), "ru")
-    words = num2words(n, lang="ru", case=case, gender=gender, animate=False)
+    words = str(num2words(n, lang="ru", case=case, gender=gender, animate=False))
     return _LEADING_ONE.sub("", words)
 
 
 def ordinal(n: int, case: str = "n", gender: str = "m", plural: bool = False) -> str:
+    """`n` as an ordinal: "второй", "третьего", "пятом", "девяностые" (`plural`)."""
     if len(str(n)) > 15:
         return digit_by_digit(str(n), "ru")
     return str(
@@ -80,8 +81,9 @@ def one_and_a_half(gender: str, case: str) -> str:
 def count(written: str, fraction: str | None, noun: Noun, case: str) -> str:
     """A number and its noun: "пять километров", "до одного градуса", "две целых ... метра"."""
     n = whole(written)
-    if n == 1 and fraction == "5":
-        return f"{one_and_a_half(noun.gender, case)} {noun.counted(1 if case in 'na' else 2, case)}"
+    if n == 1 and fraction == "5":  # the noun as after 2: "полтора километра"
+        form = 1 if case in ("n", "a") else 2
+        return f"{one_and_a_half(noun.gender, case)} {noun.counted(form, case)}"
     if fraction:
         return f"{decimal(n, fraction)} {noun.genitive}"
     return f"{cardinal(n, case, noun.gender)} {noun.counted(slavic_forms(n), case)}"
@@ -169,7 +171,7 @@ def _dot_time(m: re.Match[str]) -> str:
         before in ("o", "в", "во") or m["m"] == "00" or int(m["m"]) > 12
     ):
         return _time(m)
-    return m.group()  # `do 14.03` may be the 14th of March
+    return m.group()  # `до 14.03` may be the 14th of March
 
 
 def _time(m: re.Match[str]) -> str:
@@ -255,10 +257,8 @@ def _cardinal(m: re.Match[str]) -> str:
         said = digit_by_digit(m["whole"], "ru")
     else:
         case, after = _case(m), next_word(m)
-        if after.endswith(("ами", "ями", "ьми")) and word_before(m.string, m.start()) in (
-            "с",
-            "со",
-        ):
+        with_ = word_before(m.string, m.start()) in ("с", "со")
+        if with_ and after.endswith(("ами", "ями", "ьми")):
             case = "i"  # `с 5 друзьями` → "с пятью друзьями" (`с 5 до 7` is genitive)
         gender = _gender(after, n, case)
         if case == "n" and gender == "f" and after.endswith(("у", "ю")):
@@ -277,6 +277,7 @@ _READING = Reading(
     female_names=w.FEMALE_NAMES,
     name_cases=(w.MALE_NAME_CASES, w.FEMALE_NAME_CASES),
 )
+_MONEY_READER, _UNIT_READER = safe(_READING.money), safe(_READING.unit)
 
 
 def read(text: str, region: str) -> str:
@@ -285,8 +286,8 @@ def read(text: str, region: str) -> str:
     text = signs(_NUMERO.sub("номер ", text), "минус", "плюс")
     text = _DATE.sub(_date, _NUMERIC_DATE.sub(_numeric_date, text))
     text = _DOT_TIME.sub(_dot_time, _TIME.sub(_time, _YEAR.sub(_year, text)))
-    text = _MONEY[0].sub(_READING.money, _MONEY[1].sub(_READING.money, text))
-    text = _ORDINAL.sub(_ordinal, _UNIT.sub(_READING.unit, text))
+    text = _MONEY[0].sub(_MONEY_READER, _MONEY[1].sub(_MONEY_READER, text))
+    text = _ORDINAL.sub(_ordinal, _UNIT.sub(_UNIT_READER, text))
     text = _ROMAN_BEFORE.sub(_roman_before, _ROMAN_AFTER.sub(_READING.roman_after, text))
     text = _ROMAN_NAME.sub(_READING.roman_name, text)
     text = _NOUN.sub(_NOUN_READER, text)

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from worker.synthesis.speech.core import spaced
 from worker.synthesis.speech.rules import ROMAN_SOURCE, roman_value
 
-Replace = Callable[[re.Match[str]], str]
-
 WHOLE = r"\d{1,3}(?: \d{3})+(?!\d)|\d+"
 """A whole number: `2 750 000` (NFKC made the no-break spaces plain) or plain digits."""
 NUMBER = rf"(?<![\d.,:])(?P<whole>{WHOLE})(?:,(?P<fraction>\d+))?(?![\d]|[.,:]\d)"
