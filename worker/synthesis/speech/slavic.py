@@ -89,7 +89,13 @@ class Noun:
 def nouns(table: Mapping[str, tuple[str, ...]]) -> dict[str, Noun]:
     """A table of abbreviations and their nouns, written as tuples of Noun's fields (the
     oblique forms, if any, after the gender)."""
-    return {key: Noun(*forms[:5], oblique=tuple(forms[5:])) for key, forms in table.items()}
+    return {key: _noun(forms) for key, forms in table.items()}
+
+
+def _noun(forms: tuple[str, ...]) -> Noun:
+    one, few, many, genitive, *rest = forms
+    gender = rest[0] if rest else "m"
+    return Noun(one, few, many, genitive, gender, tuple(rest[1:]))
 
 
 def alternatives(keys: Iterable[str]) -> str:
@@ -175,10 +181,14 @@ class Reading:
             said = f"{self.count(m['whole'], fraction, self.units[m['mult']], case)} {main.many}"
         elif fraction and len(fraction) > 2:  # not cents: a decimal amount
             said = self.count(m["whole"], fraction, main, case)
-        else:
+        else:  # `0,50 zł` is "pięćdziesiąt groszy", without "zero złotych"
+            cents = self.count(fraction.ljust(2, "0"), None, cent, case) if fraction else ""
             said = self.count(m["whole"], None, main, case)
-            if fraction and int(fraction):
-                said += " " + self.count(fraction.ljust(2, "0"), None, cent, case)
+            if cents and not int(fraction):
+                cents = ""
+            elif cents and not whole(m["whole"]):
+                said, cents = cents, ""
+            said = f"{said} {cents}".strip()
         return spaced(m.string, m.start(), m.end(), said + stop)
 
     def unit(self, m: re.Match[str]) -> str:
@@ -238,6 +248,6 @@ def noun_reader(
 
 def as_begun(written: str, spoken: str) -> str:
     """A paragraph that began with a number (`1 мая ...`) begins with a capital once read."""
-    if written[:1].isdigit() or written[:1] in "+-" or written[:1].isupper():
-        return spoken[:1].upper() + spoken[1:]
-    return spoken
+    if written[:1].islower():
+        return spoken
+    return spoken[:1].upper() + spoken[1:]
