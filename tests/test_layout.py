@@ -98,6 +98,9 @@ def modules_under(package: str) -> list[str]:
 BOUNDARIES = [
     ("worker.synthesis", ("worker.jobs", "worker.delivery", "worker.storage", "worker.voices",
                           "runpod", "requests", "boto3", "botocore")),
+    ("worker.synthesis.speech", ("worker.engines", "worker.checkpoints", "worker.streaming",
+                                 "worker.synthesis.synthesizer", "worker.synthesis.chunking",
+                                 "worker.synthesis.sentences", "numpy", "torch")),
     ("worker.checkpoints", ("worker.jobs", "worker.delivery", "worker.synthesis",
                             "worker.voices", "worker.storage", "runpod", "requests", "boto3",
                             "botocore")),
