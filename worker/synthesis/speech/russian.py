@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 
-from num2words import num2words
-
 from worker.synthesis.speech import russian_words as w
 from worker.synthesis.speech.core import digit_by_digit, safe, spaced
-from worker.synthesis.speech.rules import slavic_forms
+from worker.synthesis.speech.rules import ROMAN_SOURCE, roman_value, slavic_forms
+from worker.synthesis.speech.russian_numbers import cardinal, decimal, one_and_a_half, ordinal
 from worker.synthesis.speech.slavic import (
     NUMBER,
     Noun,
@@ -34,48 +33,6 @@ from worker.synthesis.speech.slavic import (
 )
 
 _MINUS = frozenset({"минус", "плюс"})
-_LEADING_ONE = re.compile(r"^од(?:ин|на|ной|ну|ним|ном|ного|ному)\s(?=тысяч|миллион|миллиард)")
-
-
-def cardinal(n: int, case: str = "n", gender: str = "m") -> str:
-    """`n` in `case` and `gender`; "тысяча", not "одна тысяча", as a reader says 1000."""
-    if len(str(n)) > 15:
-        return digit_by_digit(str(n), "ru")
-    words = str(num2words(n, lang="ru", case=case, gender=gender, animate=False))
-    return _LEADING_ONE.sub("", words)
-
-
-def ordinal(n: int, case: str = "n", gender: str = "m", plural: bool = False) -> str:
-    """`n` as an ordinal: "второй", "третьего", "пятом", "девяностые" (`plural`)."""
-    if len(str(n)) > 15:
-        return digit_by_digit(str(n), "ru")
-    return str(
-        num2words(
-            n, lang="ru", to="ordinal", case=case, gender=gender, plural=plural, animate=False
-        )
-    )
-
-
-_DENOMINATORS = ("десят", "сот", "тысячн")
-
-
-def decimal(whole_part: int, fraction: str) -> str:
-    """`2,5` → "две целых пять десятых": the careful reading of a decimal up to thousandths."""
-    if len(fraction) > len(_DENOMINATORS):
-        return f"{cardinal(whole_part)} запятая {digit_by_digit(fraction, 'ru')}"
-    units = "целая" if slavic_forms(whole_part) == 0 else "целых"
-    whole_words = f"{cardinal(whole_part, gender='f')} {units}"
-    part = int(fraction)
-    one = slavic_forms(part) == 0
-    stem = _DENOMINATORS[len(fraction) - 1]
-    return f"{whole_words} {cardinal(part, gender='f')} {stem}{'ая' if one else 'ых'}"
-
-
-def one_and_a_half(gender: str, case: str) -> str:
-    """`1,5` before a noun: "полтора километра", "полторы тысячи", "до полутора метров"."""
-    if case not in ("n", "a"):
-        return "полутора"
-    return "полторы" if gender == "f" else "полтора"
 
 
 def count(written: str, fraction: str | None, noun: Noun, case: str) -> str:
@@ -216,6 +173,24 @@ _ROMAN_AFTER = after_roman_pattern(w.COUNTING_BEFORE)
 _ROMAN_BEFORE = before_roman_pattern(w.COUNTED_AFTER)
 
 
+_CENTURIES = re.compile(
+    rf"(?<![\w.])(?P<first>{ROMAN_SOURCE})(?P<link>\s?-\s?|\sи\s)(?P<second>{ROMAN_SOURCE})"
+    rf"\s(?P<word>{'|'.join(map(re.escape, w.CENTURY_PLURALS))})(?![\w])"
+)
+
+
+def _centuries(m: re.Match[str]) -> str:
+    """`в XIX-XX вв.` → "в девятнадцатом - двадцатом веках": each an ordinal in the case."""
+    word = m["word"]
+    case = w.CENTURY_PLURALS[word]
+    if word == "вв.":
+        before = word_before(m.string, m.start())
+        case = w.YEAR_CASE.get(before, "g" if before else "n")
+        word = w.CENTURIES[case] + keeps_stop(m.string, m.end())
+    first, second = (ordinal(roman_value(m[key]), case) for key in ("first", "second"))
+    return f"{first} {m['link'].strip()} {second} {word}"
+
+
 def _roman_before(m: re.Match[str]) -> str:
     word = m["word"]
     gender, case = w.COUNTED_AFTER[word.lower()]
@@ -288,7 +263,8 @@ def read(text: str, region: str) -> str:
     text = _DOT_TIME.sub(_dot_time, _TIME.sub(_time, _YEAR.sub(_year, text)))
     text = _MONEY[0].sub(_MONEY_READER, _MONEY[1].sub(_MONEY_READER, text))
     text = _ORDINAL.sub(_ordinal, _UNIT.sub(_UNIT_READER, text))
-    text = _ROMAN_BEFORE.sub(_roman_before, _ROMAN_AFTER.sub(_READING.roman_after, text))
+    text = _CENTURIES.sub(_centuries, _ROMAN_AFTER.sub(_READING.roman_after, text))
+    text = _ROMAN_BEFORE.sub(_roman_before, text)
     text = _ROMAN_NAME.sub(_READING.roman_name, text)
     text = _NOUN.sub(_NOUN_READER, text)
     text = w.ABBREVIATIONS.expand(w.CAPITALISED.expand(text))

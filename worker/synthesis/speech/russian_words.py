@@ -43,6 +43,9 @@ PLACE_CASE = {**CASE_AFTER, **_governing({"p": "в во на", "d": "по"})}
 YEAR = {"n": "год", "a": "год", "g": "года", "d": "году", "p": "году", "i": "годом"}
 YEARS = {"n": "годы", "a": "годы", "g": "годов", "d": "годам", "p": "годах", "i": "годами"}
 CENTURY = {"n": "век", "a": "век", "g": "века", "d": "веку", "p": "веке", "i": "веком"}
+CENTURIES = {"n": "века", "a": "века", "g": "веков", "d": "векам", "p": "веках", "i": "веками"}
+CENTURY_PLURALS = {"вв.": "g", **{form: case for case, form in CENTURIES.items() if case != "a"}}
+"""Two centuries counted together (`в XIX и XX веках`, `XIX-XX вв.`): the noun's case."""
 YEAR_NOUN = {"год": "n", "года": "g", "году": "p", "годом": "i", "годы": "n", "годов": "g",
              "годах": "p"}  # fmt: skip
 

@@ -50,8 +50,14 @@ def word_before(text: str, start: int, skip: frozenset[str] = frozenset()) -> st
         start = m.start()
 
 
+_LINKED = re.compile(r"\d+(?:,\d+)?\s(?:и|или|i|lub|albo)\s+$")
+
+
 def governed(text: str, start: int, cases: Mapping[str, str], skip: frozenset[str]) -> str:
-    """The case the preposition before `start` governs ("n" where none does)."""
+    """The case the preposition before `start` governs ("n" where none does); a number joined
+    to one before it takes that one's (`между 2 и 3 часами`, `około 2 lub 3 godzin`)."""
+    if linked := _LINKED.search(text, max(0, start - 40), start):
+        start = linked.start()
     return cases.get(word_before(text, start, skip), "n")
 
 
