@@ -67,7 +67,7 @@ _NUMERIC_DATE = re.compile(
 )
 _YEAR = re.compile(
     r"(?<![\d.,:])(?P<year>\d{3,4})(?:(?P<link>\s?-\s?|\s(?:по|до|и|или)\s)(?P<year2>\d{3,4}))?"
-    r"\s?(?P<noun>гг\.|г\.|годах|годов|годы|годом|году|года|год)(?![\w])"
+    r"\s?(?P<noun>гг\.|г\.|годах|годов|годы|годом|году|года|год|г)(?![\w])"
 )
 _TIME = re.compile(r"(?<![\d.,:])(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?![\d]|[.,:]\d)")
 _DOT_TIME = re.compile(r"(?<=\s)(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?![\d]|[.,:]\d)")
@@ -109,11 +109,15 @@ def _year(m: re.Match[str]) -> str:
     """`в 1984 году`, `в 2024 г.`, `в 1941-1945 гг.`: each year an ordinal in the noun's case;
     in `с 1990 по 2000 год` the first year takes its preposition's case, the second the noun's."""
     noun, link = m["noun"], (m["link"] or "").strip()
-    before = w.YEAR_CASE.get(word_before(m.string, m.start()), "g")
+    preposition = word_before(m.string, m.start())
+    if noun == "г" and (preposition not in w.YEAR_CASE or len(m["year"]) < 4):
+        return m.group()  # `500 г` are grams; `в 2024 г` is a year written without its stop
+    before = w.YEAR_CASE.get(preposition, "g")
     by_link = link in ("по", "до")
-    if noun in ("г.", "гг."):
+    if noun in ("г", "г.", "гг."):
         case = w.YEAR_CASE[link] if by_link else before
-        noun = (w.YEARS if noun == "гг." else w.YEAR)[case] + keeps_stop(m.string, m.end())
+        stop = keeps_stop(m.string, m.end()) if noun.endswith(".") else ""
+        noun = (w.YEARS if noun == "гг." else w.YEAR)[case] + stop
     else:  # the written noun shows the case; `к 2030 году` is dative, `в 2030 году` not
         case = "d" if noun in ("году", "годам") and before == "d" else w.YEAR_NOUN[noun]
     if not m["year2"]:
