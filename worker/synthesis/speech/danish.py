@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import re
 
-from worker.synthesis.speech.core import greek_symbols, spaced
+from worker.synthesis.speech.core import greek_symbols
 from worker.synthesis.speech.nordic import Language, Noun, ShortForms, read_all, same
 from worker.synthesis.speech.rules import RomanContexts, romans
-from worker.synthesis.speech.scandinavian import OneBeforeNoun, Scandinavian
+from worker.synthesis.speech.scandinavian import (
+    STOP_ORDINAL,
+    OneBeforeNoun,
+    Scandinavian,
+    digit_regnal,
+    ordinal_reader,
+    roman_reader,
+)
 
 NUMBERS = Scandinavian(
     ones=(
@@ -106,45 +113,27 @@ ABBREVIATIONS = ShortForms(
 
 ROMANS = RomanContexts(after=("kapitel", "afsnit", "bind", "del", "akt", "nummer"))
 
-_ORDINAL = re.compile(r"(?<![\d.,])(\d{1,4})\.(?=,?\s+[a-zæøå]|,\s*\d{1,4}\.)")
-"""`3. sal`, `14. juli`, `1., 2. og 3.`: a number with a full stop before a word that goes on
-the sentence, or before the next in a list."""
-
-
 _KINGS = (
     "Christian", "Frederik", "Valdemar", "Erik", "Knud", "Hans", "Margrethe", "Oluf",
     "Christoffer", "Svend", "Harald",
 )  # fmt: skip
-_REGNAL = re.compile(rf"\b(?P<name>{'|'.join(_KINGS)}) (?P<n>\d{{1,2}})\.")
-"""A king or queen numbered in digits (`Christian 4.`): "den" and the ordinal."""
-_GOES_ON = re.compile(r",?\s+[a-zæøå]")
 
 
-def _regnal(m: re.Match[str]) -> str:
-    ends = not _GOES_ON.match(m.string, m.end())  # the stop also ends the sentence
-    return f"{m['name']} den {NUMBERS.ordinal(int(m['n'])).capitalize()}{'.' if ends else ''}"
+def _regnal(n: int) -> str:
+    """A king is "den" and a capitalised ordinal: `Christian IV` → "Christian den Fjerde"."""
+    return NUMBERS.ordinal(n).capitalize()
 
 
+_KINGS_IN_DIGITS = digit_regnal(_KINGS, _regnal)
+_ORDINAL = ordinal_reader(NUMBERS)
+_ROMAN = roman_reader(NUMBERS, _regnal)
 _THE_DAY = re.compile(r"\b([dD])\.(?=\s?\d)")
 """`d. 14. juli`: `d.` stands for `den` before a date (and for nothing else here)."""
-
-
-def _ordinal(m: re.Match[str]) -> str:
-    return spaced(m.string, m.start(), m.end(), NUMBERS.ordinal(int(m.group(1))))
-
-
-def _roman(value: int, kind: str, m: re.Match[str]) -> str:
-    """`Christian IV` → "Christian den Fjerde" (regnal names take `den` and a capital)."""
-    if kind == "name":
-        if value > 40:  # `Sony CD`: not a king
-            return m.group(0)[len(m["pre"]) :]
-        return f"den {NUMBERS.ordinal(value).capitalize()}{m['dot'] or ''}"
-    return NUMBERS.cardinal(value) + (m["dot"] or "")
 
 
 def read(text: str, region: str) -> str:
     text = ABBREVIATIONS.expand(greek_symbols(text, units_read=False))
     text = _THE_DAY.sub(lambda m: "den" if m.group(1) == "d" else "Den", text)
-    text = _REGNAL.sub(_regnal, romans(text, ROMANS, _roman))
-    text = _ORDINAL.sub(_ordinal, text)
+    text = _KINGS_IN_DIGITS(romans(text, ROMANS, _ROMAN))
+    text = STOP_ORDINAL.sub(_ORDINAL, text)
     return read_all(text, LANGUAGE)

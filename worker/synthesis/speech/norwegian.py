@@ -4,12 +4,17 @@ sjuende") and the common abbreviations."""
 
 from __future__ import annotations
 
-import re
-
-from worker.synthesis.speech.core import greek_symbols, spaced
+from worker.synthesis.speech.core import greek_symbols
 from worker.synthesis.speech.nordic import Language, Noun, ShortForms, read_all, same
 from worker.synthesis.speech.rules import RomanContexts, romans
-from worker.synthesis.speech.scandinavian import OneBeforeNoun, Scandinavian
+from worker.synthesis.speech.scandinavian import (
+    STOP_ORDINAL,
+    OneBeforeNoun,
+    Scandinavian,
+    digit_regnal,
+    ordinal_reader,
+    roman_reader,
+)
 
 NUMBERS = Scandinavian(
     ones=(
@@ -104,40 +109,18 @@ ABBREVIATIONS = ShortForms(
 
 ROMANS = RomanContexts(after=("kapittel", "del", "bind", "akt", "nummer"))
 
-_ORDINAL = re.compile(r"(?<![\d.,])(\d{1,4})\.(?=,?\s+[a-zæøå]|,\s*\d{1,4}\.)")
-"""`3. etasje`, `14. juli`, `1., 2. og 3.`: a number with a full stop before a word that goes on
-the sentence, or before the next in a list."""
-
-
 _KINGS = (
     "Haakon", "Håkon", "Olav", "Harald", "Magnus", "Sigurd", "Oscar", "Karl", "Christian",
     "Frederik", "Eirik", "Sverre",
 )  # fmt: skip
-_REGNAL = re.compile(rf"\b(?P<name>{'|'.join(_KINGS)}) (?P<n>\d{{1,2}})\.")
-"""A king or queen numbered in digits (`Christian 4.`): "den" and the ordinal."""
-_GOES_ON = re.compile(r",?\s+[a-zæøå]")
-
-
-def _regnal(m: re.Match[str]) -> str:
-    ends = not _GOES_ON.match(m.string, m.end())  # the stop also ends the sentence
-    return f"{m['name']} den {NUMBERS.ordinal(int(m['n']))}{'.' if ends else ''}"
-
-
-def _ordinal(m: re.Match[str]) -> str:
-    return spaced(m.string, m.start(), m.end(), NUMBERS.ordinal(int(m.group(1))))
-
-
-def _roman(value: int, kind: str, m: re.Match[str]) -> str:
-    """`Haakon VII` → "Haakon den sjuende"; `kapittel XII` → "kapittel tolv"."""
-    if kind == "name":
-        if value > 40:  # `Sony CD`: not a king
-            return m.group(0)[len(m["pre"]) :]
-        return f"den {NUMBERS.ordinal(value)}{m['dot'] or ''}"
-    return NUMBERS.cardinal(value) + (m["dot"] or "")
+_KINGS_IN_DIGITS = digit_regnal(_KINGS, NUMBERS.ordinal)
+"""`Haakon 7.` and `Haakon VII` → "Haakon den sjuende"; `kapittel XII` → "kapittel tolv"."""
+_ORDINAL = ordinal_reader(NUMBERS)
+_ROMAN = roman_reader(NUMBERS, NUMBERS.ordinal)
 
 
 def read(text: str, region: str) -> str:
     text = ABBREVIATIONS.expand(greek_symbols(text, units_read=False))
-    text = _REGNAL.sub(_regnal, romans(text, ROMANS, _roman))
-    text = _ORDINAL.sub(_ordinal, text)
+    text = _KINGS_IN_DIGITS(romans(text, ROMANS, _ROMAN))
+    text = STOP_ORDINAL.sub(_ORDINAL, text)
     return read_all(text, LANGUAGE)

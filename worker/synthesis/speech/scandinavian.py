@@ -1,10 +1,13 @@
-"""Danish, Norwegian and Swedish numbers: one builder, each language's words as data."""
+"""Danish, Norwegian and Swedish numbers: one builder, each language's words as data, and the
+readers of ordinals, regnal names and roman numerals the three share."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+from worker.synthesis.speech.core import spaced
 
 
 @dataclass(frozen=True)
@@ -138,3 +141,46 @@ class OneBeforeNoun:
 
 
 _ONE_BEFORE_WORD = re.compile(r"(?<![\d.,:/-])\b1(?=\s+(?P<noun>[a-zæøåäö]+)\b)")
+
+
+STOP_ORDINAL = re.compile(r"(?<![\d.,])(\d{1,4})\.(?=,?\s+[a-zæøå]|,\s*\d{1,4}\.)")
+"""da/no `3. sal`, `14. juli`, `1., 2. og 3.`: a number with a full stop before a word that goes
+on the sentence, or before the next in a list."""
+_GOES_ON = re.compile(r",?\s+[a-zæøå]")
+
+
+def ordinal_reader(numbers: Scandinavian) -> Callable[[re.Match[str]], str]:
+    """Reads a match whose group 1 is an ordinal's digits (`3.`, `3:e`)."""
+
+    def read(m: re.Match[str]) -> str:
+        return spaced(m.string, m.start(), m.end(), numbers.ordinal(int(m.group(1))))
+
+    return read
+
+
+def roman_reader(
+    numbers: Scandinavian, regnal: Callable[[int], str]
+) -> Callable[[int, str, re.Match[str]], str]:
+    """For `rules.romans`: a king is "den" and `regnal(value)` (`Karl XII` → "Karl den
+    tolfte"); after a counting word the numeral is a count (`kapitel XII` → "kapitel tolv")."""
+
+    def read(value: int, kind: str, m: re.Match[str]) -> str:
+        if kind == "name":
+            if value > 40:  # `Sony CD`: not a king
+                return m.group(0)[len(m["pre"]) :]
+            return f"den {regnal(value)}{m['dot'] or ''}"
+        return numbers.cardinal(value) + (m["dot"] or "")
+
+    return read
+
+
+def digit_regnal(kings: tuple[str, ...], regnal: Callable[[int], str]) -> Callable[[str], str]:
+    """A king or queen numbered in digits (`Christian 4.`): "den" and `regnal(n)`; the stop is
+    kept where it also ends the sentence."""
+    pattern = re.compile(rf"\b(?P<name>{'|'.join(kings)}) (?P<n>\d{{1,2}})\.")
+
+    def replace(m: re.Match[str]) -> str:
+        ends = not _GOES_ON.match(m.string, m.end())
+        return f"{m['name']} den {regnal(int(m['n']))}{'.' if ends else ''}"
+
+    return lambda text: pattern.sub(replace, text)

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import re
 
-from worker.synthesis.speech.core import greek_symbols, spaced
+from worker.synthesis.speech.core import greek_symbols
 from worker.synthesis.speech.nordic import Language, Noun, ShortForms, read_all, same
 from worker.synthesis.speech.rules import RomanContexts, romans
-from worker.synthesis.speech.scandinavian import OneBeforeNoun, Scandinavian
+from worker.synthesis.speech.scandinavian import (
+    OneBeforeNoun,
+    Scandinavian,
+    ordinal_reader,
+    roman_reader,
+)
 
 NUMBERS = Scandinavian(
     ones=(
@@ -125,23 +130,18 @@ _GENITIVE = re.compile(r"(?<=[^\W\d_]):s\b")
 """`Karl XII:s`, `USA:s`: the genitive `s` after a colon joins the word read before it."""
 
 
-def _ordinal(m: re.Match[str]) -> str:
-    return spaced(m.string, m.start(), m.end(), NUMBERS.ordinal(int(m.group(1))))
+def _regnal(n: int) -> str:
+    """A king is "den förste", "den andre" (the masculine of första, andra): `Karl XII` →
+    "Karl den tolfte"; `kapitel XII` → "kapitel tolv"."""
+    return {1: "förste", 2: "andre"}.get(n) or NUMBERS.ordinal(n)
 
 
-def _roman(value: int, kind: str, m: re.Match[str]) -> str:
-    """`Karl XII` → "Karl den tolfte"; `kapitel XII` → "kapitel tolv"."""
-    if kind == "name":
-        if value > 40:  # `Sony CD`: not a king
-            return m.group(0)[len(m["pre"]) :]
-        # a king is "den förste", "den andre" (the masculine of första, andra)
-        ordinal = {1: "förste", 2: "andre"}.get(value) or NUMBERS.ordinal(value)
-        return f"den {ordinal}{m['dot'] or ''}"
-    return NUMBERS.cardinal(value) + (m["dot"] or "")
+_ORDINAL_READ = ordinal_reader(NUMBERS)
+_ROMAN = roman_reader(NUMBERS, _regnal)
 
 
 def read(text: str, region: str) -> str:
     text = ABBREVIATIONS.expand(greek_symbols(text, units_read=False))
-    text = _GENITIVE.sub("s", romans(text, ROMANS, _roman))
-    text = _DAY.sub(_ordinal, _ORDINAL.sub(_ordinal, text))
+    text = _GENITIVE.sub("s", romans(text, ROMANS, _ROMAN))
+    text = _DAY.sub(_ORDINAL_READ, _ORDINAL.sub(_ORDINAL_READ, text))
     return read_all(text, LANGUAGE)
