@@ -8,24 +8,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple
 
 from worker.synthesis.speech.core import digit_by_digit, spaced
+from worker.synthesis.speech.romance import Currency, Noun
 from worker.synthesis.speech.rules import Abbreviations, NumberFormat, RomanContexts, romans
-
-
-@dataclass(frozen=True)
-class Noun:
-    """A unit or a currency: its singular, plural and gender (numbers agree with it)."""
-
-    singular: str
-    plural: str
-    feminine: bool = False
-
-
-class Currency(NamedTuple):
-    unit: Noun
-    cent: Noun
 
 
 @dataclass(frozen=True)
@@ -102,10 +88,10 @@ class Iberian:
     def count(self, whole: str, fraction: str | None, noun: Noun) -> str:
         """A number and its noun, agreeing: "un kilómetro", "doscientas libras"."""
         if fraction:
-            return f"{self.decimal(whole, fraction)} {noun.plural}"
+            return f"{self.decimal(whole, fraction)} {noun.many}"
         n = self.number.whole(whole)
         words = self.say(n, noun.feminine, before_noun=True)
-        name = noun.singular if n == 1 else noun.plural
+        name = noun.one if n == 1 else noun.many
         return f"{words} de {name}" if _MILLIONS.search(words) else f"{words} {name}"
 
     @cached_property
@@ -185,12 +171,12 @@ class Iberian:
         if m.groupdict().get("scale"):  # `US$ 1,5 milhão` → "um vírgula cinco milhão de dólares"
             n = self.say(self.number.whole(whole), False, True)
             n = self.decimal(whole, fraction) if fraction else n
-            return f"{n} {m['scale']}{'' if m['scale'] == 'mil' else ' de'} {currency.unit.plural}"
+            return f"{n} {m['scale']}{'' if m['scale'] == 'mil' else ' de'} {currency.unit.many}"
         if fraction and len(fraction) > 2:
             return self.count(whole, fraction, currency.unit)
         cents = int((fraction or "0").ljust(2, "0"))
         said = [self.count(whole, None, currency.unit)] if self.number.whole(whole) else []
-        if cents:
+        if cents and currency.cent:
             said.append(self.count(str(cents), None, currency.cent))
         return f" {self.said['and']} ".join(said or [self.count(whole, None, currency.unit)])
 

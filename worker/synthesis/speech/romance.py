@@ -1,5 +1,6 @@
 """Blocks the French and Italian readers share: quantities before a unit or a currency, numeric
-dates, fractions, signs, and the word after a number (whose gender the number may take).
+dates, fractions, signs, and the word after a number (whose gender the number may take); the
+`Noun` and `Currency` records serve the Spanish and Portuguese readers (`iberian.py`) too.
 
 The wording (which noun, which agreement) stays in `french.py` and `italian.py`; these helpers
 only find the spans and hand their parts over. Candidates for `rules.py` once others need them.
