@@ -184,6 +184,11 @@ class TTSSuccessCallbackRequest(_Callback):
     sample_rate: int | None = Field(default=None, gt=0)
     chunk_count: int | None = Field(default=None, ge=0)
     engine: ShortText | None = None
+    timings_url: AudioUrl | None = Field(
+        default=None,
+        description="The read-along track, `timings.json` next to the audio: when each"
+        " sentence of the submitted text is heard in the finished file.",
+    )
 
 
 class TTSProgressCallbackRequest(_Callback):
@@ -202,6 +207,10 @@ class TTSProgressCallbackRequest(_Callback):
     stream_segments: int | None = Field(
         default=None, ge=0, description="How many segments the playlist lists."
     )
+    stream_timings_url: AudioUrl | None = Field(
+        default=None,
+        description="The live read-along track, growing with the stream; only with `stream_url`.",
+    )
 
     @model_validator(mode="after")
     def _done_within_total(self) -> TTSProgressCallbackRequest:
@@ -209,6 +218,8 @@ class TTSProgressCallbackRequest(_Callback):
             raise ValueError("chunks_done must not exceed chunks_total")
         if (self.stream_url is None) != (self.stream_segments is None):
             raise ValueError("stream_url and stream_segments come together")
+        if self.stream_timings_url is not None and self.stream_url is None:
+            raise ValueError("stream_timings_url comes only with stream_url")
         return self
 
     @property
