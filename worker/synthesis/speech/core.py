@@ -123,6 +123,18 @@ def greek_symbols(text: str, *, units_read: bool) -> str:
     return GREEK_SYMBOL.sub(name, text)
 
 
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def leftover_digits(
+    text: str, read: Callable[[str], str], pattern: re.Pattern[str] = _DIGIT_RUN
+) -> str:
+    """A reader's last step: each digit run no rule took (a code, `1,2,3`; with `pattern`, any
+    other leftover shape) read by `read`, kept apart from a letter it touches, so that no digit
+    reaches the engine."""
+    return pattern.sub(lambda m: spaced(m.string, m.start(), m.end(), read(m.group(0))), text)
+
+
 def safe(replace: Callable[[re.Match[str]], str]) -> Callable[[re.Match[str]], str]:
     """Leave a match as written when it turns out not to be what it looked like."""
 

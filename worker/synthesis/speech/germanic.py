@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from worker.synthesis.speech.core import cardinal, digit_by_digit, safe, spaced
+from worker.synthesis.speech.core import cardinal, digit_by_digit, leftover_digits, safe, spaced
 from worker.synthesis.speech.rules import Abbreviations, NumberFormat, percentages
 
 
@@ -280,7 +280,6 @@ def years(text: str, lang: Language, before: re.Pattern[str], after: re.Pattern[
 
 
 _SIGN = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=[(\[]))([-−+])(?=\d)")
-_DIGITS = re.compile(r"\d+")
 
 
 def last_numbers(text: str, lang: Language) -> str:
@@ -292,9 +291,8 @@ def last_numbers(text: str, lang: Language) -> str:
     def read(m: re.Match[str]) -> str:
         return _spaced(m, lang.words(m["whole"], m["fraction"]))
 
-    def digits(m: re.Match[str]) -> str:
-        run = m.group(0)
+    def digits(run: str) -> str:
         words = digit_by_digit(run, lang.number.lang) if run.startswith("0") else None
-        return _spaced(m, lang.fix(words) if words else lang.cardinal(int(run)))
+        return lang.fix(words) if words else lang.cardinal(int(run))
 
-    return _DIGITS.sub(digits, lang.number.pattern.sub(read, text))
+    return leftover_digits(lang.number.pattern.sub(read, text), digits)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from worker.synthesis.speech.core import spaced
+from worker.synthesis.speech.core import leftover_digits, spaced
 from worker.synthesis.speech.rules import Abbreviations
 
 
@@ -268,9 +268,6 @@ def amounts(text: str, lang: Language) -> str:
     return lang.patterns["unit"].sub(unit, text)
 
 
-_DIGITS = re.compile(r"\d+")
-
-
 def numbers(text: str, lang: Language) -> str:
     """Every number left: a bare four-digit number from 1100 to 1999 as a year (da `1875` →
     "atten hundrede og femoghalvfjerds", which is also how a count of 1875 is said), others as
@@ -285,10 +282,8 @@ def numbers(text: str, lang: Language) -> str:
         words = _suffixed(lang, m, _signed(lang, m, words))
         return spaced(m.string, m.start(), m.end(), words)
 
-    def rest(m: re.Match[str]) -> str:
-        return spaced(m.string, m.start(), m.end(), number(lang, m.group(0), None))
-
-    return _DIGITS.sub(rest, lang.patterns["number"].sub(read, text))
+    numbers_read = lang.patterns["number"].sub(read, text)
+    return leftover_digits(numbers_read, lambda run: number(lang, run, None))
 
 
 def read_all(text: str, lang: Language) -> str:

@@ -12,7 +12,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from worker.synthesis.speech.core import cardinal, digit_by_digit, safe, spaced
+from worker.synthesis.speech.core import (
+    cardinal,
+    digit_by_digit,
+    leftover_digits,
+    safe,
+    spaced,
+)
 from worker.synthesis.speech.rules import NumberFormat
 
 
@@ -166,17 +172,17 @@ def month_pattern(months: Iterable[str]) -> str:
 
 
 _LEFTOVER = re.compile(r"\d+(?:[.:]\d+)*")
+_PART_MARK = re.compile(r"[.:]")
 
 
 def leftovers(text: str, read: Callable[[str], str], point: str) -> str:
     """The digits no rule took (`2.0.1`, `3.5`), read part by part with `point` between, so
     that no digit reaches the engine."""
 
-    def replace(m: re.Match[str]) -> str:
-        words = f" {point} ".join(read(part) for part in re.split(r"[.:]", m.group(0)))
-        return spaced(m.string, m.start(), m.end(), words)
+    def parts(run: str) -> str:
+        return f" {point} ".join(read(part) for part in _PART_MARK.split(run))
 
-    return _LEFTOVER.sub(replace, text)
+    return leftover_digits(text, parts, _LEFTOVER)
 
 
 Count = Callable[[str, str | None, Noun], str]
