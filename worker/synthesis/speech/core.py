@@ -4,7 +4,7 @@ reader for the languages without one of their own."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from num2words import CONVERTER_CLASSES, num2words
 
@@ -121,6 +121,17 @@ def greek_symbols(text: str, *, units_read: bool) -> str:
         return spaced(m.string, start, end, GREEK_LETTER_NAMES[m.group(0)])
 
     return GREEK_SYMBOL.sub(name, text)
+
+
+def word_set(words: str) -> frozenset[str]:
+    """A table of words written as one string, separated by spaces."""
+    return frozenset(words.split())
+
+
+def alternation(keys: Iterable[str]) -> str:
+    """A regex alternation of literal keys, the longest first so `km` wins over `m`; one that
+    matches nothing where there are no keys."""
+    return "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)) or "(?!)"
 
 
 _DIGIT_RUN = re.compile(r"\d+")

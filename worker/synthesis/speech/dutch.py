@@ -10,8 +10,8 @@ import re
 from num2words import num2words
 
 from worker.synthesis.speech import germanic
-from worker.synthesis.speech.core import digit_by_digit, greek_symbols, spaced
-from worker.synthesis.speech.germanic import Currency, Language, Scale, Unit, word_set
+from worker.synthesis.speech.core import digit_by_digit, greek_symbols, spaced, word_set
+from worker.synthesis.speech.germanic import Currency, Language, Scale, Unit
 from worker.synthesis.speech.rules import NumberFormat, RomanContexts, romans
 
 MONTHS = (

@@ -8,13 +8,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from worker.synthesis.speech.core import cardinal, digit_by_digit, leftover_digits, safe, spaced
+from worker.synthesis.speech.core import (
+    alternation,
+    cardinal,
+    digit_by_digit,
+    leftover_digits,
+    safe,
+    spaced,
+)
 from worker.synthesis.speech.rules import Abbreviations, NumberFormat, percentages
-
-
-def word_set(words: str) -> frozenset[str]:
-    """A table of words written as one string, separated by spaces."""
-    return frozenset(words.split())
 
 
 @dataclass(frozen=True)
@@ -86,25 +88,25 @@ class Language:
 
     @cached_property
     def _money(self) -> re.Pattern[str]:
-        currency = _alternatives(self.currencies)
+        currency = alternation(self.currencies)
         return re.compile(
             rf"(?:(?P<pre>{currency})\s?)?(?<![\d.,]){self.number.source}"
             r"(?:\.(?P<cents>\d{2})(?!\d|\.\d))?(?P<dash>[.,]\s?-{1,2}(?![\d-]))?"
-            rf"(?:\s?(?P<scale>{_alternatives(self.scales)}))?"
+            rf"(?:\s?(?P<scale>{alternation(self.scales)}))?"
             rf"(?:\s?(?P<post>{currency})(?![\w$€£¥]))?"
         )
 
     @cached_property
     def _scale(self) -> re.Pattern[str]:
         return re.compile(
-            rf"(?<![\d.,]){self.number.source}\s?(?P<scale>{_alternatives(self.scales)})(?!\w)"
+            rf"(?<![\d.,]){self.number.source}\s?(?P<scale>{alternation(self.scales)})(?!\w)"
         )
 
     @cached_property
     def _unit(self) -> re.Pattern[str]:
         return re.compile(
             rf"(?:(?<![\w.,\d-])(?P<sign>[-+]))?(?<![\d.,]){self.number.source}"
-            rf"\s?(?P<unit>{_alternatives(self.units)})(?![\w/°])"
+            rf"\s?(?P<unit>{alternation(self.units)})(?![\w/°])"
         )
 
     @cached_property
@@ -120,10 +122,6 @@ class Language:
             ),
             re.compile(rf"(?<![\d.,:])(\d{{1,2}})()()\s?{hour}(?!\w)"),
         )
-
-
-def _alternatives(keys: Mapping[str, object]) -> str:
-    return "|".join(re.escape(key) for key in sorted(keys, key=len, reverse=True)) or "(?!)"
 
 
 def abbreviations(may_end: dict[str, str], never_end: dict[str, str]) -> Callable[[str], str]:

@@ -13,12 +13,12 @@ from worker.synthesis.speech.number_tables import (
     Numerals,
     Rule,
     after_number,
-    alternation,
     before_number,
     date_rules,
     phone_rule,
     range_rule,
     reader,
+    scaled_money_rule,
     time_rule,
 )
 
@@ -166,23 +166,17 @@ def _date(year: int, month: int, day: int) -> str:
     return f"{spell(day)} {_MONTHS[month - 1]} {_year(year)}"
 
 
-_SCALED = re.compile(
-    rf"(?<![^\W\d_])({alternation(_CURRENCIES)})\s?{NUMERALS.signed}\s?(हज़ार|लाख|करोड़|अरब)"
-)
-"""`₹2 करोड़`: the scale before the currency, दो करोड़ रुपये."""
-
-
-def _scaled(m: re.Match[str]) -> str:
-    amount = NUMERALS.amount(m, 2)
+def _scaled(currency: str, amount: Amount, scale: str) -> str:
+    """`₹2 करोड़`: the scale before the currency, दो करोड़ रुपये."""
     half = amount.fraction.rstrip("0") == "5" and amount.whole in _HALVES and not amount.negative
     words = _HALVES[amount.whole] if half else NUMERALS.say(amount)
-    return f"{words} {m.group(5)} {_CURRENCIES[m.group(1)][1]}"
+    return f"{words} {scale} {_CURRENCIES[currency][1]}"
 
 
 RULES: list[Rule] = [
     *date_rules(_date),
     time_rule(_clock_before_baje, ("", r" ?बजे")),
-    (_SCALED, _scaled),
+    scaled_money_rule(NUMERALS, _CURRENCIES, "हज़ार|लाख|करोड़|अरब", _scaled),
     phone_rule(NUMERALS),
     range_rule(NUMERALS, " से "),
     time_rule(_clock),

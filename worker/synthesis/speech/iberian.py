@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from worker.synthesis.speech.core import digit_by_digit, spaced
+from worker.synthesis.speech.core import alternation, digit_by_digit, spaced, word_set
 from worker.synthesis.speech.romance import Currency, Noun
 from worker.synthesis.speech.rules import Abbreviations, NumberFormat, RomanContexts, romans
 
@@ -96,8 +96,9 @@ class Iberian:
 
     @cached_property
     def _patterns(self) -> dict[str, re.Pattern[str]]:
-        number, cur, unit = self.number.source, _any(self.currencies), _any(self.units)
-        titles, lone = _any(self.titles).replace(r"\.", r"\.\s?"), rf"(?<![\d.,]){number}"
+        number = self.number.source
+        cur, unit = alternation(self.currencies), alternation(self.units)
+        titles, lone = alternation(self.titles).replace(r"\.", r"\.\s?"), rf"(?<![\d.,]){number}"
         scaled = rf"{number}(?:\s(?P<scale>{_SCALES}))?(?![\d\w]|[.,]\d)"
         return {
             "title": re.compile(  # not `vitamina D. Luego`
@@ -248,14 +249,6 @@ class Iberian:
             said = self.say(n, before_noun=counts and previous not in _NAMING_WORDS)
         # `500 000 000 habitantes` → "quinientos millones de habitantes"
         return f"{said} de" if noun and _MILLIONS.search(said) else said
-
-
-def word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-def _any(names: Mapping[str, object]) -> str:
-    return "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
 
 
 _NOT_NAMES = "El|La|Los|Las|Un|Una|Luego|Después|Entonces|Pero|Y|En|Es|No|Se|O|A|Os|As"

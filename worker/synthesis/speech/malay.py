@@ -12,13 +12,13 @@ from worker.synthesis.speech.number_tables import (
     Numerals,
     Rule,
     after_number,
-    alternation,
     before_number,
     date_rules,
     dotted_time_rule,
     phone_rule,
     range_rule,
     reader,
+    scaled_money_rule,
     time_rule,
 )
 
@@ -112,19 +112,14 @@ def _ordinal(m: re.Match[str]) -> str:
     return "pertama" if n == 1 else "ke" + spell(n)
 
 
-_SCALED = re.compile(
-    rf"(?<![^\W\d_])({alternation(_CURRENCIES)})\s?{NUMERALS.signed}\s?(ribu|juta|bilion|trilion)\b"
-)
-"""`RM1.5 juta`: the scale before the currency, satu perpuluhan lima juta ringgit."""
-
-
-def _scaled(m: re.Match[str]) -> str:
-    return f"{NUMERALS.say(NUMERALS.amount(m, 2))} {m.group(5)} {_CURRENCIES[m.group(1)][0]}"
+def _scaled(currency: str, amount: Amount, scale: str) -> str:
+    """`RM1.5 juta`: the scale before the currency, satu perpuluhan lima juta ringgit."""
+    return f"{NUMERALS.say(amount)} {scale} {_CURRENCIES[currency][0]}"
 
 
 RULES: list[Rule] = [
     *date_rules(_date),
-    (_SCALED, _scaled),
+    scaled_money_rule(NUMERALS, _CURRENCIES, r"(?:ribu|juta|bilion|trilion)\b", _scaled),
     time_rule(_clock),
     dotted_time_rule(_clock, "pukul|jam|Pukul|Jam"),
     phone_rule(NUMERALS),

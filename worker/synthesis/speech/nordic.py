@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from worker.synthesis.speech.core import leftover_digits, spaced
+from worker.synthesis.speech.core import alternation, leftover_digits, spaced
 from worker.synthesis.speech.rules import Abbreviations
 
 
@@ -75,10 +75,10 @@ class Language:
     @cached_property
     def patterns(self) -> dict[str, re.Pattern[str]]:
         num = rf"(?<![\d.,]){_SIGN}{self.number}(?![\d]|[.,]\d)"
-        units = _alternatives(self.units)
-        currencies = _alternatives(self.currencies)
-        before = _alternatives(self.currencies_before)
-        clock = _alternatives(self.clock_words)
+        units = alternation(self.units)
+        currencies = alternation(self.currencies)
+        before = alternation(self.currencies_before)
+        clock = alternation(self.clock_words)
         hour, minute = r"(?P<h>[01]?\d|2[0-3])", r"(?P<m>[0-5]\d)"
         return {
             "iso": re.compile(r"(?<![\d-])(?P<y>\d{4})-(?P<mo>[01]\d)-(?P<d>[0-3]\d)(?![\d-])"),
@@ -107,10 +107,6 @@ class Language:
 
 
 _SIGN = r"(?P<sign>(?:(?<=\s)|(?<=^)|(?<=[(\[]))[-−+])?"
-
-
-def _alternatives(keys: Mapping[str, object] | tuple[str, ...]) -> str:
-    return "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)) or "(?!)"
 
 
 class ShortForms:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from worker.synthesis.speech.core import spaced
+from worker.synthesis.speech.core import alternation, spaced
 
 Replace = Callable[[re.Match[str]], str]
 Rule = tuple[re.Pattern[str], Replace]
@@ -135,11 +135,6 @@ def apply(text: str, rules: Iterable[Rule]) -> str:
     return text
 
 
-def alternation(keys: Iterable[str]) -> str:
-    """A regex alternation of literal keys, the longest first so `km` wins over `m`."""
-    return "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True))
-
-
 def before_number(
     numerals: Numerals, keys: Iterable[str], say: Callable[[str, Amount], str]
 ) -> Rule:
@@ -155,6 +150,16 @@ def after_number(
     spaced script may follow it (`5 mangoes` is not `5 m`)."""
     pattern = re.compile(rf"{numerals.signed}\s?({alternation(keys)})(?![^\W\d_\u2e80-\uffff])")
     return pattern, lambda m: say(m.group(4), numerals.amount(m))
+
+
+Scaled = Callable[[str, Amount, str], str]
+
+
+def scaled_money_rule(numerals: Numerals, signs: Iterable[str], scales: str, say: Scaled) -> Rule:
+    """`RM1.5 juta`, `₹2 करोड़`: a currency, its number and a scale word (`scales`, a regex
+    alternation with its end), said by `say(currency, amount, scale)` in the language's order."""
+    money = rf"(?<![^\W\d_])({alternation(signs)})\s?{numerals.signed}\s?({scales})"
+    return re.compile(money), lambda m: say(m.group(1), numerals.amount(m, 2), m.group(5))
 
 
 def time_rule(say: Callable[[int, int], str], around: tuple[str, str] = ("", "")) -> Rule:

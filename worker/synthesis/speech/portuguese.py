@@ -14,8 +14,8 @@ from functools import cache
 
 from num2words import num2words
 
-from worker.synthesis.speech.core import cardinal
-from worker.synthesis.speech.iberian import Currency, Iberian, Noun, Words, word_set
+from worker.synthesis.speech.core import cardinal, word_set
+from worker.synthesis.speech.iberian import Currency, Iberian, Noun, Words
 from worker.synthesis.speech.rules import Abbreviations, NumberFormat, RomanContexts
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from worker.synthesis.speech.core import (
+    alternation,
     cardinal,
     digit_by_digit,
     leftover_digits,
@@ -43,25 +44,21 @@ Quantity = Callable[[str, str | None, str], str]
 """Reads (whole as written, fraction or None, symbol as written) → words."""
 
 
-def _alternatives(symbols: Iterable[str]) -> str:
-    return "|".join(re.escape(s) for s in sorted(symbols, key=len, reverse=True))
-
-
 def keyed(table: Iterable[str], lookahead: str, behind: str = "") -> re.Pattern[str]:
     """Any key of `table` standing alone (longest first; group 1), then `lookahead`."""
-    return re.compile(rf"{behind}(?<![\w.-])({_alternatives(table)}){lookahead}")
+    return re.compile(rf"{behind}(?<![\w.-])({alternation(table)}){lookahead}")
 
 
 def after_number(number: NumberFormat, symbols: Iterable[str]) -> re.Pattern[str]:
     """A number followed by one of `symbols` (`5 km`, `4,99 €`, `12,5%`): groups whole,
     fraction and sym. The symbol ends where no letter, digit or apostrophe follows."""
-    return re.compile(rf"(?<![\d.,]){number.source}\s?(?P<sym>{_alternatives(symbols)})(?![\w'])")
+    return re.compile(rf"(?<![\d.,]){number.source}\s?(?P<sym>{alternation(symbols)})(?![\w'])")
 
 
 def before_number(number: NumberFormat, symbols: Iterable[str]) -> re.Pattern[str]:
     """One of `symbols` written before its number (`$50`, `€ 1,50`)."""
     return re.compile(
-        rf"(?<![\w$€£])(?P<sym>{_alternatives(symbols)})\s?{number.source}(?![\d]|[.,]\d)"
+        rf"(?<![\w$€£])(?P<sym>{alternation(symbols)})\s?{number.source}(?![\d]|[.,]\d)"
     )
 
 
@@ -223,7 +220,7 @@ _TEEN_ORDINALS = {
     "quatorzième": "quatrième", "quinzième": "cinquième", "seizième": "sixième",
 }  # fmt: skip
 _SEVENTY_NINETY = re.compile(
-    rf"\b(soixante|quatre-vingt)(?:-| et )({_alternatives([*_TEEN_ORDINALS, *_TEENS])})\b"
+    rf"\b(soixante|quatre-vingt)(?:-| et )({alternation([*_TEEN_ORDINALS, *_TEENS])})\b"
 )
 
 

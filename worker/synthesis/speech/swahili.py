@@ -13,12 +13,12 @@ from worker.synthesis.speech.number_tables import (
     Numerals,
     Rule,
     after_number,
-    alternation,
     before_number,
     date_rules,
     phone_rule,
     range_rule,
     reader,
+    scaled_money_rule,
     time_rule,
 )
 
@@ -159,19 +159,14 @@ def _date(year: int, month: int, day: int) -> str:
     return f"tarehe {spell(day)} {_MONTHS[month - 1]} {spell(year)}"
 
 
-_SCALED = re.compile(
-    rf"(?<![^\W\d_])({alternation(_CURRENCIES)})\s?{NUMERALS.signed}\s?(elfu|milioni|bilioni)\b"
-)
-"""`KSh 2 milioni`: the currency, the scale, then the number: shilingi milioni mbili."""
-
-
-def _scaled(m: re.Match[str]) -> str:
-    return f"{_CURRENCIES[m.group(1)]} {m.group(5)} {NUMERALS.say(NUMERALS.amount(m, 2))}"
+def _scaled(currency: str, amount: Amount, scale: str) -> str:
+    """`KSh 2 milioni`: the currency, the scale, then the number: shilingi milioni mbili."""
+    return f"{_CURRENCIES[currency]} {scale} {NUMERALS.say(amount)}"
 
 
 RULES: list[Rule] = [
     *date_rules(_date),
-    (_SCALED, _scaled),
+    scaled_money_rule(NUMERALS, _CURRENCIES, r"(?:elfu|milioni|bilioni)\b", _scaled),
     (_SWAHILI_TIME, lambda m: _said(int(m.group(1)), int(m.group(2)))),
     time_rule(_clock, ("saa ", "")),
     phone_rule(NUMERALS),
