@@ -11,7 +11,8 @@ import unicodedata
 
 from worker.synthesis.speech import english_numbers as en
 from worker.synthesis.speech.core import greek_symbols, safe, spaced
-from worker.synthesis.speech.english_words import kept_stop, read_words
+from worker.synthesis.speech.english_words import read_words
+from worker.synthesis.speech.rules import kept_stop
 
 _DAY_FIRST_REGIONS = frozenset({"gb", "uk", "au", "nz", "ie", "in", "za"})
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"

@@ -9,17 +9,9 @@ from collections.abc import Callable
 from num2words import num2words
 
 from worker.synthesis.speech.core import cardinal
-from worker.synthesis.speech.rules import RomanContexts, roman_value, romans
+from worker.synthesis.speech.rules import RomanContexts, kept_stop, roman_value, romans
 
-_STOP_AHEAD = re.compile(r"\s*(?:$|[A-Z\"'])")
 _CAPITALIZED_BEFORE = re.compile(r"\b[A-Z][\w'-]*\s$")
-
-
-def kept_stop(m: re.Match[str]) -> str:
-    """The full stop of an abbreviation that also ends its sentence."""
-    if m.group(0).endswith(".") and _STOP_AHEAD.match(m.string, m.end()):
-        return "."
-    return ""
 
 
 def _word(word: str) -> Callable[[re.Match[str]], str]:

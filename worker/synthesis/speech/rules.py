@@ -142,14 +142,19 @@ class Abbreviations:
     def expand(self, text: str) -> str:
         def replace(m: re.Match[str]) -> str:
             spoken, title = self._table[_key(m.group(0))]
-            ends = m.group(0).endswith(".") and not _SENTENCE_GOES_ON.match(text, m.end())
-            return spoken + "." if ends and not title else spoken
+            return spoken if title else spoken + kept_stop(m)
 
         return self._pattern.sub(replace, text)
 
 
 _SENTENCE_GOES_ON = re.compile(r"\s*[^\s\"'A-ZÀ-ÞА-ЯΑ-Ω]")
 """After an abbreviation's stop, something other than a new sentence's capital or the end."""
+
+
+def kept_stop(m: re.Match[str]) -> str:
+    """The full stop of an abbreviation (the match) that also ends its sentence, else ""."""
+    ends = m.group(0).endswith(".") and not _SENTENCE_GOES_ON.match(m.string, m.end())
+    return "." if ends else ""
 
 
 def _key(written: str) -> str:
