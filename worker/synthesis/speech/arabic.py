@@ -154,8 +154,8 @@ def _money(sign: str, amount: Amount) -> str:
     noun = _CURRENCIES[sign]
     if len(amount.fraction) != 2:
         return _counted_amount(amount, noun)
-    words = _counted_amount(Amount(amount.negative, amount.whole, "", grouped=True), noun)
-    cents = int(amount.fraction)
+    units, cents = amount.money()
+    words = _counted_amount(units, noun)
     return f"{words} و{counted(cents, _CENTS[noun[0]])}" if cents else words
 
 

@@ -124,12 +124,12 @@ def _counted(amount: Amount, gender: Gender, one: str, many: str) -> str:
 
 def _money(sign: str, amount: Amount) -> str:
     gender, one, many = _CURRENCIES[sign]
-    cents = (amount.fraction + "0")[:2] if amount.fraction else "00"
     if len(amount.fraction) > 2:
         return _counted(amount, gender, one, many)
-    words = _counted(Amount(amount.negative, amount.whole, "", grouped=True), gender, one, many)
-    if cents != "00":
-        words += f" και {spell(int(cents))} {'λεπτό' if cents == '01' else 'λεπτά'}"
+    units, cents = amount.money()
+    words = _counted(units, gender, one, many)
+    if cents:
+        words += f" και {spell(cents)} {'λεπτό' if cents == 1 else 'λεπτά'}"
     return words
 
 

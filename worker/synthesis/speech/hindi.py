@@ -83,9 +83,8 @@ def _money(sign: str, amount: Amount) -> str:
     one, many, cent, cents = _CURRENCIES[sign]
     if len(amount.fraction) > 2:
         return f"{NUMERALS.say(amount)} {many}"
-    words = f"{NUMERALS.say(Amount(amount.negative, amount.whole, '', grouped=True))} "
-    words += one if amount.whole == "1" else many
-    paise = int((amount.fraction + "0")[:2]) if amount.fraction else 0
+    units, paise = amount.money()
+    words = f"{NUMERALS.say(units)} {one if amount.whole == '1' else many}"
     if paise:
         words += f" {spell(paise)} {cent if paise == 1 else cents}"
     return words

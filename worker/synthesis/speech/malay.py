@@ -85,8 +85,8 @@ def _money(sign: str, amount: Amount) -> str:
     name, cent = _CURRENCIES[sign]
     if len(amount.fraction) > 2:
         return f"{NUMERALS.say(amount)} {name}"
-    words = f"{NUMERALS.say(Amount(amount.negative, amount.whole, '', grouped=True))} {name}"
-    cents = int((amount.fraction + "0")[:2]) if amount.fraction else 0
+    units, cents = amount.money()
+    words = f"{NUMERALS.say(units)} {name}"
     return f"{words} {spell(cents)} {cent}" if cents else words
 
 

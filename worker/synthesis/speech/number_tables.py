@@ -41,6 +41,15 @@ class Amount:
             raise ValueError("too long to say as a number")
         return int(self.whole)
 
+    def money(self) -> tuple[Amount, int]:
+        """A sum's units, said as a quantity, and its hundredths (`5.5` → 5 and 50)."""
+        return Amount(self.negative, self.whole, "", True), int(self.fraction.ljust(2, "0")[:2])
+
+
+Said = Callable[[str, Amount], str]
+"""Reads (the sign, code or unit as written, the amount) → words."""
+Scaled = Callable[[str, Amount, str], str]
+
 
 @dataclass(frozen=True)
 class Numerals:
@@ -135,24 +144,17 @@ def apply(text: str, rules: Iterable[Rule]) -> str:
     return text
 
 
-def before_number(
-    numerals: Numerals, keys: Iterable[str], say: Callable[[str, Amount], str]
-) -> Rule:
+def before_number(numerals: Numerals, keys: Iterable[str], say: Said) -> Rule:
     """`$5`, `RM 5`: a sign or code written before its number."""
     pattern = re.compile(rf"(?<![^\W\d_\u2e80-\uffff])({alternation(keys)})\s?{numerals.signed}")
     return pattern, lambda m: say(m.group(1), numerals.amount(m, 2))
 
 
-def after_number(
-    numerals: Numerals, keys: Iterable[str], say: Callable[[str, Amount], str]
-) -> Rule:
+def after_number(numerals: Numerals, keys: Iterable[str], say: Said) -> Rule:
     """`5 €`, `5 km`, `-3 °C`: a sign, code or unit written after its number; no letter of a
     spaced script may follow it (`5 mangoes` is not `5 m`)."""
     pattern = re.compile(rf"{numerals.signed}\s?({alternation(keys)})(?![^\W\d_\u2e80-\uffff])")
     return pattern, lambda m: say(m.group(4), numerals.amount(m))
-
-
-Scaled = Callable[[str, Amount, str], str]
 
 
 def scaled_money_rule(numerals: Numerals, signs: Iterable[str], scales: str, say: Scaled) -> Rule:
@@ -213,9 +215,6 @@ def phone_rule(
     return _PHONE, say
 
 
-_LOCAL_SHAPES = ([3, 4], [5, 5])
-
-
 def _is_phone(plus: bool, written: str, groups: list[str]) -> bool:
     """With a `+`; else with a dash, and a group starting with 0 (`03-2161 2345`), three
     groups (`210-555-1234`) or the local shapes 3-4 and 5-5 (`555-1234`, `98765-43210`);
@@ -223,7 +222,7 @@ def _is_phone(plus: bool, written: str, groups: list[str]) -> bool:
     if plus or (len(groups) >= 3 and "-" in written):
         return True
     leading_zero = any(g[0] == "0" and len(g) > 1 for g in groups)
-    return "-" in written and (leading_zero or [len(g) for g in groups] in _LOCAL_SHAPES)
+    return "-" in written and (leading_zero or [len(g) for g in groups] in ([3, 4], [5, 5]))
 
 
 def range_rule(numerals: Numerals, word: str, dashes: str = "-~") -> Rule:
