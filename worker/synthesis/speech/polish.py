@@ -22,6 +22,7 @@ from worker.synthesis.speech.slavic import (
     governed,
     keeps_stop,
     money_patterns,
+    money_word_pattern,
     name_roman_pattern,
     next_word,
     noun_pattern,
@@ -164,6 +165,7 @@ def _hour_word(m: re.Match[str]) -> str:
 # -- money, units, ordinals ---------------------------------------------------------------------
 
 _MONEY = money_patterns(w.CURRENCIES, "$€£", ("mln", "mld", "tys."))
+_MONEY_WORD = money_word_pattern(w.CURRENCY_WORDS)
 _UNIT = unit_pattern(w.UNITS)
 _ORDINAL = re.compile(rf"(?<![\d.,])(?P<n>\d+)-(?P<end>{w.ORDINAL_ENDINGS})(?![\w])")
 _DOT_ORDINAL = re.compile(r"(?<![\d.,])(?P<n>\d{1,3})\.(?=\s[a-ząćęłńóśźż])")
@@ -265,7 +267,7 @@ _READING = Reading(
     count=count,
     ordinal=ordinal,
     case=_cardinal_case,
-    currencies=w.CURRENCIES,
+    currencies={**w.CURRENCIES, **w.CURRENCY_WORDS},
     units=w.UNITS,
     counting_before=w.COUNTING_BEFORE,
     female_names=w.FEMALE_NAMES,
@@ -282,6 +284,7 @@ def read(text: str, region: str) -> str:
     text = _HOUR_WORD.sub(_hour_word, _YEAR.sub(_year, text))
     text = _DOT_TIME.sub(_dot_time, _TIME.sub(_time, text))
     text = _MONEY[0].sub(_MONEY_READER, _MONEY[1].sub(_MONEY_READER, text))
+    text = _MONEY_WORD.sub(_MONEY_READER, text)
     text = _DOT_ORDINAL.sub(_dot_ordinal, _ORDINAL.sub(_ordinal, _UNIT.sub(_UNIT_READER, text)))
     text = _ROMAN_BEFORE.sub(_roman_before, _ROMAN_AFTER.sub(_READING.roman_after, text))
     text = _NOUN.sub(_NOUN_READER, _ROMAN_NAME.sub(_READING.roman_name, text))

@@ -77,6 +77,12 @@ CURRENCIES = {
     "USD": (_DOLLAR, _CENT), "€": (_EURO, _CENT), "EUR": (_EURO, _CENT), "£": (_POUND, _PENNY),
     "GBP": (_POUND, _PENNY),
 }  # fmt: skip
+CURRENCY_WORDS = {
+    **dict.fromkeys(("złoty", "złote", "złotych", "złotego"), (_ZLOTY, _GROSZ)),
+    **dict.fromkeys(("dolar", "dolary", "dolarów", "dolara"), (_DOLLAR, _CENT)),
+    **dict.fromkeys(("funt", "funty", "funtów", "funta"), (_POUND, _PENNY)), "euro": (_EURO, _CENT),
+}  # fmt: skip
+"""Currencies written as words after an amount with cents (`4,99 euro`)."""
 
 
 def _metric(name: str) -> tuple[str, str, str, str]:

@@ -21,6 +21,7 @@ from worker.synthesis.speech.slavic import (
     governed,
     keeps_stop,
     money_patterns,
+    money_word_pattern,
     name_roman_pattern,
     next_word,
     noun_pattern,
@@ -43,10 +44,16 @@ def count(written: str, fraction: str | None, noun: Noun, case: str) -> str:
         return f"{one_and_a_half(noun.gender, case)} {noun.counted(form, case)}"
     if fraction:
         return f"{decimal(n, fraction)} {noun.genitive}"
-    return f"{cardinal(n, case, noun.gender)} {noun.counted(slavic_forms(n), case)}"
+    said = noun.counted(slavic_forms(n), case)
+    if case == "a" and noun.gender == "f" and slavic_forms(n) == 0:  # "одну копейку"
+        said = _ACCUSATIVE.sub(lambda end: "у" if end.group() == "а" else "ю", said, count=1)
+    return f"{cardinal(n, case, noun.gender)} {said}"
 
 
-def _case(m: re.Match[str], table: dict[str, str] = w.CASE_AFTER) -> str:
+_ACCUSATIVE = re.compile(r"[ая](?=\s|$)")
+
+
+def _case(m: re.Match[str], table: dict[str, str] = w.NUMBER_CASE) -> str:
     case = governed(m.string, m.start(), table, _MINUS)
     if case == "a" and m.string.startswith(" от ", m.end()):  # `в 5 км от города`: where
         return "p"
@@ -150,6 +157,7 @@ def _time(m: re.Match[str]) -> str:
 # -- money, units, ordinals ---------------------------------------------------------------------
 
 _MONEY = money_patterns(w.CURRENCIES, "$€£₽", ("млн", "млрд", "трлн", "тыс."))
+_MONEY_WORD = money_word_pattern(w.CURRENCY_WORDS)
 _UNIT = unit_pattern(w.UNITS)
 _ORDINAL = re.compile(rf"(?<![\d.,])(?P<n>\d+)-(?P<end>{w.ORDINAL_ENDINGS})(?![\w])")
 
@@ -240,8 +248,8 @@ def _cardinal(m: re.Match[str]) -> str:
         if with_ and after.endswith(("ами", "ями", "ьми")):
             case = "i"  # `с 5 друзьями` → "с пятью друзьями" (`с 5 до 7` is genitive)
         gender = _gender(after, n, case)
-        if case == "n" and gender == "f" and after.endswith(("у", "ю")):
-            case = "a"  # `отдай 1 книгу` → "одну книгу"
+        if case in ("n", "a") and gender == "f":  # the noun shows it: `отдай 1 книгу`
+            case = "a" if after.endswith(("у", "ю")) else "n"
         said = cardinal(n, case, gender)
     return spaced(m.string, m.start(), m.end(), said)
 
@@ -250,7 +258,7 @@ _READING = Reading(
     count=count,
     ordinal=ordinal,
     case=_case,
-    currencies=w.CURRENCIES,
+    currencies={**w.CURRENCIES, **w.CURRENCY_WORDS},
     units=w.UNITS,
     counting_before=w.COUNTING_BEFORE,
     female_names=w.FEMALE_NAMES,
@@ -266,6 +274,7 @@ def read(text: str, region: str) -> str:
     text = _DATE.sub(_date, _NUMERIC_DATE.sub(_numeric_date, text))
     text = _DOT_TIME.sub(_dot_time, _TIME.sub(_time, _YEAR.sub(_year, text)))
     text = _MONEY[0].sub(_MONEY_READER, _MONEY[1].sub(_MONEY_READER, text))
+    text = _MONEY_WORD.sub(_MONEY_READER, text)
     text = _ORDINAL.sub(_ordinal, _UNIT.sub(_UNIT_READER, text))
     text = _CENTURIES.sub(_centuries, _ROMAN_AFTER.sub(_READING.roman_after, text))
     text = _ROMAN_BEFORE.sub(_roman_before, text)

@@ -28,6 +28,29 @@ CASE_AFTER = _governing({
 })  # fmt: skip
 """The case a number takes after each preposition (`около 20` → "около двадцати")."""
 
+
+def _past(stems: str) -> set[str]:
+    """A verb's infinitive and past forms from its stem: "стои" → стоить, стоил, ... стоили."""
+    return {stem + end for stem in stems.split() for end in ("ть", "л", "ла", "ло", "ли")}
+
+
+NUMBER_CASE = {
+    **CASE_AFTER,
+    **dict.fromkeys(_past(
+        "стои плати заплати выплати трати потрати покупа купи получа получи отда отдава взя "
+        "выигра проигра заработа накопи собра набра сня одолжи потеря продава прода "
+        "проеха пробежа проплы соверши веси составля состави"
+    ), "a"),
+    **_governing({"a": "за стоит стоят заплачу заплатит заплатят платит платят потрачу "
+                       "потратит тратит куплю купит купят получу получит получат получает "
+                       "получают отдам отдаст возьму возьмёт выиграет выиграют заработает "
+                       "проедет проедем пробежит весит весят составит составляет составляют "
+                       "прошёл пройти пройдёт"}),
+}  # fmt: skip
+"""The case of a number after a preposition or after a verb that governs the accusative
+(`стоил 1 200 руб.` → "тысячу двести рублей", `за 1 000 евро`); verbs whose subject a count
+may be (`прошла 1 минута`, `прошло 1 000 лет`) are left out."""
+
 DATE_CASE = {
     **CASE_AFTER,
     **_governing({"n": "сегодня завтра вчера послезавтра позавчера наступило наступит было "
@@ -83,6 +106,12 @@ CURRENCIES = {
     "USD": (_DOLLAR, _CENT), "€": (_EURO, _CENT), "EUR": (_EURO, _CENT), "£": (_POUND, _PENNY),
     "GBP": (_POUND, _PENNY),
 }  # fmt: skip
+CURRENCY_WORDS = {
+    **dict.fromkeys(("рубль", "рубля", "рублей"), (_RUBLE, _KOPECK)),
+    **dict.fromkeys(("доллар", "доллара", "долларов"), (_DOLLAR, _CENT)),
+    **dict.fromkeys(("фунт", "фунта", "фунтов"), (_POUND, _PENNY)), "евро": (_EURO, _CENT),
+}  # fmt: skip
+"""Currencies written as words after an amount with cents (`4,99 доллара`)."""
 
 
 def _metric(name: str, tail: str = "") -> tuple[str, ...]:

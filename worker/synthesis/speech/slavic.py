@@ -228,6 +228,16 @@ def money_patterns(
     return re.compile(after), re.compile(before)
 
 
+def money_word_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    """An amount with cents and its currency written as a word (`4,99 доллара`, `4,99 euro`):
+    money, read as whole units and cents. Without cents the plain number reader keeps the
+    word as written (it already agrees with the number). Groups as in `money_patterns`."""
+    amount = r"(?<![\d.,:])(?P<whole>\d{1,3}(?:[ .]\d{3})+(?!\d)|\d+)[,.](?P<fraction>\d\d)"
+    return re.compile(
+        rf"{amount}(?![\d]|[.,]\d)(?P<mult>(?!))?\s(?P<cur>{alternatives(words)})(?![\w])"
+    )
+
+
 _CAPITAL = "A-ZА-ЯЁĄĆĘŁŃÓŚŹŻ"
 
 
