@@ -24,6 +24,24 @@ class Words:
     ordinal: Callable[[int, bool, bool], str]  # (n, feminine, before a noun): `primer piso`
 
 
+@dataclass(frozen=True)
+class Genders:
+    """A noun's gender from its ending (`endings` feminine), with the common exceptions: the
+    `feminine` listed, the `masculine` in -a (`día`, `problema`) and the `stop` words."""
+
+    feminine: frozenset[str]
+    masculine: frozenset[str]
+    stop: frozenset[str]
+    endings: tuple[str, ...]
+
+    def is_feminine(self, word: str) -> bool:
+        if word in self.feminine:
+            return True
+        if word in self.masculine or word in self.stop or len(word) < 3:
+            return False
+        return word.endswith(self.endings)
+
+
 _LETTERS = r"[^\W\d_]+"
 _WORD_AFTER = re.compile(rf"\s+(?P<word>{_LETTERS})")
 _WORD_BEFORE = re.compile(rf"(?P<word>{_LETTERS})\s+$")

@@ -15,7 +15,7 @@ from functools import cache
 from num2words import num2words
 
 from worker.synthesis.speech.core import cardinal, word_set
-from worker.synthesis.speech.iberian import Currency, Iberian, Noun, Words
+from worker.synthesis.speech.iberian import Currency, Genders, Iberian, Noun, Words
 from worker.synthesis.speech.rules import Abbreviations, NumberFormat, RomanContexts
 
 
@@ -58,15 +58,8 @@ _STOP = word_set(
 )
 
 
-def is_feminine(word: str) -> bool:
-    """A noun's gender from its ending, with the common exceptions."""
-    if word in _FEMININE:
-        return True
-    if word in _MASCULINE_IN_A or word in _STOP or len(word) < 3:
-        return False
-    return word.endswith(
-        ("a", "as", "ção", "ções", "são", "sões", "dade", "dades", "agem", "agens")
-    )
+_ENDINGS = ("a", "as", "ção", "ções", "são", "sões", "dade", "dades", "agem", "agens")
+GENDERS = Genders(_FEMININE, _MASCULINE_IN_A, _STOP, _ENDINGS)
 
 
 def _units(km: str) -> dict[str, Noun]:
@@ -154,7 +147,7 @@ def _reader(brazil: bool) -> Iberian:
     return Iberian(
         number=NumberFormat("pt", ",", ". ", "vírgula", "menos"),
         words=words,
-        is_feminine=is_feminine,
+        is_feminine=GENDERS.is_feminine,
         stop_words=_STOP,
         months=_MONTHS,
         first_day="primeiro" if brazil else "um",

@@ -14,7 +14,7 @@ from functools import cache
 from num2words import num2words
 
 from worker.synthesis.speech.core import cardinal, word_set
-from worker.synthesis.speech.iberian import Currency, Iberian, Noun, Words
+from worker.synthesis.speech.iberian import Currency, Genders, Iberian, Noun, Words
 from worker.synthesis.speech.rules import Abbreviations, NumberFormat, RomanContexts
 
 _BEFORE_LARGE = re.compile(r"\b(veinti)?uno(?= (?:mil|millón|millones|billón|billones)\b)")
@@ -76,13 +76,8 @@ _STOP = word_set(
 )
 
 
-def is_feminine(word: str) -> bool:
-    """A noun's gender from its ending, with the common exceptions."""
-    if word in _FEMININE:
-        return True
-    if word in _MASCULINE_IN_A or word in _STOP or len(word) < 3:
-        return False
-    return word.endswith(("a", "as", "ción", "ciones", "sión", "siones", "dad", "dades", "tud"))
+_ENDINGS = ("a", "as", "ción", "ciones", "sión", "siones", "dad", "dades", "tud")
+GENDERS = Genders(_FEMININE, _MASCULINE_IN_A, _STOP, _ENDINGS)
 
 
 _UNITS = {
@@ -185,7 +180,7 @@ def _reader(region: str) -> Iberian:
             "menos",
         ),
         words=Words(_cardinal, _feminine, _before_noun, _ordinal),
-        is_feminine=is_feminine,
+        is_feminine=GENDERS.is_feminine,
         stop_words=_STOP,
         months=_MONTHS,
         first_day="primero" if region in _AMERICAS else "uno",
