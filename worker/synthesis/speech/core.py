@@ -1,5 +1,6 @@
-"""What every language's reader shares: spelling numbers, placing words, and the fallback
-reader for the languages without one of their own."""
+"""What every language's reader shares: spelling numbers, placing words, word tables and regex
+alternations, the last pass over digits no rule took, and the fallback reader for the
+languages without one of their own."""
 
 from __future__ import annotations
 

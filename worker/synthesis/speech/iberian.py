@@ -1,6 +1,7 @@
 """What the Spanish and Portuguese readers share: the rules, in order, for money, units,
 temperatures, dates, times, ordinals, roman numerals, titles and numbers agreeing with their
-noun. Each language gives its words as data (`Iberian`): tables, and how it spells numbers."""
+noun (its gender by `Genders`). Each language gives its words as data (`Iberian`): tables, and
+how it spells numbers."""
 
 from __future__ import annotations
 
