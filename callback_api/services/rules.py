@@ -21,11 +21,14 @@ that submission (`audioJobId`) and the job's start (`audioJobStartedAt`).
   story is `pending` or `processing`, and is stale if it names a job other than the followed one.
 - A progress callback that repeats the stored fraction is a heartbeat: it refreshes `updatedAt`.
 - Fields tell one story: progress clears earlier error and audio fields, success clears error
-  fields, an error clears the audio fields of an earlier success.
-- The live stream (`audioStreamUrl`, `audioStreamSegments`) exists only while the story is
-  `processing`: a progress that carries it sets it, success and error remove it (the final
-  file, or the error, is what the story shows then). A progress that repeats the stored
-  fraction with fewer segments is stale.
+  fields, an error clears the audio fields of an earlier success. The finished file's
+  read-along track (`audioTimingsUrl`) is one of the audio fields: a success sets it when it
+  carries one and removes it otherwise.
+- The live stream (`audioStreamUrl`, `audioStreamSegments`, and its read-along track
+  `audioStreamTimingsUrl`) exists only while the story is `processing`: a progress that carries
+  the stream sets it (the track, or removes it when the progress reports none), success and
+  error remove it (the final file, or the error, is what the story shows then). A progress that
+  repeats the stored fraction with fewer segments is stale.
 
 `decide_interrupted()` is the rule for a failure inferred without a signed callback (RunPod
 reported the job ended without one, the reconciler found it silent, or RunPod did not accept
@@ -74,9 +77,9 @@ class InferredSource(StrEnum):
 TERMINAL = frozenset({AudioStatus.READY, AudioStatus.FAILED})
 AWAITING = frozenset({AudioStatus.PENDING, AudioStatus.PROCESSING})
 ERROR_FIELDS = ("audioError", "audioErrorDetails", "audioErrorMetadata")
-AUDIO_FIELDS = ("audioUrl", "audioDuration", "audioMetadata")
+AUDIO_FIELDS = ("audioUrl", "audioDuration", "audioMetadata", "audioTimingsUrl")
 PROGRESS_FIELDS = ("audioProgress", "audioProgressStage")
-STREAM_FIELDS = ("audioStreamUrl", "audioStreamSegments")
+STREAM_FIELDS = ("audioStreamUrl", "audioStreamSegments", "audioStreamTimingsUrl")
 JOB_FIELDS = ("audioJobId", "audioJobStartedAt")
 ATTEMPT_FIELDS = (*JOB_FIELDS, *PROGRESS_FIELDS, *STREAM_FIELDS, *ERROR_FIELDS, *AUDIO_FIELDS)
 """Everything an attempt writes but its status and number: a new submission clears them."""
@@ -235,6 +238,8 @@ def _content(callback: TTSCallbackRequest) -> dict[str, Any]:
             "audioUrl": callback.audio_url,
             "audioDuration": callback.duration_seconds,
             "audioMetadata": _audio_metadata(callback),
+            # Deleted when absent, so that a success without a track is told from one with it.
+            "audioTimingsUrl": callback.timings_url or DELETE_FIELD,
             "audioProgress": 1.0,
             **_deleted(ERROR_FIELDS + STREAM_FIELDS),
         }
@@ -247,7 +252,11 @@ def _content(callback: TTSCallbackRequest) -> dict[str, Any]:
             **_deleted(AUDIO_FIELDS + STREAM_FIELDS),
         }
     stream = (
-        {"audioStreamUrl": callback.stream_url, "audioStreamSegments": callback.stream_segments}
+        {
+            "audioStreamUrl": callback.stream_url,
+            "audioStreamSegments": callback.stream_segments,
+            "audioStreamTimingsUrl": callback.stream_timings_url or DELETE_FIELD,
+        }
         if callback.stream_url is not None
         else {}
     )

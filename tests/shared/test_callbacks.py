@@ -142,6 +142,36 @@ def test_success_rejects_impossible_values(overrides: dict[str, Any]) -> None:
         _success(**overrides)
 
 
+def test_the_read_along_tracks_are_optional_urls() -> None:
+    track = "https://audio.example/s1.timings.json"
+
+    assert _success(timings_url=track).timings_url == track
+    assert _success().timings_url is None
+    assert b"timings_url" not in _success().to_body()
+    with pytest.raises(ValidationError):
+        _success(timings_url="not a url")
+
+
+def test_the_live_track_comes_only_with_the_stream() -> None:
+    fields: dict[str, Any] = {
+        "story_id": "s",
+        "job_id": "j",
+        "job_started_at": NOW,
+        "chunks_done": 1,
+        "chunks_total": 4,
+    }
+    stream = {"stream_url": "https://audio.example/s/playlist.m3u8", "stream_segments": 2}
+    track = {"stream_timings_url": "https://audio.example/s/timings.json"}
+
+    with_track = TTSProgressCallbackRequest(**fields, **stream, **track)
+    without_track = TTSProgressCallbackRequest(**fields, **stream)
+
+    assert with_track.stream_timings_url == track["stream_timings_url"]
+    assert without_track.stream_timings_url is None
+    with pytest.raises(ValidationError, match="only with stream_url"):
+        TTSProgressCallbackRequest(**fields, **track)
+
+
 @pytest.mark.parametrize(("done", "total"), [(5, 4), (-1, 4), (0, 0)])
 def test_progress_counts_must_make_sense(done: int, total: int) -> None:
     with pytest.raises(ValidationError):
@@ -211,6 +241,19 @@ def test_the_longest_callbacks_still_fit_the_api_limit() -> None:
         storage_key=worst * 1024,
         format=worst * 256,
         engine=worst * 256,
+        timings_url="https://" + worst * 2040,
+        metadata=metadata,
+    )
+    progress = TTSProgressCallbackRequest(
+        **ids,
+        job_id=worst * 256,
+        job_started_at=NOW,
+        chunks_done=1,
+        chunks_total=2,
+        stage=worst * 64,
+        stream_url="https://" + worst * 2040,
+        stream_segments=1,
+        stream_timings_url="https://" + worst * 2040,
         metadata=metadata,
     )
     error = TTSErrorCallbackRequest(
@@ -223,6 +266,7 @@ def test_the_longest_callbacks_still_fit_the_api_limit() -> None:
     )
     for callback in (success, error):
         assert MAX_BODY_BYTES * 0.7 < len(callback.to_body()) <= MAX_BODY_BYTES
+    assert len(progress.to_body()) <= MAX_BODY_BYTES
 
 
 def test_job_metadata_is_bounded_below_the_callbacks_metadata() -> None:

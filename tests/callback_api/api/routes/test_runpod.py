@@ -101,6 +101,19 @@ def test_completed_job_with_its_signed_success_makes_the_story_ready(
     assert (story["audioJobId"], story["audioJobStartedAt"]) == (JOB, started(0))
 
 
+def test_the_signed_success_carries_the_read_along_track(
+    api_client: TestClient, signing_secret: str, stories: Stories, post: Post
+) -> None:
+    stories.create("s", audioStatus="processing")
+    track = "https://audio.example/s/job-a.timings.json"
+    output = {"callback": signed_callback(success("s", timings_url=track), signing_secret)}
+
+    assert post(api_client, signing_secret, "s", completed(output)).json()["applied"] is True
+
+    story = stories.get("s")
+    assert (story["audioStatus"], story["audioTimingsUrl"]) == ("ready", track)
+
+
 def test_failed_job_with_its_signed_error_fails_the_story_with_that_error(
     api_client: TestClient, signing_secret: str, stories: Stories, post: Post
 ) -> None:
