@@ -117,7 +117,15 @@ describe('creating stories', () => {
   });
 
   // Any name starting with "audio" is the API's, even one the API does not write today.
-  for (const field of ['audioStatus', 'audioUrl', 'audioSubmission', 'audioJobId', 'audiobook']) {
+  for (const field of [
+    'audioStatus',
+    'audioUrl',
+    'audioSubmission',
+    'audioJobId',
+    'audioTimingsUrl',
+    'audioStreamTimingsUrl',
+    'audiobook',
+  ]) {
     test(`a new story may not carry ${field}`, async () => {
       await assertFails(
         setDoc(doc(db.alice, `stories/with-${field}`), {
@@ -175,6 +183,8 @@ describe('updating stories', () => {
     ['audioUrl', 'https://evil.example/other.mp3'],
     ['audioSubmission', 7],
     ['audioJobId', 'job-forged'],
+    ['audioTimingsUrl', 'https://evil.example/other.timings.json'],
+    ['audioStreamTimingsUrl', 'https://evil.example/live.timings.json'],
     ['audioBrandNew', 'x'],
   ]) {
     test(`the owner may not write ${field}`, async () => {

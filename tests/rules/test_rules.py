@@ -125,6 +125,16 @@ def test_admin_access_writes_what_clients_may_not(
         firebase_admin.delete_app(app)
 
 
+def test_every_story_field_the_api_writes_is_closed_to_clients() -> None:
+    # firestore.rules closes every name starting with "audio" to clients: a field the API adds
+    # (the read-along tracks, say) is covered only while it keeps that prefix.
+    from callback_api.services.rules import ATTEMPT_FIELDS, READ_FIELDS
+
+    written = set(READ_FIELDS) - {"updatedAt"}
+    assert {"audioTimingsUrl", "audioStreamTimingsUrl"} <= set(ATTEMPT_FIELDS) <= written
+    assert all(name.startswith("audio") for name in written)
+
+
 def test_firebase_json_deploys_the_shipped_rules_and_index() -> None:
     # `firebase deploy --only firestore:rules` (and `firestore:indexes`) read these names.
     config = json.loads((ROOT / "firebase.json").read_text(encoding="utf-8"))
