@@ -1,6 +1,7 @@
 // One story: its screen (spinner, progress, listening, the player, the error with "Try again"),
-// followed live from its document, and the Narrate / Try again buttons.
+// followed live from its document, the Narrate / Try again buttons, and its text to read along.
 import { StoryPlayer } from "./player.js";
+import { ReadAlong } from "./read-along.js";
 import { attemptKey, screenFor } from "./screen.js";
 import { watchStory } from "./stories.js";
 
@@ -35,6 +36,7 @@ export class StoryView {
       audio.addEventListener(event, () => this.log({ event, time: audio.currentTime, source: this.player?.state.source }));
     }
     this.player = new StoryPlayer(audio, () => this.render());
+    this.readAlong = new ReadAlong(this.el("read-along"), audio, this.log);
     this.unsubscribe = watchStory(
       this.db,
       storyId,
@@ -43,6 +45,7 @@ export class StoryView {
         if (story?.audioSubmission !== this.story?.audioSubmission) this.requestError = null;
         this.story = story;
         if (story) this.player.update(story);
+        this.readAlong.show(story);
         this.render();
       },
       (error) => this.player.fail(`Cannot follow the story: ${error.message}`),
@@ -55,6 +58,8 @@ export class StoryView {
     this.unsubscribe = null;
     this.player?.close();
     this.player = null;
+    this.readAlong?.close();
+    this.readAlong = null;
     this.root.hidden = true;
   }
 

@@ -1,5 +1,7 @@
 """The reference app's pure logic (player/src/screen.js: the status → screen table and the
-Idempotency-Key per attempt), by its node tests (tests/player/*.test.mjs, `node --test`)."""
+Idempotency-Key per attempt; player/src/read-along.js: the track to follow, the sentence heard
+at a time, the text cut by the track's spans), by its node tests (tests/player/*.test.mjs,
+`node --test`)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,292 @@
+"""Read along in the reference app, in headless Chromium: the story's text, the sentence being
+heard lit, a tapped sentence played from its start, from the live track while the story renders
+and from the final one once it is ready.
+
+Against a fixture: the story document (Firestore emulator) is written by the test, the audio is
+a WAV of known length and its tracks are written by the test, served as the public bucket is.
+The app signs in on the Auth emulator and reads the document as it would the API's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+from google.cloud import firestore
+from playwright.sync_api import Browser, Page
+
+from tests.helpers.browser import PLAYER, chromium
+from tests.helpers.firestore import FIRESTORE_PROJECT_ID
+from tools.auth_emulator import AuthEmulator
+from tools.dev import frontend_config
+from tools.firestore_emulator import FirestoreEmulator
+from tools.stack import frontend, storage_files
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
+RATE = 24_000
+STEP_S, HEARD_S = 0.32, 0.28  # sentence i is heard in [i * STEP_S, i * STEP_S + HEARD_S)
+SENTENCES = [
+    f"{name} {verb} {place}."
+    for name in ("The fox 🦊", "The owl", "A hare", "The wolf")
+    for verb, place in (
+        ("woke", "in the den"),
+        ("ran", "up the hill"),
+        ("hid", "under the pine"),
+        ("sang", "to the moon"),
+        ("slept", "by the stream"),
+        ("waited", "until dawn"),
+        ("looked", "at the snow"),
+        ("listened", "to the wind"),
+        ("came", "home at last"),
+    )
+]
+SEEK_TOLERANCE_S = 0.05
+
+
+def story_text() -> tuple[str, list[tuple[int, int]]]:
+    """Four paragraphs of nine sentences, after a title line and with a scene break: text
+    outside every sentence. Returns the text and each sentence's span in it (code points)."""
+    text, spans = "The night of the snow 🌙\n\n", []
+    for i, sentence in enumerate(SENTENCES):
+        spans.append((len(text), len(text) + len(sentence)))
+        text += sentence
+        text += ("\n\n* * *\n\n" if i == 17 else "\n\n") if i % 9 == 8 else " "
+    return text, spans
+
+
+TEXT, SPANS = story_text()
+DURATION_S = len(SENTENCES) * STEP_S + 0.5
+
+
+def track(count: int) -> dict[str, Any]:
+    """The read-along track of the first `count` sentences."""
+    cues = [
+        {
+            "index": i,
+            "text": SENTENCES[i],
+            "char_start": SPANS[i][0],
+            "char_end": SPANS[i][1],
+            "start": round(i * STEP_S, 3),
+            "end": round(i * STEP_S + HEARD_S, 3),
+        }
+        for i in range(count)
+    ]
+    return {"version": 1, "duration": DURATION_S, "sentences": cues}
+
+
+FINAL = track(len(SENTENCES))
+
+
+def heard(t: float) -> list[int]:
+    """The sentence whose [start, end) holds `t` (none between two)."""
+    return [c["index"] for c in FINAL["sentences"] if c["start"] <= t < c["end"]]
+
+
+def write_json(path: Path, body: dict[str, Any]) -> None:
+    staged = path.with_suffix(".tmp")
+    staged.write_text(json.dumps(body, ensure_ascii=False))
+    staged.replace(path)  # a reader never sees half a track
+
+
+@pytest.fixture(scope="module")
+def bucket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    root = tmp_path_factory.mktemp("bucket")
+    t = np.arange(int(DURATION_S * RATE)) / RATE
+    tone = 0.2 * np.sin(2 * np.pi * 220 * t)
+    sf.write(root / "story.wav", tone.astype(np.float32), RATE, subtype="PCM_16")
+    write_json(root / "timings.json", FINAL)
+    with storage_files(root) as base:  # another origin than the page's: CORS is exercised
+        yield root, base
+
+
+@pytest.fixture(scope="module")
+def site(firestore_emulator: FirestoreEmulator, auth_emulator: AuthEmulator) -> Iterator[str]:
+    config = frontend_config(
+        FIRESTORE_PROJECT_ID, firestore_emulator.host_port, auth_emulator.host_port
+    )
+    with frontend(PLAYER, "http://127.0.0.1:9", config) as base:  # no API: nothing is narrated
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+def signed_up(browser: Browser, site: str, email: str) -> tuple[Page, str]:
+    """A new user's page (a small window: the text scrolls) and the user's id."""
+    page = browser.new_page(viewport={"width": 480, "height": 420})
+    page.goto(f"{site}/")
+    page.fill("#email", email)
+    page.fill("#password", "secret-password")
+    page.click("#signin-form button[value=up]")
+    page.wait_for_selector("#home:not([hidden])", timeout=20_000)
+    uid = page.evaluate("window.appLog.find(e => e.event === 'signed-in').uid")
+    return page, uid
+
+
+def open_story(page: Page, story_id: str) -> None:
+    page.click(f"#stories button[data-story-id='{story_id}']")
+    page.wait_for_selector("#read-along:not([hidden])")
+
+
+def wait_for_sentences(page: Page, count: int, timeout_ms: int = 10_000) -> None:
+    page.wait_for_function(
+        f"document.querySelectorAll('#read-along [data-sentence]').length === {count}",
+        timeout=timeout_ms,
+    )
+
+
+def lit_at(page: Page, t: float) -> list[int]:
+    """Seek to `t` (paused) and say which sentences are lit once the seek is done."""
+    return page.evaluate(
+        """async (t) => {
+            const audio = document.getElementById('audio');
+            const once = { once: true };
+            const seeked = new Promise((done) => audio.addEventListener('seeked', done, once));
+            audio.currentTime = t;
+            await seeked;
+            await new Promise((done) => requestAnimationFrame(done));
+            const lit = document.querySelectorAll('#read-along .current');
+            return [...lit].map((s) => Number(s.dataset.sentence));
+        }""",
+        t,
+    )
+
+
+def in_view(page: Page) -> bool:
+    """The lit sentence lies within the text's box and the window."""
+    return page.evaluate(
+        """() => {
+            const box = document.getElementById('read-along').getBoundingClientRect();
+            const lit = document.querySelector('#read-along .current').getBoundingClientRect();
+            return lit.top >= box.top - 1 && lit.bottom <= box.bottom + 1
+                && lit.top >= -1 && lit.bottom <= innerHeight + 1;
+        }"""
+    )
+
+
+def check_positions_and_taps(page: Page) -> None:
+    """The lit sentence at several positions, kept in view; a tap plays from its start."""
+    page.wait_for_function("document.getElementById('audio').readyState >= 1", timeout=20_000)
+    page.evaluate("document.getElementById('audio').pause()")
+    assert page.evaluate("document.getElementById('read-along').scrollHeight") > page.evaluate(
+        "document.getElementById('read-along').clientHeight"
+    ), "the text should scroll in this window"
+    for t in (0.0, 0.1, 0.3, 1.0, 3.2, 5.77, 7.1, 9.6, 11.3, 11.5, 0.65):
+        assert lit_at(page, t) == heard(t), t
+        if heard(t):
+            assert in_view(page), t
+    for index in (30, 4, 22):
+        cue = FINAL["sentences"][index]
+        page.evaluate(
+            """() => {
+                const audio = document.getElementById('audio');
+                audio.pause();
+                window.seekedAt = null;
+                const seeked = () => (window.seekedAt = audio.currentTime);
+                audio.addEventListener('seeked', seeked, { once: true });
+            }"""
+        )
+        page.click(f"#read-along [data-sentence='{index}']")
+        page.wait_for_function("window.seekedAt !== null")
+        assert abs(page.evaluate("window.seekedAt") - cue["start"]) <= SEEK_TOLERANCE_S
+        page.wait_for_function("!document.getElementById('audio').paused")  # it plays on
+        page.wait_for_function(
+            f"document.querySelector('#read-along .current')?.dataset.sentence === '{index}'"
+        )
+        assert in_view(page)
+    page.evaluate("document.getElementById('audio').pause()")
+
+
+def shown_text(page: Page) -> tuple[str, list[str]]:
+    return page.evaluate(
+        """() => [
+            document.getElementById('read-along').textContent,
+            [...document.querySelectorAll('#read-along [data-sentence]')].map((s) => s.textContent),
+        ]"""
+    )
+
+
+def test_a_ready_story_reads_along_with_its_final_track(
+    db: firestore.Client, bucket: tuple[Path, str], site: str, browser: Browser
+) -> None:
+    _, base = bucket
+    page, uid = signed_up(browser, site, "reader@example.com")
+    db.collection("stories").document("ready_1").set(
+        {
+            "userId": uid,
+            "title": "The snow",
+            "text": TEXT,
+            "audioStatus": "ready",
+            "audioSubmission": 1,
+            "audioUrl": f"{base}/story.wav",
+            "audioDuration": DURATION_S,
+            "audioTimingsUrl": f"{base}/timings.json",
+        }
+    )
+    open_story(page, "ready_1")
+    wait_for_sentences(page, len(SENTENCES))
+    whole, sentences = shown_text(page)
+    assert whole == TEXT  # nothing lost or added, the title and the scene break included
+    assert sentences == [TEXT[a:b] for a, b in SPANS] == SENTENCES  # cut by code points
+    check_positions_and_taps(page)
+    page.close()
+
+
+def test_a_rendering_story_reads_along_with_its_live_track_then_the_final_one(
+    db: firestore.Client, bucket: tuple[Path, str], site: str, browser: Browser
+) -> None:
+    root, base = bucket
+    page, uid = signed_up(browser, site, "early@example.com")
+    write_json(root / "live.json", track(6))
+    story = db.collection("stories").document("live_1")
+    story.set(
+        {
+            "userId": uid,
+            "title": "The snow, live",
+            "text": TEXT,
+            "audioStatus": "processing",
+            "audioSubmission": 1,
+            "audioProgress": 0.2,
+            "audioStreamSegments": 1,
+            "audioStreamTimingsUrl": f"{base}/live.json",
+        }
+    )
+    open_story(page, "live_1")
+    wait_for_sentences(page, 6)
+    assert shown_text(page)[0] == TEXT  # the rest of the text is there, unlit
+
+    # The playlist grew: the document says so, and the track is read again at once.
+    write_json(root / "live.json", track(12))
+    story.update({"audioStreamSegments": 2, "audioProgress": 0.4})
+    wait_for_sentences(page, 12)
+
+    # The track grew with no word from the document: it is read again every few seconds.
+    write_json(root / "live.json", track(18))
+    wait_for_sentences(page, 18)
+
+    story.update(
+        {
+            "audioStatus": "ready",
+            "audioUrl": f"{base}/story.wav",
+            "audioDuration": DURATION_S,
+            "audioTimingsUrl": f"{base}/timings.json",
+            "audioProgress": 1.0,
+            "audioStreamSegments": firestore.DELETE_FIELD,
+            "audioStreamTimingsUrl": firestore.DELETE_FIELD,
+        }
+    )
+    wait_for_sentences(page, len(SENTENCES))
+    loads = page.evaluate("window.appLog.filter(e => e.event === 'timings').map(e => e.url)")
+    assert loads[-1] == f"{base}/timings.json"
+    assert set(loads[:-1]) == {f"{base}/live.json"}
+    check_positions_and_taps(page)
+    page.close()
