@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 from worker.synthesis.speech import english_numbers as en
-from worker.synthesis.speech.core import greek_symbols, safe, spaced
+from worker.synthesis.speech.core import alternation, greek_symbols, safe, spaced
 from worker.synthesis.speech.english_words import read_words
 from worker.synthesis.speech.rules import kept_stop
 
@@ -38,6 +38,7 @@ _DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)? ({_MONTH_ALT})\.?(
 _MONTH_DAY_YEAR = re.compile(
     rf"\b({_MONTH_ALT})\.? (\d{{1,2}})(?:st|nd|rd|th)?\b(?:,? (\d{{4}})\b)?"
 )
+_SENTENCE_ENDS = re.compile(r"[\"'”’)\]]*(?:[.!?…]|\s*$)")
 _TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?:\s?([AaPp])\.?[Mm]\b\.?)?")
 _HOUR_MERIDIEM = re.compile(r"\b(\d{1,2})\s?([AaPp])\.?[Mm]\b\.?")
 _CALL = (
@@ -92,6 +93,10 @@ _FEET_INCHES = re.compile(
 """`5'10"` and `5 ft 10 in` five feet ten inches; `6' tall` six feet tall."""
 _CURRENCY_CODE_BEFORE = re.compile(rf"\b(USD|EUR|GBP|JPY)\s?({_NUM}){_SCALE}")
 _CURRENCY_CODE_AFTER = re.compile(rf"({_NUM}){_SCALE}\s?(USD|EUR|GBP|JPY)\b")
+_CURRENCY_WORD = re.compile(
+    rf"(?<![\d.,])(\d{{1,3}}(?:,\d{{3}})+\.\d\d|\d+\.\d\d) ({alternation(en.CURRENCY_WORDS)})\b"
+)
+"""`4.99 euros`: with cents, read as money (`4.99 EUR`); `2.5 euros` stays a number."""
 _CENTS = re.compile(r"(\d+)\s?¢")
 _ORDINAL = re.compile(r"\b(\d+)(st|nd|rd|th)\b", re.IGNORECASE)
 _HOUSE = re.compile(
@@ -187,25 +192,31 @@ def _feet(m: re.Match[str]) -> str:
     return f"{feet} {en.number(m[2])} {en.plural(m[2], 'inch', 'inches')}" if m[2] else feet
 
 
+def _pause(m: re.Match[str]) -> bool:
+    """A comma before a date's year where the writer wrote one, or where the date ends its
+    sentence (`On 3 March 2021.`); none where the sentence goes on (`On 4 July 1776 they`)."""
+    return "," in m.group(0) or bool(_SENTENCE_ENDS.match(m.string, m.end()))
+
+
 def _dates(text: str, day_first: bool) -> str:
     def slash_date(m: re.Match[str]) -> str:
         a, b, year = int(m[1]), int(m[2]), m[3]
         year = year if len(year) == 4 else ("20" if int(year) < 50 else "19") + year
         month, day = (b, a) if day_first else (a, b)
-        return en.date(year, month, day, day_first=day_first)
+        return en.date(year, month, day, day_first, _pause(m))
 
     text = _ISO_DATE.sub(
-        safe(lambda m: en.date(m[1], int(m[2]), int(m[3]), day_first=day_first)), text
+        safe(lambda m: en.date(m[1], int(m[2]), int(m[3]), day_first, _pause(m))), text
     )
     text = _SLASH_DATE.sub(safe(slash_date), text)
     text = _DOTTED_DATE.sub(
-        safe(lambda m: en.date(m[3], int(m[2]), int(m[1]), day_first=True)), text
+        safe(lambda m: en.date(m[3], int(m[2]), int(m[1]), True, _pause(m))), text
     )
     text = _DAY_MONTH_YEAR.sub(
-        safe(lambda m: en.date(m[3], en.month_number(m[2]), int(m[1]), day_first=True)), text
+        safe(lambda m: en.date(m[3], en.month_number(m[2]), int(m[1]), True, _pause(m))), text
     )
     return _MONTH_DAY_YEAR.sub(
-        safe(lambda m: en.date(m[3], en.month_number(m[1]), int(m[2]), day_first=False)), text
+        safe(lambda m: en.date(m[3], en.month_number(m[1]), int(m[2]), False, _pause(m))), text
     )
 
 
@@ -230,6 +241,7 @@ def _amounts(text: str) -> str:
     text = _PLUS_MINUS.sub(" plus or minus ", text)
     text = _ABOUT.sub("about ", text)
     text = _SIGN.sub(lambda m: "minus " if m[1] == "-" else "plus ", text)
+    text = _CURRENCY_WORD.sub(lambda m: f"{m[1]} {en.CURRENCY_WORDS[m[2]]}", text)
     text = _CURRENCY_RANGE.sub(lambda m: en.money_range(m[2], m[3], m[4], m[1]), text)
     text = _CURRENCY_SYMBOL.sub(_money, text)
     text = _CURRENCY_CODE_BEFORE.sub(lambda m: en.money(m[2], m[3], m[1]), text)

@@ -24,6 +24,12 @@ CURRENCIES: dict[str, tuple[str, str, str, str]] = {
     "¥": ("yen", "yen", "", ""),
     "JPY": ("yen", "yen", "", ""),
 }
+CURRENCY_WORDS = {
+    "dollar": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound sterling": "GBP",
+    "pounds sterling": "GBP",
+}  # fmt: skip
+"""Currencies written as words, read as money when the amount has cents (`4.99 euros`);
+`pounds` alone may weigh."""
 SCALES = {"k": "thousand", "K": "thousand", "m": "million", "M": "million", "bn": "billion"}
 """`$5m`, `£2bn`: the letters newspapers write for a scale word."""
 UNITS = {
@@ -126,12 +132,16 @@ def money_range(first: str, last: str, scale: str | None, unit: str) -> str:
     return f"{money(first, None, unit)} to {money(last, None, unit)}"
 
 
-def date(year_written: str | None, month: int, day: int, day_first: bool) -> str:
+def date(
+    year_written: str | None, month: int, day: int, day_first: bool, comma: bool = True
+) -> str:
+    """The date said; `comma` (a pause) between the day and the year."""
     if not 1 <= month <= 12 or not 1 <= day <= 31:
         raise ValueError("not a date")
     name = MONTHS[month - 1]
     spoken = f"the {ordinal(day)} of {name}" if day_first else f"{name} {ordinal(day)}"
-    return f"{spoken}, {year(int(year_written))}" if year_written else spoken
+    pause = "," if comma else ""
+    return f"{spoken}{pause} {year(int(year_written))}" if year_written else spoken
 
 
 def month_number(name: str) -> int:

@@ -24,6 +24,7 @@ from worker.synthesis.speech.romance import (
     keyed,
     leftovers,
     money,
+    money_words,
     month_pattern,
     numeric_dates,
     quantities,
@@ -58,6 +59,10 @@ _CURRENCIES = {
     "¥": Currency(Noun("yen", "yens")), "M€": Currency(Noun("million d'euros", "millions d'euros")),
     "Md€": Currency(Noun("milliard d'euros", "milliards d'euros")),
 }  # fmt: skip
+_CURRENCY_WORDS = money_words(_NUMBER, {
+    "euro": "EUR", "euros": "EUR", "dollar": "USD", "dollars": "USD", "livre sterling": "GBP",
+    "livres sterling": "GBP", "franc suisse": "CHF", "francs suisses": "CHF",
+})  # fmt: skip
 _UNITS = {
     "km": Noun("kilomètre", "kilomètres"), "m": Noun("mètre", "mètres"),
     "cm": Noun("centimètre", "centimètres"), "mm": Noun("millimètre", "millimètres"),
@@ -114,6 +119,8 @@ _TITLES = {
     "St": "Saint", "Ste": "Sainte", "Sts": "Saints", "Stes": "Saintes",
 }  # fmt: skip
 """Read only before a capitalised name (`Me Durand`, `St-Denis`): `Me` is also a pronoun."""
+_LONE_TITLE = keyed(("Mme", "Mmes", "Mlle", "Mlles", "Mgr"), r"(?![\w.'-])")
+"""Titles that are no word, read wherever they stand (`Mme et M. Durand`)."""
 _BEFORE_NUMBER = {
     "n°": "numéro", "nº": "numéro", "no": "numéro", "No": "numéro", "N°": "numéro",
     "p.": "page", "pp.": "pages", "art.": "article", "vol.": "volume", "fig.": "figure",
@@ -237,6 +244,7 @@ def _roman(value: int, kind: str, m: re.Match[str]) -> str:
 
 def _abbreviations(text: str) -> str:
     text = _TITLE.sub(lambda m: _TITLES[m.group(1)], text)
+    text = _LONE_TITLE.sub(lambda m: _TITLES[m.group(1)], text)
     text = _NUMBERED.sub(lambda m: _BEFORE_NUMBER[m.group(1)] + " ", text)
     text = _ABBREVIATIONS.expand(text)
     return _AVENUE.sub("avenue", text)
@@ -281,7 +289,7 @@ def read(text: str, region: str) -> str:
     text = _TIME.sub(safe(_time), text)
     text = ranges(text, "à")
     text = signs(text, "moins", "plus")
-    text = quantities(text, _MONEY, _money)
+    text = quantities(_CURRENCY_WORDS(text), _MONEY, _money)
     text = quantities(text, _PERCENT, lambda w, f, _: f"{_number(w, f)} pour cent")
     text = quantities(text, _UNIT_PATTERN, lambda w, f, unit: _count(w, f, _UNITS[unit]))
     text = fractions(text, _fraction_words, _mixed)

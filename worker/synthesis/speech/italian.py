@@ -14,6 +14,13 @@ import re
 from num2words import num2words
 
 from worker.synthesis.speech.core import cardinal, digit_by_digit, greek_symbols, safe, spaced
+from worker.synthesis.speech.italian_words import (
+    ABBREVIATIONS,
+    BEFORE_NUMBER,
+    CURRENCY_WORDS,
+    LOWER_CASE_TITLES,
+    UNITS,
+)
 from worker.synthesis.speech.romance import (
     Currency,
     Noun,
@@ -24,6 +31,7 @@ from worker.synthesis.speech.romance import (
     keyed,
     leftovers,
     money,
+    money_words,
     month_pattern,
     next_word,
     numeric_dates,
@@ -32,7 +40,7 @@ from worker.synthesis.speech.romance import (
     spell_numbers,
     whole_number,
 )
-from worker.synthesis.speech.rules import Abbreviations, NumberFormat, RomanContexts, romans
+from worker.synthesis.speech.rules import NumberFormat, RomanContexts, romans
 
 _NUMBER = NumberFormat("it", ",", ". '", "virgola", "meno")
 _MONTHS = (
@@ -48,26 +56,6 @@ _CURRENCIES = {
     "GBP": Currency(Noun("sterlina", "sterline", True), Noun("penny", "pence")),
     "CHF": Currency(Noun("franco svizzero", "franchi svizzeri"), _CENT),
     "¥": Currency(Noun("yen", "yen")),
-}  # fmt: skip
-_UNITS = {
-    "km": Noun("chilometro", "chilometri"), "m": Noun("metro", "metri"),
-    "cm": Noun("centimetro", "centimetri"), "mm": Noun("millimetro", "millimetri"),
-    "km2": Noun("chilometro quadrato", "chilometri quadrati"),
-    "m2": Noun("metro quadrato", "metri quadrati"), "m3": Noun("metro cubo", "metri cubi"),
-    "cm3": Noun("centimetro cubo", "centimetri cubi"),  # no `ha`: "il 7 ha vinto"
-    "kg": Noun("chilogrammo", "chilogrammi"), "g": Noun("grammo", "grammi"),
-    "mg": Noun("milligrammo", "milligrammi"), "t": Noun("tonnellata", "tonnellate", True),
-    "l": Noun("litro", "litri"), "L": Noun("litro", "litri"),
-    "ml": Noun("millilitro", "millilitri"),
-    "cl": Noun("centilitro", "centilitri"), "dl": Noun("decilitro", "decilitri"),
-    "km/h": Noun("chilometro orario", "chilometri orari"), "h": Noun("ora", "ore", True),
-    "min": Noun("minuto", "minuti"), "s": Noun("secondo", "secondi"),
-    "ms": Noun("millisecondo", "millisecondi"), "W": Noun("watt", "watt"),
-    "kW": Noun("kilowatt", "kilowatt"), "kWh": Noun("kilowattora", "kilowattora"),
-    "V": Noun("volt", "volt"), "Hz": Noun("hertz", "hertz"), "MB": Noun("megabyte", "megabyte"),
-    "GB": Noun("gigabyte", "gigabyte"), "TB": Noun("terabyte", "terabyte"),
-    "°C": Noun("grado Celsius", "gradi Celsius"), "°": Noun("grado", "gradi"),
-    "°F": Noun("grado Fahrenheit", "gradi Fahrenheit"),
 }  # fmt: skip
 _MASCULINE_IN_A = frozenset((
     "problema", "programma", "sistema", "tema", "pianeta", "papa", "poeta", "cinema", "clima",
@@ -89,31 +77,8 @@ _FUNCTION = frozenset((
     "e", "ed", "o", "od", "a", "ad", "di", "da", "in", "con", "su", "per", "tra", "fra", "che",
     "è", "non", "più", "meno"
 ))  # fmt: skip
-_ABBREVIATIONS = Abbreviations(
-    words={
-        "ecc.": "eccetera", "a.C.": "avanti Cristo", "d.C.": "dopo Cristo", "ca.": "circa",
-        "tel.": "telefono", "N.B.": "nota bene", "P.S.": "post scriptum",
-        "S.p.A.": "società per azioni", "S.r.l.": "società a responsabilità limitata",
-        "cit.": "citato", "sec.": "secolo", "ecc": "eccetera",
-    },
-    titles={
-        "Sig.": "Signor", "Sig.ra": "Signora", "Sig.na": "Signorina", "Sigg.": "Signori",
-        "Sig.ri": "Signori", "Dott.": "Dottor", "Dott.ssa": "Dottoressa", "Dr.": "Dottor",
-        "Prof.": "Professor", "Prof.ssa": "Professoressa", "Ing.": "Ingegner",
-        "Avv.": "Avvocato", "Arch.": "Architetto", "Geom.": "Geometra", "Rag.": "Ragionier",
-        "On.": "Onorevole", "Egr.": "Egregio", "Gent.": "Gentile", "Gent.mo": "Gentilissimo",
-        "Gent.ma": "Gentilissima", "Spett.": "Spettabile", "Mons.": "Monsignor",
-        "Sen.": "Senatore", "Gen.": "Generale", "Cav.": "Cavaliere", "p. es.": "per esempio",
-        "ad es.": "ad esempio", "cfr.": "confronta", "P.zza": "Piazza", "V.le": "Viale",
-        "C.so": "Corso", "S.ta": "Santa",
-    },
-)  # fmt: skip
-_BEFORE_NUMBER = {
-    "n.": "numero", "nr.": "numero", "N.": "numero", "n°": "numero", "nº": "numero",
-    "pag.": "pagina", "pagg.": "pagine", "p.": "pagina", "pp.": "pagine", "cap.": "capitolo",
-    "vol.": "volume", "art.": "articolo", "fig.": "figura", "tab.": "tabella",
-}  # fmt: skip
-_NUMBERED = keyed(_BEFORE_NUMBER, r"\s?(?=\d)")
+_WORD_MONEY = money_words(_NUMBER, CURRENCY_WORDS)
+_NUMBERED = keyed(BEFORE_NUMBER, r"\s?(?=\d)")
 _NOT_REGNAL = frozenset(("Generazione", "Malcolm", "Vitamina", "Gruppo", "Classe", "Tipo"))
 _SAINT = re.compile(r"(?<![\w.])S\.\s?(?=(?P<name>[A-ZÀ-Þ][\w']*))")
 _CAPITALISED = re.compile(r"([A-ZÀ-Þ]\w*) $")
@@ -193,7 +158,7 @@ def _time(m: re.Match[str]) -> str:
     if minutes:
         words = f"{words} e {cardinal(minutes, 'it')}"
     if m["s"]:
-        words = f"{words} e {_count(str(int(m['s'])), None, _UNITS['s'])}"
+        words = f"{words} e {_count(str(int(m['s'])), None, UNITS['s'])}"
     return (m["pre"] or "") + spaced(m.string, m.start("h"), m.end(), words)
 
 
@@ -242,9 +207,9 @@ def _saint(m: re.Match[str]) -> str:
 
 
 def _abbreviations(text: str) -> str:
-    text = _NUMBERED.sub(lambda m: _BEFORE_NUMBER[m.group(1)] + " ", text)
+    text = _NUMBERED.sub(lambda m: BEFORE_NUMBER[m.group(1)] + " ", text)
     text = _SAINT.sub(_saint, text)
-    return _ABBREVIATIONS.expand(text)
+    return LOWER_CASE_TITLES.expand(ABBREVIATIONS.expand(text))
 
 
 def _fraction_words(num: int, den: int, following: str) -> str:
@@ -276,7 +241,7 @@ def _names_first(m: re.Match[str]) -> str:
 
 
 _MONEY = (after_number(_NUMBER, _CURRENCIES), before_number(_NUMBER, ("€", "$", "£")))
-_UNIT_PATTERN = (after_number(_NUMBER, _UNITS),)
+_UNIT_PATTERN = (after_number(_NUMBER, UNITS),)
 _PERCENT = (after_number(_NUMBER, ("%",)),)
 
 
@@ -291,9 +256,9 @@ def read(text: str, region: str) -> str:
     text = _FIRST_OF_MONTH.sub("primo", text)
     text = _TIME.sub(safe(_time), text)
     text = signs(text, "meno", "più")
-    text = quantities(text, _MONEY, _money)
+    text = quantities(_WORD_MONEY(text), _MONEY, _money)
     text = quantities(text, _PERCENT, lambda w, f, _: f"{_number(w, f)} per cento")
-    text = quantities(text, _UNIT_PATTERN, lambda w, f, unit: _count(w, f, _UNITS[unit]))
+    text = quantities(text, _UNIT_PATTERN, lambda w, f, unit: _count(w, f, UNITS[unit]))
     text = fractions(text, _fraction_words, _mixed)
     text = _ELIDED.sub("un'", spell_numbers(text, _NUMBER, _plain))
     return leftovers(text, lambda digits: _number(digits, None), "punto")

@@ -16,6 +16,7 @@ from num2words import num2words
 
 from worker.synthesis.speech.core import cardinal, word_set
 from worker.synthesis.speech.iberian import Currency, Genders, Iberian, Noun, Words
+from worker.synthesis.speech.romance import money_words
 from worker.synthesis.speech.rules import Abbreviations, NumberFormat, RomanContexts
 
 
@@ -94,6 +95,12 @@ def _currencies(cent: Noun) -> dict[str, Currency]:
     }  # fmt: skip
 
 
+_NUMBER = NumberFormat("pt", ",", ". ", "vírgula", "menos")
+_CURRENCY_WORDS = money_words(_NUMBER, {
+    "euro": "EUR", "euros": "EUR", "dólar": "USD", "dólares": "USD", "real": "BRL",
+    "reais": "BRL", "libra esterlina": "GBP", "libras esterlinas": "GBP",
+})  # fmt: skip
+"""Currencies written as words, read as money where the amount has cents (`4,99 euros`)."""
 _MONTHS = (
     "janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro",
     "outubro", "novembro", "dezembro",
@@ -116,6 +123,8 @@ _ABBREVIATIONS = Abbreviations(
 )  # fmt: skip
 _TITLES = {
     "Sr.": ("senhor", "senhor"), "Sra.": ("senhora", "senhora"), "Sr.ª": ("senhora", "senhora"),
+    "sr.": ("senhor", "senhor"), "sra.": ("senhora", "senhora"), "sr.ª": ("senhora", "senhora"),
+    "dr.": ("doutor", "doutor"), "dra.": ("doutora", "doutora"),
     "Srta.": ("senhorita", "senhorita"), "Dr.": ("doutor", "doutor"),
     "Dra.": ("doutora", "doutora"), "Dr.ª": ("doutora", "doutora"), "D.": ("Dom", "Dona"),
     "Prof.": ("professor", "professor"), "Profa.": ("professora", "professora"),
@@ -145,7 +154,7 @@ def _timer(words: Words) -> Callable[[int, int], str]:
 def _reader(brazil: bool) -> Iberian:
     words = _cardinals("pt_BR" if brazil else "pt")
     return Iberian(
-        number=NumberFormat("pt", ",", ". ", "vírgula", "menos"),
+        number=_NUMBER,
         words=words,
         is_feminine=GENDERS.is_feminine,
         stop_words=_STOP,
@@ -162,6 +171,7 @@ def _reader(brazil: bool) -> Iberian:
         counting_ordinals=True,
         time=_timer(words),
         said={"+": "mais", "%": "por cento", "and": "e", "to": "a", "x": "por"},
+        rules=_CURRENCY_WORDS,
     )
 
 

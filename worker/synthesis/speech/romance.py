@@ -9,7 +9,7 @@ only find the spans and hand their parts over. Candidates for `rules.py` once ot
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from worker.synthesis.speech.core import (
@@ -60,6 +60,22 @@ def before_number(number: NumberFormat, symbols: Iterable[str]) -> re.Pattern[st
     return re.compile(
         rf"(?<![\w$€£])(?P<sym>{alternation(symbols)})\s?{number.source}(?![\d]|[.,]\d)"
     )
+
+
+def money_words(number: NumberFormat, codes: Mapping[str, str]) -> Callable[[str], str]:
+    """An amount with exactly two decimals before a currency written as a word (`4,99 euros`):
+    the word becomes its code in `codes` (`4,99 EUR`), so that the amount is read as money, as
+    the symbol's is ("quatre euros quatre-vingt-dix-neuf"). Other amounts (`2,5 euros`,
+    `5 euros`) keep their word and are read as numbers."""
+    mark = re.escape(number.decimal_mark)
+    pattern = re.compile(
+        rf"(?<![\d.,]){number.source}(?<=\d{mark}\d\d)\s(?P<word>{alternation(codes)})(?![\w'])"
+    )
+
+    def replace(m: re.Match[str]) -> str:
+        return m.group(0)[: m.start("word") - m.start()] + codes[m["word"]]
+
+    return lambda text: pattern.sub(replace, text)
 
 
 def quantities(text: str, patterns: Iterable[re.Pattern[str]], read: Quantity) -> str:

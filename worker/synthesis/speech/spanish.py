@@ -15,6 +15,7 @@ from num2words import num2words
 
 from worker.synthesis.speech.core import cardinal, word_set
 from worker.synthesis.speech.iberian import Currency, Genders, Iberian, Noun, Words
+from worker.synthesis.speech.romance import money_words
 from worker.synthesis.speech.rules import Abbreviations, NumberFormat, RomanContexts
 
 _BEFORE_LARGE = re.compile(r"\b(veinti)?uno(?= (?:mil|millón|millones|billón|billones)\b)")
@@ -110,6 +111,12 @@ _CURRENCIES = {
     "£": Currency(Noun("libra", "libras", feminine=True), Noun("penique", "peniques")),
     "¥": Currency(Noun("yen", "yenes"), Noun("sen", "sen")),
 }  # fmt: skip
+_CURRENCY_WORDS = {
+    "euro": "EUR", "euros": "EUR", "dólar": "USD", "dólares": "USD", "peso": "MXN",
+    "pesos": "MXN", "libra esterlina": "£", "libras esterlinas": "£",
+}  # fmt: skip
+"""Currencies written as words, with the code they are read by (`4,99 euros`): not `$`, a
+peso in Mexico."""
 _MONTHS = (
     "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
     "octubre", "noviembre", "diciembre",
@@ -127,14 +134,16 @@ _ABBREVIATIONS = Abbreviations(
     titles={
         "núm.": "número", "n.º": "número", "N.º": "número", "nº": "número", "Nº": "número",
         "n.o": "número", "№": "número", "pág.": "página", "págs.": "páginas",
-        "Avda.": "avenida", "vs.": "contra", "Av.": "avenida", "tel.": "teléfono",
-        "art.": "artículo",
-        "cap.": "capítulo", "vol.": "volumen", "Pza.": "plaza", "Ctra.": "carretera",
+        "Avda.": "avenida", "avda.": "avenida", "vs.": "contra", "Av.": "avenida",
+        "tel.": "teléfono", "art.": "artículo", "cap.": "capítulo", "vol.": "volumen",
+        "Pza.": "plaza", "pza.": "plaza", "Ctra.": "carretera", "ctra.": "carretera",
         "Excmo.": "excelentísimo", "Excma.": "excelentísima", "Ilmo.": "ilustrísimo",
     },
 )  # fmt: skip
 _TITLES = {
     "Sr.": ("señor", "señor"), "Sra.": ("señora", "señora"), "Srta.": ("señorita", "señorita"),
+    "sr.": ("señor", "señor"), "sra.": ("señora", "señora"), "srta.": ("señorita", "señorita"),
+    "dr.": ("doctor", "doctor"), "dra.": ("doctora", "doctora"),
     "Sres.": ("señores", "señores"), "Dr.": ("doctor", "doctor"), "Dra.": ("doctora", "doctora"),
     "D.": ("don", "doña"), "Dña.": ("doña", "doña"), "D.ª": ("doña", "doña"),
     "D.a": ("doña", "doña"), "Dª": ("doña", "doña"),
@@ -171,14 +180,12 @@ _AMERICAS = frozenset({*_POINT_REGIONS, *_PESO_REGIONS, "419", "ve", "ec", "bo",
 @cache
 def _reader(region: str) -> Iberian:
     point = region in _POINT_REGIONS
+    number = NumberFormat(
+        "es", "." if point else ",", ", " if point else ". ", "punto" if point else "coma", "menos"
+    )
+    currency_words = money_words(number, _CURRENCY_WORDS)
     return Iberian(
-        number=NumberFormat(
-            "es",
-            "." if point else ",",
-            ", " if point else ". ",
-            "punto" if point else "coma",
-            "menos",
-        ),
+        number=number,
         words=Words(_cardinal, _feminine, _before_noun, _ordinal),
         is_feminine=GENDERS.is_feminine,
         stop_words=_STOP,
@@ -193,7 +200,7 @@ def _reader(region: str) -> Iberian:
         counting_ordinals=False,
         time=_time,
         said={"+": "más", "%": "por ciento", "and": "con", "to": "a", "x": "por"},
-        rules=_rules,
+        rules=lambda text: currency_words(_rules(text)),
     )
 
 

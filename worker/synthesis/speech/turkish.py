@@ -9,7 +9,8 @@ import re
 
 from worker.synthesis.speech.core import greek_symbols, spaced
 from worker.synthesis.speech.nordic import Language, ShortForms, number, read_all, same
-from worker.synthesis.speech.rules import ROMAN_SOURCE, roman_value
+from worker.synthesis.speech.romance import money_words
+from worker.synthesis.speech.rules import ROMAN_SOURCE, NumberFormat, roman_value
 
 _ONES = ("", "bir", "iki", "üç", "dört", "beş", "altı", "yedi", "sekiz", "dokuz")
 _TENS = ("", "on", "yirmi", "otuz", "kırk", "elli", "altmış", "yetmiş", "seksen", "doksan")
@@ -124,7 +125,7 @@ ABBREVIATIONS = ShortForms(
         "M.S.": "milattan sonra", "Cad.": "Caddesi", "Sok.": "Sokağı", "Mah.": "Mahallesi",
         "Apt.": "Apartmanı", "Tel.": "Telefon", "tel.": "telefon", "No.": "Numara",
         "no.": "numara", "T.C.": "Türkiye Cumhuriyeti", "age.": "adı geçen eser",
-        "Bşk.": "Başkanı", "s.": "sayfa",
+        "Bşk.": "Başkanı", "s.": "sayfa", "yak.": "yaklaşık", "yakl.": "yaklaşık",
     },
     titles={
         "Dr.": "Doktor", "Prof.": "Profesör", "Doç.": "Doçent", "Av.": "Avukat",
@@ -149,6 +150,11 @@ _ORDINAL_DOT = re.compile(r"(?<![\d.,])(\d{1,4})\.(?=\s+[^\W\d_])")
 """`3. kat`, `2. Dünya Savaşı`: Turkish marks every ordinal with a full stop."""
 _ROMAN_DOT = re.compile(rf"(?<![\w.])(?P<roman>{ROMAN_SOURCE})\.(?=\s+[^\W\d_])")
 """`XIV. Louis`, `XX. yüzyıl`; a lone M, D, C or L is an initial (`M. Kemal`)."""
+_CURRENCY_WORDS = money_words(
+    NumberFormat("tr", ",", ". ", "virgül", "eksi"),
+    {"lira": "TL", "avro": "EUR", "dolar": "USD", "sterlin": "GBP"},
+)
+"""`4,99 lira` read as money ("dört lira doksan dokuz kuruş"), as `4,99 TL` is."""
 _KMH = re.compile(rf"(?<![\d.,]){_NUMBER}\s?km/(?:h|sa)(?!\w)")
 
 
@@ -181,4 +187,4 @@ def read(text: str, region: str) -> str:
     text = _ROMAN_DOT.sub(_roman, text)
     text = _ORDINAL_DOT.sub(_ordinal, _ORDINAL_SUFFIX.sub(_ordinal, text))
     text = _KMH.sub(_kmh, _PERCENT.sub(_percent, text))
-    return read_all(text, LANGUAGE)
+    return read_all(_CURRENCY_WORDS(text), LANGUAGE)
