@@ -12,7 +12,13 @@ from num2words import num2words
 from worker.synthesis.speech import germanic
 from worker.synthesis.speech.core import digit_by_digit, greek_symbols, spaced, word_set
 from worker.synthesis.speech.germanic import Currency, Language, Scale, Unit
-from worker.synthesis.speech.rules import NumberFormat, RomanContexts, romans
+from worker.synthesis.speech.rules import (
+    ROMAN_SOURCE,
+    NumberFormat,
+    RomanContexts,
+    roman_value,
+    romans,
+)
 
 MONTHS = (
     "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
@@ -105,6 +111,32 @@ _RULERS = word_set(
 )
 
 
+_TITLES = word_set(
+    "koning koningin keizer keizerin paus prins prinses tsaar tsarina graaf gravin hertog "
+    "hertogin aartshertog vorst vorstin stadhouder sultan farao sjah markies"
+)
+"""Words before a ruler's name that make a lone `I` after it a numeral (`Prins Willem I`)."""
+_LONE_I = re.compile(r"(?P<title>\b\w+\s)?(?P<pre>\b(?P<name>[A-Z][a-zë]+)\s)I(?P<dot>\.)?(?!\w)")
+_ROMAN_ORDINAL = re.compile(rf"\b(?P<roman>{ROMAN_SOURCE})(?:e|de|ste)\b")
+
+
+def _first(m: re.Match[str]) -> str:
+    """`Willem I` → "Willem de Eerste" after a title or a known ruler's name only: `I` alone
+    may be a letter or an English word."""
+    title = (m["title"] or "").strip().lower()
+    if not (m["name"] in _RULERS or title in _TITLES):
+        return m.group(0)
+    return f"{m['title'] or ''}{m['pre']}de Eerste{m['dot'] or ''}"
+
+
+def _roman_ordinal(m: re.Match[str]) -> str:
+    """`XVIIe eeuw` → "zeventiende eeuw"; not `De` or `Me` (one letter other than I, V, X)."""
+    value = roman_value(m["roman"])
+    if not value or value > 100 or (len(m["roman"]) == 1 and m["roman"] not in "IVX"):
+        return m.group(0)
+    return ordinal(value)
+
+
 def ordinal(number: int) -> str:
     """`ordinal(21)` → "eenentwintigste"."""
     return _fix(str(num2words(number, lang="nl", to="ordinal"))).removeprefix("een ")
@@ -177,7 +209,8 @@ def read(text: str, region: str) -> str:
     text = germanic.times(_dates(text), LANGUAGE)
     text = _BELGIAN_TIME.sub(_belgian_time, text)
     text = ABBREVIATIONS(germanic.scales(text, LANGUAGE))
-    text = romans(text, _ROMAN_CONTEXTS, _roman)
+    text = romans(_ROMAN_ORDINAL.sub(_roman_ordinal, text), _ROMAN_CONTEXTS, _roman)
+    text = _LONE_I.sub(_first, text)
     text = _ORDINAL.sub(lambda m: spaced(m.string, m.start(), m.end(), ordinal(int(m[1]))), text)
     text = germanic.units(germanic.ranges(_HEIGHT.sub(r"\1 m \2", text), LANGUAGE), LANGUAGE)
     text = germanic.fractions(germanic.percent(text, LANGUAGE), _fraction)
