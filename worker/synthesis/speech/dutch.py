@@ -10,7 +10,13 @@ import re
 from num2words import num2words
 
 from worker.synthesis.speech import germanic
-from worker.synthesis.speech.core import digit_by_digit, greek_symbols, spaced, word_set
+from worker.synthesis.speech.core import (
+    alternation,
+    digit_by_digit,
+    greek_symbols,
+    spaced,
+    word_set,
+)
 from worker.synthesis.speech.germanic import Currency, Language, Scale, Unit
 from worker.synthesis.speech.rules import (
     ROMAN_SOURCE,
@@ -201,9 +207,46 @@ def _fraction(numerator: int, denominator: int) -> str:
     return f"{count} {'half' if denominator == 2 else ordinal(denominator)}"
 
 
+_FRACTION_SLASH = re.compile(  # ½ as NFKC writes it (1⁄2, 2 1⁄2, 21⁄2), and 2 1/2
+    r"(?<![\d.,/⁄])(?:(?P<whole>\d{1,3})\s?(?=\d⁄)|(?P<mixed>\d{1,3})\s(?=\d/))?"
+    r"(?P<num>\d)[⁄/](?P<den>\d{1,2})(?![\d/⁄])"
+    rf"(?:\s?(?P<unit>{alternation(UNITS)})(?![\w/°]))?"
+)
+_NEXT_WORD = re.compile(r"\s+(?P<word>\w+)")
+_HALVE = word_set(
+    "liter meter kilometer centimeter kilo kilogram gram ton mijl week maand dag minuut "
+    "seconde eeuw euro cent dollar fles kop portie appel"
+)
+"""De-words that take "halve" (`een halve liter`, `anderhalve week`); before a het-word or
+no noun, "half" (`een half uur`, `tweeënhalf jaar`)."""
+
+
+def _mixed(m: re.Match[str]) -> str:
+    """`2½ uur` → "tweeënhalf uur", `1½ liter` → "anderhalve liter", `½ liter` → "een halve
+    liter", `2 1/4` → "twee en een kwart"."""
+    whole, num, den = m["whole"] or m["mixed"], int(m["num"]), int(m["den"])
+    if not 0 < num < den or (not whole and "/" in m[0]):
+        return m.group(0)  # 3/4 alone: germanic.fractions
+    unit = UNITS.get(m["unit"] or "")
+    name = ((unit.many or unit.one) if whole else unit.one) if unit else ""
+    following = _NEXT_WORD.match(m.string, m.end())
+    noun = name.split()[0] if name else following["word"] if following else ""
+    half = "halve" if noun in _HALVE else "half"
+    if not whole:
+        words = f"een {half}" if (num, den) == (1, 2) else _fraction(num, den)
+    elif (num, den) != (1, 2):
+        words = f"{LANGUAGE.cardinal(int(whole))} en {_fraction(num, den)}"
+    elif whole == "1":
+        words = "ander" + half
+    else:
+        number = LANGUAGE.cardinal(int(whole))
+        words = number + ("ën" if number.endswith("e") else "en") + half
+    return spaced(m.string, m.start(), m.end(), f"{words} {name}" if name else words)
+
+
 def read(text: str, region: str) -> str:
     """Dutch as a careful reader says it; every digit read."""
-    text = greek_symbols(text, units_read=False)
+    text = _FRACTION_SLASH.sub(_mixed, greek_symbols(text, units_read=False))
     text = germanic.money(_EURO_WORD.sub(" €", text), LANGUAGE)
     text = _SERVICE.sub(lambda m: m["pre"] + digit_by_digit(m["n"], "nl"), text)
     text = germanic.times(_dates(text), LANGUAGE)
