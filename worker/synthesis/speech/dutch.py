@@ -11,7 +11,6 @@ from num2words import num2words
 
 from worker.synthesis.speech import germanic
 from worker.synthesis.speech.core import (
-    alternation,
     digit_by_digit,
     greek_symbols,
     spaced,
@@ -22,6 +21,7 @@ from worker.synthesis.speech.rules import (
     ROMAN_SOURCE,
     NumberFormat,
     RomanContexts,
+    fraction_pattern,
     roman_value,
     romans,
 )
@@ -207,11 +207,7 @@ def _fraction(numerator: int, denominator: int) -> str:
     return f"{count} {'half' if denominator == 2 else ordinal(denominator)}"
 
 
-_FRACTION_SLASH = re.compile(  # ½ as NFKC writes it (1⁄2, 2 1⁄2, 21⁄2), and 2 1/2
-    r"(?<![\d.,/⁄])(?:(?P<whole>\d{1,3})\s?(?=\d⁄)|(?P<mixed>\d{1,3})\s(?=\d/))?"
-    r"(?P<num>\d)[⁄/](?P<den>\d{1,2})(?![\d/⁄])"
-    rf"(?:\s?(?P<unit>{alternation(UNITS)})(?![\w/°]))?"
-)
+_FRACTION_SLASH = fraction_pattern(UNITS)
 _NEXT_WORD = re.compile(r"\s+(?P<word>\w+)")
 _HALVE = word_set(
     "liter meter kilometer centimeter kilo kilogram gram ton mijl week maand dag minuut "

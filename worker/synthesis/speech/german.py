@@ -18,7 +18,7 @@ from worker.synthesis.speech.core import (
     word_set,
 )
 from worker.synthesis.speech.germanic import Language
-from worker.synthesis.speech.rules import NumberFormat, RomanContexts, romans
+from worker.synthesis.speech.rules import NumberFormat, RomanContexts, fraction_pattern, romans
 
 LANGUAGE = Language(
     number=NumberFormat("de", ",", ".' ", "Komma", "minus"),
@@ -213,11 +213,7 @@ _WEEKDAY_DATE = re.compile(  # am Montag, 3. Mai: "am Montag, dem dritten Mai"
     + "|".join(vocab.DAYS.values())
     + r"),)\s(?=\d\d?\.\s?(?:\d|[A-ZÄ]))"
 )
-_FRACTION_SLASH = re.compile(  # ½ as NFKC writes it (1⁄2, 2 1⁄2, 21⁄2), and 2 1/2
-    r"(?<![\d.,/⁄])(?:(?P<whole>\d{1,3})\s?(?=\d⁄)|(?P<mixed>\d{1,3})\s(?=\d/))?"
-    r"(?P<num>\d)[⁄/](?P<den>\d{1,2})(?![\d/⁄])"
-    rf"(?:\s?(?P<unit>{alternation(vocab.UNITS)})(?![\w/°]))?"
-)
+_FRACTION_SLASH = fraction_pattern(vocab.UNITS)
 
 
 def _date_case(m: re.Match[str]) -> str:

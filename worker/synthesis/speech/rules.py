@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from worker.synthesis.speech.core import cardinal, digit_by_digit, spaced
+from worker.synthesis.speech.core import alternation, cardinal, digit_by_digit, spaced
 
 Replace = Callable[[re.Match[str]], str]
 
@@ -77,6 +77,18 @@ def percentages(text: str, number: NumberFormat, read: Callable[[str], str]) -> 
     """`12,5 %` → `read("zwölf Komma fünf")`: the percentage after its number."""
     pattern = re.compile(rf"(?<![\d.,]){number.source}\s?%")
     return pattern.sub(lambda m: read(number.read(m["whole"], m["fraction"])), text)
+
+
+def fraction_pattern(units: Iterable[str]) -> re.Pattern[str]:
+    """A fraction as written, whole number first if any, then a unit from `units` if one
+    follows: `½` as NFKC writes it (`1⁄2`, `2 1⁄2`, `21⁄2`: the whole number glued to the
+    numerator) and `2 1/2`. Groups `whole` (before `⁄`), `mixed` (before `/`), `num`, `den`,
+    `unit`."""
+    return re.compile(
+        r"(?<![\d.,/⁄])(?:(?P<whole>\d{1,3})\s?(?=\d⁄)|(?P<mixed>\d{1,3})\s(?=\d/))?"
+        r"(?P<num>\d)[⁄/](?P<den>\d{1,2})(?![\d/⁄])"
+        rf"(?:\s?(?P<unit>{alternation(units)})(?![\w/°]))?"
+    )
 
 
 # -- plurals ----------------------------------------------------------------------------------
