@@ -27,6 +27,7 @@ from worker.synthesis.signal import (
     remove_dc,
     trim_silence,
 )
+from worker.synthesis.timings import Landing, envelope
 
 
 class Assembler:
@@ -52,6 +53,11 @@ class Assembler:
         self.fade_in, self.fade_out = equal_power_curves(self.fade)
         self._held: Samples | None = None
         self._pause = 0
+        self._written = 0
+        """Samples of the story before the held tail: where the next chunk lands but for the
+        pause and the tail before it."""
+        self.landings: list[Landing] = []
+        """Where each chunk added lands in the story, for the read-along track (`timings`)."""
 
     @classmethod
     def from_settings(cls, sample_rate: int, settings: SynthesisSettings) -> Assembler:
@@ -77,6 +83,11 @@ class Assembler:
     def add(self, samples: Samples, pause_after_s: float) -> Iterator[Samples]:
         chunk = self.clean(samples)
         head, body, tail = chunk[: self.fade], chunk[self.fade : -self.fade], chunk[-self.fade :]
+        start = self._written
+        if self._held is not None and self._pause:  # else the head overlaps the held tail
+            start += len(self._held) + self._pause
+        self.landings.append(Landing(start, len(chunk), envelope(chunk, self.sample_rate)))
+        self._written = start + len(chunk) - len(tail)
         if self._held is None:
             yield head * self.fade_in
         elif self._pause:

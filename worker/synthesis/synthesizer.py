@@ -44,6 +44,7 @@ from worker.synthesis.reuse import REUSE_QUEUE_CHUNKS, TEXT_PREPARATION, ChunkRe
 from worker.synthesis.scripts import DroppedLetters
 from worker.synthesis.speech import PAUSE_AT_START, PAUSE_PATTERN, split_pauses, to_speech
 from worker.synthesis.text import has_words, prepare_story_text
+from worker.synthesis.timings import Landing, StoryText, Track, build_track
 from worker.synthesis.work import Listeners, ProgressFn, WorkFn, WorkLeft
 from worker.synthesis.writer import AudioWriter
 
@@ -65,6 +66,8 @@ class StageTimings:
     encoding_s: float = 0.0
     checkpoint_wait_s: float = 0.0
     """Generation waiting on checkpoints (fetched ahead, so mostly nothing)."""
+    track_s: float = 0.0
+    """Placing the sentences for the read-along track, once the audio is done."""
     total_s: float = 0.0
 
 
@@ -77,6 +80,8 @@ class StoryPlan:
     text_s: float
     dropped: DroppedLetters = field(default_factory=DroppedLetters)
     """Letters left out because the language cannot read their script (`scripts.py`)."""
+    story: StoryText | None = None
+    """The text as submitted and as each chunk speaks it, for the read-along track."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,8 @@ class SynthesisResult:
     gpu_seconds_saved: float = 0.0
     """What generating the reused chunks had cost (from their checkpoints)."""
     dropped: DroppedLetters = field(default_factory=DroppedLetters)
+    track: Track | None = None
+    """The read-along track: when each sentence is heard (None if it could not be made)."""
 
     @property
     def chunks_generated(self) -> int:
@@ -147,14 +154,20 @@ def _plan_speech(
     settings: SynthesisSettings,
     capabilities: EngineCapabilities,
     pronunciations: Mapping[str, str] | None = None,
-) -> tuple[tuple[Chunk, ...], DroppedLetters]:
+) -> tuple[tuple[Chunk, ...], DroppedLetters, StoryText]:
+    """The chunks, the letters dropped, and what the read-along track needs of the text."""
     prepared = prepare_story_text(
         text, max_chars=settings.max_text_chars, language=language, languages=capabilities.languages
     )
     normalized = prepared.text
     max_chars = min(settings.chunk_max_chars, capabilities.max_chunk_chars)
     planned: list[Chunk] = []
+    spans: list[tuple[int, int]] = []
+    end = 0
     for chunk in chunk_text(normalized, max_chars, settings.chunk_min_chars, language=language):
+        # chunks are the text in order, less its scene breaks: each is found after the last
+        start = normalized.find(chunk.text, end)
+        end = start + len(chunk.text)
         spoken = " ".join(to_speech(chunk.text, language, pronunciations).split())
         leading = PAUSE_AT_START.match(spoken)
         if leading and planned:
@@ -173,6 +186,7 @@ def _plan_speech(
                         scene_end=chunk.scene_end and last,
                     )
                 )
+                spans.append((start, end))
         elif planned:
             previous = planned[-1]
             planned[-1] = replace(
@@ -182,7 +196,8 @@ def _plan_speech(
             )
     if not planned:
         raise TextEmptyError(details="nothing to say once markup and symbols are removed")
-    return tuple(planned), prepared.dropped
+    story = StoryText(text, normalized, language, tuple(spans), pronunciations)
+    return tuple(planned), prepared.dropped, story
 
 
 def _recut(spoken: str, max_chars: int, min_chars: int, language: str) -> list[str]:
@@ -210,11 +225,11 @@ class StorySynthesizer:
         """Validate, chunk and voice `text` (what each chunk will say); raises
         `InvalidInputError`s before any generation."""
         started = time.perf_counter()
-        chunks, dropped = _plan_speech(
+        chunks, dropped, story = _plan_speech(
             text, language, self._settings, self._engine.capabilities, pronunciations
         )
         spec = format_spec(fmt or self._settings.output_format)
-        return StoryPlan(chunks, spec, time.perf_counter() - started, dropped)
+        return StoryPlan(chunks, spec, time.perf_counter() - started, dropped, story)
 
     def prepare_voice(self, source: VoiceSource | None) -> Voice:
         """Resolve a job's voice before any generation; raises `VoiceProfileError`s."""
@@ -258,7 +273,7 @@ class StorySynthesizer:
         identity = RenderIdentity.of(caps, voice, params, TEXT_PREPARATION)
         reuse = ChunkReuse(checkpoints, identity, caps.sample_rate)
         try:
-            retries, reused, sample_rate, duration = self._run(
+            retries, reused, sample_rate, duration, landings = self._run(
                 plan,
                 out_path,
                 voice,
@@ -272,6 +287,7 @@ class StorySynthesizer:
             with suppress(OSError):
                 out_path.unlink(missing_ok=True)
             raise
+        track = _track(plan, landings, caps.sample_rate, duration, timings)
         timings.total_s = time.perf_counter() - started
         timings.checkpoint_wait_s = reuse.wait_s
         return SynthesisResult(
@@ -290,6 +306,7 @@ class StorySynthesizer:
             chunks_reused=reused,
             gpu_seconds_saved=reuse.gpu_seconds_saved,
             dropped=plan.dropped,
+            track=track,
         )
 
     def _run(
@@ -302,8 +319,9 @@ class StorySynthesizer:
         listeners: Listeners,
         reuse: ChunkReuse,
         live: FrameSink | None,
-    ) -> tuple[int, int, int, float]:
-        """Returns (retries, chunks reused, output sample rate, duration in seconds)."""
+    ) -> tuple[int, int, int, float, list[list[Landing]]]:
+        """Returns (retries, chunks reused, output sample rate, duration in seconds, where each
+        chunk's pieces landed)."""
         s, chunks = self._settings, plan.chunks
         pieces = [split_pauses(chunk.speech) for chunk in chunks]
         reusable = reuse.expect(speech for segments in pieces for speech, _ in segments)
@@ -346,7 +364,9 @@ class StorySynthesizer:
                 if not failed:  # else the error already on its way out is the one to report
                     raise
             timings.assembly_s, timings.encoding_s = writer.assembly_s, writer.encoding_s
-        return retries, reused_chunks, writer.sample_rate, writer.duration_s
+        landed = iter(writer.landings)
+        landings = [[next(landed) for _ in segments] for segments in pieces]
+        return retries, reused_chunks, writer.sample_rate, writer.duration_s, landings
 
     def _reused(self, speech: str, reuse: ChunkReuse, pace: StoryPace) -> EngineAudio | None:
         """A checkpoint's audio, if there is one and it still passes the checks (off the
@@ -415,6 +435,28 @@ class StorySynthesizer:
             pace.add(closest[3])  # the story's pace may be what changed
             return closest[1], len(problems) - 1
         raise _generation_failed(chunk, total, problems)
+
+
+def _track(
+    plan: StoryPlan,
+    landings: list[list[Landing]],
+    rate: int,
+    duration: float,
+    timings: StageTimings,
+) -> Track | None:
+    """The read-along track; a story is finished without one rather than failed for it."""
+    if plan.story is None:
+        return None
+    started = time.perf_counter()
+    try:
+        pieces = [len(landed) for landed in landings]
+        flat = [landing for landed in landings for landing in landed]
+        return build_track(plan.story, flat, pieces, rate, duration)
+    except Exception:
+        logger.exception("read-along track not made")
+        return None
+    finally:
+        timings.track_s = time.perf_counter() - started
 
 
 def _generation_failed(chunk: Chunk, total: int, problems: list[str]) -> EngineError:

@@ -22,6 +22,7 @@ from worker.config import SynthesisSettings
 from worker.engines.base import Samples
 from worker.synthesis.assembly import Assembler
 from worker.synthesis.encoding import FrameSink, StreamEncoder
+from worker.synthesis.timings import Landing
 
 _END = object()
 _POLL_S = 0.5
@@ -124,6 +125,11 @@ class AudioWriter:
     @property
     def duration_s(self) -> float:
         return self.encoder.duration_s
+
+    @property
+    def landings(self) -> list[Landing]:
+        """Where each chunk added landed in the story; complete once `close` returns."""
+        return self.assembler.landings
 
     @property
     def assembly_s(self) -> float:
