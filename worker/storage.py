@@ -385,6 +385,16 @@ def audio_key(user_id: str, story_id: str, job_id: str, extension: str) -> str:
     return f"audio/{user_id}/{story_id}/{_SAFE_SEGMENT.sub('_', job_id)}{extension}"
 
 
+def timings_key(user_id: str, story_id: str, job_id: str) -> str:
+    """The read-along track, `timings.json`, beside the audio: its key with `.json` instead."""
+    return audio_key(user_id, story_id, job_id, ".json")
+
+
+def vtt_key(user_id: str, story_id: str, job_id: str) -> str:
+    """The read-along track as WebVTT captions, beside the audio."""
+    return audio_key(user_id, story_id, job_id, ".vtt")
+
+
 def stream_prefix(user_id: str, story_id: str, job_id: str) -> str:
     """Where one job's live stream lives: each attempt streams under a prefix of its own."""
     return f"{STREAM_PREFIX}{user_id}/{story_id}/{_SAFE_SEGMENT.sub('_', job_id)}"

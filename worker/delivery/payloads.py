@@ -98,6 +98,8 @@ class StoryOutcome:
     """Letters left out of the narration: a few of a script its language cannot read."""
     scripts_dropped: tuple[str, ...] = ()
     """Their scripts ("Han", "Cyrillic" …)."""
+    timings_url: str | None = None
+    """The read-along track (`timings.json`), if it was stored: the story is fine without."""
 
     def to_output(self, story_id: str) -> dict[str, Any]:
         """The RunPod job output, before what it says of its callback: never the audio
@@ -138,6 +140,7 @@ def success_callback(
         sample_rate=outcome.sample_rate,
         chunk_count=outcome.chunk_count,
         engine=outcome.engine,
+        timings_url=outcome.timings_url,
         metadata={**(passthrough or {}), "tts": outcome.tts_metadata()},
     )
 

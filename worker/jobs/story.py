@@ -46,7 +46,14 @@ from worker.jobs.common import (
     salvage_story_id,
     salvage_submission,
 )
-from worker.storage import ObjectStore, audio_key, serves_streams, stream_prefix
+from worker.storage import (
+    ObjectStore,
+    audio_key,
+    serves_streams,
+    stream_prefix,
+    timings_key,
+    vtt_key,
+)
 from worker.streaming.hls import SegmentCutter
 from worker.streaming.publisher import StreamPublisher, StreamStats
 from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult
@@ -217,6 +224,7 @@ class TTSJobRunner:
                 "duration_seconds": f"{result.duration_seconds:.3f}",
             },
         )
+        timings_url = self._upload_track(job, ctx, result)
         timings = {**asdict(result.timings), "upload_s": time.perf_counter() - started}
         return StoryOutcome(
             audio_url=stored.url,
@@ -238,7 +246,30 @@ class TTSJobRunner:
             gpu_seconds_saved=round(result.gpu_seconds_saved, 3),
             letters_dropped=result.dropped.count,
             scripts_dropped=result.dropped.scripts,
+            timings_url=timings_url,
         )
+
+    def _upload_track(
+        self, job: TTSJobInput, ctx: JobContext, result: SynthesisResult
+    ) -> str | None:
+        """The read-along track beside the audio, captions first so that the JSON's URL, once
+        announced, finds both; a story is finished without them rather than failed."""
+        if result.track is None:
+            return None
+        ids = (job.user_id, job.story_id, ctx.job_id)
+        metadata = {"story_id": job.story_id, "job_id": ctx.job_id}
+        try:
+            vtt = result.track.to_vtt().encode()
+            self.store.put_bytes(vtt_key(*ids), vtt, "text/vtt", metadata)
+            track = result.track.to_json().encode()
+            return self.store.put_bytes(timings_key(*ids), track, "application/json", metadata).url
+        except Exception:
+            logger.warning(
+                "read-along track not stored",
+                exc_info=True,
+                extra={"job_id": ctx.job_id, "story_id": job.story_id},
+            )
+            return None
 
     def _announce(self, job: TTSJobInput, ctx: JobContext, outcome: StoryOutcome) -> Announcement:
         ctx.stage = Stage.CALLBACK

@@ -46,7 +46,7 @@ def test_the_output_carries_the_documented_fields_and_nothing_local() -> None:
         "engine", "engine_version", "voice", "timings", "engine_real_time_factor",
         "chunks_generated", "chunks_reused", "gpu_seconds_saved", "checkpoints_saved",
         "checkpoint_failures", "stream_url", "stream_segments", "stream_unpublished",
-        "letters_dropped", "scripts_dropped",
+        "letters_dropped", "scripts_dropped", "timings_url",
     }  # fmt: skip
     assert output["status"] == "ready"
     assert output["timings"] == {"text_s": 0.01, "total_s": 3.5, "upload_s": 0.2}
