@@ -83,9 +83,8 @@ def track(count: int) -> dict[str, Any]:
 FINAL = track(len(SENTENCES))
 
 
-def heard(t: float) -> list[int]:
-    """The sentence whose [start, end) holds `t` (none between two)."""
-    return [c["index"] for c in FINAL["sentences"] if c["start"] <= t < c["end"]]
+POSITIONS = [0.0, 0.1, 0.3, 1.0, 3.2, 5.77, 7.1, 9.6, 11.3, 11.5, 0.65]
+"""Seconds: in sentences, between two (0.3, 11.5), and back to the top (the text scrolls)."""
 
 
 def write_json(path: Path, body: dict[str, Any]) -> None:
@@ -144,66 +143,79 @@ def wait_for_sentences(page: Page, count: int, timeout_ms: int = 10_000) -> None
     )
 
 
-def lit_at(page: Page, t: float) -> list[int]:
-    """Seek to `t` (paused) and say which sentences are lit once the seek is done."""
+LIT = """() => {
+    // The lit sentence's position, and whether its first line lies within the text's box and
+    // the window (a sentence taller than the box is shown from its start).
+    const lit = document.querySelector('#read-along .current');
+    if (!lit) return { lit: -1, shown: true };
+    const box = document.getElementById('read-along').getBoundingClientRect();
+    const at = lit.getClientRects()[0];
+    const inBox = at.top >= box.top - 1 && at.bottom <= box.bottom + 1;
+    const inWindow = at.top >= -1 && at.bottom <= innerHeight + 1;
+    return { lit: Number(lit.dataset.sentence), shown: inBox && inWindow };
+}"""
+
+
+def lit_at(page: Page, t: float) -> dict[str, Any]:
+    """Seek to `t` (paused): which sentence is lit once the seek is done, and is it in view."""
     return page.evaluate(
-        """async (t) => {
+        f"""async (t) => {{
             const audio = document.getElementById('audio');
-            const once = { once: true };
+            audio.pause();
+            const once = {{ once: true }};
             const seeked = new Promise((done) => audio.addEventListener('seeked', done, once));
             audio.currentTime = t;
             await seeked;
-            await new Promise((done) => requestAnimationFrame(done));
-            const lit = document.querySelectorAll('#read-along .current');
-            return [...lit].map((s) => Number(s.dataset.sentence));
-        }""",
+            return ({LIT})();
+        }}""",
         t,
     )
 
 
-def in_view(page: Page) -> bool:
-    """The lit sentence lies within the text's box and the window."""
-    return page.evaluate(
-        """() => {
-            const box = document.getElementById('read-along').getBoundingClientRect();
-            const lit = document.querySelector('#read-along .current').getBoundingClientRect();
-            return lit.top >= box.top - 1 && lit.bottom <= box.bottom + 1
-                && lit.top >= -1 && lit.bottom <= innerHeight + 1;
-        }"""
+def tap(page: Page, position: int) -> dict[str, Any]:
+    """Tap the sentence at `position` (paused): where the seek landed and what was lit then;
+    it must play on from there."""
+    page.evaluate(
+        f"""() => {{
+            const audio = document.getElementById('audio');
+            audio.pause();
+            window.tapped = null;
+            const seeked = () => (window.tapped = {{ at: audio.currentTime, ...({LIT})() }});
+            audio.addEventListener('seeked', seeked, {{ once: true }});
+        }}"""
     )
+    page.click(f"#read-along [data-sentence='{position}']")
+    page.wait_for_function("window.tapped !== null")
+    page.wait_for_function("!document.getElementById('audio').paused")  # it plays on
+    page.evaluate("document.getElementById('audio').pause()")
+    return page.evaluate("window.tapped")
 
 
-def check_positions_and_taps(page: Page) -> None:
-    """The lit sentence at several positions, kept in view; a tap plays from its start."""
+def heard(cues: list[dict[str, Any]], t: float) -> int:
+    """The position of the cue whose [start, end) holds `t`, or -1 (between two, or past)."""
+    return next((i for i, c in enumerate(cues) if c["start"] <= t < c["end"]), -1)
+
+
+def check_positions_and_taps(
+    page: Page, cues: list[dict[str, Any]], positions: list[float], taps: list[int]
+) -> None:
+    """At each position the lit sentence is the cue's that holds it, in view; a tapped sentence
+    plays from its start (within 50 ms)."""
     page.wait_for_function("document.getElementById('audio').readyState >= 1", timeout=20_000)
-    page.evaluate("document.getElementById('audio').pause()")
-    assert page.evaluate("document.getElementById('read-along').scrollHeight") > page.evaluate(
-        "document.getElementById('read-along').clientHeight"
-    ), "the text should scroll in this window"
-    for t in (0.0, 0.1, 0.3, 1.0, 3.2, 5.77, 7.1, 9.6, 11.3, 11.5, 0.65):
-        assert lit_at(page, t) == heard(t), t
-        if heard(t):
-            assert in_view(page), t
-    for index in (30, 4, 22):
-        cue = FINAL["sentences"][index]
-        page.evaluate(
-            """() => {
-                const audio = document.getElementById('audio');
-                audio.pause();
-                window.seekedAt = null;
-                const seeked = () => (window.seekedAt = audio.currentTime);
-                audio.addEventListener('seeked', seeked, { once: true });
-            }"""
-        )
-        page.click(f"#read-along [data-sentence='{index}']")
-        page.wait_for_function("window.seekedAt !== null")
-        assert abs(page.evaluate("window.seekedAt") - cue["start"]) <= SEEK_TOLERANCE_S
-        page.wait_for_function("!document.getElementById('audio').paused")  # it plays on
-        page.wait_for_function(
-            f"document.querySelector('#read-along .current')?.dataset.sentence === '{index}'"
-        )
-        assert in_view(page)
-    page.evaluate("document.getElementById('audio').pause()")
+    for t in positions:
+        assert lit_at(page, t) == {"lit": heard(cues, t), "shown": True}, t
+    for position in taps:
+        tapped = tap(page, position)
+        assert abs(tapped["at"] - cues[position]["start"]) <= SEEK_TOLERANCE_S, tapped
+        assert tapped["lit"] == position, tapped
+        assert tapped["shown"], tapped
+
+
+def scrolls(page: Page) -> bool:
+    """The text is longer than its box: keeping the lit sentence in view means something."""
+    return page.evaluate(
+        "(e => e.scrollHeight > e.clientHeight)(document.getElementById('read-along'))"
+    )
 
 
 def shown_text(page: Page) -> tuple[str, list[str]]:
@@ -237,7 +249,8 @@ def test_a_ready_story_reads_along_with_its_final_track(
     whole, sentences = shown_text(page)
     assert whole == TEXT  # nothing lost or added, the title and the scene break included
     assert sentences == [TEXT[a:b] for a, b in SPANS] == SENTENCES  # cut by code points
-    check_positions_and_taps(page)
+    assert scrolls(page)
+    check_positions_and_taps(page, FINAL["sentences"], POSITIONS, [30, 4, 22])
     page.close()
 
 
@@ -288,5 +301,5 @@ def test_a_rendering_story_reads_along_with_its_live_track_then_the_final_one(
     loads = page.evaluate("window.appLog.filter(e => e.event === 'timings').map(e => e.url)")
     assert loads[-1] == f"{base}/timings.json"
     assert set(loads[:-1]) == {f"{base}/live.json"}
-    check_positions_and_taps(page)
+    check_positions_and_taps(page, FINAL["sentences"], POSITIONS, [30, 4, 22])
     page.close()
