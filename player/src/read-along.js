@@ -64,7 +64,10 @@ export class ReadAlong {
     root.onclick = (event) => this.#seek(event.target.closest("[data-sentence]"));
     this.listeners = new AbortController();
     const signal = this.listeners.signal;
-    for (const event of ["timeupdate", "seeked", "emptied"]) audio.addEventListener(event, () => this.#tick(), { signal });
+    for (const event of ["loadedmetadata", "timeupdate", "emptied"]) {
+      audio.addEventListener(event, () => this.#tick(), { signal });
+    }
+    audio.addEventListener("seeked", () => this.#tick(true), { signal }); // show where it landed
     audio.addEventListener("play", () => this.#frames(), { signal });
   }
 
@@ -134,8 +137,8 @@ export class ReadAlong {
     });
     this.root.replaceChildren(...nodes);
     this.root.hidden = !this.text;
-    this.current = -1;
-    this.#tick();
+    const now = this.#heard();
+    this.#light(now, now !== this.current);
   }
 
   // While playing, each frame: the highlight follows the clock closer than timeupdate's 4 Hz.
@@ -148,14 +151,25 @@ export class ReadAlong {
     step();
   }
 
-  #tick() {
-    const now = sentenceAt(this.sentences, this.audio.currentTime);
-    if (now === this.current) return;
+  // The sentence heard: none before there is audio.
+  #heard() {
+    return this.audio.readyState ? sentenceAt(this.sentences, this.audio.currentTime) : -1;
+  }
+
+  #tick(seeked = false) {
+    const now = this.#heard();
+    if (seeked || now !== this.current) this.#light(now, true);
+  }
+
+  // Scrolled into view when another sentence is lit, or after a seek: never on a frame that
+  // changes nothing, nor when the track is re-read while the story renders (the reader may
+  // have scrolled ahead).
+  #light(position, scroll) {
     this.root.querySelector(".current")?.classList.remove("current");
-    const span = this.root.querySelector(`[data-sentence="${now}"]`);
+    const span = this.root.querySelector(`[data-sentence="${position}"]`);
     span?.classList.add("current");
-    span?.scrollIntoView({ block: "nearest" }); // only when the sentence changes
-    this.current = now;
+    if (scroll) span?.scrollIntoView({ block: "nearest" });
+    this.current = position;
   }
 
   #seek(span) {

@@ -276,6 +276,7 @@ def test_a_rendering_story_reads_along_with_its_live_track_then_the_final_one(
     open_story(page, "live_1")
     wait_for_sentences(page, 6)
     assert shown_text(page)[0] == TEXT  # the rest of the text is there, unlit
+    assert page.query_selector("#read-along .current") is None  # nothing heard yet
 
     # The playlist grew: the document says so, and the track is read again at once.
     write_json(root / "live.json", track(12))
