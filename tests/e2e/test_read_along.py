@@ -5,10 +5,15 @@ and from the final one once it is ready.
 Against a fixture: the story document (Firestore emulator) is written by the test, the audio is
 a WAV of known length and its tracks are written by the test, served as the public bucket is.
 The app signs in on the Auth emulator and reads the document as it would the API's.
+
+Against the real worker: `make dev`'s stack (`tools.dev.dev_stack`: Piper under RunPod's local
+API, the API, the emulators, the bucket), a story narrated from the app's own Narrate button and
+read along once ready with the track the worker wrote.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,11 +28,11 @@ from playwright.sync_api import Browser, Page
 from tests.helpers.browser import PLAYER, chromium
 from tests.helpers.firestore import FIRESTORE_PROJECT_ID
 from tools.auth_emulator import AuthEmulator
-from tools.dev import frontend_config
+from tools.dev import DevStack, dev_stack, frontend_config
 from tools.firestore_emulator import FirestoreEmulator
-from tools.stack import frontend, storage_files
+from tools.stack import REPO_ROOT, frontend, storage_files
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 RATE = 24_000
 STEP_S, HEARD_S = 0.32, 0.28  # sentence i is heard in [i * STEP_S, i * STEP_S + HEARD_S)
@@ -303,4 +308,79 @@ def test_a_rendering_story_reads_along_with_its_live_track_then_the_final_one(
     assert loads[-1] == f"{base}/timings.json"
     assert set(loads[:-1]) == {f"{base}/live.json"}
     check_positions_and_taps(page, FINAL["sentences"], POSITIONS, [30, 4, 22])
+    page.close()
+
+
+# Against the real worker: `make dev`'s stack (Piper under RunPod's local API, the API, the
+# emulators, the bucket), a story narrated from the app's own Narrate button.
+
+NARRATION_MS = 300_000
+SAMPLE_CHARS = 4_000
+"""About 4 minutes of speech in some 50 sentences, a few of them taller than the text's box."""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    with dev_stack(tmp_path_factory.mktemp("dev"), quiet=True) as running:
+        yield running
+
+
+def opening_of_the_sample(chars: int) -> str:
+    paragraphs, text = (REPO_ROOT / "samples" / "story.txt").read_text().split("\n\n"), ""
+    while len(text) < chars:
+        text += paragraphs.pop(0) + "\n\n"
+    return text
+
+
+def loaded_track(page: Page) -> tuple[str, list[dict[str, Any]]]:
+    """The URL of the track the page shows last, and its sentences as the bucket has them now."""
+    return page.evaluate(
+        """async () => {
+            const url = window.appLog.filter((e) => e.event === 'timings').at(-1).url;
+            const track = await (await fetch(url, { cache: 'no-store' })).json();
+            return [url, track.sentences];
+        }"""
+    )
+
+
+def spread(cues: list[dict[str, Any]], count: int) -> list[float]:
+    """Times to look at: inside `count` cues spread over `cues` (near a start and mid-way),
+    and in the pauses between cues that have one."""
+    picked = [cues[round(i * (len(cues) - 1) / (count - 1))] for i in range(count)]
+    times = [t for c in picked for t in (c["start"] + 0.02, (c["start"] + c["end"]) / 2)]
+    pauses = [(a["end"] + b["start"]) / 2 for a, b in itertools.pairwise(cues)]
+    return times + [t for t in pauses if heard(cues, t) == -1][:3]
+
+
+def narrated(page: Page, title: str, text: str) -> None:
+    """A new story, narrated from the app's Narrate button."""
+    page.fill("#title", title)
+    page.fill("#text", text)
+    page.click("#new-story button[type=submit]")
+    page.wait_for_selector("#screen[data-screen=idle]")
+    assert shown_text(page) == [text, []]  # the text before any narration, plain
+    page.click("#narrate")
+
+
+def test_the_workers_story_reads_along_once_ready(stack: DevStack, browser: Browser) -> None:
+    page, _ = signed_up(browser, stack.frontend_url, "piper@example.com")
+    text = opening_of_the_sample(SAMPLE_CHARS)
+    narrated(page, "The lighthouse", text)
+    page.wait_for_selector("#screen[data-screen=ready]", timeout=NARRATION_MS)
+
+    # Opened again: the final file, read along with the worker's track.
+    page.click("#back")
+    page.click("#stories button:has-text('The lighthouse')")
+    page.wait_for_selector("#screen[data-screen=ready]")
+    page.wait_for_function(
+        "window.appLog.some(e => e.event === 'playing' && e.source === 'file')", timeout=20_000
+    )
+    page.wait_for_function("window.appLog.some(e => e.event === 'timings' && e.sentences > 0)")
+    url, final = loaded_track(page)
+    assert url.endswith(".json")
+    whole, sentences = shown_text(page)
+    assert whole == text
+    assert sentences == [text[c["char_start"] : c["char_end"]] for c in final]
+    assert scrolls(page)
+    check_positions_and_taps(page, final, spread(final, 6), [len(final) // 2, len(final) - 1, 3])
     page.close()
