@@ -23,8 +23,8 @@ from worker.synthesis.text import has_words, normalize_text
 
 VERSION = 1
 FRAME_S = 0.005  # loudness is measured per frame this long: pauses are placed to within one
-MIN_PAUSE_S = 0.08  # a shorter quiet run is a stop consonant, not a pause between sentences
-QUIET_DB = 30.0  # a frame this far below the chunk's loud ones (its 90th percentile) is quiet
+MIN_PAUSE_S = 0.1  # a shorter quiet run is a stop consonant, not a pause between sentences
+QUIET_DB = 35.0  # a frame this far below the chunk's loud ones (its 90th percentile) is quiet
 SEARCH_S = (0.6, 3.0)  # a pause may be a fifth of the chunk from its expected place, within these
 LONG_PAUSE_S = 0.6  # a longer pause beats a nearer short one (a comma's), up to this length
 _FLOOR_DB = -120.0
