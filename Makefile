@@ -94,6 +94,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.streaming
 	$(BIN)/python -m bench.narration
 	$(BIN)/python -m bench.speech
+	$(BIN)/python -m bench.timings
 
 # Chatterbox's per-token costs and real-time factor without weights; meant for a GPU machine.
 bench-engine: $(CHATTERBOX_VENV)/.installed
