@@ -113,9 +113,14 @@ class StoryOutcome:
 
 
 def progress_callback(
-    identity: CallbackIdentity, done: int, total: int, stream: tuple[str, int] | None = None
+    identity: CallbackIdentity,
+    done: int,
+    total: int,
+    stream: tuple[str, int] | None = None,
+    stream_timings_url: str | None = None,
 ) -> TTSProgressCallbackRequest:
-    """`stream`: the live stream's playlist URL and segment count, once announced."""
+    """`stream`: the live stream's playlist URL and segment count, once announced;
+    `stream_timings_url`: its live read-along track (only with `stream`)."""
     url, segments = stream or (None, None)
     return TTSProgressCallbackRequest(
         **identity.fields(),
@@ -124,6 +129,7 @@ def progress_callback(
         stage=PROGRESS_STAGE,
         stream_url=url,
         stream_segments=segments,
+        stream_timings_url=stream_timings_url if stream else None,
     )
 
 

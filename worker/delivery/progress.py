@@ -27,7 +27,8 @@ class ProgressReporter:
     API's reconciler treats a story silent for several heartbeats as lost.
 
     Once the live stream is announced (`stream`), every progress carries its playlist URL and
-    segment count; a new segment is reported as soon as the interval allows.
+    segment count, and its live read-along track's URL while that is published; a new segment
+    is reported as soon as the interval allows.
     """
 
     def __init__(
@@ -49,7 +50,7 @@ class ProgressReporter:
         self._in_flight: Future[bool] | None = None
         self._last = float("-inf")
         self._latest = (0, 1)
-        self._stream: tuple[str, int] | None = None
+        self._stream: tuple[str, int, str | None] | None = None  # replaced whole: no torn reads
         self._unsent = False  # a stream update waits for the interval
         self._wake = threading.Event()
         self._lock = threading.Lock()
@@ -65,10 +66,10 @@ class ProgressReporter:
         if self._submit(done, total) and self.console:
             self.console({"stage": PROGRESS_STAGE, "chunks_done": done, "chunks_total": total})
 
-    def stream(self, url: str, segments: int) -> None:
-        """The live stream's playlist now lists `segments` segments (called off the job's
-        thread, by the stream's publisher)."""
-        self._stream = (url, segments)
+    def stream(self, url: str, segments: int, timings_url: str | None = None) -> None:
+        """The live stream's playlist now lists `segments` segments, `timings_url` its live
+        read-along track (called off the job's thread, by the stream's publisher)."""
+        self._stream = (url, segments, timings_url)
         self._unsent = True
         self._wake.set()
 
@@ -113,7 +114,9 @@ class ProgressReporter:
         return max(_RECHECK_S if self._unsent else 0.0, due - time.monotonic())
 
     def _send(self, done: int, total: int) -> bool:
-        payload = progress_callback(self.identity, done, total, self._stream)
+        state = self._stream
+        stream, timings = (state[:2], state[2]) if state else (None, None)
+        payload = progress_callback(self.identity, done, total, stream, timings)
         return self.sender.post(
             CallbackType.PROGRESS,
             self.url,

@@ -56,6 +56,7 @@ from worker.storage import (
 )
 from worker.streaming.hls import SegmentCutter
 from worker.streaming.publisher import StreamPublisher, StreamStats
+from worker.synthesis.live_track import LiveTrack
 from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult
 from worker.voices.sources import decode_base64
 
@@ -159,7 +160,8 @@ class TTSJobRunner:
         )
 
         checkpoints = self._checkpoints(job)
-        stream = self._stream(job, ctx, progress)
+        track = LiveTrack(plan.story) if plan.story is not None else None
+        stream = self._stream(job, ctx, progress, track)
         with tempfile.TemporaryDirectory(prefix="story-") as tmp:
             progress.start(len(plan.chunks))  # `processing` from here on, kept fresh
             streamed: StreamStats | None = None
@@ -175,6 +177,7 @@ class TTSJobRunner:
                     checkpoints=checkpoints,
                     live=SegmentCutter(stream.offer) if stream else None,
                     on_work=deadline.check,  # the work left, judged after every chunk
+                    live_track=track if stream else None,
                 )
                 deadline.finish()  # what is left is what RunPod's grace period is sized for
                 ctx.stage = Stage.UPLOAD
@@ -201,15 +204,21 @@ class TTSJobRunner:
         )
 
     def _stream(
-        self, job: TTSJobInput, ctx: JobContext, progress: ProgressReporter
+        self,
+        job: TTSJobInput,
+        ctx: JobContext,
+        progress: ProgressReporter,
+        track: LiveTrack | None,
     ) -> StreamPublisher | None:
+        """The live stream, and its read-along track (`track`) beside the playlist."""
         if not (self.settings.stream_enabled and serves_streams(self.settings)):
             return None
         return StreamPublisher(
             self.store,
             stream_prefix(job.user_id, job.story_id, ctx.job_id),
-            lambda state: progress.stream(state.url, state.segments),
+            lambda state: progress.stream(state.url, state.segments, state.timings_url),
             flush_s=self.settings.stream_flush_s,
+            track=track,
         )
 
     def _upload(self, job: TTSJobInput, ctx: JobContext, result: SynthesisResult) -> StoryOutcome:

@@ -4,7 +4,9 @@ Publishing runs on a thread of its own and never costs the job: `offer` only app
 failed upload is tried again, further apart each time (new segments do not cut the wait
 short), until the job ends, and what is still unpublished then is counted, not raised. A
 playlist never lists a segment that is not stored yet, and is re-uploaded once per batch of
-new segments, closed with `#EXT-X-ENDLIST` at the end. Closing costs the job `flush_s` plus
+new segments, closed with `#EXT-X-ENDLIST` at the end. A live read-along track, if given, is
+rewritten just before each playlist, listing only what the stored segments hold; a track that
+fails is dropped, never the stream. Closing costs the job `flush_s` plus
 `CLOSE_MARGIN_S` at most, however slow the store is.
 """
 
@@ -27,6 +29,8 @@ from worker.streaming.hls import (
 
 logger = logging.getLogger(__name__)
 PLAYLIST_NAME = "index.m3u8"
+TRACK_NAME = "timings.json"
+TRACK_CONTENT_TYPE = "application/json"
 ANNOUNCE_AT_SEGMENTS = 2
 """hls.js re-reads a playlist about one segment late: announced with one segment, the player
 would run dry at the end of it."""
@@ -61,12 +65,22 @@ class StreamStore(Protocol):
     def url_for(self, key: str) -> str: ...
 
 
+class LiveTrackSource(Protocol):
+    """The live read-along track (`worker.synthesis.live_track.LiveTrack`)."""
+
+    def prepare(self) -> None: ...
+
+    def snapshot(self, heard_s: float) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class StreamState:
     """What the story document says of the stream: where it is, how many segments it has."""
 
     url: str
     segments: int
+    timings_url: str | None = None
+    """The live read-along track, while it is published beside the playlist."""
 
 
 @dataclass(frozen=True)
@@ -93,8 +107,12 @@ class StreamPublisher:
         on_update: Callable[[StreamState], None],
         *,
         flush_s: float,
+        track: LiveTrackSource | None = None,
     ) -> None:
+        """`track`: the live read-along track, stored as `timings.json` with each playlist."""
         self._store = store
+        self._track = track
+        self._track_stored = False
         self._prefix = prefix.rstrip("/")
         self._on_update = on_update
         self._flush_s = flush_s
@@ -117,6 +135,13 @@ class StreamPublisher:
     @property
     def url(self) -> str:
         return self._store.url_for(f"{self._prefix}/{PLAYLIST_NAME}")
+
+    @property
+    def timings_url(self) -> str | None:
+        """The live track, once stored, and as long as it is kept up."""
+        if self._track is None or not self._track_stored:
+            return None
+        return self._store.url_for(f"{self._prefix}/{TRACK_NAME}")
 
     def offer(self, segment: Segment) -> None:
         """Queue a segment for publishing; never waits, never raises."""
@@ -147,6 +172,7 @@ class StreamPublisher:
 
     def _run(self) -> None:
         failures_in_a_row = 0
+        self._guard_track(lambda track: track.prepare())  # before the first segment is cut
         while not self._ended and self._wait_for_work(failures_in_a_row):
             if self._publish_round():
                 failures_in_a_row = 0
@@ -193,6 +219,7 @@ class StreamPublisher:
             self._ended = ended
             return
         published = self._cut[: self._published]
+        self._put_track(sum(segment.duration_s for segment in published))
         text = playlist(published, ended=ended)
         self._put(PLAYLIST_NAME, text.encode(), PLAYLIST_CONTENT_TYPE, PLAYLIST_CACHE)
         with self._wake:
@@ -203,7 +230,30 @@ class StreamPublisher:
             self._ended = ended
             if self._published >= ANNOUNCE_AT_SEGMENTS or (ended and self._published):
                 self._announced = True
-                self._on_update(StreamState(self.url, self._published))  # never waits
+                state = StreamState(self.url, self._published, self.timings_url)
+                self._on_update(state)  # never waits
+
+    def _put_track(self, heard_s: float) -> None:
+        """The live track as the stored segments hear it, before the playlist that lists
+        them: a listener reads along as far as it can listen."""
+
+        def store(track: LiveTrackSource) -> None:
+            self._put(TRACK_NAME, track.snapshot(heard_s), TRACK_CONTENT_TYPE, PLAYLIST_CACHE)
+            self._track_stored = True
+
+        self._guard_track(store)
+
+    def _guard_track(self, action: Callable[[LiveTrackSource], None]) -> None:
+        """Run `action` on the track; after any failure, publish no track (the stream goes on)."""
+        if self._track is None:
+            return
+        try:
+            action(self._track)
+        except _FlushOver:
+            raise
+        except Exception:
+            logger.warning("live read-along track stopped", exc_info=True)
+            self._track = None
 
     def _put(self, name: str, data: bytes, content_type: str, cache_control: str) -> None:
         if time.monotonic() >= self._deadline:

@@ -39,6 +39,7 @@ from worker.engines.base import (
 )
 from worker.synthesis.chunking import Chunk, chunk_text
 from worker.synthesis.encoding import FormatSpec, FrameSink, format_spec
+from worker.synthesis.live_track import LiveTrack
 from worker.synthesis.quality import QualityReport, StoryPace, check_chunk
 from worker.synthesis.reuse import REUSE_QUEUE_CHUNKS, TEXT_PREPARATION, ChunkReuse
 from worker.synthesis.scripts import DroppedLetters
@@ -261,10 +262,12 @@ class StorySynthesizer:
         checkpoints: StoryCheckpoints | None = None,
         live: FrameSink | None = None,
         on_work: WorkFn | None = None,
+        live_track: LiveTrack | None = None,
     ) -> SynthesisResult:
         """Generate, check, assemble and encode a plan into `directory/story.<ext>`, reusing
         the `checkpoints` of chunks already generated and saving those it generates; `live`
-        gets the story's MP3 frames as they are encoded (the live stream). After each chunk
+        gets the story's MP3 frames as they are encoded (the live stream), and `live_track`
+        follows where its chunks land (the stream's read-along track). After each chunk
         `on_work` (first) and `on_progress` hear how far the story is."""
         out_path = directory / f"story{plan.spec.extension}"
         timings = StageTimings(text_s=plan.text_s)
@@ -282,6 +285,7 @@ class StorySynthesizer:
                 Listeners(on_progress, on_work),
                 reuse,
                 live,
+                live_track,
             )
         except BaseException:
             with suppress(OSError):
@@ -319,6 +323,7 @@ class StorySynthesizer:
         listeners: Listeners,
         reuse: ChunkReuse,
         live: FrameSink | None,
+        live_track: LiveTrack | None = None,
     ) -> tuple[int, int, int, float, list[list[Landing]]]:
         """Returns (retries, chunks reused, output sample rate, duration in seconds, where each
         chunk's pieces landed)."""
@@ -329,6 +334,8 @@ class StorySynthesizer:
         depth = max(s.pipeline_queue_chunks, REUSE_QUEUE_CHUNKS) if reusable else None
         rate = self._engine.capabilities.sample_rate
         writer = AudioWriter(out_path, plan.spec.name, rate, s, queue_chunks=depth, live=live)
+        if live_track is not None:
+            live_track.follow(writer.landings, [len(segments) for segments in pieces], rate)
         retries = reused_chunks = 0
         failed = True
         pace = StoryPace(s.qa_pace_min_chunks)

@@ -16,7 +16,7 @@ from worker.config import ServiceSettings, SynthesisSettings
 from worker.delivery.sender import CallbackSender
 from worker.jobs.common import Loaded
 from worker.jobs.story import TTSJobRunner
-from worker.storage import LocalObjectStore, stream_prefix
+from worker.storage import LocalObjectStore, stream_prefix, timings_key
 from worker.streaming.hls import ENCODER_DELAY
 from worker.synthesis.encoding import Mp3Frames
 from worker.synthesis.speech import split_pauses
@@ -167,3 +167,23 @@ def test_no_stream_where_it_is_turned_off_or_cannot_be_played(tmp_path, override
     assert output["stream_url"] is None
     assert output["stream_segments"] == 0
     assert store.list_keys("stream/") == []
+
+
+def test_the_live_read_along_track_is_announced_with_the_stream(tmp_path) -> None:
+    script = Script()
+    runner, store = make_runner(tmp_path, SeededToneEngine(delay_s=0.05))
+    with scripted_server(script) as base:
+        output = runner.run("job-1", job_input(base))
+
+    assert output["status"] == "ready"
+    track_url = f"{PUBLIC}/{PREFIX}/timings.json"
+    announced = [p for p in progress(script) if "stream_url" in p]
+    assert announced
+    assert all(p["stream_timings_url"] == track_url for p in announced)
+    assert not any("stream_timings_url" in p for p in progress(script) if "stream_url" not in p)
+    live = json.loads((store.root / PREFIX / "timings.json").read_text())
+    final = json.loads((store.root / timings_key("user_1", "story_1", "job-1")).read_text())
+    assert output["timings_url"].endswith(timings_key("user_1", "story_1", "job-1"))
+    assert live["sentences"] == final["sentences"]  # the story's end: the whole final track
+    assert len(final["sentences"]) == 16
+    assert live["duration"] == pytest.approx(final["duration"], abs=0.03)  # to half a frame

@@ -251,3 +251,72 @@ def test_on_r2_a_storage_outage_delays_the_stream_and_loses_nothing(endpoint: st
         stats = stream.close()
     assert (stats.segments, stats.unpublished, stats.ended) == (3, 0, True)
     assert stats.failures >= 2
+
+
+class Track:
+    """A live read-along track that says what it was asked for; `broken` after so many."""
+
+    def __init__(self, broken: int | None = None) -> None:
+        self.prepared = 0
+        self.asked: list[float] = []
+        self.broken = broken
+
+    def prepare(self) -> None:
+        self.prepared += 1
+
+    def snapshot(self, heard_s: float) -> bytes:
+        if self.broken is not None and len(self.asked) >= self.broken:
+            raise ValueError("the track broke")
+        self.asked.append(heard_s)
+        return json.dumps({"version": 1, "duration": heard_s, "sentences": []}).encode()
+
+
+TRACK_URL = f"http://127.0.0.1:9/files/{PREFIX}/timings.json"
+
+
+def test_the_live_track_is_rewritten_with_each_playlist_as_far_as_it_is_heard(
+    store: Watched,
+) -> None:
+    track = Track()
+    updates: list[StreamState] = []
+    stream = StreamPublisher(store, PREFIX, updates.append, flush_s=5, track=track)
+    wait_until(lambda: track.prepared)  # before any segment: the sentences are ready early
+    for index in range(3):
+        stream.offer(segment(index))
+        wait_until(lambda index=index: len(store.playlists) == index + 1)
+    stream.close()
+    names = [key.removeprefix(PREFIX + "/") for key in store.stored]
+    rounds = [names[i : i + 3] for i in range(0, len(names), 3)]
+    assert rounds[:3] == [[f"0000{i}.mp3", "timings.json", "index.m3u8"] for i in range(3)]
+    assert track.asked[:3] == [6.0, 12.0, 18.0]  # the stored segments' length, no further
+    assert [state.timings_url for state in updates] == [TRACK_URL] * len(updates)
+    assert updates[0] == StreamState(f"http://127.0.0.1:9/files/{PREFIX}/index.m3u8", 2, TRACK_URL)
+    meta = json.loads((store.root / PREFIX / "timings.json.meta.json").read_text())
+    assert (meta["content_type"], meta["cache_control"]) == ("application/json", "no-cache")
+    stored = store.get_bytes(f"{PREFIX}/timings.json")
+    assert stored is not None
+    assert json.loads(stored)["duration"] == 18.0
+
+
+def test_a_broken_track_stops_the_track_never_the_stream(store: Watched) -> None:
+    track = Track(broken=2)
+    updates: list[StreamState] = []
+    stream = StreamPublisher(store, PREFIX, updates.append, flush_s=5, track=track)
+    for index in range(4):
+        stream.offer(segment(index))
+        wait_until(lambda index=index: len(store.playlists) == index + 1)
+    stats = stream.close()
+    assert (stats.segments, stats.unpublished, stats.failures, stats.ended) == (4, 0, 0, True)
+    assert track.asked == [6.0, 12.0]  # never asked again once it failed
+    assert [state.timings_url for state in updates] == [TRACK_URL] + [None] * (len(updates) - 1)
+    assert sum(key.endswith("timings.json") for key in store.stored) == 2
+
+
+def test_without_a_track_nothing_but_the_stream_is_stored(store: Watched) -> None:
+    updates: list[StreamState] = []
+    stream = publisher(store, updates)
+    for index in range(2):
+        stream.offer(segment(index))
+    stream.close()
+    assert not any(key.endswith("timings.json") for key in store.stored)
+    assert all(state.timings_url is None for state in updates)
