@@ -8,7 +8,8 @@ The app signs in on the Auth emulator and reads the document as it would the API
 
 Against the real worker: `make dev`'s stack (`tools.dev.dev_stack`: Piper under RunPod's local
 API, the API, the emulators, the bucket), a story narrated from the app's own Narrate button and
-read along once ready with the track the worker wrote.
+read along while it renders (the live track) and once ready (the final one), as the worker
+wrote them.
 """
 
 from __future__ import annotations
@@ -362,22 +363,43 @@ def narrated(page: Page, title: str, text: str) -> None:
     page.click("#narrate")
 
 
-def test_the_workers_story_reads_along_once_ready(stack: DevStack, browser: Browser) -> None:
+def test_the_workers_story_reads_along_while_it_renders_and_once_ready(
+    stack: DevStack, browser: Browser
+) -> None:
     page, _ = signed_up(browser, stack.frontend_url, "piper@example.com")
     text = opening_of_the_sample(SAMPLE_CHARS)
     narrated(page, "The lighthouse", text)
-    page.wait_for_selector("#screen[data-screen=ready]", timeout=NARRATION_MS)
 
-    # Opened again: the final file, read along with the worker's track.
+    # While it renders: the live track, read along in what the stream holds so far.
+    page.wait_for_function(
+        "window.appLog.some(e => e.event === 'timings' && e.sentences >= 4)", timeout=NARRATION_MS
+    )
+    page.wait_for_function(
+        "(a => a.buffered.length && a.buffered.end(0) > 15)(document.getElementById('audio'))",
+        timeout=60_000,
+    )
+    live_url, live = loaded_track(page)
+    shown = shown_text(page)[1]
+    assert shown == [text[c["char_start"] : c["char_end"]] for c in live][: len(shown)]
+    buffered = page.evaluate("document.getElementById('audio').buffered.end(0)")
+    playable = [c for c in live[: len(shown)] if c["end"] <= buffered]
+    check_positions_and_taps(page, live, spread(playable, 3), [len(playable) - 1, 0])
+    assert page.get_attribute("#screen", "data-screen") == "listening"  # still rendering
+
+    # Once ready, opened again: the final file, read along with the final track.
+    page.wait_for_selector("#screen[data-screen=ready]", timeout=NARRATION_MS)
     page.click("#back")
+    loads = page.evaluate("window.appLog.filter(e => e.event === 'timings').length")
     page.click("#stories button:has-text('The lighthouse')")
     page.wait_for_selector("#screen[data-screen=ready]")
     page.wait_for_function(
         "window.appLog.some(e => e.event === 'playing' && e.source === 'file')", timeout=20_000
     )
-    page.wait_for_function("window.appLog.some(e => e.event === 'timings' && e.sentences > 0)")
+    page.wait_for_function(
+        f"window.appLog.filter(e => e.event === 'timings').length > {loads}", timeout=20_000
+    )
     url, final = loaded_track(page)
-    assert url.endswith(".json")
+    assert url != live_url
     whole, sentences = shown_text(page)
     assert whole == text
     assert sentences == [text[c["char_start"] : c["char_end"]] for c in final]
