@@ -400,6 +400,10 @@ def test_the_workers_story_reads_along_while_it_renders_and_once_ready(
     )
     url, final = loaded_track(page)
     assert url != live_url
+    # The live track's times are the final file's: one track serves the stream and the file.
+    for heard_live, heard_final in zip(live, final, strict=False):
+        assert heard_live["char_start"] == heard_final["char_start"]
+        assert abs(heard_live["start"] - heard_final["start"]) <= 0.001, (heard_live, heard_final)
     whole, sentences = shown_text(page)
     assert whole == text
     assert sentences == [text[c["char_start"] : c["char_end"]] for c in final]
