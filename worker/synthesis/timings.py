@@ -1,9 +1,8 @@
 """The read-along track: when each sentence of the story, as submitted, is heard in the file.
 
 Chunk edges are exact: the assembly says where each piece of audio lands, to the sample. In a
-chunk, a sentence boundary goes to the pause nearest to where the sentence's share of the
-chunk's spoken text puts it, else to that share. Placement reads only the chunk's own audio
-and text: a chunk reused from a checkpoint is placed as when it was generated."""
+chunk, sentences go to the pauses that best fit their shares of its spoken text (else to those
+shares), from its own audio and text alone: a chunk from a checkpoint is placed as when made."""
 
 from __future__ import annotations
 
@@ -24,9 +23,10 @@ from worker.synthesis.text import has_words, normalize_text
 VERSION = 1
 FRAME_S = 0.005  # loudness is measured per frame this long: pauses are placed to within one
 MIN_PAUSE_S = 0.1  # a shorter quiet run is a stop consonant, not a pause between sentences
-QUIET_DB = 35.0  # a frame this far below the chunk's loud ones (its 90th percentile) is quiet
-SEARCH_S = (0.6, 3.0)  # a pause may be a fifth of the chunk from its expected place, within these
-LONG_PAUSE_S = 0.6  # a longer pause beats a nearer short one (a comma's), up to this length
+GAP_S = 0.02  # a louder blip shorter than this (a click) does not cut a pause in two
+QUIET_DB = 30.0  # a frame this far below the chunk's loud ones (its 90th percentile) is quiet
+SCALE, SEARCH_S = 0.15, (0.6, 3.0)  # a misplacement's unit: this share of the chunk, within these
+BONUS, LONG, MISS, STRETCH = 0.25, 0.6 / FRAME_S, 10.0, 2.0  # see `_assign`, fit on Piper
 _FLOOR_DB = -120.0
 _ANCHOR, _LOOKAHEAD, _SKIPS = 4, 512, 4  # see `_resync`
 _CUE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -35,6 +35,7 @@ _SPACES = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint
 
 Envelope = npt.NDArray[np.float32]
 Indices = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -162,38 +163,46 @@ def envelope(samples: npt.NDArray[np.float32], rate: int) -> Envelope:
 
 def place(envelope: Envelope, shares: Sequence[float]) -> list[tuple[int, int]]:
     """For each sentence boundary in a chunk (at `shares` of its spoken text, ascending), the
-    frames where the sentence before goes quiet and the next begins: the pause nearest to where
-    the share falls on the voiced frames (where speech keeps an even pace), else that frame."""
+    frames where the sentence before goes quiet and the next begins: a pause near where the
+    share falls on the voiced frames (where speech keeps an even pace), else that frame."""
     quiet = envelope < np.percentile(envelope, 90) - QUIET_DB
-    starts, ends = _runs(quiet)
-    voiced = np.cumsum(~quiet)
-    window = np.clip(len(envelope) / 5, *(s / FRAME_S for s in SEARCH_S))
-    placed: list[tuple[int, int]] = []
-    for share in shares:
-        low = placed[-1][1] if placed else 0  # boundaries never go back
-        at = max(int(np.searchsorted(voiced, share * voiced[-1])), low)
-        placed.append(_nearest(starts, ends, at, low, float(window)) or (at, at))
-    return placed
-
-
-def _runs(quiet: npt.NDArray[np.bool_]) -> tuple[Indices, Indices]:
-    """Quiet runs long enough to be pauses, inside the chunk (its ends are trimmed silence)."""
     edges = np.diff(np.concatenate(([0], quiet.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    apart = starts[1:] - ends[:-1] >= round(GAP_S / FRAME_S)  # else one pause, cut by a click
+    starts, ends = starts[np.r_[True, apart][: len(starts)]], ends[np.r_[apart, True][: len(ends)]]
     keep = (ends - starts >= round(MIN_PAUSE_S / FRAME_S)) & (starts > 0) & (ends < len(quiet))
-    return starts[keep].astype(np.int64), ends[keep].astype(np.int64)
+    starts, ends = starts[keep], ends[keep]  # inside: the chunk's ends are trimmed silence
+    spoken = np.asarray(shares, dtype=np.float64) * (voiced := np.cumsum(~quiet))[-1]
+    expected = np.searchsorted(voiced, spoken).astype(np.int64)
+    scale = float(np.clip(len(envelope) * SCALE, *(s / FRAME_S for s in SEARCH_S)))
+    return _assign(starts, ends, expected, spoken, voiced, scale) if len(shares) else []
 
 
-def _nearest(
-    starts: Indices, ends: Indices, expected: int, low: int, window: float
-) -> tuple[int, int] | None:
-    distance = np.maximum(0, np.maximum(starts - expected, expected - ends))
-    usable = (starts >= low) & (distance <= window)
-    if not usable.any():
-        return None
-    bonus = np.minimum(ends - starts, LONG_PAUSE_S / FRAME_S)
-    best = int(np.argmin(np.where(usable, distance - bonus, np.inf)))
-    return int(starts[best]), int(ends[best])
+def _assign(
+    starts: Indices, ends: Indices, expected: Indices, spoken: Floats, voiced: Indices, scale: float
+) -> list[tuple[int, int]]:
+    """`place`'s pauses for all boundaries at once, in order, at the least cost, by dynamic
+    programming over the pauses and the expected frames (no pause there). A pause costs its
+    squared distance from the expected frame (in `scale`s) less a bonus for its length, up to
+    `LONG` (a comma's is mostly shorter); none, `MISS`; each sentence, `STRETCH` times the
+    squared misfit of its voiced frames to its share: short ones after a slow one shift too."""
+    k, m = len(expected), len(starts)
+    lo, hi = np.concatenate((starts, expected)), np.concatenate((ends, expected))
+    off = np.maximum(0, np.maximum(starts - expected[:, None], expected[:, None] - ends))
+    bonus = BONUS * np.minimum(ends - starts, LONG) / LONG
+    cost = np.hstack(((off / scale) ** 2 - bonus, np.where(np.eye(k) > 0, MISS, np.inf)))
+    said = np.concatenate(([0], voiced))[hi] * STRETCH**0.5 / scale  # voiced before each end
+    marks = np.concatenate(([0.0], spoken)) * STRETCH**0.5 / scale  # ... expected there
+    total, back = cost[0] + (said - marks[1]) ** 2, np.zeros((k, m + k), dtype=np.int64)
+    for i in range(1, k):
+        step = total[:, None] + (said[None, :] - said[:, None] - marks[i + 1] + marks[i]) ** 2
+        step[hi[:, None] > lo[None, :]] = np.inf  # out of order
+        back[i] = np.argmin(step, axis=0)
+        total = cost[i] + step[back[i], np.arange(m + k)]
+    chosen = [int(np.argmin(total + (said - marks[-1]) ** 2))]  # and the last sentence
+    for i in range(k - 1, 0, -1):
+        chosen.append(int(back[i, chosen[-1]]))
+    return [(int(lo[c]), int(hi[c])) for c in reversed(chosen)]
 
 
 def story_sentences(story: StoryText) -> list[Sentence]:
@@ -204,7 +213,9 @@ def story_sentences(story: StoryText) -> list[Sentence]:
         text = story.normalized[start:end]
         start += len(text) - len(text.lstrip())
         end = start + len(text.strip())
-        spoken = _spoken_length(story.normalized[start:end], story)
+        said = has_words(text)  # else a scene break, a row of symbols: not heard
+        speech = to_speech(text.strip(), story.language, story.pronunciations) if said else ""
+        spoken = len(" ".join(PAUSE_PATTERN.sub(" ", speech).split()))
         if spoken:
             char_end = int(origins[end - 1]) + 1
             while char_end < len(story.raw) and unicodedata.combining(story.raw[char_end]):
@@ -213,16 +224,8 @@ def story_sentences(story: StoryText) -> list[Sentence]:
     return sentences
 
 
-def _spoken_length(sentence: str, story: StoryText) -> int:
-    if not has_words(sentence):
-        return 0  # a scene break, a row of symbols
-    speech = to_speech(sentence, story.language, story.pronunciations)
-    return len(" ".join(PAUSE_PATTERN.sub(" ", speech).split()))
-
-
 def raw_origins(raw: str, normalized: str) -> Indices:
     """For each character of `normalized`, the index in `raw` of the one it comes from.
-
     Normalizing folds characters (NFKC, typography), drops a few (controls, letters of foreign
     scripts) and moves whitespace: without whitespace, and each raw character folded alone,
     the two are one string but for a few changes, matched run by run."""
@@ -265,10 +268,8 @@ def _common_run(a: str, i: int, b: str, k: int) -> int:
     run, step = 0, 256
     while step:
         piece = a[i + run : i + run + step]
-        if piece and piece == b[k + run : k + run + len(piece)]:
-            run += len(piece)
-        else:
-            step //= 2
+        same = bool(piece) and piece == b[k + run : k + run + len(piece)]
+        run, step = (run + len(piece), step) if same else (run, step // 2)
     return run
 
 

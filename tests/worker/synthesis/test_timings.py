@@ -83,12 +83,31 @@ def test_each_boundary_takes_its_own_pause() -> None:
     assert [loud * FRAME_S for _, loud in placed] == pytest.approx(list(starts), abs=0.006)
 
 
-def test_a_long_pause_beats_a_nearer_short_one() -> None:
-    """A comma's breath near the expected place loses to the sentence's pause a little further."""
+def test_a_long_pause_beats_a_short_one_as_near() -> None:
+    """A comma's breath as near the expected place loses to the sentence's longer pause."""
     audio = joined(voiced(1.5), silence(0.1), voiced(0.5, seed=1), silence(0.45), voiced(2.0, 2))
-    # the share says 1.7 s: 0.1 s after the comma's breath, 0.4 s before the sentence's pause
-    [(_, loud)] = place(envelope(audio, RATE), [0.4])
+    # the share says 1.85 s: 0.25 s after the comma's breath, 0.25 s before the sentence's pause
+    [(_, loud)] = place(envelope(audio, RATE), [0.4375])
     assert loud * FRAME_S == pytest.approx(2.55, abs=0.006)
+
+
+def test_short_sentences_after_a_quick_long_one_keep_their_own_pauses() -> None:
+    """A long sentence (with a comma's pause) said quicker than its share, then "Ten. Twenty.
+    Thirty." and another: every boundary comes early, by more than a pause; each still takes
+    its own pause, none the next one's (as each did when placed alone, nearest first)."""
+    seconds = [2.5, 0.3, 2.0, 0.2, 0.6, 0.25, 0.7, 0.15, 0.7, 0.3, 1.5]  # voice, then pause, ...
+    audio = joined(*(silence(s) if n % 2 else voiced(s, seed=n) for n, s in enumerate(seconds)))
+    weights = np.cumsum([100, 4, 7, 7, 28])  # characters: the long one, the short ones, the last
+    placed = place(envelope(audio, RATE), [float(w) for w in weights[:-1] / weights[-1]])
+    starts = np.cumsum(seconds)[[3, 5, 7, 9]]  # 5.0, 5.85, 6.7, 7.7
+    assert [loud * FRAME_S for _, loud in placed] == pytest.approx(list(starts), abs=0.006)
+
+
+def test_a_click_does_not_cut_a_pause_in_two() -> None:
+    click = 0.3 * np.sin(np.arange(round(0.01 * RATE), dtype=np.float32))
+    audio = joined(voiced(2.0), silence(0.15), click, silence(0.15), voiced(2.0, seed=1))
+    [(quiet, loud)] = place(envelope(audio, RATE), [0.5])
+    assert (quiet * FRAME_S, loud * FRAME_S) == pytest.approx((2.0, 2.31), abs=0.006)
 
 
 def test_a_stop_consonant_is_not_a_pause() -> None:
