@@ -12,23 +12,18 @@ file's time, which is the stream's: its segments are cut from the same encoded f
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import groupby
 
-import numpy as np
-
 from worker.synthesis.timings import (
+    Bounds,
     Cue,
     Landing,
-    Sentence,
     StoryText,
     Track,
-    _stretches,
-    _weight,
-    frame_samples,
-    place,
     story_sentences,
+    stretches,
 )
 
 __all__ = ["LiveTrack"]
@@ -40,9 +35,8 @@ class LiveTrack:
 
     def __init__(self, story: StoryText) -> None:
         self._story = story
-        self._sentences: list[Sentence] | None = None
-        self._opening: list[int] = []
-        self._closing: list[int] = []
+        self._bounds_: Bounds | None = None
+        self._closing: list[int] = []  # where each sentence ends in the normalized text
         self._lock = threading.Lock()
         self._landings: Sequence[Landing] = ()
         self._groups: list[tuple[tuple[int, int], int]] = []  # a span, its pieces: one chunk
@@ -50,17 +44,13 @@ class LiveTrack:
         self._placed = 0  # chunks (span groups) placed so far
         self._landed = 0  # their pieces
         self._through = 0  # the text placed: `normalized[:_through]`
-        self._starts: dict[int, float] = {}
-        self._ends: dict[int, float] = {}
-        self._cues: list[Cue] = []  # final cues, in order
-        self._next = 0  # the sentence to look at next for a cue
 
     def prepare(self) -> None:
         """Find the story's sentences (the costly part, done once)."""
-        if self._sentences is None:
+        if self._bounds_ is None:
             sentences = story_sentences(self._story)
-            self._opening, self._closing = [s.start for s in sentences], [s.end for s in sentences]
-            self._sentences = sentences
+            self._closing = [s.end for s in sentences]
+            self._bounds_ = Bounds(sentences)
 
     def follow(self, landings: Sequence[Landing], pieces: Sequence[int], rate: int) -> None:
         """Where the assembly appends each piece's landing (`Assembler.landings`), and how many
@@ -95,38 +85,19 @@ class LiveTrack:
             self._through = span[1]
 
     def _place(self, span: tuple[int, int], pieces: list[Landing]) -> None:
-        """`build_track`'s placement of one chunk (its stretch), into the running starts/ends."""
-        assert self._sentences is not None
-        sentences, rate = self._sentences, self._rate
-        for stretch, start, end, loudness in _stretches([span], pieces, [len(pieces)], rate):
-            parts = range(
-                bisect_right(self._closing, stretch[0]), bisect_left(self._opening, stretch[1])
-            )
-            if not parts:
-                continue
-            weights = np.cumsum([_weight(sentences[n], stretch) for n in parts])
-            placed = place(loudness, [float(w) for w in weights[:-1] / weights[-1]])
-            self._starts.setdefault(parts[0], start / rate)
-            self._ends[parts[-1]] = end / rate
-            frame = frame_samples(rate)
-            for before, after, (quiet, loud) in zip(parts[:-1], parts[1:], placed, strict=True):
-                self._ends[before] = (start + quiet * frame) / rate
-                self._starts.setdefault(after, (start + loud * frame) / rate)
+        """`build_track`'s placement of one chunk (its stretch), into the running bounds."""
+        for stretch in stretches([span], pieces, [len(pieces)], self._rate):
+            self._bounds().add(*stretch, self._rate)
 
     def _final_cues(self) -> list[Cue]:
         """The cues of the sentences that end in text already placed: no later chunk moves
         them. Numbered as the final track numbers them."""
-        assert self._sentences is not None
-        sentences, raw = self._sentences, self._story.raw
-        while self._next < len(sentences) and sentences[self._next].end <= self._through:
-            n, self._next = self._next, self._next + 1
-            if n not in self._starts or n not in self._ends:
-                continue  # said in no chunk: the final track has no cue for it either
-            s, begin = sentences[n], round(self._starts[n], 3)
-            finish = round(max(self._ends[n], begin + 0.001), 3)
-            text = raw[s.char_start : s.char_end]
-            self._cues.append(Cue(len(self._cues), text, s.char_start, s.char_end, begin, finish))
-        return list(self._cues)
+        bounds = self._bounds()
+        return bounds.cues(self._story.raw, bisect_right(self._closing, self._through))
+
+    def _bounds(self) -> Bounds:
+        assert self._bounds_ is not None
+        return self._bounds_
 
 
 def _prefix(cues: Sequence[Cue], heard_s: float) -> list[Cue]:

@@ -7,7 +7,6 @@ shares), from its own audio and text alone: a chunk from a checkpoint is placed 
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
@@ -16,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from worker.synthesis.offsets import raw_origins
 from worker.synthesis.sentences import sentence_spans
 from worker.synthesis.speech import PAUSE_PATTERN, to_speech
-from worker.synthesis.text import has_words, normalize_text
+from worker.synthesis.text import has_words
 
 VERSION = 1
 FRAME_S = 0.005  # loudness is measured per frame this long: pauses are placed to within one
@@ -28,10 +28,7 @@ QUIET_DB = 30.0  # a frame this far below the chunk's loud ones (its 90th percen
 SCALE, SEARCH_S = 0.15, (0.6, 3.0)  # a misplacement's unit: this share of the chunk, within these
 BONUS, LONG, MISS, STRETCH = 0.25, 0.6 / FRAME_S, 10.0, 2.0  # see `_assign`, fit on Piper
 _FLOOR_DB = -120.0
-_ANCHOR, _LOOKAHEAD, _SKIPS = 4, 512, 4  # see `_resync`
 _CUE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_MARKED = re.compile(r"(?s).[\u0300-\u036f\u1160-\u11ff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a]+")
-_SPACES = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
 
 Envelope = npt.NDArray[np.float32]
 Indices = npt.NDArray[np.int64]
@@ -99,28 +96,52 @@ def build_track(
 ) -> Track:
     """The track of a rendered story: `landings` in the order the pieces were added, `pieces`
     how many each planned chunk had."""
-    sentences = story_sentences(story)
-    starts, ends = dict[int, float](), dict[int, float]()  # seconds, by sentence number
-    opening, closing = [s.start for s in sentences], [s.end for s in sentences]
-    for span, start, end, loudness in _stretches(story.spans, landings, pieces, rate):
-        parts = range(bisect_right(closing, span[0]), bisect_left(opening, span[1]))  # in part
+    bounds = Bounds(story_sentences(story))
+    for stretch in stretches(story.spans, landings, pieces, rate):
+        bounds.add(*stretch, rate)
+    return Track(duration, tuple(bounds.cues(story.raw, len(bounds.sentences))))
+
+
+class Bounds:
+    """Where each sentence starts and ends (seconds), gathered chunk by chunk: a sentence starts
+    in its first chunk and ends in its last."""
+
+    def __init__(self, sentences: Sequence[Sentence]) -> None:
+        self.sentences = sentences
+        self._opening, self._closing = [s.start for s in sentences], [s.end for s in sentences]
+        self._starts, self._ends = dict[int, float](), dict[int, float]()
+        self._cues: list[Cue] = []
+        self._next = 0  # the sentence to look at next for a cue
+
+    def add(
+        self, span: tuple[int, int], start: int, end: int, loudness: Envelope, rate: int
+    ) -> None:
+        """Place the sentences of one stretch of text heard from sample `start` to `end`."""
+        parts = range(bisect_right(self._closing, span[0]), bisect_left(self._opening, span[1]))
         if not parts:
-            continue
-        weights = np.cumsum([_weight(sentences[n], span) for n in parts])
+            return
+        weights = np.cumsum([_weight(self.sentences[n], span) for n in parts])
         placed = place(loudness, [float(w) for w in weights[:-1] / weights[-1]])
-        starts.setdefault(parts[0], start / rate)  # a sentence starts in its first chunk
-        ends[parts[-1]] = end / rate  # and ends in its last
+        self._starts.setdefault(parts[0], start / rate)
+        self._ends[parts[-1]] = end / rate
         frame = frame_samples(rate)
         for before, after, (quiet, loud) in zip(parts[:-1], parts[1:], placed, strict=True):
-            ends[before] = (start + quiet * frame) / rate
-            starts.setdefault(after, (start + loud * frame) / rate)
-    cues: list[Cue] = []
-    for n in sorted(starts.keys() & ends.keys()):
-        s, begin = sentences[n], round(starts[n], 3)
-        finish = round(max(ends[n], begin + 0.001), 3)  # a cue must last
-        text = story.raw[s.char_start : s.char_end]
-        cues.append(Cue(len(cues), text, s.char_start, s.char_end, begin, finish))
-    return Track(duration, tuple(cues))
+            self._ends[before] = (start + quiet * frame) / rate
+            self._starts.setdefault(after, (start + loud * frame) / rate)
+
+    def cues(self, raw: str, through: int) -> list[Cue]:
+        """The cues of the first `through` sentences (those no later stretch can move), numbered
+        as the whole track numbers them; a sentence said in no stretch has none."""
+        while self._next < min(through, len(self.sentences)):
+            n, self._next = self._next, self._next + 1
+            if n in self._starts and n in self._ends:
+                s, begin = self.sentences[n], round(self._starts[n], 3)
+                finish = round(max(self._ends[n], begin + 0.001), 3)  # a cue must last
+                text = raw[s.char_start : s.char_end]
+                self._cues.append(
+                    Cue(len(self._cues), text, s.char_start, s.char_end, begin, finish)
+                )
+        return list(self._cues)
 
 
 def _weight(s: Sentence, span: tuple[int, int]) -> float:
@@ -128,7 +149,7 @@ def _weight(s: Sentence, span: tuple[int, int]) -> float:
     return s.spoken * (min(s.end, span[1]) - max(s.start, span[0])) / (s.end - s.start)
 
 
-def _stretches(
+def stretches(
     spans: Sequence[tuple[int, int]], landings: Sequence[Landing], pieces: Sequence[int], rate: int
 ) -> list[tuple[tuple[int, int], int, int, Envelope]]:
     """Each chunk of text with its audio: its span, first and last sample, and its pieces'
@@ -137,7 +158,7 @@ def _stretches(
     for span, end, count in zip(spans, np.cumsum(pieces), pieces, strict=True):
         groups.setdefault(span, []).extend(landings[end - count : end])
     size = frame_samples(rate)
-    stretches: list[tuple[tuple[int, int], int, int, Envelope]] = []
+    found: list[tuple[tuple[int, int], int, int, Envelope]] = []
     for span, own in groups.items():
         begin, end = own[0].start, max(piece.start + piece.length for piece in own)
         joined = np.full(-(-(end - begin) // size), _FLOOR_DB, dtype=np.float32)
@@ -145,8 +166,8 @@ def _stretches(
             at = round((piece.start - begin) / size)
             part = piece.envelope[: max(0, len(joined) - at)]
             joined[at : at + len(part)] = np.maximum(joined[at : at + len(part)], part)
-        stretches.append((span, begin, end, joined))
-    return stretches
+        found.append((span, begin, end, joined))
+    return found
 
 
 def frame_samples(rate: int) -> int:
@@ -222,70 +243,6 @@ def story_sentences(story: StoryText) -> list[Sentence]:
                 char_end += 1  # the marks on its last letter belong to it
             sentences.append(Sentence(start, end, int(origins[start]), char_end, spoken))
     return sentences
-
-
-def raw_origins(raw: str, normalized: str) -> Indices:
-    """For each character of `normalized`, the index in `raw` of the one it comes from.
-    Normalizing folds characters (NFKC, typography), drops a few (controls, letters of foreign
-    scripts) and moves whitespace: without whitespace, and each raw character folded alone,
-    the two are one string but for a few changes, matched run by run."""
-    folded, owner = _fold(raw)
-    codes = np.frombuffer(normalized.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    kept = np.flatnonzero(~np.isin(codes, _SPACES))
-    origins = np.zeros(len(normalized), dtype=np.int64)  # whitespace: the character before's
-    matched = _match("".join(normalized.split()), folded)
-    origins[kept] = owner[np.minimum(matched, max(len(folded) - 1, 0))]
-    return np.maximum.accumulate(origins)
-
-
-def _fold(raw: str) -> tuple[str, Indices]:
-    """`raw` normalized a character (or a letter and its marks) at a time, without whitespace;
-    and the raw index each of its characters comes from."""
-    codes = np.frombuffer(raw.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    unique, inverse = np.unique(codes, return_inverse=True)
-    forms = ["".join(normalize_text(chr(code)).split()) for code in unique]
-    pieces = [forms[i] for i in inverse.tolist()]
-    for m in _MARKED.finditer(raw):  # NFKC composes these: `e` + U+0301 is one `é`
-        start, end = m.span()
-        pieces[start:end] = ["".join(normalize_text(m.group()).split())] + [""] * (end - start - 1)
-    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-    return "".join(pieces), np.repeat(np.arange(len(raw), dtype=np.int64), lengths)
-
-
-def _match(a: str, b: str) -> Indices:
-    """For each character of `a`, the one of `b` it matches (`b`: `a` with a few changes)."""
-    matched = np.zeros(len(a), dtype=np.int64)
-    i = k = 0
-    while i < len(a):
-        run = _common_run(a, i, b, k)
-        matched[i : i + run] = np.arange(k, k + run)
-        i, k = _resync(a, i + run, b, k + run, matched)
-    return matched
-
-
-def _common_run(a: str, i: int, b: str, k: int) -> int:
-    """How many characters of `a` from `i` equal `b`'s from `k`, compared by halving slices."""
-    run, step = 0, 256
-    while step:
-        piece = a[i + run : i + run + step]
-        same = bool(piece) and piece == b[k + run : k + run + len(piece)]
-        run, step = (run + len(piece), step) if same else (run, step // 2)
-    return run
-
-
-def _resync(a: str, i: int, b: str, k: int, matched: Indices) -> tuple[int, int]:
-    """Past a mismatch: the next characters of `a` found a little further in `b` (those between
-    were dropped), or after up to `_SKIPS` of `a` (composed of several); else one for one."""
-    if i >= len(a):
-        return i, k
-    for skip in range(_SKIPS):
-        anchor = a[i + skip : i + skip + _ANCHOR]
-        found = b.find(anchor, k, k + _LOOKAHEAD + len(anchor)) if anchor else -1
-        if found >= 0:
-            matched[i : i + skip] = k + np.arange(skip) * (found - k) // max(skip, 1)
-            return i + skip, found
-    matched[i] = k
-    return i + 1, min(k + 1, len(b))
 
 
 def _vtt_cue(cue: Cue) -> str:

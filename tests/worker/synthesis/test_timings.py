@@ -22,6 +22,7 @@ from worker.engines.base import (
     Voice,
     VoiceSource,
 )
+from worker.synthesis.offsets import raw_origins
 from worker.synthesis.synthesizer import StorySynthesizer
 from worker.synthesis.text import prepare_story_text
 from worker.synthesis.timings import (
@@ -33,7 +34,6 @@ from worker.synthesis.timings import (
     build_track,
     envelope,
     place,
-    raw_origins,
     story_sentences,
 )
 
