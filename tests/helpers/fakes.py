@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import zlib
 from collections import defaultdict
@@ -101,6 +102,36 @@ class SeededToneEngine:
 
 
 Fault = Callable[[EngineAudio], EngineAudio]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+class SentencePauseEngine:
+    """Each sentence of a chunk as speech-like sound (as long as its text, seeded by it) with
+    `pause_s` of silence between sentences, as a seeded model says them: every sentence of the
+    finished file starts where sound follows silence. A text holding `fail_on` raises (the GPU
+    gone mid-story)."""
+
+    def __init__(self, pause_s: float = 0.3, fail_on: str | None = None) -> None:
+        self.capabilities = _capabilities("sentences", RATE)
+        self.pause_s = pause_s
+        self.fail_on = fail_on
+        self.calls: list[str] = []
+
+    def prepare_voice(self, source: VoiceSource | None) -> Voice:
+        return Voice(name="sentences", identity="sentences")
+
+    def synthesize(self, text: str, voice: Voice, params: SynthesisParams) -> EngineAudio:
+        if self.fail_on is not None and self.fail_on in text:
+            raise ModelUnavailableError(details="the test engine fails here")
+        self.calls.append(text)
+        pause = np.zeros(int(self.pause_s * RATE), dtype=np.float32)
+        parts: list[Samples] = []
+        for sentence in _SENTENCE_END.split(text.strip()):
+            seed = zlib.crc32(sentence.encode())
+            parts += [speech_like(max(len(sentence) / 15, 0.4), seed=seed), pause]
+        return EngineAudio(np.concatenate(parts[:-1]).astype(np.float32), RATE)
 
 
 def raise_runtime(_: EngineAudio) -> EngineAudio:

@@ -4,28 +4,16 @@ cannot be stored never fails a story; a resumed story's track is a fresh run's."
 from __future__ import annotations
 
 import json
-import re
-import zlib
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-from shared.errors import ModelUnavailableError
 from shared.signing import generate_secret
-from tests.helpers.fakes import RATE, speech_like
+from tests.helpers.fakes import SentencePauseEngine
 from tests.helpers.servers import Script, scripted_server
 from worker.config import ServiceSettings, SynthesisSettings
 from worker.delivery.sender import CallbackSender
-from worker.engines.base import (
-    EngineAudio,
-    EngineCapabilities,
-    Samples,
-    SynthesisParams,
-    Voice,
-    VoiceSource,
-)
 from worker.jobs.common import Loaded
 from worker.jobs.story import TTSJobRunner
 from worker.storage import LocalObjectStore, StoredObject, timings_key, vtt_key
@@ -38,37 +26,6 @@ STORY = "\n\n".join(
 )
 
 
-class PausingEngine:
-    """Each sentence as speech-like sound decided by its text, a pause between sentences, as a
-    seeded model would say it; texts holding `fail_on` raise (the GPU gone mid-story)."""
-
-    def __init__(self, fail_on: str | None = None) -> None:
-        self.capabilities = EngineCapabilities(
-            name="pausing",
-            version="test",
-            sample_rate=RATE,
-            max_chunk_chars=300,
-            languages=frozenset({"en"}),
-            voice_cloning=False,
-        )
-        self.fail_on = fail_on
-        self.calls: list[str] = []
-
-    def prepare_voice(self, source: VoiceSource | None) -> Voice:
-        return Voice(name="pausing", identity="pausing")
-
-    def synthesize(self, text: str, voice: Voice, params: SynthesisParams) -> EngineAudio:
-        if self.fail_on is not None and self.fail_on in text:
-            raise ModelUnavailableError(details="the test engine fails here")
-        self.calls.append(text)
-        parts: list[Samples] = []
-        for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
-            seed = zlib.crc32(sentence.encode())
-            parts += [speech_like(len(sentence) / 15, level=0.3, seed=seed)]
-            parts += [np.zeros(int(0.2 * RATE), dtype=np.float32)]
-        return EngineAudio(np.concatenate(parts[:-1]).astype(np.float32), RATE)
-
-
 class BrokenTrackStore(LocalObjectStore):
     """Takes the audio and the checkpoints, refuses the track."""
 
@@ -79,7 +36,9 @@ class BrokenTrackStore(LocalObjectStore):
 
 
 def make_runner(
-    tmp_path: Path, engine: PausingEngine, store_type: type[LocalObjectStore] = LocalObjectStore
+    tmp_path: Path,
+    engine: SentencePauseEngine,
+    store_type: type[LocalObjectStore] = LocalObjectStore,
 ) -> tuple[TTSJobRunner, LocalObjectStore]:
     service = ServiceSettings(
         callback_signing_secret=SECRET,
@@ -113,7 +72,7 @@ def success(script: Script) -> dict:
 
 def test_the_track_is_stored_beside_the_audio_and_announced(tmp_path: Path) -> None:
     script = Script()
-    runner, store = make_runner(tmp_path, PausingEngine())
+    runner, store = make_runner(tmp_path, SentencePauseEngine(pause_s=0.2))
     with scripted_server(script) as base:
         output = runner.run("job-1", job_input(base))
 
@@ -152,7 +111,7 @@ def test_a_track_that_cannot_be_stored_leaves_the_story_finished(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     script = Script()
-    runner, _ = make_runner(tmp_path, PausingEngine(), BrokenTrackStore)
+    runner, _ = make_runner(tmp_path, SentencePauseEngine(pause_s=0.2), BrokenTrackStore)
     with scripted_server(script) as base:
         output = runner.run("job-1", job_input(base))
 
@@ -167,13 +126,15 @@ def test_a_track_that_cannot_be_stored_leaves_the_story_finished(
 
 def test_a_resumed_story_has_a_fresh_runs_track(tmp_path: Path) -> None:
     script = Script()
-    broken = PausingEngine(fail_on="Night four")
+    broken = SentencePauseEngine(pause_s=0.2, fail_on="Night four")
     with scripted_server(script) as base:
         failed = make_runner(tmp_path, broken)[0].run("job-1", job_input(base, "story_r"))
-        engine = PausingEngine()
+        engine = SentencePauseEngine(pause_s=0.2)
         runner, store = make_runner(tmp_path, engine)
         resumed = runner.run("job-2", job_input(base, "story_r"))
-        fresh = make_runner(tmp_path, PausingEngine())[0].run("job-3", job_input(base, "story_f"))
+        fresh = make_runner(tmp_path, SentencePauseEngine(pause_s=0.2))[0].run(
+            "job-3", job_input(base, "story_f")
+        )
 
     assert failed["error_type"] == "model_unavailable"
     assert resumed["chunks_reused"] > 0

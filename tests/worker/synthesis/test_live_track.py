@@ -4,15 +4,14 @@ each the final track's own, growing and never ahead of the stream."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import numpy as np
 import pytest
 
-from tests.helpers.fakes import RATE, speech_like
+from tests.helpers.fakes import RATE, SentencePauseEngine, speech_like
 from worker.config import SynthesisSettings
-from worker.engines.base import EngineAudio, EngineCapabilities, Samples, SynthesisParams, Voice
+from worker.engines.base import SynthesisParams, Voice
 from worker.synthesis.assembly import Assembler
 from worker.synthesis.live_track import LiveTrack
 from worker.synthesis.speech import split_pauses
@@ -28,29 +27,8 @@ STORY = (
 )
 
 
-class PausingEngine:
-    """Each sentence of a piece as speech-like sound, a pause between them."""
-
-    def __init__(self) -> None:
-        self.capabilities = EngineCapabilities(
-            name="pausing",
-            version="test",
-            sample_rate=RATE,
-            max_chunk_chars=300,
-            languages=frozenset({"en"}),
-            voice_cloning=False,
-        )
-
-    def synthesize(self, text: str, voice: Voice, params: SynthesisParams) -> EngineAudio:
-        parts: list[Samples] = []
-        for n, sentence in enumerate(re.split(r"(?<=[.!?])\s+", text.strip())):
-            parts += [speech_like(max(len(sentence) / 15, 0.4), seed=n)]
-            parts += [np.zeros(int(0.3 * RATE), dtype=np.float32)]
-        return EngineAudio(np.concatenate(parts[:-1]).astype(np.float32), RATE)
-
-
 def plan() -> StoryPlan:
-    engine: Any = PausingEngine()
+    engine: Any = SentencePauseEngine()
     return StorySynthesizer(engine, SETTINGS).prepare(STORY, "en")
 
 
@@ -63,7 +41,7 @@ def cues_of(data: bytes) -> list[Cue]:
 def render(story: StoryPlan, live: LiveTrack, heard: list[float]) -> tuple[list[Any], list[Cue]]:
     """Assemble the plan piece by piece; after each, the live track at each of `heard` (seconds
     of the audio landed so far). Returns the snapshots and the final track's cues."""
-    engine, voice = PausingEngine(), Voice("v")
+    engine, voice = SentencePauseEngine(), Voice("v")
     assembler = Assembler.from_settings(RATE, SETTINGS)
     pieces = [split_pauses(chunk.speech) for chunk in story.chunks]
     live.follow(assembler.landings, [len(p) for p in pieces], RATE)

@@ -12,15 +12,11 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.helpers.fakes import RATE, speech_like
+from tests.helpers.fakes import RATE, SentencePauseEngine, speech_like
 from worker.config import SynthesisSettings
 from worker.engines.base import (
-    EngineAudio,
-    EngineCapabilities,
     Samples,
-    SynthesisParams,
     Voice,
-    VoiceSource,
 )
 from worker.synthesis.offsets import raw_origins
 from worker.synthesis.synthesizer import StorySynthesizer
@@ -329,32 +325,6 @@ def test_the_webvtt_track() -> None:
 # -- a story through the synthesizer ---------------------------------------------------------
 
 
-class SentencePauseEngine:
-    """Says each sentence of a chunk as speech-like sound, with a pause between sentences:
-    every sentence of the finished file starts where sound follows silence."""
-
-    PAUSE_S = 0.35
-
-    def __init__(self) -> None:
-        self.capabilities = EngineCapabilities(
-            name="sentences",
-            version="test",
-            sample_rate=RATE,
-            max_chunk_chars=300,
-            languages=frozenset({"en"}),
-            voice_cloning=False,
-        )
-
-    def prepare_voice(self, source: VoiceSource | None) -> Voice:
-        return Voice(name="sentences")
-
-    def synthesize(self, text: str, voice: Voice, params: SynthesisParams) -> EngineAudio:
-        parts: list[Samples] = []
-        for n, sentence in enumerate(re.split(r"(?<=[.!?])\s+", text.strip())):
-            parts += [voiced(max(len(sentence) / 15, 0.4), seed=n), silence(self.PAUSE_S)]
-        return EngineAudio(joined(silence(0.1), *parts[:-1], silence(0.1)), RATE)
-
-
 def onsets(path: object) -> list[float]:
     """Where sound follows at least 80 ms of silence in a file, in seconds."""
     audio, rate = sf.read(path, dtype="float32")
@@ -372,7 +342,8 @@ def test_every_sentence_of_a_story_starts_where_its_sound_does(tmp_path) -> None
         "climbed the stairs. He counted the steps, one by one. At the top he stopped."
     )
     synthesizer = StorySynthesizer(
-        SentencePauseEngine(), SynthesisSettings(chunk_max_chars=100, output_format="wav")
+        SentencePauseEngine(pause_s=0.35),
+        SynthesisSettings(chunk_max_chars=100, output_format="wav"),
     )
     result = synthesizer.synthesize(story, tmp_path, voice=Voice("v"))
     assert result.track is not None
