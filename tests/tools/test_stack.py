@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -104,18 +105,21 @@ def test_readers_never_see_a_half_written_object_or_metadata(
     sidecar = tmp_path / f"{KEY}.meta.json"
     url = put(store, "#EXTM3U\n")
     stop = threading.Event()
+    written = [0]
 
-    def rewrite() -> int:
-        count = 0
+    def rewrite() -> None:
         while not stop.is_set():
-            count += 1
-            put(store, "#EXTM3U\n" + "#EXTINF:6.0,\nsegment.mp3\n" * (count % 50))
-        return count
+            written[0] += 1
+            put(store, "#EXTM3U\n" + "#EXTINF:6.0,\nsegment.mp3\n" * (written[0] % 50))
 
+    # Read until the writer has rewritten the object 300 times (however slow the machine),
+    # so every read below overlaps a rewrite.
+    reads, deadline = 0, time.monotonic() + 60
     with ThreadPoolExecutor(1) as pool, requests.Session() as session:
         writes = pool.submit(rewrite)
         try:
-            for _ in range(300):
+            while (reads < 300 or written[0] < 300) and time.monotonic() < deadline:
+                reads += 1
                 json.loads(sidecar.read_text())["content_type"]  # never empty, never cut
                 response = session.get(url, timeout=5)
                 assert response.status_code == 200
@@ -124,5 +128,7 @@ def test_readers_never_see_a_half_written_object_or_metadata(
                 assert response.text.endswith("\n")
         finally:
             stop.set()
-        assert writes.result() > 300
+        writes.result()
+    assert reads >= 300
+    assert written[0] >= 300
     assert [p.name for p in sidecar.parent.iterdir() if p.name.startswith(".")] == []
