@@ -121,6 +121,8 @@ def _flac_seconds(data: bytes) -> float:
 def _ogg_seconds(data: bytes) -> float:
     segments = data[26]
     packet = data[27 + segments : 27 + segments + 32]
+    rate: int
+    skip: int
     if packet.startswith(b"OpusHead"):
         rate, skip = 48_000, struct.unpack_from("<H", packet, 10)[0]
     elif packet.startswith(b"\x01vorbis"):
@@ -128,7 +130,7 @@ def _ogg_seconds(data: bytes) -> float:
     else:
         raise ValueError("neither Opus nor Vorbis")
     last = data.rfind(b"OggS\x00")
-    granule = struct.unpack_from("<q", data, last + 6)[0]
+    granule: int = struct.unpack_from("<q", data, last + 6)[0]
     return max(0, granule - skip) / rate
 
 
@@ -136,6 +138,8 @@ def _mp4_seconds(data: bytes) -> float:
     moov = _box(data, 0, len(data), b"moov")
     mvhd = _box(data, moov[0], moov[1], b"mvhd")
     start = mvhd[0]
+    scale: int
+    duration: int
     if data[start] == 1:
         scale, duration = struct.unpack_from(">IQ", data, start + 20)
     else:
@@ -248,7 +252,7 @@ def _mp3_seconds(data: bytes) -> float:
     for tag, offset in ((b"Xing", 8), (b"Info", 8), (b"VBRI", 14)):
         found = frame.find(tag)
         if found > 0 and (tag == b"VBRI" or struct.unpack_from(">I", frame, found + 4)[0] & 1):
-            frames = struct.unpack_from(">I", frame, found + offset)[0]
+            frames: int = struct.unpack_from(">I", frame, found + offset)[0]
             return frames * per_frame / rate
     return (len(data) - pos) * 8 / (kbps * 1000)  # constant bitrate
 
