@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from worker.config import SynthesisSettings
-from worker.engines.base import EngineAudio
+from worker.engines.base import EngineAudio, Samples
 from worker.synthesis.signal import dbfs, frame_rms, rms
 
 FRAME_SECONDS = 0.02
@@ -55,7 +55,7 @@ class QualityReport:
         }
 
 
-def _unusable(samples: np.ndarray) -> str | None:
+def _unusable(samples: Samples) -> str | None:
     if samples.ndim != 1:
         return "not mono"
     if len(samples) == 0:

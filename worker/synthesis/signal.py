@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 import pyloudnorm
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 
@@ -25,13 +26,16 @@ def dbfs(value: float) -> float:
     return float(20 * np.log10(max(value, 1e-10)))
 
 
-def frame_rms(samples: Samples, frame: int) -> np.ndarray:
+def frame_rms(samples: Samples, frame: int) -> npt.NDArray[np.float64]:
     """RMS of each whole `frame`-sample frame (of the whole clip when it is shorter)."""
     usable = len(samples) // frame * frame
+    levels: npt.NDArray[np.float64]  # numpy's stubs type a mean over an axis as Any
     if usable == 0:
-        return np.sqrt(np.mean(np.square(samples, dtype=np.float64), keepdims=True))
-    frames = samples[:usable].reshape(-1, frame).astype(np.float64)
-    return np.sqrt(np.mean(np.square(frames), axis=1))
+        levels = np.sqrt(np.mean(np.square(samples, dtype=np.float64), keepdims=True))
+    else:
+        frames = samples[:usable].reshape(-1, frame).astype(np.float64)
+        levels = np.sqrt(np.mean(np.square(frames), axis=1))
+    return levels
 
 
 @lru_cache(maxsize=8)
@@ -82,7 +86,9 @@ def limit_peaks(samples: Samples, sample_rate: int, ceiling: float) -> Samples:
         return samples
     window = max(1, int(LIMITER_WINDOW_S * sample_rate))
     needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
-    gain = uniform_filter1d(minimum_filter1d(needed, 2 * window + 1, mode="nearest"), window)
+    gain: npt.NDArray[np.float64] = uniform_filter1d(
+        minimum_filter1d(needed, 2 * window + 1, mode="nearest"), window
+    )
     return np.clip(samples * gain, -ceiling, ceiling).astype(np.float32)
 
 

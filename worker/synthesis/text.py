@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import replace
 
 from shared.errors import TextEmptyError, TextTooLongError, UnsupportedLanguageError
@@ -64,6 +65,7 @@ def normalize_text(raw: str) -> str:
     text = "".join(" " if c == "\t" else c for c in text if not _is_dropped(c))
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
     # Hard-wrapped text marks paragraphs with blank lines; otherwise every newline is one.
+    paragraphs: Iterator[str]
     if _BLANK_LINE.search(text):
         blocks = _BLANK_LINE.split(text)
         paragraphs = (_NEWLINE.sub(" ", block) for block in blocks)

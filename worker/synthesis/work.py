@@ -53,7 +53,7 @@ class WorkLeft:
         pieces_left = len(self._lengths) - self._done
         if pieces_left <= 0:
             return 0
-        reusable = min(self._reusable_left(), pieces_left)
+        reusable: float = min(self._reusable_left(), pieces_left)
         if tried := self._reused + self._missed:
             reusable *= self._reused / tried
         return round(self._chars_left * (1 - reusable / pieces_left))

@@ -6,9 +6,9 @@ form. Each language with rules of its own has a reader module here (`english.py`
 pronunciations) and `pipeline.py` joins them. Pure: no model, no I/O.
 """
 
+from shared.types import MAX_PRONUNCIATIONS
 from worker.synthesis.speech.core import cardinal, num2words_language
 from worker.synthesis.speech.markup import (
-    MAX_PRONUNCIATIONS,
     PARAGRAPH_BREAK,
     PAUSE_AT_START,
     PAUSE_MARK,

@@ -45,7 +45,7 @@ def cardinal(number: int, lang: str) -> str:
     if len(str(abs(number))) > MAX_SPELLED_DIGITS:
         return digit_by_digit(str(abs(number)), lang)
     try:
-        words = num2words(number, lang=lang)
+        words: str = num2words(number, lang=lang)
     except (ArithmeticError, LookupError, NotImplementedError, ValueError, TypeError):
         return digit_by_digit(str(abs(number)), lang)
     return words.replace(",", "") if lang == "en" else words

@@ -14,8 +14,8 @@ from functools import cache
 from num2words import num2words
 
 from worker.synthesis.speech.core import cardinal, word_set
-from worker.synthesis.speech.iberian import Currency, Genders, Iberian, Noun, Words
-from worker.synthesis.speech.romance import money_words
+from worker.synthesis.speech.iberian import Genders, Iberian, Words
+from worker.synthesis.speech.romance import Currency, Noun, money_words
 from worker.synthesis.speech.rules import Abbreviations, NumberFormat, RomanContexts
 
 _BEFORE_LARGE = re.compile(r"\b(veinti)?uno(?= (?:mil|millón|millones|billón|billones)\b)")
