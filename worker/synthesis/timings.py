@@ -24,6 +24,7 @@ VERSION = 1
 FRAME_S = 0.005  # loudness is measured per frame this long: pauses are placed to within one
 MIN_PAUSE_S = 0.1  # a shorter quiet run is a stop consonant, not a pause between sentences
 GAP_S = 0.02  # a louder blip shorter than this (a click) does not cut a pause in two
+BLIP_S, BLIP_DB = 0.12, 15.0  # nor does a sound this short and this far below the loud frames
 QUIET_DB = 30.0  # a frame this far below the chunk's loud ones (its 90th percentile) is quiet
 SCALE, SEARCH_S = 0.15, (0.6, 3.0)  # a misplacement's unit: this share of the chunk, within these
 BONUS, LONG, MISS, STRETCH = 0.25, 0.6 / FRAME_S, 10.0, 2.0  # see `_assign`, fit on Piper
@@ -33,6 +34,7 @@ _CUE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 Envelope = npt.NDArray[np.float32]
 Indices = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -186,10 +188,11 @@ def place(envelope: Envelope, shares: Sequence[float]) -> list[tuple[int, int]]:
     """For each sentence boundary in a chunk (at `shares` of its spoken text, ascending), the
     frames where the sentence before goes quiet and the next begins: a pause near where the
     share falls on the voiced frames (where speech keeps an even pace), else that frame."""
-    quiet = envelope < np.percentile(envelope, 90) - QUIET_DB
+    loud = float(np.percentile(envelope, 90))
+    quiet = envelope < loud - QUIET_DB
     edges = np.diff(np.concatenate(([0], quiet.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    apart = starts[1:] - ends[:-1] >= round(GAP_S / FRAME_S)  # else one pause, cut by a click
+    apart = _apart(envelope, starts, ends, loud)
     starts, ends = starts[np.r_[True, apart][: len(starts)]], ends[np.r_[apart, True][: len(ends)]]
     keep = (ends - starts >= round(MIN_PAUSE_S / FRAME_S)) & (starts > 0) & (ends < len(quiet))
     starts, ends = starts[keep], ends[keep]  # inside: the chunk's ends are trimmed silence
@@ -197,6 +200,16 @@ def place(envelope: Envelope, shares: Sequence[float]) -> list[tuple[int, int]]:
     expected = np.searchsorted(voiced, spoken).astype(np.int64)
     scale = float(np.clip(len(envelope) * SCALE, *(s / FRAME_S for s in SEARCH_S)))
     return _assign(starts, ends, expected, spoken, voiced, scale) if len(shares) else []
+
+
+def _apart(envelope: Envelope, starts: Indices, ends: Indices, loud_db: float) -> Bools:
+    """Whether the sound between each two quiet runs parts them. A click (under `GAP_S`) does
+    not, nor does a short faint one (under `BLIP_S`, `BLIP_DB` below the loud frames): the
+    breath or trailing consonant a voice leaves in the pause after a sentence."""
+    gaps = starts[1:] - ends[:-1]
+    peaks = np.array([envelope[a:b].max() for a, b in zip(ends[:-1], starts[1:], strict=True)])
+    faint = (gaps < round(BLIP_S / FRAME_S)) & (peaks < loud_db - BLIP_DB)
+    return (gaps >= round(GAP_S / FRAME_S)) & ~faint
 
 
 def _assign(

@@ -106,6 +106,22 @@ def test_a_click_does_not_cut_a_pause_in_two() -> None:
     assert (quiet * FRAME_S, loud * FRAME_S) == pytest.approx((2.0, 2.31), abs=0.006)
 
 
+def test_a_breath_does_not_cut_a_pause_in_two() -> None:
+    """A voice may leave a faint sound in the pause after a sentence (a breath, a trailing
+    consonant): the next sentence starts after the whole pause, not after its first part."""
+    breath = voiced(0.08, seed=2) * 0.05  # 26 dB below the speech
+    audio = joined(voiced(2.0), silence(0.12), breath, silence(0.15), voiced(2.0, seed=1))
+    [(quiet, loud)] = place(envelope(audio, RATE), [0.49])  # the share: just before the breath
+    assert (quiet * FRAME_S, loud * FRAME_S) == pytest.approx((2.0, 2.35), abs=0.006)
+
+
+def test_a_short_word_between_two_pauses_is_no_breath() -> None:
+    """"Oh! No." : a word as loud as the rest parts the pauses around it, however short."""
+    audio = joined(voiced(2.0), silence(0.2), voiced(0.1, seed=2), silence(0.2), voiced(2.0, 1))
+    placed = place(envelope(audio, RATE), [0.49, 0.51])
+    assert [loud * FRAME_S for _, loud in placed] == pytest.approx([2.2, 2.5], abs=0.006)
+
+
 def test_a_stop_consonant_is_not_a_pause() -> None:
     audio = joined(voiced(1.0), silence(0.04), voiced(1.0, seed=1))
     [(quiet, loud)] = place(envelope(audio, RATE), [0.5])
