@@ -181,7 +181,8 @@ def envelope(samples: npt.NDArray[np.float32], rate: int) -> Envelope:
     size = frame_samples(rate)
     frames = np.pad(samples, (0, -len(samples) % size)).reshape(-1, size)
     power = np.einsum("ij,ij->i", frames, frames) / size  # a dot product a frame: no copies
-    return (10 * np.log10(power + 1e-12)).astype(np.float32)
+    loudness: Envelope = (10 * np.log10(power + 1e-12)).astype(np.float32)
+    return loudness
 
 
 def place(envelope: Envelope, shares: Sequence[float]) -> list[tuple[int, int]]:
@@ -196,9 +197,10 @@ def place(envelope: Envelope, shares: Sequence[float]) -> list[tuple[int, int]]:
     starts, ends = starts[np.r_[True, apart][: len(starts)]], ends[np.r_[apart, True][: len(ends)]]
     keep = (ends - starts >= round(MIN_PAUSE_S / FRAME_S)) & (starts > 0) & (ends < len(quiet))
     starts, ends = starts[keep], ends[keep]  # inside: the chunk's ends are trimmed silence
-    spoken = np.asarray(shares, dtype=np.float64) * (voiced := np.cumsum(~quiet))[-1]
+    voiced = np.cumsum(~quiet, dtype=np.int64)  # voiced frames up to each frame
+    spoken = np.asarray(shares, dtype=np.float64) * voiced[-1]
     expected = np.searchsorted(voiced, spoken).astype(np.int64)
-    scale = float(np.clip(len(envelope) * SCALE, *(s / FRAME_S for s in SEARCH_S)))
+    scale = min(max(len(envelope) * SCALE, SEARCH_S[0] / FRAME_S), SEARCH_S[1] / FRAME_S)
     return _assign(starts, ends, expected, spoken, voiced, scale) if len(shares) else []
 
 
