@@ -12,8 +12,8 @@ user's limits document and the voice, one commit; a refusal raised in it writes 
    refuse is refused now with its typed error (422), before anything is written or sent.
 3. The request's key (a hash of the request, or of its `Idempotency-Key`; never the text) is
    compared with the one that made the story's current submission: a repeat joins that
-   submission (`rules.joins`) and answers its job. Otherwise the per-user limits are taken
-   (`limits.py`) and the story is handed to a new submission with the key, both written in
+   submission (`submission_rules.joins`) and answers its job. Otherwise the per-user limits are
+   taken (`limits.py`) and the story is handed to a new submission with the key, both written in
    the same commit; simultaneous clicks meet in that transaction, so one of them
    submits and the others join it, answering its job once it is recorded. A commit whose
    answer is lost is read back (`StoryStore.begin_request`); a joined submission whose job

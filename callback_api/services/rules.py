@@ -30,13 +30,9 @@ that submission (`audioJobId`) and the job's start (`audioJobStartedAt`).
   error remove it (the final file, or the error, is what the story shows then). A progress that
   repeats the stored fraction with fewer segments is stale.
 
-`decide_interrupted()` is the rule for a failure inferred without a signed callback (RunPod
-reported the job ended without one, the reconciler found it silent, or RunPod did not accept
-the job): it fails only the story that follows that attempt, and only while it is pending or
-processing. Such a failure is provisional: a signed success or error callback of the same
-attempt supersedes it.
-
-`decide_submission()` and `decide_job_recorded()` are the submission helper's two writes.
+`decide_interrupted()` (`inferred_failure_rules.py`) is the rule for a failure inferred without a
+signed callback; `decide_submission()` and `decide_job_recorded()` (`submission_rules.py`) are
+the submission helper's two writes. They share this module's statuses, fields and `Decision`.
 """
 
 from __future__ import annotations
@@ -56,7 +52,6 @@ from shared.callbacks import (
     TTSProgressCallbackRequest,
     TTSSuccessCallbackRequest,
 )
-from shared.errors import JobInterruptedError
 
 
 class AudioStatus(StrEnum):
@@ -109,6 +104,20 @@ class _Relation(Enum):
 class Decision:
     outcome: Outcome
     updates: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SubmissionRequest:
+    """Who asks for a submission: `key` hashes the request (or its `Idempotency-Key`)."""
+
+    key: str
+    at: datetime
+    idempotent: bool
+    """A client's `Idempotency-Key`: a repeat joins whatever became of the submission."""
+    window_s: float
+    """Without one, an identical request joins a submission still pending and this young."""
+    abandoned: int | None = None
+    """A submission this request joined and found without a job: never joined again."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +213,7 @@ def _ignored_within_job(callback: TTSCallbackRequest, story: Mapping[str, Any]) 
     if status not in TERMINAL or is_inferred_failure(story):
         return None
     # Stored in full, or lean because Firestore refused the full write: a repeat either way.
-    repeat = any(_is_stored(_content(c), story) for c in (callback, without_passthrough(callback)))
+    repeat = any(is_stored(_content(c), story) for c in (callback, without_passthrough(callback)))
     return Outcome.DUPLICATE if repeat else Outcome.CONFLICT
 
 
@@ -222,7 +231,7 @@ def _progress_ignored(
     return Outcome.STALE if behind else None
 
 
-def _is_stored(content: Mapping[str, Any], story: Mapping[str, Any]) -> bool:
+def is_stored(content: Mapping[str, Any], story: Mapping[str, Any]) -> bool:
     """Whether writing `content` would change nothing (a deleted field reads as absent)."""
     return all(
         story.get(key) is None if value is DELETE_FIELD else story.get(key) == value
@@ -241,7 +250,7 @@ def _content(callback: TTSCallbackRequest) -> dict[str, Any]:
             # Deleted when absent, so that a success without a track is told from one with it.
             "audioTimingsUrl": callback.timings_url or DELETE_FIELD,
             "audioProgress": 1.0,
-            **_deleted(ERROR_FIELDS + STREAM_FIELDS),
+            **deletions(ERROR_FIELDS + STREAM_FIELDS),
         }
     if isinstance(callback, TTSErrorCallbackRequest):
         return {
@@ -249,7 +258,7 @@ def _content(callback: TTSCallbackRequest) -> dict[str, Any]:
             "audioError": callback.error,
             "audioErrorDetails": callback.error_details,
             "audioErrorMetadata": callback.metadata or DELETE_FIELD,
-            **_deleted(AUDIO_FIELDS + STREAM_FIELDS),
+            **deletions(AUDIO_FIELDS + STREAM_FIELDS),
         }
     stream = (
         {
@@ -264,16 +273,17 @@ def _content(callback: TTSCallbackRequest) -> dict[str, Any]:
         "audioStatus": AudioStatus.PROCESSING.value,
         "audioProgress": callback.fraction,
         "audioProgressStage": callback.stage or DELETE_FIELD,
-        **_deleted(ERROR_FIELDS + AUDIO_FIELDS),
+        **deletions(ERROR_FIELDS + AUDIO_FIELDS),
         **stream,
     }
 
 
-def _deleted(fields: tuple[str, ...]) -> dict[str, Any]:
+def deletions(fields: tuple[str, ...]) -> dict[str, Any]:
+    """The updates that delete `fields`."""
     return dict.fromkeys(fields, DELETE_FIELD)
 
 
-def _changes(updates: Mapping[str, Any], story: Mapping[str, Any]) -> dict[str, Any]:
+def changes(updates: Mapping[str, Any], story: Mapping[str, Any]) -> dict[str, Any]:
     """`updates` without deletions of fields that are not there (they would change nothing)."""
     return {k: v for k, v in updates.items() if v is not DELETE_FIELD or k in story}
 
@@ -294,7 +304,7 @@ def _updates(
     callback: TTSCallbackRequest, story: Mapping[str, Any], relation: _Relation
 ) -> dict[str, Any]:
     # A newer attempt leaves nothing of the one before it that it does not set itself.
-    previous = _deleted(ATTEMPT_FIELDS) if relation is _Relation.NEWER else {}
+    previous = deletions(ATTEMPT_FIELDS) if relation is _Relation.NEWER else {}
     updates = {**previous, **_content(callback), "updatedAt": SERVER_TIMESTAMP}
     if callback.job_id is not None:
         updates["audioJobId"] = callback.job_id
@@ -302,127 +312,7 @@ def _updates(
         updates["audioJobStartedAt"] = callback.job_started_at  # the followed job's own
     if callback.submission is not None:
         updates["audioSubmission"] = callback.submission
-    return _changes(updates, story)
-
-
-def decide_interrupted(
-    job_id: str | None,
-    error: JobInterruptedError,
-    story: Mapping[str, Any],
-    source: InferredSource,
-    *,
-    submission: int | None = None,
-    stale_before: datetime | None = None,
-) -> Decision:
-    """Fail the story with `error`, inferred for job `job_id` of `submission` (when known).
-
-    Only the story that follows that attempt, only while it is pending or processing, and,
-    when `stale_before` is given (the reconciler), only if it was last written before then.
-    A numbered story follows the job of its submission: the failure of that submission fails
-    it (and records the job id, when the story has none yet); without a number, only the job
-    it names. A story without a number that is `pending` and follows no job yet is failed
-    without being claimed: RunPod's webhook can arrive before the app recorded the job id, and
-    any job's signed callback still takes such a story over.
-    """
-    content = _interrupted_content(error, source)
-    claim = _interrupted_claim(job_id, submission, story)
-    if claim is None:
-        return Decision(Outcome.STALE)
-    if story.get("audioStatus") not in AWAITING:
-        return Decision(Outcome.DUPLICATE if _is_stored(content, story) else Outcome.STALE)
-    updated_at = story.get("updatedAt")
-    if stale_before is not None and isinstance(updated_at, datetime) and updated_at >= stale_before:
-        return Decision(Outcome.STALE)
-    return Decision(
-        Outcome.APPLIED, _changes({**content, **claim, "updatedAt": SERVER_TIMESTAMP}, story)
-    )
-
-
-def _interrupted_claim(
-    job_id: str | None, submission: int | None, story: Mapping[str, Any]
-) -> dict[str, Any] | None:
-    """None if the failure is not the followed attempt's; else what it records of the job."""
-    followed, number = story.get("audioJobId"), submission_of(story)
-    if number is not None and submission is not None:
-        if submission != number or followed not in (None, job_id):
-            return None
-        return {"audioJobId": job_id} if followed is None and job_id is not None else {}
-    if number is not None:
-        return {} if job_id is not None and followed == job_id else None
-    unclaimed = followed is None and story.get("audioStatus") == AudioStatus.PENDING
-    return {} if followed == job_id or (unclaimed and job_id is not None) else None
-
-
-def _interrupted_content(error: JobInterruptedError, source: InferredSource) -> dict[str, Any]:
-    return {
-        "audioStatus": AudioStatus.FAILED.value,
-        "audioError": error.message,
-        "audioErrorDetails": error.details,
-        "audioErrorMetadata": {
-            **error.context,
-            "error_type": error.error_type.value,
-            "retryable": error.retryable,
-            "source": source.value,
-        },
-        **_deleted(AUDIO_FIELDS + STREAM_FIELDS),
-    }
-
-
-@dataclass(frozen=True)
-class SubmissionRequest:
-    """Who asks for a submission: `key` hashes the request (or its `Idempotency-Key`)."""
-
-    key: str
-    at: datetime
-    idempotent: bool
-    """A client's `Idempotency-Key`: a repeat joins whatever became of the submission."""
-    window_s: float
-    """Without one, an identical request joins a submission still pending and this young."""
-    abandoned: int | None = None
-    """A submission this request joined and found without a job: never joined again."""
-
-
-def joins(story: Mapping[str, Any], request: SubmissionRequest) -> bool:
-    """Whether `request` repeats the one that made the story's current submission."""
-    number = submission_of(story)
-    if story.get("audioRequest") != request.key or number in (None, request.abandoned):
-        return False
-    if request.idempotent:
-        return True
-    at = story.get("audioSubmittedAt")
-    young = isinstance(at, datetime) and (request.at - at).total_seconds() < request.window_s
-    return young and story.get("audioStatus") == AudioStatus.PENDING
-
-
-def decide_submission(
-    story: Mapping[str, Any], request: SubmissionRequest | None = None
-) -> Decision:
-    """Hand the story to a new submission: the next number, `pending`, nothing of the last
-    attempt left (its job, progress, error and audio). A repeat of the request that made the
-    current submission (`joins`) is a duplicate and writes nothing."""
-    if request is not None and joins(story, request):
-        return Decision(Outcome.DUPLICATE)
-    previous = submission_of(story)
-    updates = {
-        **_deleted(ATTEMPT_FIELDS + REQUEST_FIELDS),
-        "audioStatus": AudioStatus.PENDING.value,
-        "audioSubmission": 1 if previous is None else previous + 1,
-        "updatedAt": SERVER_TIMESTAMP,
-    }
-    if request is not None:
-        updates |= {"audioRequest": request.key, "audioSubmittedAt": request.at}
-    return Decision(Outcome.APPLIED, _changes(updates, story))
-
-
-def decide_job_recorded(submission: int, job_id: str, story: Mapping[str, Any]) -> Decision:
-    """Record the job RunPod accepted for `submission`, unless a newer submission followed or
-    a callback of the job already recorded it."""
-    recorded = story.get("audioJobId")
-    if submission_of(story) != submission:
-        return Decision(Outcome.STALE)
-    if recorded is not None:
-        return Decision(Outcome.DUPLICATE if recorded == job_id else Outcome.CONFLICT)
-    return Decision(Outcome.APPLIED, {"audioJobId": job_id, "updatedAt": SERVER_TIMESTAMP})
+    return changes(updates, story)
 
 
 def without_passthrough(callback: TTSCallbackRequest) -> TTSCallbackRequest:

@@ -57,6 +57,7 @@ from callback_api.core.errors import (
     StoryNotFoundError,
 )
 from callback_api.core.firestore import close_firestore, open_firestore
+from callback_api.services.inferred_failure_rules import decide_interrupted
 from callback_api.services.rules import (
     READ_FIELDS,
     AudioStatus,
@@ -65,12 +66,10 @@ from callback_api.services.rules import (
     Outcome,
     SubmissionRequest,
     decide,
-    decide_interrupted,
-    decide_job_recorded,
-    decide_submission,
     submission_of,
     without_passthrough,
 )
+from callback_api.services.submission_rules import decide_job_recorded, decide_submission
 from shared.callbacks import TTSCallbackRequest
 from shared.errors import JobInterruptedError
 
@@ -429,7 +428,7 @@ class StoryStore:
         submission: int | None = None,
         stale_before: datetime | None = None,
     ) -> Decision:
-        """Fail the story with an inferred error (`rules.decide_interrupted`)."""
+        """Fail the story with an inferred error (`inferred_failure_rules.decide_interrupted`)."""
 
         def choose(story: Mapping[str, Any]) -> Decision:
             return decide_interrupted(
@@ -439,7 +438,7 @@ class StoryStore:
         return await self._decided(story_id, choose)
 
     async def begin_submission(self, story_id: str) -> int:
-        """Hand the story to a new submission (`rules.decide_submission`); its number."""
+        """Hand the story to a new submission (`submission_rules.decide_submission`); its number."""
         # Not read back: a competing click writes the same next number, so the story holding
         # it would not tell whose write landed; the caller learns the failure instead.
         decision = await self._decided(story_id, decide_submission, read_back=False)
@@ -447,8 +446,9 @@ class StoryStore:
 
     async def begin_request(self, story_id: str, request: SubmissionRequest | Admission) -> Begun:
         """`begin_submission` for an app's request: a repeat of the request that made the
-        current submission joins it (`rules.joins`). The request's key is written with the
-        number, so a commit whose answer is lost is read back: our key on the story, ours.
+        current submission joins it (`submission_rules.joins`). The request's key is written
+        with the number, so a commit whose answer is lost is read back: our key on the story,
+        ours.
         An `Admission` reads its documents with the story and writes with it, in one
         transaction: a refusal it raises writes nothing."""
         admission = _Plain(request) if isinstance(request, SubmissionRequest) else request
@@ -518,7 +518,7 @@ class StoryStore:
     async def record_job(
         self, story_id: str, submission: int, job_id: str, written_at: datetime | None = None
     ) -> Decision:
-        """Record the job RunPod accepted for `submission` (`rules.decide_job_recorded`).
+        """Record the job RunPod accepted for `submission` (`submission_rules.decide_job_recorded`).
 
         With `written_at` (`Begun.written_at`), one write on the condition that the story is
         as the submission left it, which is exactly when the rule applies; else a transaction."""

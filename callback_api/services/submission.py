@@ -14,10 +14,11 @@
 Every step leaves the story with an owner, so none is left spinning:
 
 1. The input is validated (`InvalidInputError`: nothing written, nothing submitted).
-2. One Firestore transaction hands the story to its next submission (`rules.decide_submission`):
-   `audioSubmission` one more than before, `audioStatus: pending`, and nothing of the previous
-   attempt (its job, progress, error or audio). From then on only this submission's callbacks
-   change the story. A missing story is `StoryNotFoundError`, and nothing is submitted.
+2. One Firestore transaction hands the story to its next submission
+   (`submission_rules.decide_submission`): `audioSubmission` one more than before,
+   `audioStatus: pending`, and nothing of the previous attempt (its job, progress, error or
+   audio). From then on only this submission's callbacks change the story. A missing story is
+   `StoryNotFoundError`, and nothing is submitted.
 3. `POST {endpoint}/run` with the number as `input.submission`, `input.deadline_s` from the
    text's spoken length (`shared.deadlines`: numbers and symbols read out), RunPod's
    `executionTimeout` a grace period later (every step after the deadline fits in it), and

@@ -11,15 +11,15 @@ from google.cloud.firestore_v1 import DELETE_FIELD, SERVER_TIMESTAMP
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from callback_api.services.inferred_failure_rules import decide_interrupted
 from callback_api.services.rules import (
     Decision,
     InferredSource,
     Outcome,
     decide,
-    decide_interrupted,
-    decide_submission,
     without_passthrough,
 )
+from callback_api.services.submission_rules import decide_submission
 from shared.callbacks import TTSCallbackRequest, TTSErrorCallbackRequest
 from shared.errors import JobTimedOutError
 from tests.helpers.callback_api import error, progress, success

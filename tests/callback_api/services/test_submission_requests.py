@@ -1,5 +1,6 @@
-"""A request's key on the story: which repeat joins the current submission (`rules.joins`), and a
-submission whose commit answer was lost, read back by its key (`StoryStore.begin_request`)."""
+"""A request's key on the story: which repeat joins the current submission
+(`submission_rules.joins`), and a submission whose commit answer was lost, read back by its key
+(`StoryStore.begin_request`)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from google.cloud.firestore_v1 import DELETE_FIELD
 from pydantic import SecretStr
 
 from callback_api.core.config import Settings
-from callback_api.services.rules import Outcome, SubmissionRequest, decide_submission, joins
+from callback_api.services.rules import Outcome, SubmissionRequest
 from callback_api.services.stories import Begun
+from callback_api.services.submission_rules import decide_submission, joins
 from tests.helpers.callback_api import StoreHarness, Stories
 from tests.helpers.grpc_proxy import COMMIT, GrpcProxy
 from tools.firestore_emulator import FirestoreEmulator
