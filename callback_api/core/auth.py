@@ -87,7 +87,7 @@ class Authenticator:
         options = {"projectId": settings.project_id}
         # Verifying a token needs the project id and Google's public keys, no credentials.
         self._firebase = firebase_admin.initialize_app(
-            AnonymousCredentials(),  # type: ignore[arg-type]
+            AnonymousCredentials(),
             options,
             name=f"callback-api-auth-{uuid.uuid4().hex}",
         )
