@@ -52,7 +52,7 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, TypedDict
 
 from prometheus_client import Counter
 
@@ -78,6 +78,16 @@ StoryOutcome = Literal["failed", "settled", "left", "errors"]
 Trigger = Literal["loop", "endpoint"]
 
 
+class StoryCounts(TypedDict):
+    """A summary's story counts, as its line, its log record and the endpoint give them."""
+
+    checked: int
+    failed: int
+    settled: int
+    left: int
+    errors: int
+
+
 @dataclass
 class Summary:
     checked: int = 0
@@ -98,9 +108,15 @@ class Summary:
     def line(self) -> str:
         return " ".join(f"{name}={count}" for name, count in self.counts().items())
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> StoryCounts:
         """The stories' counts."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "voices"}
+        return StoryCounts(
+            checked=self.checked,
+            failed=self.failed,
+            settled=self.settled,
+            left=self.left,
+            errors=self.errors,
+        )
 
     @property
     def complete(self) -> bool:
@@ -167,7 +183,7 @@ class Reconciler:
             submission=story.submission,
             stale_before=cutoff,
         )
-        outcome = "failed" if decision.outcome is Outcome.APPLIED else "left"
+        outcome: StoryOutcome = "failed" if decision.outcome is Outcome.APPLIED else "left"
         return _logged(story, outcome, error_type=error.error_type.value)
 
     def _by_runpod(self, story: StaleStory, settlement: Settlement) -> StoryOutcome:
