@@ -30,13 +30,14 @@ from shared import errors
 from shared.errors import ErrorType, InvalidInputError, TTSError
 from shared.job_input import TTSJobInput, parse_job_input
 from shared.voice_job_input import VoiceProfileJobInput
+from worker.bucket import check_id
 from worker.delivery.targets import check_outbound_url
+from worker.engines.reference_audio import VoiceLimits, decode_reference_audio
 from worker.synthesis.chunking import Chunk
+from worker.synthesis.generation import _generation_failed
 from worker.synthesis.scripts import SCRIPTS_BY_LANGUAGE
-from worker.synthesis.synthesizer import _generation_failed
 from worker.synthesis.text import prepare_text
 from worker.voices.creation import VoiceProfileRequest, _check_name, _sample_text
-from worker.voices.sources import VoiceLimits, check_id, decode_reference_audio
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = (

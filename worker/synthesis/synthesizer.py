@@ -1,37 +1,27 @@
 """Story text in, one finished audio file out.
 
-The calling thread generates chunk after chunk, checking each and regenerating bad ones, and
-hands them to an `AudioWriter`, whose assembly and encoding threads work behind bounded
-queues: with a GPU engine nearly all post-processing hides behind generation.
+The calling thread takes chunk after chunk from a `PieceSource` (`generation.py`: reused or
+generated, checked, regenerated when bad) and hands them to an `AudioWriter`, whose assembly
+and encoding threads work behind bounded queues: with a GPU engine nearly all post-processing
+hides behind generation.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import re
 import time
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from shared.errors import (
-    AudioProcessingError,
-    EngineError,
-    GenerationFailedError,
-    TextEmptyError,
-    TTSError,
-    UnspeakableTextError,
-)
+from shared.errors import TextEmptyError, TTSError
 from shared.types import AudioFormat
-from worker.checkpoints.codec import on_pcm16_grid
 from worker.checkpoints.keys import RenderIdentity
 from worker.checkpoints.transfer import StoryCheckpoints
 from worker.config import SynthesisSettings
 from worker.engines.base import (
     Engine,
-    EngineAudio,
     EngineCapabilities,
     SynthesisParams,
     Voice,
@@ -39,8 +29,8 @@ from worker.engines.base import (
 )
 from worker.synthesis.chunking import Chunk, chunk_text
 from worker.synthesis.encoding import FormatSpec, FrameSink, format_spec
+from worker.synthesis.generation import PieceSource
 from worker.synthesis.live_track import LiveTrack
-from worker.synthesis.quality import QualityReport, StoryPace, check_chunk
 from worker.synthesis.reuse import REUSE_QUEUE_CHUNKS, TEXT_PREPARATION, ChunkReuse
 from worker.synthesis.scripts import DroppedLetters
 from worker.synthesis.speech import PAUSE_AT_START, PAUSE_PATTERN, split_pauses, to_speech
@@ -50,10 +40,6 @@ from worker.synthesis.work import Listeners, ProgressFn, WorkFn, WorkLeft
 from worker.synthesis.writer import AudioWriter
 
 logger = logging.getLogger(__name__)
-
-EXCERPT_CHARS = 40
-_MEASURED = re.compile(r"[-+]?\d[\d.,]*")
-"""Numbers in a problem's wording (measurements), ignored when comparing two failures."""
 
 
 @dataclass
@@ -336,26 +322,17 @@ class StorySynthesizer:
         writer = AudioWriter(out_path, plan.spec.name, rate, s, queue_chunks=depth, live=live)
         if live_track is not None:
             live_track.follow(writer.landings, [len(segments) for segments in pieces], rate)
-        retries = reused_chunks = 0
+        source = PieceSource(self._engine, s, voice, params, reuse, len(chunks))
+        reused_chunks = 0
         failed = True
-        pace = StoryPace(s.qa_pace_min_chunks)
         try:
             generation_started = time.perf_counter()
             for chunk, segments in zip(chunks, pieces, strict=True):
                 reused = 0
                 for number, (speech, pause_s) in enumerate(segments, start=1):
                     piece_started = time.perf_counter()
-                    audio = self._reused(speech, reuse, pace)
-                    generated = audio is None
-                    if audio is None:
-                        engine_s = timings.engine_s
-                        audio, attempts = self._generate(
-                            chunk, speech, len(chunks), voice, params, timings, pace
-                        )
-                        reuse.save(speech, audio.samples, timings.engine_s - engine_s)
-                        retries += attempts
-                    else:
-                        reused += 1
+                    audio, generated = source.audio(chunk, speech)
+                    reused += not generated
                     if number == len(segments):
                         pause_s = max(pause_s, pause_after_ms(chunk, s) / 1000)
                     writer.add(audio.samples, pause_s)
@@ -365,6 +342,7 @@ class StorySynthesizer:
             timings.generation_s = time.perf_counter() - generation_started
             failed = False
         finally:
+            timings.engine_s = source.engine_s
             try:
                 writer.close()
             except TTSError:
@@ -373,75 +351,7 @@ class StorySynthesizer:
             timings.assembly_s, timings.encoding_s = writer.assembly_s, writer.encoding_s
         landed = iter(writer.landings)
         landings = [[next(landed) for _ in segments] for segments in pieces]
-        return retries, reused_chunks, writer.sample_rate, writer.duration_s, landings
-
-    def _reused(self, speech: str, reuse: ChunkReuse, pace: StoryPace) -> EngineAudio | None:
-        """A checkpoint's audio, if there is one and it still passes the checks (off the
-        story's pace is accepted: a fresh run kept it)."""
-        checkpoint = reuse.find(speech)
-        if checkpoint is None:
-            return None
-        audio = EngineAudio(checkpoint.samples, self._engine.capabilities.sample_rate)
-        report = check_chunk(speech, audio, self._settings, pace.expected)
-        if not (report.passed or report.only_off_pace):
-            reuse.refuse(speech, "; ".join(report.problems))
-            return None
-        pace.add(report)
-        reuse.used(checkpoint)
-        return audio
-
-    def _generate(
-        self,
-        chunk: Chunk,
-        speech: str,
-        total: int,
-        voice: Voice,
-        params: SynthesisParams,
-        timings: StageTimings,
-        pace: StoryPace,
-    ) -> tuple[EngineAudio, int]:
-        """Generate one chunk, regenerating it until it passes the checks or retries run out.
-
-        When every attempt is usable but off the story's pace, the one closest to it is kept:
-        such text (a list, a number read out) is slow or fast by nature, not broken.
-        """
-        problems: list[str] = []
-        closest: tuple[float, EngineAudio, int, QualityReport] | None = None
-        for attempt in range(self._settings.chunk_max_retries + 1):
-            started = time.perf_counter()
-            try:
-                audio = self._engine.synthesize(speech, voice, params.for_attempt(attempt))
-            except GenerationFailedError as exc:
-                problems.append(exc.details or exc.message)
-                continue
-            except TTSError:
-                raise  # model, memory and voice errors are not fixed by trying again
-            except Exception as exc:
-                problems.append(f"engine raised {type(exc).__name__}")
-                continue
-            finally:
-                timings.engine_s += time.perf_counter() - started
-            if audio.sample_rate != self._engine.capabilities.sample_rate:
-                raise AudioProcessingError(details="engine returned an unexpected sample rate")
-            audio = replace(audio, samples=on_pcm16_grid(audio.samples))  # as a checkpoint has it
-            report = check_chunk(speech, audio, self._settings, pace.expected)
-            if report.passed:
-                pace.add(report)
-                return audio, attempt
-            if report.only_off_pace and report.pace_ratio is not None:
-                distance = abs(math.log(report.pace_ratio))
-                if closest is None or distance < closest[0]:
-                    closest = (distance, audio, attempt, report)
-            problems.append("; ".join(report.problems))
-            logger.warning(
-                "chunk failed quality check",
-                extra={"chunk_index": chunk.index, "attempt": attempt, **report.measurements()},
-            )
-        if closest is not None:
-            logger.warning("chunk kept off pace", extra={"chunk_index": chunk.index})
-            pace.add(closest[3])  # the story's pace may be what changed
-            return closest[1], len(problems) - 1
-        raise _generation_failed(chunk, total, problems)
+        return source.retries, reused_chunks, writer.sample_rate, writer.duration_s, landings
 
 
 def _track(
@@ -464,23 +374,3 @@ def _track(
         return None
     finally:
         timings.track_s = time.perf_counter() - started
-
-
-def _generation_failed(chunk: Chunk, total: int, problems: list[str]) -> EngineError:
-    """A typed failure naming the part; one that failed the same way every time (the text, not
-    chance) is `text_unspeakable`, which running the job again would not fix."""
-    written = " ".join(chunk.text.split())  # the part as the user wrote it
-    excerpt = written if len(written) <= EXCERPT_CHARS else written[:EXCERPT_CHARS].rstrip() + "…"
-    part = f'Part {chunk.index + 1} of {total} of the story ("{excerpt}")'
-    details = f"chunk {chunk.index} failed {len(problems)} attempts: " + " | ".join(problems)
-    context = {"chunk_index": chunk.index, "attempts": len(problems)}
-    if len(problems) > 1 and len({_MEASURED.sub("", p) for p in problems}) == 1:
-        return UnspeakableTextError(
-            f"{part} could not be narrated: it failed the same way every time. "
-            "Please reword that part and submit the story again.",
-            details=details,
-            context=context,
-        )
-    return GenerationFailedError(
-        f"{part} could not be narrated. Please try again.", details=details, context=context
-    )
