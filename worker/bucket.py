@@ -115,6 +115,11 @@ def checkpoint_key(user_id: str, story_id: str, digest: str) -> str:
     return f"{checkpoint_prefix(user_id, story_id)}{digest}{CHECKPOINT_EXTENSION}"
 
 
+def checkpoint_digest(prefix: str, key: str) -> str:
+    """The digest that a key listed under a story's `checkpoint_prefix` names."""
+    return key[len(prefix) :].rsplit(".", 1)[0]
+
+
 def profile_key(user_id: str, voice_id: str, submission: int | None = None) -> str:
     """The profile's key: `SUBMISSION_PROFILE_KEY` for a numbered submission, else `PROFILE_KEY`
     (where a job naming only `voice_id` and `user_id` looks for it)."""

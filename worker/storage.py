@@ -1,7 +1,8 @@
 """Object storage for finished audio, voice profiles and dead-lettered callbacks.
 
 `ObjectStore` is the interface; `LocalObjectStore` (a directory, for `make demo`) and
-`R2ObjectStore` (Cloudflare R2, or any S3-compatible store) implement it.
+`R2ObjectStore` (Cloudflare R2, or any S3-compatible store) implement it. Where each object
+lives, and the cache headers it carries, are `worker/bucket.py`'s.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import shutil
 import threading
 import time
@@ -24,7 +24,6 @@ from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
-from pydantic import TypeAdapter, ValidationError
 from tenacity import (
     Retrying,
     retry_if_exception_type,
@@ -34,16 +33,21 @@ from tenacity import (
 )
 
 from shared.errors import StorageAuthError, StorageUploadError, WorkerMisconfiguredError
-from shared.types import StorageKey
+from worker.bucket import IMMUTABLE_CACHE
+
+# TRANSITIONAL re-exports: remove once jobs/story.py, handler.py and voices/creation.py import
+# them from worker.bucket
+from worker.bucket import STREAM_PREFIX as STREAM_PREFIX
+from worker.bucket import audio_key as audio_key
+from worker.bucket import check_key as check_key
+from worker.bucket import stream_prefix as stream_prefix
+from worker.bucket import timings_key as timings_key
+from worker.bucket import vtt_key as vtt_key
 from worker.config import ServiceSettings
 from worker.deployment import require, storage_problems
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-CACHE_CONTROL = "public, max-age=31536000, immutable"
-"""For objects never rewritten under their key (audio files, stream segments)."""
-NO_CACHE = "no-cache"
-"""For an object rewritten in place (a live playlist): caches must revalidate every read."""
 _AUTH_CODES = frozenset(
     {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "Unauthorized", "Forbidden"}
 )
@@ -52,7 +56,6 @@ _TRANSIENT_CODES = frozenset(
      "ServiceUnavailable", "RequestTimeTooSkewed"}
 )  # fmt: skip
 
-_STORAGE_KEY: TypeAdapter[str] = TypeAdapter(StorageKey)
 CONNECT_TIMEOUT_S = 5
 READ_TIMEOUT_S = 60
 """Per request: a part of a large upload may take a while to be acknowledged."""
@@ -96,14 +99,6 @@ class ObjectStore(Protocol):
     def url_for(self, key: str) -> str: ...
 
     def delete(self, key: str) -> None: ...
-
-
-def check_key(key: str) -> str:
-    """Keys are relative, without empty, `.` or `..` segments, in a conservative character set."""
-    try:
-        return _STORAGE_KEY.validate_python(key)
-    except ValidationError:
-        raise StorageUploadError(details="refused an unsafe storage key") from None
 
 
 class LocalObjectStore:
@@ -181,7 +176,7 @@ class LocalObjectStore:
     ) -> None:
         sidecar = target.with_name(target.name + ".meta.json")
         headers = {"content_type": content_type, "metadata": metadata}
-        text = json.dumps(headers | {"cache_control": cache_control or CACHE_CONTROL})
+        text = json.dumps(headers | {"cache_control": cache_control or IMMUTABLE_CACHE})
         _replace_atomically(sidecar, lambda partial: partial.write_text(text))
 
 
@@ -237,7 +232,7 @@ class R2ObjectStore:
     ) -> StoredObject:
         """Upload a finished file. It is on local disk and cannot be made again cheaply (a
         whole story's audio), so a storage outage is waited out for `STORAGE_FILE_RETRY_S`."""
-        extra = {"ContentType": content_type, "CacheControl": CACHE_CONTROL, "Metadata": metadata}
+        extra = {"ContentType": content_type, "CacheControl": IMMUTABLE_CACHE, "Metadata": metadata}
         self._call(
             lambda: self.client.upload_file(
                 str(path), self.bucket, check_key(key), ExtraArgs=extra, Config=self.transfer
@@ -372,32 +367,6 @@ def make_store(settings: ServiceSettings) -> ObjectStore:
     if settings.storage_backend == "r2":
         return R2ObjectStore(settings)
     return LocalObjectStore(settings.local_storage_dir, settings.local_storage_public_url)
-
-
-_SAFE_SEGMENT = re.compile(r"[^A-Za-z0-9_-]")
-
-
-STREAM_PREFIX = "stream/"
-
-
-def audio_key(user_id: str, story_id: str, job_id: str, extension: str) -> str:
-    """Deterministic: a retried job overwrites its own object instead of adding another."""
-    return f"audio/{user_id}/{story_id}/{_SAFE_SEGMENT.sub('_', job_id)}{extension}"
-
-
-def timings_key(user_id: str, story_id: str, job_id: str) -> str:
-    """The read-along track, `timings.json`, beside the audio: its key with `.json` instead."""
-    return audio_key(user_id, story_id, job_id, ".json")
-
-
-def vtt_key(user_id: str, story_id: str, job_id: str) -> str:
-    """The read-along track as WebVTT captions, beside the audio."""
-    return audio_key(user_id, story_id, job_id, ".vtt")
-
-
-def stream_prefix(user_id: str, story_id: str, job_id: str) -> str:
-    """Where one job's live stream lives: each attempt streams under a prefix of its own."""
-    return f"{STREAM_PREFIX}{user_id}/{story_id}/{_SAFE_SEGMENT.sub('_', job_id)}"
 
 
 def serves_streams(settings: ServiceSettings) -> bool:

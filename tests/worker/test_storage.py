@@ -12,8 +12,9 @@ import requests
 from shared.errors import StorageAuthError, StorageUploadError, WorkerMisconfiguredError
 from tests.helpers import servers
 from tests.helpers.servers import FaultPlan, fault_proxy, s3_server
+from worker.bucket import audio_key
 from worker.config import ServiceSettings
-from worker.storage import LocalObjectStore, R2ObjectStore, audio_key, make_store
+from worker.storage import LocalObjectStore, R2ObjectStore, make_store
 
 LOCAL_URL = "https://audio.example.com"
 

@@ -3,8 +3,8 @@
 Two renderings share a key only when they would be made by the same engine (name, version,
 variant and sampling defaults), in the same voice (a content hash of its conditionals or
 reference recording, never a name alone), from the same spoken text, in the same language,
-with the same sampling parameters and seed, after the same text preparation. Keys live under
-the story, so that its checkpoints are listed in one call and deleted together.
+with the same sampling parameters and seed, after the same text preparation. Where a
+checkpoint is stored under its digest is `worker/bucket.py`'s (`checkpoint_key`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
+# TRANSITIONAL re-export: remove once handler.py and tools/demo.py import it from worker.bucket
+from worker.bucket import CHECKPOINT_PREFIX as CHECKPOINT_PREFIX
 from worker.engines.base import EngineCapabilities, SynthesisParams, Voice
 
-CHECKPOINT_EXTENSION = ".flac"
-CHECKPOINT_PREFIX = "chunks/"
 KEY_VERSION = 1
 """Bump when what a checkpoint holds changes: every earlier checkpoint then goes unused."""
 _DIGEST_CHARS = 32
@@ -65,12 +65,3 @@ class RenderIdentity:
         """The content key of `speech` rendered this way."""
         content = json.dumps([KEY_VERSION, asdict(self), speech], sort_keys=True)
         return hashlib.sha256(content.encode()).hexdigest()[:_DIGEST_CHARS]
-
-
-def story_prefix(user_id: str, story_id: str) -> str:
-    """Where one story's checkpoints live (ids are validated job input: no `/` in them)."""
-    return f"{CHECKPOINT_PREFIX}{user_id}/{story_id}/"
-
-
-def checkpoint_key(user_id: str, story_id: str, digest: str) -> str:
-    return f"{story_prefix(user_id, story_id)}{digest}{CHECKPOINT_EXTENSION}"

@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
+from worker.bucket import checkpoint_digest, checkpoint_key, checkpoint_prefix
 from worker.checkpoints.codec import (
     CONTENT_TYPE,
     Checkpoint,
@@ -26,7 +27,6 @@ from worker.checkpoints.codec import (
     decode,
     encode,
 )
-from worker.checkpoints.keys import checkpoint_key, story_prefix
 from worker.engines.base import Samples
 
 logger = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ class StoryCheckpoints:
         self._digests = list(digests)
         self._later = Counter(self._digests)
         self._asked = time.monotonic()
-        prefix = story_prefix(self._user_id, self._story_id)
+        prefix = checkpoint_prefix(self._user_id, self._story_id)
         self._listing = self._listed_keys = self._fetcher.submit(self._store.list_keys, prefix)
         if not self._listed(self._asked + budget_s):
             return len(self._digests)
@@ -259,8 +259,8 @@ class StoryCheckpoints:
             logger.warning("checkpoints could not be listed", extra={"cause": type(exc).__name__})
             listed = []
         self._listing = None
-        prefix = story_prefix(self._user_id, self._story_id)
-        self._existing = {key[len(prefix) :].rsplit(".", 1)[0] for key in listed}
+        prefix = checkpoint_prefix(self._user_id, self._story_id)
+        self._existing = {checkpoint_digest(prefix, key) for key in listed}
         remaining = self._digests[self._next :]
         self._ahead = list(dict.fromkeys(d for d in remaining if d in self._existing))
         self._ahead.reverse()  # popped from the end, in story order

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from worker.checkpoints.keys import RenderIdentity, checkpoint_key, story_prefix
+from worker.bucket import checkpoint_key, checkpoint_prefix
+from worker.checkpoints.keys import RenderIdentity
 from worker.engines.base import EngineCapabilities, SynthesisParams, Voice
 
 CAPS = EngineCapabilities(
@@ -66,5 +67,5 @@ def test_a_voice_of_unknown_content_has_no_identity() -> None:
 def test_keys_live_under_their_story() -> None:
     key = checkpoint_key("user_1", "story_1", "ab" * 16)
     assert key == f"chunks/user_1/story_1/{'ab' * 16}.flac"
-    assert key.startswith(story_prefix("user_1", "story_1"))
-    assert not key.startswith(story_prefix("user_1", "story_10"))
+    assert key.startswith(checkpoint_prefix("user_1", "story_1"))
+    assert not key.startswith(checkpoint_prefix("user_1", "story_10"))

@@ -11,8 +11,8 @@ import pytest
 
 from tests.helpers.fakes import speech_like
 from tests.helpers.servers import FaultPlan, fault_proxy, r2_settings, s3_server
+from worker.bucket import checkpoint_key
 from worker.checkpoints.codec import encode, on_pcm16_grid
-from worker.checkpoints.keys import checkpoint_key
 from worker.checkpoints.transfer import CheckpointLimits, StoryCheckpoints
 from worker.storage import R2ObjectStore
 

@@ -12,11 +12,12 @@ import pytest
 from shared.signing import generate_secret
 from tests.helpers.fakes import SeededToneEngine
 from tests.helpers.servers import Script, scripted_server
+from worker.bucket import stream_prefix, timings_key
 from worker.config import ServiceSettings, SynthesisSettings
 from worker.delivery.sender import CallbackSender
 from worker.jobs.common import Loaded
 from worker.jobs.story import TTSJobRunner
-from worker.storage import LocalObjectStore, stream_prefix, timings_key
+from worker.storage import LocalObjectStore
 from worker.streaming.hls import ENCODER_DELAY
 from worker.synthesis.encoding import Mp3Frames
 from worker.synthesis.speech import split_pauses

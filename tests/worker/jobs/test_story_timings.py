@@ -12,11 +12,12 @@ import pytest
 from shared.signing import generate_secret
 from tests.helpers.fakes import SentencePauseEngine
 from tests.helpers.servers import Script, scripted_server
+from worker.bucket import timings_key, vtt_key
 from worker.config import ServiceSettings, SynthesisSettings
 from worker.delivery.sender import CallbackSender
 from worker.jobs.common import Loaded
 from worker.jobs.story import TTSJobRunner
-from worker.storage import LocalObjectStore, StoredObject, timings_key, vtt_key
+from worker.storage import LocalObjectStore, StoredObject
 from worker.synthesis.synthesizer import StorySynthesizer
 
 SECRET = generate_secret()
