@@ -23,9 +23,9 @@ from shared.signing import generate_secret
 from tests.helpers.browser import PLAYER, chromium, events, first
 from tests.helpers.browser import open_player as browser_page
 from tools.stack import REPO_ROOT, callback_api, runpod_worker, static_files, storage_files
+from worker.bucket import PLAYLIST_NAME, segment_name
 from worker.storage import LocalObjectStore
-from worker.streaming.hls import DECODER_DELAY, ENCODER_DELAY, PLAYLIST_CONTENT_TYPE, segment_name
-from worker.streaming.publisher import PLAYLIST_NAME
+from worker.streaming.hls import DECODER_DELAY, ENCODER_DELAY, PLAYLIST_CONTENT_TYPE
 
 pytestmark = pytest.mark.slow
 

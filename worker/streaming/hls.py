@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from worker.bucket import segment_name
+
 TIMESTAMP_OWNER = b"com.apple.streaming.transportStreamTimestamp"
 MPEG_CLOCK_HZ = 90_000
 TARGET_SEGMENT_S = 6
@@ -97,10 +99,6 @@ class SegmentCutter:
         self._cut += count
         self._count += 1
         self._on_segment(segment)
-
-
-def segment_name(index: int) -> str:
-    return f"{index:05d}.mp3"
 
 
 def playlist(segments: Sequence[Segment], *, ended: bool) -> str:

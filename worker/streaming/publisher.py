@@ -19,23 +19,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from worker.streaming.hls import (
-    CONTENT_TYPE,
-    PLAYLIST_CONTENT_TYPE,
-    Segment,
-    playlist,
+from worker.bucket import (
+    IMMUTABLE_CACHE,
+    NO_CACHE,
+    PLAYLIST_NAME,
+    TRACK_NAME,
     segment_name,
+    stream_key,
 )
+from worker.streaming.hls import CONTENT_TYPE, PLAYLIST_CONTENT_TYPE, Segment, playlist
 
 logger = logging.getLogger(__name__)
-PLAYLIST_NAME = "index.m3u8"
-TRACK_NAME = "timings.json"
 TRACK_CONTENT_TYPE = "application/json"
 ANNOUNCE_AT_SEGMENTS = 2
 """hls.js re-reads a playlist about one segment late: announced with one segment, the player
 would run dry at the end of it."""
-SEGMENT_CACHE = "public, max-age=31536000, immutable"
-PLAYLIST_CACHE = "no-cache"
 _BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 """Waits before each retry after failures in a row: a failing store is asked about once per
 8 s at most, however fast segments are cut."""
@@ -113,7 +111,7 @@ class StreamPublisher:
         self._store = store
         self._track = track
         self._track_stored = False
-        self._prefix = prefix.rstrip("/")
+        self._prefix = prefix
         self._on_update = on_update
         self._flush_s = flush_s
         self._started = time.monotonic()
@@ -134,14 +132,14 @@ class StreamPublisher:
 
     @property
     def url(self) -> str:
-        return self._store.url_for(f"{self._prefix}/{PLAYLIST_NAME}")
+        return self._store.url_for(stream_key(self._prefix, PLAYLIST_NAME))
 
     @property
     def timings_url(self) -> str | None:
         """The live track, once stored, and as long as it is kept up."""
         if self._track is None or not self._track_stored:
             return None
-        return self._store.url_for(f"{self._prefix}/{TRACK_NAME}")
+        return self._store.url_for(stream_key(self._prefix, TRACK_NAME))
 
     def offer(self, segment: Segment) -> None:
         """Queue a segment for publishing; never waits, never raises."""
@@ -200,7 +198,7 @@ class StreamPublisher:
             ending = self._ending.is_set()  # nothing is cut after the job's end
         try:
             for segment in waiting:
-                self._put(segment_name(segment.index), segment.data, CONTENT_TYPE, SEGMENT_CACHE)
+                self._put(segment_name(segment.index), segment.data, CONTENT_TYPE, IMMUTABLE_CACHE)
                 with self._wake:
                     if self._closed:  # stored after `close` counted it unpublished
                         return False
@@ -221,7 +219,7 @@ class StreamPublisher:
         published = self._cut[: self._published]
         self._put_track(sum(segment.duration_s for segment in published))
         text = playlist(published, ended=ended)
-        self._put(PLAYLIST_NAME, text.encode(), PLAYLIST_CONTENT_TYPE, PLAYLIST_CACHE)
+        self._put(PLAYLIST_NAME, text.encode(), PLAYLIST_CONTENT_TYPE, NO_CACHE)
         with self._wake:
             if self._closed:  # `close` has returned its stats: this upload came too late
                 return
@@ -238,7 +236,7 @@ class StreamPublisher:
         them: a listener reads along as far as it can listen."""
 
         def store(track: LiveTrackSource) -> None:
-            self._put(TRACK_NAME, track.snapshot(heard_s), TRACK_CONTENT_TYPE, PLAYLIST_CACHE)
+            self._put(TRACK_NAME, track.snapshot(heard_s), TRACK_CONTENT_TYPE, NO_CACHE)
             self._track_stored = True
 
         self._guard_track(store)
@@ -259,5 +257,5 @@ class StreamPublisher:
         if time.monotonic() >= self._deadline:
             raise _FlushOver  # an upload started now could outlast `close`
         self._store.put_bytes(
-            f"{self._prefix}/{name}", data, content_type, {}, cache_control=cache_control
+            stream_key(self._prefix, name), data, content_type, {}, cache_control=cache_control
         )
