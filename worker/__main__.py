@@ -20,8 +20,9 @@ from shared.errors import (
     as_tts_error,
 )
 from shared.types import AUDIO_FORMATS, ENGINE_NAMES, AudioFormat, EngineName, Pronunciations
+from worker.bucket import REJECTED_PREFIX
 from worker.config import SynthesisSettings, get_settings
-from worker.delivery.dead_letters import REJECTED_PREFIX, DeadLetters
+from worker.delivery.dead_letters import DeadLetters
 from worker.delivery.sender import CallbackSender
 from worker.deployment import load_settings
 from worker.engines import VoiceSource, load_engine

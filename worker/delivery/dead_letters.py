@@ -19,18 +19,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from worker.delivery.sender import (
-    AUTH_STATUSES,
-    DEAD_LETTER_PREFIX,
-    CallbackSender,
-    Delivery,
-    DeliveryError,
-)
+from worker.bucket import DEAD_LETTER_PREFIX, rejected_key
+from worker.delivery.sender import AUTH_STATUSES, CallbackSender, Delivery, DeliveryError
 from worker.storage import ObjectStore
 
 logger = logging.getLogger(__name__)
-
-REJECTED_PREFIX = "callbacks/rejected/"
 
 
 @dataclass(frozen=True)
@@ -112,8 +105,7 @@ class DeadLetters:
             "callback refused for good; moved out of the dead letter",
             extra={"key": key, "failure": str(failure), **about},
         )
-        target = REJECTED_PREFIX + key.removeprefix(DEAD_LETTER_PREFIX)
-        self.store.put_bytes(target, raw, "application/json", {})
+        self.store.put_bytes(rejected_key(key), raw, "application/json", {})
         self.store.delete(key)
 
 

@@ -5,14 +5,14 @@ repeat from a new message. Progress and terminal (success, error) callbacks have
 so that failed progress posts never stop a result from being sent. A terminal callback is never
 short-circuited: every attempt of its retry schedule reaches the network, and its breaker only
 tells the dead-letter redelivery (`dead_letters.py`) whether the API looks down. A terminal
-callback that cannot be delivered is written to storage under `callbacks/dead-letter/`.
+callback that cannot be delivered is written to storage under `callbacks/dead-letter/`
+(`worker/bucket.py`'s `DEAD_LETTER_PREFIX`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,12 +31,12 @@ from tenacity import (
 
 from shared.callbacks import CallbackType, SignedCallback
 from shared.signing import new_message_id, sign
+from worker.bucket import dead_letter_key
 from worker.config import ServiceSettings
 from worker.storage import ObjectStore
 
 logger = logging.getLogger(__name__)
 
-DEAD_LETTER_PREFIX = "callbacks/dead-letter/"
 AUTH_STATUSES = frozenset({401, 403})
 RETRY_STATUSES = frozenset({408, 429})
 
@@ -97,12 +97,6 @@ class Delivery:
     @property
     def terminal(self) -> bool:
         return self.type is not CallbackType.PROGRESS
-
-    def dead_letter_key(self, failed_at: datetime) -> str:
-        """Keys sort oldest first: the failure time leads, to the microsecond."""
-        job = re.sub(r"[^A-Za-z0-9_-]", "_", self.job_id)[:128]
-        stamp = failed_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        return f"{DEAD_LETTER_PREFIX}{stamp}-{job}-{self.type.value}.json"
 
 
 @dataclass(frozen=True)
@@ -305,7 +299,7 @@ class CallbackSender:
         failed_at = datetime.now(UTC)
         try:
             self.store.put_bytes(
-                delivery.dead_letter_key(failed_at),
+                dead_letter_key(delivery.job_id, delivery.type.value, failed_at),
                 delivery.to_record(reason, attempts, failed_at),
                 "application/json",
                 {"job_id": delivery.job_id, "type": delivery.type.value},

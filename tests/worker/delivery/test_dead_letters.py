@@ -8,9 +8,10 @@ import time
 from shared.callbacks import CallbackType
 from shared.signing import Verifier, generate_secret
 from tests.helpers.servers import Script, scripted_server
+from worker.bucket import DEAD_LETTER_PREFIX, REJECTED_PREFIX
 from worker.config import ServiceSettings
-from worker.delivery.dead_letters import REJECTED_PREFIX, DeadLetters
-from worker.delivery.sender import DEAD_LETTER_PREFIX, CallbackSender
+from worker.delivery.dead_letters import DeadLetters
+from worker.delivery.sender import CallbackSender
 from worker.storage import LocalObjectStore
 
 SECRET = generate_secret()

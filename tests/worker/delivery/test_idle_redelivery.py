@@ -11,9 +11,10 @@ from pathlib import Path
 from shared.callbacks import CallbackType
 from shared.signing import generate_secret
 from tests.helpers.servers import Script, scripted_server
+from worker.bucket import DEAD_LETTER_PREFIX
 from worker.config import ServiceSettings
 from worker.delivery.dead_letters import DeadLetters, IdleRedelivery
-from worker.delivery.sender import DEAD_LETTER_PREFIX, CallbackSender
+from worker.delivery.sender import CallbackSender
 from worker.storage import LocalObjectStore
 
 SECRET = generate_secret()

@@ -12,9 +12,10 @@ from shared.callbacks import CallbackType
 from shared.deadlines import CALLBACK_GRACE_S
 from shared.signing import Verifier, generate_secret
 from tests.helpers.servers import Script, scripted_server
+from worker.bucket import DEAD_LETTER_PREFIX
 from worker.config import ServiceSettings
 from worker.delivery.progress import PROGRESS_ATTEMPTS
-from worker.delivery.sender import DEAD_LETTER_PREFIX, CallbackSender
+from worker.delivery.sender import CallbackSender
 from worker.storage import LocalObjectStore
 
 LOCAL_URL = "https://audio.example.com"

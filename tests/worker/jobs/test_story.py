@@ -14,8 +14,9 @@ from shared.job_input import field_label
 from shared.signing import Verifier, generate_secret
 from tests.helpers.fakes import ToneEngine
 from tests.helpers.servers import Script, scripted_server
+from worker.bucket import DEAD_LETTER_PREFIX
 from worker.config import ServiceSettings, SynthesisSettings
-from worker.delivery.sender import DEAD_LETTER_PREFIX, CallbackSender
+from worker.delivery.sender import CallbackSender
 from worker.engines.base import EngineAudio
 from worker.jobs.common import Loaded
 from worker.jobs.story import TTSJobRunner
