@@ -124,6 +124,59 @@ def test_no_package_reaches_across_its_boundary(package: str, forbidden: tuple[s
     assert not {m: c for m, c in problems.items() if c}, "imports that cross the boundary"
 
 
+FLOORS = [
+    ("worker.handler", "worker.__main__"),
+    ("worker.jobs",),
+    ("worker.voices",),
+    ("worker.synthesis.synthesizer",),
+    ("worker.synthesis.writer",),
+    ("worker.synthesis.live_track", "worker.synthesis.assembly"),
+    ("worker.synthesis.timings", "worker.delivery"),
+    ("worker.synthesis", "worker.storage"),
+    ("worker.checkpoints", "worker.deployment"),
+    ("worker.engines", "worker.streaming", "worker.config", "worker.logs"),
+    ("worker.bucket",),
+]
+"""The worker's floors, top first: a module imports only from its own floor or lower ones.
+A module sits on the floor of the longest prefix naming it (`worker.synthesis.writer` above
+the rest of `worker.synthesis`)."""
+
+
+def floor_of(module: str) -> int | None:
+    """The floor's height (0 at the bottom), or None for a module on no floor."""
+    matches = [
+        (len(prefix), len(FLOORS) - 1 - index)
+        for index, floor in enumerate(FLOORS)
+        for prefix in floor
+        if module == prefix or module.startswith(prefix + ".")
+    ]
+    return max(matches)[1] if matches else None
+
+
+def test_every_worker_module_sits_on_a_floor() -> None:
+    assert [m for m in modules_under("worker") if m != "worker" and floor_of(m) is None] == []
+
+
+def test_no_worker_import_runs_back_up_the_floors() -> None:
+    upward = {
+        module: sorted(
+            name
+            for name in direct_imports(module)
+            if (height := floor_of(name)) is not None and height > (floor_of(module) or 0)
+        )
+        for module in modules_under("worker")
+    }
+    assert {m: names for m, names in upward.items() if names} == {}, "imports that run back up"
+
+
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_over_400_lines() -> None:
+    lines = {name: len(path.read_text().splitlines()) for name, path in MODULES.items()}
+    assert {m: n for m, n in lines.items() if n > MAX_MODULE_LINES} == {}
+
+
 def test_only_the_handler_imports_runpod() -> None:
     importers = sorted(m for m in MODULES if "runpod" in direct_imports(m))
     assert importers == ["worker.handler"]

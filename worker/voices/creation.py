@@ -2,7 +2,7 @@
 
 The recording becomes Chatterbox conditionals (`prepare_conditionals`), saved with their own
 `save()` at `voices/{user_id}/{voice_id}.pt`, or `voices/{user_id}/{voice_id}/{submission}.pt`
-for the API's numbered submissions (`sources.profile_key`); a short sample is narrated in the
+for the API's numbered submissions (`profile_key`); a short sample is narrated in the
 new voice and stored beside it (`…_sample.mp3`). Independent of RunPod: the handler supplies
 the engine, the store and the request, and turns the returned dict or the raised `TTSError`
 into its output and callbacks.
@@ -21,11 +21,11 @@ from typing import Any, Protocol, runtime_checkable
 
 from shared.errors import InvalidInputError, ModelUnavailableError, VoiceProfileMissingError
 from shared.types import MAX_VOICE_NAME_CHARS, AudioFormat, normalize_language
+from worker.bucket import check_key, profile_key, sample_key
 from worker.config import SynthesisSettings
 from worker.engines.base import Engine, SynthesisParams, Voice
-from worker.storage import ObjectStore, check_key
+from worker.storage import ObjectStore
 from worker.synthesis.synthesizer import StorySynthesizer
-from worker.voices.sources import profile_key
 
 GENERATION_METHOD = "chatterbox_prepare_conditionals"
 PROFILE_CONTENT_TYPE = "application/octet-stream"
@@ -111,8 +111,8 @@ def create_voice_profile(
             fmt=SAMPLE_FORMAT,
         )
         stored_profile = store.put_bytes(key, profile, PROFILE_CONTENT_TYPE, metadata)
-        sample_key = key.removesuffix(".pt") + f"_sample{sample.spec.extension}"
-        stored_sample = store.put_file(sample_key, sample.path, sample.content_type, metadata)
+        sample_at = sample_key(key, sample.spec.extension)
+        stored_sample = store.put_file(sample_at, sample.path, sample.content_type, metadata)
     caps = cloner.capabilities
     return {
         "voice_id": voice_id,

@@ -15,10 +15,11 @@ from tests.helpers.servers import Script, scripted_server
 from worker.config import ServiceSettings, SynthesisSettings
 from worker.delivery.sender import CallbackSender
 from worker.engines.base import VoiceSource
+from worker.engines.reference_audio import VoiceLimits
+from worker.engines.voice_resolution import fetch_payload
 from worker.jobs.common import Loaded
 from worker.jobs.voice_profile import VoiceProfileJobRunner
 from worker.storage import LocalObjectStore
-from worker.voices.sources import VoiceLimits, fetch_payload
 
 SECRET = generate_secret()
 LIMITS = VoiceLimits(2**24, 2**24, 1.0, 60.0)

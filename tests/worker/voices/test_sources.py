@@ -15,10 +15,12 @@ from shared.errors import (
     VoiceProfileMissingError,
 )
 from tests.helpers import chatterbox_standin as standin
+from worker.bucket import profile_key
+from worker.engines import reference_audio
 from worker.engines.base import SynthesisParams, VoiceSource
+from worker.engines.voice_resolution import ConditionalsCache
 from worker.storage import LocalObjectStore
-from worker.voices import sources as voices
-from worker.voices.sources import ConditionalsCache, decode_base64, profile_key
+from worker.voices.sources import decode_base64
 
 
 @pytest.fixture
@@ -128,10 +130,10 @@ def test_phone_recordings_decode_through_ffmpeg(engine, monkeypatch, tmp_path) -
     wav.write_bytes(standin.tone_wav(7))
     subprocess.run([ffmpeg, "-v", "error", "-i", wav, "-c:a", "aac", m4a], check=True)
     source = VoiceSource(reference_audio=m4a.read_bytes())
-    monkeypatch.setattr(voices, "ffmpeg_binary", lambda: None)
+    monkeypatch.setattr(reference_audio, "ffmpeg_binary", lambda: None)
     with pytest.raises(VoiceProfileInvalidError, match="could not be read"):
         engine.prepare_voice(source)
-    monkeypatch.setattr(voices, "ffmpeg_binary", lambda: ffmpeg)
+    monkeypatch.setattr(reference_audio, "ffmpeg_binary", lambda: ffmpeg)
     assert engine.prepare_voice(source).data.t3.speaker_emb.shape == (1, 256)
 
 
@@ -148,7 +150,7 @@ def test_phone_recordings_decode_through_ffmpeg(engine, monkeypatch, tmp_path) -
     ids=["short", "silent", "undecodable"],
 )
 def test_unusable_reference_audio_is_invalid(engine, monkeypatch, audio, message) -> None:
-    monkeypatch.setattr(voices, "ffmpeg_binary", lambda: None)
+    monkeypatch.setattr(reference_audio, "ffmpeg_binary", lambda: None)
     with pytest.raises(VoiceProfileInvalidError, match=message):
         engine.prepare_voice(VoiceSource(reference_audio=audio))
     assert engine._model.prepared == 0
@@ -163,8 +165,8 @@ def test_oversized_and_empty_payloads_are_invalid(tmp_path) -> None:
 
 
 def test_long_recordings_are_cut_to_the_limit() -> None:
-    limits = voices.VoiceLimits(1 << 20, 1 << 26, 5.0, 12.0)
-    samples, rate = voices.decode_reference_audio(standin.tone_wav(20), limits)
+    limits = reference_audio.VoiceLimits(1 << 20, 1 << 26, 5.0, 12.0)
+    samples, rate = reference_audio.decode_reference_audio(standin.tone_wav(20), limits)
     assert len(samples) == 12 * rate
 
 

@@ -1,28 +1,26 @@
 """Chatterbox (chatterbox-tts 0.1.7) on GPU: the production engine.
 
 `ChatterboxEngine` loads the configured variant once per process, turns a job's voice source
-into conditionals (through worker.voices.sources, checked by `profiles`), and synthesizes one
+into conditionals (through `engines/voice_resolution`, checked by `profiles`), and synthesizes one
 chunk at a time: texts in dense scripts in parts, and a chunk that ran out of CUDA memory again
 in two halves. It is written against the pinned release's API and proven against its source by
 tests/worker/engines/chatterbox/test_release_api.py; torch sits behind `runtime.Runtime`, so it
-is tested with a stand-in model, and the release's own faults are handled in `workarounds`.
+is tested with a stand-in model, the device, weights and fingerprint come from `loading`, and
+the release's own faults are handled in `workarounds`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import hashlib
 import importlib
 import io
-import json
 import logging
 import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -48,12 +46,13 @@ from worker.engines.base import (
     VoiceSource,
     VoiceStore,
 )
-from worker.engines.chatterbox.config import (
-    PKUSEG_MODEL,
-    PKUSEG_MODEL_MARKER,
-    VARIANTS,
-    ChatterboxSettings,
-    pkuseg_home,
+from worker.engines.chatterbox.config import VARIANTS, ChatterboxSettings
+from worker.engines.chatterbox.loading import (
+    load_model,
+    package_version,
+    pick_device,
+    sound_fingerprint,
+    supported_languages,
 )
 from worker.engines.chatterbox.profiles import ProfileSpec, validate_conditionals
 from worker.engines.chatterbox.runtime import (
@@ -72,12 +71,8 @@ from worker.engines.chatterbox.workarounds import (
     leaked_hooks_removed,
     with_cfg_pair,
 )
-from worker.voices.sources import (
-    ConditionalsCache,
-    VoiceLimits,
-    decode_reference_audio,
-    resolve_voice,
-)
+from worker.engines.reference_audio import VoiceLimits, decode_reference_audio
+from worker.engines.voice_resolution import ConditionalsCache, resolve_voice
 
 logger = logging.getLogger(__name__)
 
@@ -118,60 +113,6 @@ def split_to_budget(text: str, max_chars: int) -> list[str]:
     return [part for half in halves for part in split_to_budget(half, max_chars)]
 
 
-def _package_version() -> str:
-    try:
-        return version("chatterbox-tts")
-    except PackageNotFoundError:
-        return "unknown"
-
-
-GENERATION_VERSION = 1
-"""Bump when this adapter's generation path changes how a chunk sounds (how texts are split or
-joined, how attempts sample, the token cap's handling): every earlier checkpoint then goes
-unused."""
-_WEIGHT_SUFFIXES = (".safetensors", ".pt", ".json", ".model", ".txt")
-_HUB_METADATA = Path(".cache") / "huggingface" / "download"
-"""Where `snapshot_download(local_dir=...)` records each file's commit and ETag (its sha256
-for weights): the weights' content, known without hashing gigabytes at every start."""
-
-
-def sound_fingerprint(settings: ChatterboxSettings) -> str:
-    """Everything, beyond the release and variant, that decides how a chunk sounds: the
-    weights (name, size, and the Hub's commit and content hash where the download recorded
-    them), the revision they were fetched at, the reference-length cap (a cloned voice's
-    conditionals come from the capped recording), the sampling defaults, and this adapter's
-    generation version."""
-    files = sorted(
-        (path.name, path.stat().st_size, _hub_record(settings.model_dir, path.name))
-        for path in settings.model_dir.glob("*")
-        if path.is_file() and path.suffix in _WEIGHT_SUFFIXES
-    )
-    sound = settings.model_dump(
-        mode="json",
-        include={
-            "model_revision",
-            "max_reference_seconds",
-            "exaggeration",
-            "cfg_weight",
-            "temperature",
-            "max_speech_tokens",
-            "bf16",
-        },
-    )
-    content = json.dumps([GENERATION_VERSION, files, sound], sort_keys=True)
-    return hashlib.sha256(content.encode()).hexdigest()[:16]
-
-
-def _hub_record(model_dir: Path, name: str) -> list[str]:
-    """The commit and ETag the Hub download wrote for `name`; none for weights put there by
-    hand (their name and size are then all that is known)."""
-    try:
-        lines = (model_dir / _HUB_METADATA / f"{name}.metadata").read_text().splitlines()
-    except OSError:
-        return []
-    return [line.strip() for line in lines[:2]]
-
-
 class ChatterboxEngine:
     """Loaded once per process; `voice_store` reads stored profiles and reference audio."""
 
@@ -191,8 +132,8 @@ class ChatterboxEngine:
         module = import_package(spec.module, import_module)
         check_watermarker(import_package("perth", import_module))
         self._conditionals_cls = module.Conditionals
-        self.device = self._pick_device()
-        self._model = self._load(getattr(module, spec.class_name))
+        self.device = pick_device(self.settings, self._runtime)
+        self._model = load_model(getattr(module, spec.class_name), self.settings, self.device)
         self._builtin = self._model.conds
         hp = self._model.t3.hp
         self.profile_spec = ProfileSpec.from_t3_config(hp)
@@ -207,10 +148,10 @@ class ChatterboxEngine:
         )
         self.capabilities = EngineCapabilities(
             name="chatterbox",
-            version=f"{_package_version()} ({self.settings.variant})",
+            version=f"{package_version()} ({self.settings.variant})",
             sample_rate=int(self._model.sr),
             max_chunk_chars=self.settings.max_chunk_chars,
-            languages=self._languages(module),
+            languages=supported_languages(self.settings, module, self._model),
             voice_cloning=True,
             fingerprint=sound_fingerprint(self.settings),
         )
@@ -219,46 +160,6 @@ class ChatterboxEngine:
             self._warm_up()
 
     # --- loading ---------------------------------------------------------------------------
-
-    def _pick_device(self) -> str:
-        """CUDA, unless the CPU is asked for by name: Chatterbox on a CPU is far slower than
-        real time, so a worker without a GPU must fail fast rather than run out the clock."""
-        wanted = self.settings.device
-        if wanted == "cpu":
-            logger.warning("CHATTERBOX_DEVICE=cpu: far slower than real time (development only)")
-            return "cpu"
-        if self._runtime.cuda_available():
-            return "cuda"
-        raise ModelUnavailableError(
-            details=f"CHATTERBOX_DEVICE={wanted} but no CUDA device is visible "
-            "(CHATTERBOX_DEVICE=cpu runs on the CPU, for development only)"
-        )
-
-    def _load(self, model_cls: Any) -> Any:
-        model_dir = self.settings.model_dir
-        spec = VARIANTS[self.settings.variant]
-        missing = [name for name in spec.required_files if not (model_dir / name).is_file()]
-        if missing:
-            logger.error("chatterbox weights missing", extra={"model_dir": str(model_dir)})
-            raise ModelUnavailableError(
-                details=f"Chatterbox {self.settings.variant} weights are missing from "
-                f"CHATTERBOX_MODEL_DIR: {', '.join(missing)}"
-            )
-        home = pkuseg_home()
-        baked = (home / PKUSEG_MODEL_MARKER).is_file() and (home / PKUSEG_MODEL).is_dir()
-        if self.settings.variant == "multilingual" and not baked:
-            raise ModelUnavailableError(
-                details="spacy-pkuseg's model is not in PKUSEG_HOME: without it the "
-                "multilingual tokenizer downloads it on load (the image fetches it at build time)"
-            )
-        try:
-            return model_cls.from_local(model_dir, self.device)
-        except Exception as exc:
-            logger.exception("chatterbox failed to load")
-            raise ModelUnavailableError(
-                details=f"Chatterbox {self.settings.variant} failed to load: {type(exc).__name__}",
-                refresh_worker=gpu_at_fault(exc),
-            ) from exc
 
     def _instrument_t3(self) -> None:
         t3 = self._model.t3
@@ -279,16 +180,6 @@ class ChatterboxEngine:
                 return fn(*args, **kwargs)
 
         return wrapped
-
-    def _languages(self, module: ModuleType) -> frozenset[str]:
-        if self.settings.variant != "multilingual":
-            return frozenset({"en"})
-        languages = set(module.SUPPORTED_LANGUAGES)
-        converter = getattr(self._model.tokenizer, "cangjie_converter", None)
-        if converter is not None and not getattr(converter, "word2cj", None):
-            logger.warning("Cangjie5_TC.json is not in the model directory: Chinese is disabled")
-            languages.discard("zh")
-        return frozenset(languages)
 
     def _warm_up(self) -> None:
         conds = self.builtin_conditionals()

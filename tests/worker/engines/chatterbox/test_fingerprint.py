@@ -10,7 +10,7 @@ import pytest
 
 from worker.checkpoints.keys import RenderIdentity
 from worker.engines.base import SynthesisParams, Voice
-from worker.engines.chatterbox import engine as chatterbox
+from worker.engines.chatterbox import loading as chatterbox
 from worker.engines.chatterbox.engine import ChatterboxEngine
 
 VOICE = Voice(name="granny", identity="sha-of-profile-1")
