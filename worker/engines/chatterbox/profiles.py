@@ -8,13 +8,13 @@ fails the job with `voice_profile_invalid` instead of crashing or garbling the g
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from shared.errors import VoiceProfileInvalidError
+from worker.engines.chatterbox.runtime import Array, ToNumpy
 
 GEN_KEYS = frozenset(
     {"prompt_token", "prompt_token_len", "prompt_feat", "prompt_feat_len", "embedding"}
@@ -36,9 +36,7 @@ class ProfileSpec:
         return cls(hp.speaker_embed_size, hp.speech_cond_prompt_len, hp.start_speech_token)
 
 
-def validate_conditionals(
-    conds: Any, spec: ProfileSpec, to_numpy: Callable[[Any], np.ndarray]
-) -> Any:
+def validate_conditionals(conds: Any, spec: ProfileSpec, to_numpy: ToNumpy) -> Any:
     """Check a loaded profile's structure against what the model expects; returns it."""
     try:
         problem = _profile_problem(conds, spec, to_numpy)
@@ -50,9 +48,7 @@ def validate_conditionals(
     return conds
 
 
-def _profile_problem(
-    conds: Any, spec: ProfileSpec, to_numpy: Callable[[Any], np.ndarray]
-) -> str | None:
+def _profile_problem(conds: Any, spec: ProfileSpec, to_numpy: ToNumpy) -> str | None:
     t3, gen = conds.t3, conds.gen
     if not isinstance(gen, dict):
         return "the decoder conditionals are not a mapping"
@@ -81,7 +77,7 @@ def _profile_problem(
     return None
 
 
-def _token_problem(tokens: np.ndarray, spec: ProfileSpec) -> str | None:
+def _token_problem(tokens: Array, spec: ProfileSpec) -> str | None:
     if (
         tokens.ndim != 2
         or tokens.shape[0] != 1

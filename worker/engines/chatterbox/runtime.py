@@ -13,11 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import ModuleType
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from shared.errors import ModelUnavailableError, TTSError
+
+Array = npt.NDArray[Any]
+"""What `to_numpy` returns: token ids, embeddings or audio, in the tensor's own dtype."""
+ToNumpy = Callable[[Any], Array]
 
 _OOM_MESSAGES = ("out of memory", "cublas_status_alloc_failed")
 _DEVICE_ERROR_MESSAGES = (
@@ -43,7 +48,7 @@ class Runtime(Protocol):
 
     def empty_cache(self) -> None: ...
 
-    def to_numpy(self, tensor: Any) -> np.ndarray: ...
+    def to_numpy(self, tensor: Any) -> Array: ...
 
 
 class TorchRuntime:
@@ -56,10 +61,11 @@ class TorchRuntime:
         return bool(self._torch.cuda.is_available())
 
     def inference_mode(self) -> AbstractContextManager[Any]:
-        return self._torch.inference_mode()
+        return cast(AbstractContextManager[Any], self._torch.inference_mode())
 
     def autocast_bf16(self) -> AbstractContextManager[Any]:
-        return self._torch.autocast("cuda", dtype=self._torch.bfloat16)
+        autocast = self._torch.autocast("cuda", dtype=self._torch.bfloat16)
+        return cast(AbstractContextManager[Any], autocast)
 
     def manual_seed(self, seed: int) -> None:
         self._torch.manual_seed(seed)
@@ -68,11 +74,11 @@ class TorchRuntime:
         if self._torch.cuda.is_available():
             self._torch.cuda.empty_cache()
 
-    def to_numpy(self, tensor: Any) -> np.ndarray:
+    def to_numpy(self, tensor: Any) -> Array:
         if not self._torch.is_tensor(tensor):
             return np.asarray(tensor)
         tensor = tensor.detach().cpu()
-        return (tensor.float() if tensor.is_floating_point() else tensor).numpy()
+        return np.asarray((tensor.float() if tensor.is_floating_point() else tensor).numpy())
 
 
 def load_torch_runtime() -> Runtime:

@@ -16,10 +16,9 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
-import numpy as np
-
 from shared.errors import InvalidInputError, ModelUnavailableError
 from shared.types import normalize_language
+from worker.engines.chatterbox.runtime import ToNumpy
 
 RELEASE_TOKEN_CAP = 1000
 """`generate()`'s speech-token cap: english and multilingual pass `max_new_tokens=1000`, turbo
@@ -42,9 +41,7 @@ class TokenCap:
     pipeline can generate that chunk again.
     """
 
-    def __init__(
-        self, to_numpy: Callable[[Any], np.ndarray], stop_token: int, cap: int = RELEASE_TOKEN_CAP
-    ) -> None:
+    def __init__(self, to_numpy: ToNumpy, stop_token: int, cap: int = RELEASE_TOKEN_CAP) -> None:
         self.to_numpy = to_numpy
         self.stop_token = stop_token
         self.cap = cap
@@ -87,9 +84,7 @@ def with_cfg_pair(inference: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def decodable_only(
-    inference: Callable[..., Any], to_numpy: Callable[[Any], np.ndarray], hp: Any
-) -> Callable[..., Any]:
+def decodable_only(inference: Callable[..., Any], to_numpy: ToNumpy, hp: Any) -> Callable[..., Any]:
     """multilingual `generate()` hands S3Gen every token T3 sampled; S3Gen decodes only the
     ids below the start-of-speech token (english and turbo filter the rest; multilingual logs
     "out-of-range special tokens found in flow, fix inputs!" and fails in its embedding).
@@ -145,7 +140,7 @@ class ShortTextRule:
         self,
         tokenizer: Any | None,
         punc_norm: Callable[[str], str],
-        to_numpy: Callable[[Any], np.ndarray],
+        to_numpy: ToNumpy,
     ) -> None:
         self.tokenizer = tokenizer
         self.punc_norm = punc_norm
