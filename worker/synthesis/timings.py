@@ -22,9 +22,10 @@ from worker.synthesis.text import has_words
 
 VERSION = 1
 FRAME_S = 0.005  # loudness is measured per frame this long: pauses are placed to within one
-MIN_PAUSE_S = 0.1  # a shorter quiet run is a stop consonant, not a pause between sentences
+MIN_PAUSE_S = 0.1  # a shorter quiet run is most often a stop consonant, ...
+SHORT_S, SHORT = 0.08, 0.75  # ... so one at least this long costs this much more (see `_assign`)
 GAP_S = 0.02  # a louder blip shorter than this (a click) does not cut a pause in two
-BLIP_S, BLIP_DB = 0.12, 15.0  # nor does a sound this short and this far below the loud frames
+BLIP_S, BLIP_DB = 0.12, 12.0  # nor does a sound this short and this far below the loud frames
 QUIET_DB = 30.0  # a frame this far below the chunk's loud ones (its 90th percentile) is quiet
 SCALE, SEARCH_S = 0.15, (0.6, 3.0)  # a misplacement's unit: this share of the chunk, within these
 BONUS, LONG, MISS, STRETCH = 0.25, 0.6 / FRAME_S, 10.0, 2.0  # see `_assign`, fit on Piper
@@ -195,7 +196,7 @@ def place(envelope: Envelope, shares: Sequence[float]) -> list[tuple[int, int]]:
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     apart = _apart(envelope, starts, ends, loud)
     starts, ends = starts[np.r_[True, apart][: len(starts)]], ends[np.r_[apart, True][: len(ends)]]
-    keep = (ends - starts >= round(MIN_PAUSE_S / FRAME_S)) & (starts > 0) & (ends < len(quiet))
+    keep = (ends - starts >= round(SHORT_S / FRAME_S)) & (starts > 0) & (ends < len(quiet))
     starts, ends = starts[keep], ends[keep]  # inside: the chunk's ends are trimmed silence
     voiced = np.cumsum(~quiet, dtype=np.int64)  # voiced frames up to each frame
     spoken = np.asarray(shares, dtype=np.float64) * voiced[-1]
@@ -220,12 +221,15 @@ def _assign(
     """`place`'s pauses for all boundaries at once, in order, at the least cost, by dynamic
     programming over the pauses and the expected frames (no pause there). A pause costs its
     squared distance from the expected frame (in `scale`s) less a bonus for its length, up to
-    `LONG` (a comma's is mostly shorter); none, `MISS`; each sentence, `STRETCH` times the
+    `LONG` (a comma's is mostly shorter), plus `SHORT` if under `MIN_PAUSE_S` (a voice in a
+    hurry may leave 90 ms after a sentence: better than a comma's pause a second off); none,
+    `MISS`; each sentence, `STRETCH` times the
     squared misfit of its voiced frames to its share: short ones after a slow one shift too."""
     k, m = len(expected), len(starts)
     lo, hi = np.concatenate((starts, expected)), np.concatenate((ends, expected))
     off = np.maximum(0, np.maximum(starts - expected[:, None], expected[:, None] - ends))
-    bonus = BONUS * np.minimum(ends - starts, LONG) / LONG
+    length = ends - starts
+    bonus = BONUS * np.minimum(length, LONG) / LONG - SHORT * (length < MIN_PAUSE_S / FRAME_S)
     cost = np.hstack(((off / scale) ** 2 - bonus, np.where(np.eye(k) > 0, MISS, np.inf)))
     said = np.concatenate(([0], voiced))[hi] * STRETCH**0.5 / scale  # voiced before each end
     marks = np.concatenate(([0.0], spoken)) * STRETCH**0.5 / scale  # ... expected there

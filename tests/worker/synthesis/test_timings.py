@@ -116,10 +116,17 @@ def test_a_breath_does_not_cut_a_pause_in_two() -> None:
 
 
 def test_a_short_word_between_two_pauses_is_no_breath() -> None:
-    """"Oh! No." : a word as loud as the rest parts the pauses around it, however short."""
+    """ "Oh! No." : a word as loud as the rest parts the pauses around it, however short."""
     audio = joined(voiced(2.0), silence(0.2), voiced(0.1, seed=2), silence(0.2), voiced(2.0, 1))
     placed = place(envelope(audio, RATE), [0.49, 0.51])
     assert [loud * FRAME_S for _, loud in placed] == pytest.approx([2.2, 2.5], abs=0.006)
+
+
+def test_a_short_pause_where_the_text_says_beats_a_long_one_far_off() -> None:
+    """A voice may leave only 90 ms after a sentence and 350 ms at a comma a second later."""
+    audio = joined(voiced(2.0), silence(0.09), voiced(1.0, 1), silence(0.35), voiced(2.0, 2))
+    [(quiet, loud)] = place(envelope(audio, RATE), [0.4])
+    assert (quiet * FRAME_S, loud * FRAME_S) == pytest.approx((2.0, 2.09), abs=0.006)
 
 
 def test_a_stop_consonant_is_not_a_pause() -> None:
