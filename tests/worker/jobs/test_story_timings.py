@@ -147,3 +147,30 @@ def test_a_resumed_story_has_a_fresh_runs_track(tmp_path: Path) -> None:
         assert got["text"] == want["text"]
         assert got["start"] == pytest.approx(want["start"], abs=0.001)
         assert got["end"] == pytest.approx(want["end"], abs=0.001)
+
+
+def test_an_edited_story_has_a_fresh_runs_track(tmp_path: Path) -> None:
+    """Its opening sentence rewritten, a story reuses the rest from its checkpoints: every
+    sentence's cue is a fresh run's of the edited text, to the millisecond."""
+    edited = STORY.replace("Night 1 came to the harbour.", "At last the first night came.")
+    script = Script()
+    with scripted_server(script) as base:
+        make_runner(tmp_path, SentencePauseEngine(pause_s=0.2))[0].run(
+            "job-1", job_input(base, "story_e")
+        )
+        runner, store = make_runner(tmp_path, SentencePauseEngine(pause_s=0.2))
+        again = runner.run("job-2", job_input(base, "story_e", text=edited))
+        fresh = make_runner(tmp_path, SentencePauseEngine(pause_s=0.2))[0].run(
+            "job-3", job_input(base, "story_g", text=edited)
+        )
+
+    assert again["chunks_reused"] > 0
+    assert fresh["chunks_reused"] == 0
+    track = json.loads(store.get_bytes(timings_key("user_1", "story_e", "job-2")) or b"")
+    expected = json.loads(store.get_bytes(timings_key("user_1", "story_g", "job-3")) or b"")
+    assert track["sentences"][0]["text"] == "At last the first night came."
+    assert len(track["sentences"]) == len(expected["sentences"]) == 15
+    for got, want in zip(track["sentences"], expected["sentences"], strict=True):
+        assert (got["text"], got["char_start"]) == (want["text"], want["char_start"])
+        assert got["start"] == pytest.approx(want["start"], abs=0.001)
+        assert got["end"] == pytest.approx(want["end"], abs=0.001)
