@@ -28,6 +28,7 @@ from typing import Any
 import requests
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
+from google.cloud.firestore_v1.watch import Watch
 
 from tools.auth_emulator import User
 from tools.dev import DevStack, dev_stack
@@ -44,14 +45,16 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105 - the local Auth emulator's demo a
 OUT = REPO_ROOT / "out"
 
 
-def watch_story(doc: firestore.DocumentReference) -> tuple[threading.Event, Any]:
+def watch_story(doc: firestore.DocumentReference) -> tuple[threading.Event, Watch]:
     """Print every change of the story's audio fields, like the frontend's listener; returns
     the event set once the story is ready or failed, and the watch (to unsubscribe)."""
     done = threading.Event()
     last: tuple[Any, ...] = ()
     streams: set[str] = set()
 
-    def on_change(snapshots: list[firestore.DocumentSnapshot], *_: object) -> None:
+    def on_change(
+        snapshots: list[firestore.DocumentSnapshot[firestore.DocumentReference]], *_: object
+    ) -> None:
         nonlocal last
         for snapshot in snapshots:
             data = snapshot.to_dict() or {}

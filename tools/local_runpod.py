@@ -154,7 +154,8 @@ class LocalRunPod:
             return {"status": "FAILED", "error": LOST_WORKER}
         try:
             url = f"{self.worker}/status/{job.id}"
-            return requests.post(url, timeout=WORKER_RUN_TIMEOUT_S).json()
+            answer: dict[str, Any] = requests.post(url, timeout=WORKER_RUN_TIMEOUT_S).json()
+            return answer
         except requests.RequestException as exc:
             return {"status": "FAILED", "error": f"the worker did not answer: {exc}"}
 
@@ -232,7 +233,8 @@ def _handler(runpod: LocalRunPod) -> type[BaseHTTPRequestHandler]:
 
         def _body(self) -> dict[str, Any]:
             length = int(self.headers.get("Content-Length", 0) or 0)
-            return json.loads(self.rfile.read(length) or b"{}")
+            body: dict[str, Any] = json.loads(self.rfile.read(length) or b"{}")
+            return body
 
         def log_message(self, *args: object) -> None:
             pass

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -297,7 +298,7 @@ def reference_wav(seconds: float) -> bytes:
     return _wav_bytes(samples, audio.sample_rate)
 
 
-def _wav_bytes(samples: np.ndarray, rate: int) -> bytes:
+def _wav_bytes(samples: npt.NDArray[np.float32], rate: int) -> bytes:
     buffer = io.BytesIO()
     sf.write(buffer, samples, rate, format="WAV", subtype="PCM_16")
     return buffer.getvalue()
