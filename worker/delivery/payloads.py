@@ -1,14 +1,14 @@
-"""What a job reports: its typed outcome, and the callback payloads built from it.
+"""The callback payloads of a job on its way and of a failed one.
 
-A finished story is one `StoryOutcome`; it becomes both the RunPod job output and the success
-callback, so the two can never disagree. Failures and progress are built from the job's
-`CallbackIdentity` (who the callback is about) and the error or the counts.
+Failures and progress are built from the job's `CallbackIdentity` (who the callback is about)
+and the error or the counts; a finished job's success callback is built from its outcome
+(`worker/jobs/outcomes.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,28 +17,11 @@ from shared.callbacks import (
     MAX_ERROR_DETAILS_CHARS,
     TTSErrorCallbackRequest,
     TTSProgressCallbackRequest,
-    TTSSuccessCallbackRequest,
 )
 from shared.errors import Stage, TTSError
-from shared.voice_job_input import (
-    VoiceProfileCallbackRequest,
-    VoiceProfileErrorCallbackRequest,
-)
+from shared.voice_job_input import VoiceProfileErrorCallbackRequest
 
 PROGRESS_STAGE = "generating"
-TTS_METADATA = (
-    "retries",
-    "engine_version",
-    "voice",
-    "timings",
-    "engine_real_time_factor",
-    "chunks_generated",
-    "chunks_reused",
-    "gpu_seconds_saved",
-    "letters_dropped",
-    "scripts_dropped",
-)
-"""What the success callback adds under `metadata.tts`; the rest has fields of its own."""
 
 
 @dataclass(frozen=True)
@@ -64,54 +47,6 @@ class CallbackIdentity:
         }
 
 
-@dataclass(frozen=True)
-class StoryOutcome:
-    """A narrated, stored story: everything the output and the success callback report."""
-
-    audio_url: str
-    storage_key: str
-    size_bytes: int
-    format: str
-    content_type: str
-    duration_seconds: float
-    sample_rate: int
-    chunk_count: int
-    retries: int
-    engine: str
-    engine_version: str
-    voice: str
-    timings: Mapping[str, float]
-    engine_real_time_factor: float
-    chunks_generated: int
-    chunks_reused: int
-    """Chunks taken from the story's checkpoints (an earlier attempt) instead of generated."""
-    gpu_seconds_saved: float
-    checkpoints_saved: int = 0
-    checkpoint_failures: int = 0
-    """Checkpoints not saved (upload failed, or its queue was full): the job is unaffected."""
-    stream_url: str | None = None
-    """The live stream's playlist (closed now), if it was announced while the job ran."""
-    stream_segments: int = 0
-    stream_unpublished: int = 0
-    """Segments of the live stream that storage never took: the job is unaffected."""
-    letters_dropped: int = 0
-    """Letters left out of the narration: a few of a script its language cannot read."""
-    scripts_dropped: tuple[str, ...] = ()
-    """Their scripts ("Han", "Cyrillic" …)."""
-    timings_url: str | None = None
-    """The read-along track (`timings.json`), if it was stored: the story is fine without."""
-
-    def to_output(self, story_id: str) -> dict[str, Any]:
-        """The RunPod job output, before what it says of its callback: never the audio
-        itself, never a local path."""
-        return {"status": "ready", "story_id": story_id} | asdict(self)
-
-    def tts_metadata(self) -> dict[str, Any]:
-        """How the audio was made, for the success callback's `metadata.tts`."""
-        fields = asdict(self) | {"scripts_dropped": list(self.scripts_dropped)}
-        return {name: fields[name] for name in TTS_METADATA}
-
-
 def progress_callback(
     identity: CallbackIdentity,
     done: int,
@@ -130,24 +65,6 @@ def progress_callback(
         stream_url=url,
         stream_segments=segments,
         stream_timings_url=stream_timings_url if stream else None,
-    )
-
-
-def success_callback(
-    identity: CallbackIdentity, outcome: StoryOutcome, passthrough: Mapping[str, Any] | None
-) -> TTSSuccessCallbackRequest:
-    """`passthrough` is the job's own `metadata`, returned with `tts` added."""
-    return TTSSuccessCallbackRequest(
-        **identity.fields(),
-        audio_url=outcome.audio_url,
-        storage_key=outcome.storage_key,
-        duration_seconds=outcome.duration_seconds,
-        format=outcome.format,
-        sample_rate=outcome.sample_rate,
-        chunk_count=outcome.chunk_count,
-        engine=outcome.engine,
-        timings_url=outcome.timings_url,
-        metadata={**(passthrough or {}), "tts": outcome.tts_metadata()},
     )
 
 
@@ -178,23 +95,6 @@ def _truncated(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1] + "…"
-
-
-def voice_profile_callback(
-    job_id: str, result: Mapping[str, Any], passthrough: Mapping[str, Any] | None
-) -> VoiceProfileCallbackRequest:
-    return VoiceProfileCallbackRequest(
-        user_id=result["user_id"],
-        voice_id=result["voice_id"],
-        job_id=job_id,
-        name=result["name"],
-        profile_key=result["profile_key"],
-        sample_key=result["sample_key"],
-        sample_url=result["sample_url"],
-        generation_method=result["generation_method"],
-        details={k: result[k] for k in ("engine", "engine_version", "sample_duration_seconds")},
-        metadata=dict(passthrough) if passthrough is not None else None,
-    )
 
 
 def voice_profile_error_callback(

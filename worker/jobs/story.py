@@ -16,7 +16,6 @@ import logging
 import math
 import tempfile
 import time
-from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,12 +26,7 @@ from shared.errors import GPUOutOfMemoryError, InvalidInputError, Stage, TTSErro
 from shared.job_input import TTSJobInput, parse_job_input, voice_key_context
 from worker.checkpoints.transfer import CheckpointLimits, CheckpointStats, StoryCheckpoints
 from worker.config import ServiceSettings
-from worker.delivery.payloads import (
-    CallbackIdentity,
-    StoryOutcome,
-    error_callback,
-    success_callback,
-)
+from worker.delivery.payloads import CallbackIdentity, error_callback
 from worker.delivery.progress import ConsoleProgress, ProgressReporter
 from worker.delivery.sender import Announcement, CallbackSender
 from worker.delivery.targets import CallbackTargets, check_outbound_url
@@ -46,6 +40,7 @@ from worker.jobs.common import (
     salvage_story_id,
     salvage_submission,
 )
+from worker.jobs.outcomes import StoryOutcome, success_callback
 from worker.storage import (
     ObjectStore,
     audio_key,
@@ -234,29 +229,8 @@ class TTSJobRunner:
             },
         )
         timings_url = self._upload_track(job, ctx, result)
-        timings = {**asdict(result.timings), "upload_s": time.perf_counter() - started}
-        return StoryOutcome(
-            audio_url=stored.url,
-            storage_key=stored.key,
-            size_bytes=stored.size_bytes,
-            format=result.format,
-            content_type=result.content_type,
-            duration_seconds=round(result.duration_seconds, 3),
-            sample_rate=result.sample_rate,
-            chunk_count=result.chunk_count,
-            retries=result.retries,
-            engine=result.engine,
-            engine_version=result.engine_version,
-            voice=result.voice,
-            timings={stage: round(seconds, 3) for stage, seconds in timings.items()},
-            engine_real_time_factor=round(result.engine_real_time_factor, 4),
-            chunks_generated=result.chunks_generated,
-            chunks_reused=result.chunks_reused,
-            gpu_seconds_saved=round(result.gpu_seconds_saved, 3),
-            letters_dropped=result.dropped.count,
-            scripts_dropped=result.dropped.scripts,
-            timings_url=timings_url,
-        )
+        upload_s = time.perf_counter() - started
+        return StoryOutcome.of(result, stored, upload_s=upload_s, timings_url=timings_url)
 
     def _upload_track(
         self, job: TTSJobInput, ctx: JobContext, result: SynthesisResult
@@ -327,32 +301,23 @@ class TTSJobRunner:
 
 
 def _with_checkpoints(outcome: StoryOutcome, stats: CheckpointStats) -> StoryOutcome:
+    """The outcome with what its checkpoints did; those lost are logged, the job unaffected."""
     if stats.failed or stats.dropped:
         logger.warning(
             "checkpoints not saved",
             extra={"checkpoint_failures": stats.failed, "checkpoints_dropped": stats.dropped},
         )
-    return replace(
-        outcome, checkpoints_saved=stats.saved, checkpoint_failures=stats.failed + stats.dropped
-    )
+    return outcome.with_checkpoints(stats)
 
 
 def _with_stream(outcome: StoryOutcome, stats: StreamStats) -> StoryOutcome:
+    """The outcome with what its stream did; segments lost are logged, the job unaffected."""
     if stats.unpublished or stats.failures:
         logger.warning(
             "stream incomplete",
             extra={"stream_unpublished": stats.unpublished, "stream_failures": stats.failures},
         )
-    timings = dict(outcome.timings)
-    if stats.first_segment_s is not None:
-        timings["first_segment_s"] = round(stats.first_segment_s, 3)
-    return replace(
-        outcome,
-        stream_url=stats.url,
-        stream_segments=stats.segments,
-        stream_unpublished=stats.unpublished,
-        timings=timings,
-    )
+    return outcome.with_stream(stats)
 
 
 def _identity(ctx: JobContext) -> CallbackIdentity:

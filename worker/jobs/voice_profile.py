@@ -11,11 +11,12 @@ from shared.errors import TTSError, as_tts_error
 from shared.job_input import parse_job_input
 from shared.voice_job_input import VoiceProfileJobInput, VoiceProfileProgressCallbackRequest
 from worker.config import ServiceSettings, SynthesisSettings
-from worker.delivery.payloads import voice_profile_callback, voice_profile_error_callback
+from worker.delivery.payloads import voice_profile_error_callback
 from worker.delivery.sender import CallbackSender
 from worker.delivery.targets import check_outbound_url, derive_error_callback_url
 from worker.engines.base import Engine
 from worker.jobs.common import Loaded, failure_output, salvage_id, salvage_submission
+from worker.jobs.outcomes import VoiceProfileOutcome, voice_profile_callback
 from worker.storage import ObjectStore
 from worker.voices.creation import VoiceProfileRequest, create_voice_profile
 from worker.voices.sources import decode_base64
@@ -47,13 +48,14 @@ class VoiceProfileJobRunner:
             job = parse_job_input(raw_input, VoiceProfileJobInput)
             urls = self._urls(job.callback_url, job.error_callback_url)
             self._started(job, job_id)
-            result = create_voice_profile(
+            created = create_voice_profile(
                 _request(job), engine=self.engine.get(), store=self.store, settings=self.synthesis
             )
+            outcome = VoiceProfileOutcome.of(created)
         except Exception as exc:
             return self._fail(as_tts_error(exc), job_id, job, urls[1], raw_input)
-        delivered = self._callback(job, job_id, urls[0], result)
-        return {**result, "callback_delivered": delivered}
+        delivered = self._callback(job, job_id, urls[0], outcome)
+        return outcome.to_output() | {"callback_delivered": delivered}
 
     def _salvage_urls(self, raw_input: Any) -> tuple[str | None, str | None]:
         """The callback URLs of an input that may be invalid, if they are themselves valid."""
@@ -107,15 +109,15 @@ class VoiceProfileJobRunner:
         )
 
     def _callback(
-        self, job: VoiceProfileJobInput, job_id: str, url: str | None, result: dict[str, Any]
+        self, job: VoiceProfileJobInput, job_id: str, url: str | None, outcome: VoiceProfileOutcome
     ) -> bool | None:
         if url is None:
             return None
-        payload = voice_profile_callback(job_id, result, job.metadata).model_copy(
+        payload = voice_profile_callback(job_id, outcome, job.metadata).model_copy(
             update={"submission": job.submission}
         )
         return self.sender.post(
-            CallbackType.SUCCESS, url, payload.to_body(), job_id, f"voice-{result['voice_id']}"
+            CallbackType.SUCCESS, url, payload.to_body(), job_id, f"voice-{outcome.voice_id}"
         )
 
     def _fail(

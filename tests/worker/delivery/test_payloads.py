@@ -5,13 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shared.errors import GenerationFailedError, Stage
-from worker.delivery.payloads import (
-    CallbackIdentity,
-    StoryOutcome,
-    error_callback,
-    progress_callback,
-    success_callback,
-)
+from worker.delivery.payloads import CallbackIdentity, error_callback, progress_callback
+from worker.jobs.outcomes import StoryOutcome, success_callback
 
 IDENTITY = CallbackIdentity("story_1", "job-1", datetime(2026, 1, 2, tzinfo=UTC), "user_1", None)
 OUTCOME = StoryOutcome(
