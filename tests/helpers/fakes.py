@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 
 from shared.errors import ModelUnavailableError
 from worker.engines.base import (
@@ -33,7 +34,7 @@ def speech_like(seconds: float, rate: int = RATE, level: float = 0.3, seed: int 
     voice = sum(np.sin(2 * np.pi * f0 * k * t) / k for k in range(1, 6))
     envelope = 0.55 + 0.45 * np.sin(2 * np.pi * 4 * t)
     pad = np.zeros(int(0.08 * rate))
-    signal = np.concatenate([pad, level * voice * envelope / 2.3, pad])
+    signal: npt.NDArray[np.float64] = np.concatenate([pad, level * voice * envelope / 2.3, pad])
     return signal.astype(np.float32)
 
 

@@ -55,7 +55,7 @@ class _Frames:
 
     def feed(self, data: bytes) -> list[tuple[int, int, int, bytes, bytes]]:
         self._buffer += data
-        frames = []
+        frames: list[tuple[int, int, int, bytes, bytes]] = []
         if self._preface:
             if len(self._buffer) < len(PREFACE):
                 return frames
@@ -142,9 +142,9 @@ class GrpcProxy:
                     continue
                 block += _header_fragment(kind, flags, payload)
                 if flags & END_HEADERS:
-                    headers = dict(decoder.decode(block))
+                    headers = dict(decoder.decode(block, raw=True))
                     block = b""
-                    self._note(str(headers.get(":path", "")), stream, doomed)
+                    self._note(headers.get(b":path", b"").decode(), stream, doomed)
             if not _send(upstream, data):  # marked before the server can answer
                 break
         _close(upstream)

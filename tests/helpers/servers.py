@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
@@ -101,9 +102,9 @@ class FaultPlan:
         self.count = self.faults_served
 
 
-def r2_settings(endpoint: str, bucket: str, **overrides: object) -> ServiceSettings:
+def r2_settings(endpoint: str, bucket: str, **overrides: Any) -> ServiceSettings:
     """Worker settings for R2 at `endpoint` (moto, or a proxy in front of it), fast retries."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "storage_backend": "r2",
         "r2_endpoint_url": endpoint,
         "r2_access_key_id": "test",
@@ -137,7 +138,7 @@ def fault_proxy(upstream: str, plan: FaultPlan) -> Iterator[str]:
                     return
                 _reply(self, plan.status, {"Content-Type": "application/xml"}, plan.body)
                 return
-            connection = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+            connection = http.client.HTTPConnection(target.netloc, timeout=30)
             headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
             headers["Host"] = target.netloc
             connection.request(self.command, self.path, body=body, headers=headers)
