@@ -33,6 +33,8 @@ from worker.synthesis.scripts import SCRIPTS_BY_LANGUAGE
 from worker.synthesis.synthesizer import StorySynthesizer, SynthesisResult, plan_speech
 
 PRONUNCIATIONS: TypeAdapter[dict[str, str]] = TypeAdapter(Pronunciations)
+_AUDIO_FORMAT: TypeAdapter[AudioFormat] = TypeAdapter(AudioFormat)
+"""Both the `--format` choices and the suffixes `format_for_suffix` knows are formats."""
 
 
 def read_text(text_file: Path) -> str:
@@ -184,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     settings = get_settings()
-    fmt = args.format or (format_for_suffix(args.out.suffix) if args.out.suffix else None)
+    named = args.format or (format_for_suffix(args.out.suffix) if args.out.suffix else None)
+    fmt = _AUDIO_FORMAT.validate_python(named) if named else None
     if fmt is None and args.out.suffix:
         parser.error(f"cannot tell the format from {args.out.name}; pass --format")
     try:

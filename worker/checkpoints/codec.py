@@ -16,12 +16,14 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import soundfile as sf
 
 from worker.engines.base import Samples
 
 PCM16_SCALE = 32767.0
 CONTENT_TYPE = "audio/flac"
+Pcm16 = npt.NDArray[np.int16]
 _MD5_AT = slice(26, 42)  # "fLaC", the block header, then STREAMINFO's MD5 at byte 18
 _ENGINE_SECONDS = re.compile(r"^engine_s=(\d+(?:\.\d+)?)$")
 
@@ -37,11 +39,11 @@ class Checkpoint:
     """What generating the chunk cost (all its attempts): the GPU time reusing it saves."""
 
 
-def to_pcm16(samples: Samples) -> np.ndarray:
-    return np.round(np.clip(samples, -1.0, 1.0) * PCM16_SCALE).astype("<i2")
+def to_pcm16(samples: Samples) -> Pcm16:
+    return (np.clip(samples, -1.0, 1.0) * PCM16_SCALE).round().astype("<i2")
 
 
-def from_pcm16(pcm: np.ndarray) -> Samples:
+def from_pcm16(pcm: Pcm16) -> Samples:
     return (pcm.astype(np.float32) / np.float32(PCM16_SCALE)).astype(np.float32)
 
 

@@ -179,7 +179,8 @@ class StoryCheckpoints:
             return None
         if digest not in self._existing:
             return None
-        future, asked = self._fetches.pop(digest, None) or self._fetch(digest)
+        fetching = self._fetches.pop(digest, None)
+        future, asked = fetching if fetching is not None else self._fetch(digest)
         self._fetch_ahead()
         try:
             found = future.result(timeout=max(0.0, asked + budget_s - time.monotonic()))

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Literal
 
 import pybreaker
 import requests
@@ -37,6 +37,8 @@ from worker.storage import ObjectStore
 
 logger = logging.getLogger(__name__)
 
+TerminalType = Literal[CallbackType.SUCCESS, CallbackType.ERROR]
+"""The callbacks that end a job: sent even while the API looks down, signed for the output."""
 AUTH_STATUSES = frozenset({401, 403})
 RETRY_STATUSES = frozenset({408, 429})
 
@@ -166,10 +168,10 @@ class CallbackSender:
     ) -> Delivery:
         return Delivery(type_, url, body, new_message_id(), job_id, story_id)
 
-    def signed(self, delivery: Delivery) -> SignedCallback:
+    def signed(self, delivery: Delivery, type_: TerminalType) -> SignedCallback:
         """The terminal callback as the job output carries it, signed now."""
         return SignedCallback(
-            type=delivery.type,
+            type=type_,
             url=delivery.url,
             body=delivery.body.decode(),
             headers=self._signature(delivery),
@@ -191,11 +193,11 @@ class CallbackSender:
         return self.send(delivery, dead_letter=dead_letter, attempts=attempts)
 
     def announce(
-        self, type_: CallbackType, url: str, body: bytes, job_id: str, story_id: str
+        self, type_: TerminalType, url: str, body: bytes, job_id: str, story_id: str
     ) -> Announcement:
         """Send a terminal callback (dead-lettered if undelivered) and sign it for the output."""
         delivery = self.delivery(type_, url, body, job_id, story_id)
-        return Announcement(self.send(delivery), self.signed(delivery))
+        return Announcement(self.send(delivery), self.signed(delivery, type_))
 
     def send(
         self, delivery: Delivery, *, dead_letter: bool = True, attempts: int | None = None
