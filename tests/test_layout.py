@@ -157,16 +157,28 @@ def test_every_worker_module_sits_on_a_floor() -> None:
     assert [m for m in modules_under("worker") if m != "worker" and floor_of(m) is None] == []
 
 
+def upward_imports(module: str) -> list[str]:
+    """What `module` imports, when it runs, from a floor above its own."""
+    own = floor_of(module)
+    if own is None:
+        return []
+    return sorted(n for n in direct_imports(module) if (floor_of(n) or 0) > own)
+
+
 def test_no_worker_import_runs_back_up_the_floors() -> None:
-    upward = {
-        module: sorted(
-            name
-            for name in direct_imports(module)
-            if (height := floor_of(name)) is not None and height > (floor_of(module) or 0)
-        )
-        for module in modules_under("worker")
-    }
+    upward = {module: upward_imports(module) for module in modules_under("worker")}
     assert {m: names for m, names in upward.items() if names} == {}, "imports that run back up"
+
+
+def test_a_module_sits_on_the_floor_of_its_longest_prefix() -> None:
+    def height(module: str) -> int:
+        found = floor_of(module)
+        assert found is not None, module
+        return found
+
+    assert height("worker.synthesis.writer") > height("worker.synthesis.encoding")
+    assert height("worker.voices.sources") > height("worker.engines.base")
+    assert upward_imports("worker.engines.chatterbox.engine") == []
 
 
 MAX_MODULE_LINES = 400
