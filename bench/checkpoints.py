@@ -27,7 +27,14 @@ from shared.errors import ModelUnavailableError
 from tests.helpers.servers import FaultPlan, fault_proxy, r2_settings, s3_server
 from worker.checkpoints.transfer import CheckpointStore, StoryCheckpoints
 from worker.config import SynthesisSettings
-from worker.engines.base import EngineAudio, Samples, SynthesisParams, Voice, VoiceSource
+from worker.engines.base import (
+    Engine,
+    EngineAudio,
+    Samples,
+    SynthesisParams,
+    Voice,
+    VoiceSource,
+)
 from worker.engines.piper import PiperEngine
 from worker.storage import LocalObjectStore, R2ObjectStore
 from worker.synthesis.speech import split_pauses
@@ -43,20 +50,20 @@ BUCKET = "bench-checkpoints"
 class Breakable:
     """Wraps an engine; raises at the piece `fail_at` names, as a GPU lost mid-story."""
 
-    def __init__(self, engine: object, fail_at: str | None = None) -> None:
+    def __init__(self, engine: Engine, fail_at: str | None = None) -> None:
         self.engine = engine
-        self.capabilities = engine.capabilities  # type: ignore[attr-defined]
+        self.capabilities = engine.capabilities
         self.fail_at = fail_at
         self.calls = 0
 
     def prepare_voice(self, source: VoiceSource | None) -> Voice:
-        return self.engine.prepare_voice(source)  # type: ignore[attr-defined,no-any-return]
+        return self.engine.prepare_voice(source)
 
     def synthesize(self, text: str, voice: Voice, params: SynthesisParams) -> EngineAudio:
         if text == self.fail_at:
             raise ModelUnavailableError(details="the benchmark's failure point")
         self.calls += 1
-        return self.engine.synthesize(text, voice, params)  # type: ignore[attr-defined,no-any-return]
+        return self.engine.synthesize(text, voice, params)
 
 
 class StandIn:
@@ -91,7 +98,7 @@ def run(
 ) -> tuple[SynthesisResult | None, float]:
     """One job's rendering (checkpoints under `root`, or in that store; none without it) and
     saving its checkpoints; its wall time."""
-    synthesizer = StorySynthesizer(engine, SETTINGS)  # type: ignore[arg-type]
+    synthesizer = StorySynthesizer(engine, SETTINGS)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if isinstance(root, Path):
@@ -149,7 +156,11 @@ def by_audio(said: list[str], audio: dict[str, Samples], share: float) -> int:
 
 
 def scenario(
-    label: str, make: Callable[[str | None], Breakable], text: str, audio: dict, tmp: Path
+    label: str,
+    make: Callable[[str | None], Breakable],
+    text: str,
+    audio: dict[str, Samples],
+    tmp: Path,
 ) -> None:
     said = pieces(text)
     fresh, fresh_s = run(make(None), text, tmp / f"{label}-fresh", tmp / "out")
@@ -203,8 +214,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             recording = Recording(piper)
             run(recording, text, None, Path(tmp))
-            stand_in = Breakable(StandIn(recording.audio, piper, speedup=20))
-            slow_store(stand_in, text, Path(tmp))
+            slow_store(Breakable(StandIn(recording.audio, piper, speedup=20)), text, Path(tmp))
         return
     print(
         f"sample story: {len(text)} characters, {len(pieces(text))} pieces; targets: retry "

@@ -34,9 +34,12 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from tools.random_chatterbox import VARIANTS, ensure, forced_length, offline_env
+
+if TYPE_CHECKING:  # annotations only: `load` imports the worker once the offline env is set
+    from worker.engines.chatterbox.config import Variant
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "story.txt"
 TOKENS_PER_AUDIO_SECOND = 25
@@ -69,7 +72,9 @@ def modes(variant: str, cuda: bool) -> list[Mode]:
     return found
 
 
-def load(variant: str, model_dir: Path, device: str, tokens: int, bf16: bool) -> Any:
+def load(
+    variant: Variant, model_dir: Path, device: Literal["cuda", "cpu"], tokens: int, bf16: bool
+) -> Any:
     from worker.engines.chatterbox import ChatterboxEngine
     from worker.engines.chatterbox.config import ChatterboxSettings
 
@@ -177,7 +182,9 @@ def measure(engine: Any, mode: Mode, repeats: int, cuda: bool) -> tuple[dict[str
     return figures, timers.first_logits
 
 
-def run(variant: str, tokens: int, repeats: int, device: str, model_dir: Path | None) -> dict:
+def run(
+    variant: Variant, tokens: int, repeats: int, device: str, model_dir: Path | None
+) -> dict[str, Any]:
     import torch
 
     cuda = device != "cpu" and torch.cuda.is_available()

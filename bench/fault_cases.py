@@ -59,7 +59,7 @@ def long_opening_then_short_lines(stack: Stack, story: str) -> None:
     synthesis = SynthesisSettings(chunk_max_chars=300)
 
     def run(story_id: str, deadline_s: float | None = None) -> float:
-        limit = {} if deadline_s is None else {"job_deadline_s": deadline_s}
+        limit: dict[str, Any] = {} if deadline_s is None else {"job_deadline_s": deadline_s}
         runner = stack.runner(PacedEngine(0.002), synthesis=synthesis, **limit)
         started = time.monotonic()
         runner.run(f"job-{story_id}", stack.job(story_id, text=SHORT_LINES_STORY))

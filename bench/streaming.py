@@ -24,6 +24,7 @@ from typing import Any
 
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
+from pydantic import SecretStr
 
 from bench.checkpoints import SAMPLE_STORY, Recording, StandIn
 from shared.signing import generate_secret
@@ -35,7 +36,7 @@ from worker.engines.base import Engine
 from worker.engines.piper import PiperEngine
 from worker.jobs.common import Loaded
 from worker.jobs.story import TTSJobRunner
-from worker.storage import LocalObjectStore
+from worker.storage import LocalObjectStore, StoredObject
 from worker.synthesis.synthesizer import StorySynthesizer
 
 PROJECT = "demo-bench-stream"
@@ -50,8 +51,16 @@ class TimedStore(LocalObjectStore):
         super().__init__(root, public_url)
         self.first_listed: float | None = None
 
-    def put_bytes(self, key: str, data: bytes, *args: Any, **kwargs: Any) -> str:
-        stored = super().put_bytes(key, data, *args, **kwargs)
+    def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        metadata: dict[str, str],
+        *,
+        cache_control: str | None = None,
+    ) -> StoredObject:
+        stored = super().put_bytes(key, data, content_type, metadata, cache_control=cache_control)
         if self.first_listed is None and key.endswith(".m3u8") and b"#EXTINF" in data:
             self.first_listed = time.monotonic()
         return stored
@@ -90,7 +99,7 @@ def stack(root: Path) -> Iterator[Stack]:
 
 def runner(engine: Engine, store: LocalObjectStore, *, stream: bool) -> TTSJobRunner:
     service = ServiceSettings(
-        callback_signing_secret=SECRET,
+        callback_signing_secret=SecretStr(SECRET),
         callback_allow_loopback_http=True,
         storage_backend="local",
         local_storage_dir=store.root,
@@ -106,9 +115,12 @@ def narrate(engine: Engine, where: Stack, story_id: str, *, stream: bool) -> Mea
     store = TimedStore(where.root / story_id, where.bucket + f"/{story_id}")
     doc = where.db.collection("stories").document(story_id)
     doc.set({"title": "The bench", "audioStatus": "pending"})
-    ready, announced = threading.Event(), []
+    ready = threading.Event()
+    announced: list[float] = []  # when the document first named its stream
 
-    def on_change(snapshots: list[firestore.DocumentSnapshot], *_: object) -> None:
+    def on_change(
+        snapshots: list[firestore.DocumentSnapshot[firestore.DocumentReference]], *_: object
+    ) -> None:
         data = snapshots[-1].to_dict() or {}
         if data.get("audioStreamUrl") and not announced:
             announced.append(time.monotonic())
@@ -128,14 +140,20 @@ def narrate(engine: Engine, where: Stack, story_id: str, *, stream: bool) -> Mea
     ready.wait(timeout=30)
     watch.unsubscribe()
     assert "error" not in output, output
-    since = lambda at: None if at is None else at - started  # noqa: E731
+
+    def since(at: float | None) -> float | None:
+        return None if at is None else at - started
+
     return Measured(wall_s, output, since(store.first_listed), since(next(iter(announced), None)))
 
 
 def line(label: str, m: Measured) -> None:
     t = m.output["timings"]
     overhead = (t["total_s"] - t["engine_s"]) / t["engine_s"]
-    shown = lambda s: "   -  " if s is None else f"{s:6.2f}"  # noqa: E731
+
+    def shown(s: float | None) -> str:
+        return "   -  " if s is None else f"{s:6.2f}"
+
     print(
         f"{label:<32} first_segment_s={shown(m.first_segment_s)} "
         f"audioStreamUrl_s={shown(m.stream_url_s)} overhead={overhead:.4f} "
