@@ -33,16 +33,7 @@ from tenacity import (
 )
 
 from shared.errors import StorageAuthError, StorageUploadError, WorkerMisconfiguredError
-from worker.bucket import IMMUTABLE_CACHE
-
-# TRANSITIONAL re-exports: remove once jobs/story.py, handler.py and voices/creation.py import
-# them from worker.bucket
-from worker.bucket import STREAM_PREFIX as STREAM_PREFIX
-from worker.bucket import audio_key as audio_key
-from worker.bucket import check_key as check_key
-from worker.bucket import stream_prefix as stream_prefix
-from worker.bucket import timings_key as timings_key
-from worker.bucket import vtt_key as vtt_key
+from worker.bucket import IMMUTABLE_CACHE, check_key
 from worker.config import ServiceSettings
 from worker.deployment import require, storage_problems
 
