@@ -17,7 +17,7 @@ import runpod
 
 from shared.errors import TTSError
 from shared.voice_job_input import VOICE_PROFILE_ACTION
-from worker.checkpoints.keys import CHECKPOINT_PREFIX
+from worker.bucket import CHECKPOINT_PREFIX, STREAM_PREFIX
 from worker.config import ServiceSettings
 from worker.delivery.dead_letters import DeadLetters, IdleRedelivery
 from worker.delivery.sender import CallbackSender
@@ -27,7 +27,7 @@ from worker.jobs.common import Loaded, unavailable_output
 from worker.jobs.story import TTSJobRunner
 from worker.jobs.voice_profile import VoiceProfileJobRunner
 from worker.logs import configure_logging
-from worker.storage import STREAM_PREFIX, LocalObjectStore, make_store
+from worker.storage import LocalObjectStore, make_store
 from worker.synthesis.synthesizer import StorySynthesizer
 
 logger = logging.getLogger(__name__)

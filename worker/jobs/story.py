@@ -24,6 +24,7 @@ from shared.callbacks import CallbackType
 from shared.deadlines import JobDeadline
 from shared.errors import GPUOutOfMemoryError, InvalidInputError, Stage, TTSError, as_tts_error
 from shared.job_input import TTSJobInput, parse_job_input, voice_key_context
+from worker.bucket import audio_key, stream_prefix, timings_key, vtt_key
 from worker.checkpoints.transfer import CheckpointLimits, CheckpointStats, StoryCheckpoints
 from worker.config import ServiceSettings
 from worker.delivery.payloads import CallbackIdentity, error_callback
@@ -41,14 +42,7 @@ from worker.jobs.common import (
     salvage_submission,
 )
 from worker.jobs.outcomes import StoryOutcome, success_callback
-from worker.storage import (
-    ObjectStore,
-    audio_key,
-    serves_streams,
-    stream_prefix,
-    timings_key,
-    vtt_key,
-)
+from worker.storage import ObjectStore, serves_streams
 from worker.streaming.hls import SegmentCutter
 from worker.streaming.publisher import StreamPublisher, StreamStats
 from worker.synthesis.live_track import LiveTrack
