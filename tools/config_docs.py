@@ -237,9 +237,10 @@ def settings_classes() -> tuple[tuple[str, type[BaseSettings]], ...]:
 def attribute_docstrings(cls: type) -> dict[str, str]:
     """The string literal that follows a field in the class body: what its author wrote."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
-    body = tree.body[0].body  # type: ignore[attr-defined]
+    class_def = tree.body[0]
+    assert isinstance(class_def, ast.ClassDef)
     docs: dict[str, str] = {}
-    for field, after in itertools.pairwise(body):
+    for field, after in itertools.pairwise(class_def.body):
         if (
             isinstance(field, ast.AnnAssign)
             and isinstance(field.target, ast.Name)
@@ -281,7 +282,7 @@ def settings_variables(service: str, cls: type[BaseSettings]) -> list[Variable]:
     rows = []
     for field_name, info in cls.model_fields.items():
         name = env_name(prefix, field_name, info)
-        default = info.default_factory() if info.default_factory else info.default  # type: ignore[call-arg]
+        default = info.get_default(call_default_factory=True)
         meaning = info.description or docs.get(field_name)
         meaning = meaning or NOTES.get(f"{name}@{service}") or NOTES.get(name)
         if not meaning:
