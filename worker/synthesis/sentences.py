@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-import sentencex  # type: ignore[import-untyped]  # a compiled module without stubs
+import sentencex
 
 from worker.synthesis.sentence_rules import (
     ABBREVIATIONS,
