@@ -71,10 +71,11 @@ dev: $(VENV)/.runtime $(PLAYER_JS) $(EMULATOR_TOOLS)
 
 test: test-fast test-chatterbox
 
-# The inner loop: lint and every test but the real-Chatterbox tier.
+# The inner loop: lint, type-check and every test but the real-Chatterbox tier.
 test-fast: $(VENV)/.dev $(PLAYER_JS) $(EMULATOR_TOOLS) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir out/site  # not -q: it hides the warnings --strict counts
 	$(BIN)/python -m pytest
 
