@@ -46,7 +46,7 @@ from google.cloud.firestore_v1 import SERVER_TIMESTAMP
 from bench.callbacks import Connection, Run, chunks, raw_updates, seed
 from callback_api.services.limits import FIELDS as LIMIT_FIELDS
 from callback_api.services.rules import READ_FIELDS
-from callback_api.services.stories import _read_beginning
+from callback_api.services.story_transactions import read_beginning
 from shared.signing import generate_secret
 from tools.firestore_emulator import FirestoreEmulator, free_port
 
@@ -202,7 +202,7 @@ async def narration_work(story_ids: list[str], clients: int) -> Run:
     fields = [*READ_FIELDS, "userId", "text", *LIMIT_FIELDS]
 
     async def begin(story: Any, user: Any) -> datetime:
-        transaction, read = await _read_beginning(client, [story, user], fields, 30)
+        transaction, read = await read_beginning(client, [story, user], fields, 30)
         previous = (read[story.path].to_dict() or {}).get("audioSubmission") or 0
         batch = client.batch()
         batch.set(user, {"userId": user.id, "hour": 0, "count": 1, "inFlight": {story.id: 1}})

@@ -218,10 +218,10 @@ class Narrator:
 
 
 class _Gate:
-    """The narration's side of the submission's transaction (`stories.Admission`): the owner,
-    the text and the voice are read with the story; the job input is checked as the worker
-    checks it; a new submission takes the user's limits (`limits.py`). Any refusal is raised
-    inside the transaction, which then writes nothing."""
+    """The narration's side of the submission's transaction (`story_transactions.Admission`):
+    the owner, the text and the voice are read with the story; the job input is checked as the
+    worker checks it; a new submission takes the user's limits (`limits.py`). Any refusal is
+    raised inside the transaction, which then writes nothing."""
 
     def __init__(
         self,

@@ -24,42 +24,23 @@ back before anyone is answered: if it holds what the transaction wrote, the deci
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from google.api_core import exceptions as google_exceptions
-from google.api_core import gapic_v1
-from google.cloud.firestore import (
-    AsyncClient,
-    AsyncDocumentReference,
-    AsyncQuery,
-    AsyncTransaction,
-    async_transactional,
-)
-from google.cloud.firestore_v1 import DELETE_FIELD, SERVER_TIMESTAMP, DocumentSnapshot, FieldFilter
-from google.cloud.firestore_v1.base_client import _parse_batch_get
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception,
-    stop_after_delay,
-    wait_random_exponential,
-)
+from google.cloud.firestore import AsyncClient, AsyncDocumentReference, AsyncQuery
+from google.cloud.firestore_v1 import SERVER_TIMESTAMP, FieldFilter
+from tenacity import AsyncRetrying
 
 from callback_api.core.config import Settings
-from callback_api.core.errors import (
-    FirestoreRequestError,
-    FirestoreUnavailableError,
-    StoryNotFoundError,
-)
+from callback_api.core.errors import FirestoreRequestError, FirestoreUnavailableError
 from callback_api.core.firestore import close_firestore, open_firestore
 from callback_api.services.inferred_failure_rules import decide_interrupted
 from callback_api.services.rules import (
-    READ_FIELDS,
     AudioStatus,
     Decision,
     InferredSource,
@@ -69,45 +50,25 @@ from callback_api.services.rules import (
     submission_of,
     without_passthrough,
 )
+from callback_api.services.story_transactions import (
+    Admission,
+    Choice,
+    Commit,
+    PlainAdmission,
+    begin_and_write,
+    decide_and_write,
+    fence,
+)
 from callback_api.services.submission_rules import decide_job_recorded, decide_submission
+from callback_api.services.transactions import Deadline, KeyedLock, while_contended
 from shared.callbacks import TTSCallbackRequest
 from shared.errors import JobInterruptedError
 
 T = TypeVar("T")
-Choice = Callable[[Mapping[str, Any]], Decision]
 
 logger = logging.getLogger("callback_api.stories")
 
 READY_PROBE_ID = "_ready_probe"
-_REQUEST_ERRORS = (
-    google_exceptions.InvalidArgument,
-    google_exceptions.FailedPrecondition,
-    google_exceptions.OutOfRange,
-)
-
-
-class KeyedLock:
-    """One asyncio lock per key, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)
 
 
 @dataclass(frozen=True)
@@ -135,237 +96,6 @@ class Begun:
     writes the job id with one call while the story is unchanged since."""
 
 
-@dataclass
-class _Commit:
-    """The write a transaction is committing, kept to read back when its answer is lost."""
-
-    decision: Decision | None = None
-    updated_at: Any = None
-    """The story's `updatedAt` as the transaction read it."""
-    written_at: datetime | None = None
-    """The commit's time, when its answer came back."""
-    fenced: bool = False
-    """Read back in a transaction that writes the story (`_fence`), for writes that must not
-    land after they were read back as lost: a new submission."""
-
-    def begin(self, story: Mapping[str, Any]) -> None:
-        self.decision, self.updated_at = None, story.get("updatedAt")
-
-    def landed_in(self, story: Mapping[str, Any] | None) -> bool:
-        """Whether `story`, read after the commit, holds everything the commit wrote."""
-        if self.decision is None:
-            return False
-        return holds_write(story, self.decision.updates, self.updated_at)
-
-
-def holds_write(
-    document: Mapping[str, Any] | None, updates: Mapping[str, Any], updated_at: Any
-) -> bool:
-    """Whether `document`, read after a commit of `updates`, holds all of them; `updated_at` is
-    its `updatedAt` before the commit (a server timestamp is stamped anew by each write)."""
-    if document is None:
-        return False
-    for key, value in updates.items():
-        if value is SERVER_TIMESTAMP:
-            if document.get(key) in (None, updated_at):
-                return False
-        elif value is DELETE_FIELD:
-            if key in document:
-                return False
-        elif document.get(key) != value:
-            return False
-    return True
-
-
-@async_transactional
-async def _decide_and_write(
-    transaction: AsyncTransaction,
-    ref: AsyncDocumentReference,
-    choose: Choice,
-    timeout: float,
-    commit: _Commit,
-) -> Decision:
-    commit.decision = None  # an earlier attempt's write was aborted, not committed
-    snapshot = await ref.get(READ_FIELDS, transaction=transaction, timeout=timeout)
-    if not snapshot.exists:
-        raise StoryNotFoundError
-    story = snapshot.to_dict() or {}
-    commit.begin(story)
-    decision = choose(story)
-    if decision.updates:
-        transaction.update(ref, dict(decision.updates))
-        commit.decision = decision  # from here on, a lost answer leaves the write unknown
-    return decision
-
-
-@async_transactional
-async def _fence(
-    transaction: AsyncTransaction, ref: AsyncDocumentReference, fields: list[str], timeout: float
-) -> dict[str, Any] | None:
-    """The story's `fields`, read by a transaction that rewrites `audioRequest` as it stands.
-    Writing takes the document's lock, so a commit whose answer was lost either landed before
-    this one (and is read here) or can no longer land: what this read says stays true."""
-    wanted = list(dict.fromkeys([*fields, "audioRequest"]))
-    snapshot = await ref.get(wanted, transaction=transaction, timeout=timeout)
-    if not snapshot.exists:
-        return None
-    story = snapshot.to_dict() or {}
-    transaction.update(ref, {"audioRequest": story.get("audioRequest", DELETE_FIELD)})
-    return story
-
-
-class Admission(Protocol):
-    """What a submission's transaction reads with the story, and decides with it (narration:
-    the owner, the text, the voice, the user's limits). Each attempt calls it anew."""
-
-    @property
-    def documents(self) -> list[AsyncDocumentReference]:
-        """Documents read with the story, in the same call; absent ones are passed as None."""
-        ...
-
-    @property
-    def fields(self) -> list[str]:
-        """Fields read besides `READ_FIELDS` (one mask serves every document read)."""
-        ...
-
-    @property
-    def lock_key(self) -> str | None:
-        """Requests of one key (a user) take turns in this process, as a story's do."""
-        ...
-
-    def request(
-        self, story: Mapping[str, Any], others: Mapping[str, dict[str, Any] | None]
-    ) -> SubmissionRequest:
-        """The request, from the story and `others` (by path); raises a refusal."""
-        ...
-
-    async def admit(
-        self, story_id: str, submission: int, others: Mapping[str, dict[str, Any] | None]
-    ) -> list[tuple[AsyncDocumentReference, dict[str, Any]]]:
-        """A new submission's other writes, committed with the story; raises a refusal."""
-        ...
-
-
-@dataclass(frozen=True)
-class _Plain:
-    """A request that needs nothing but the story."""
-
-    given: SubmissionRequest
-
-    @property
-    def documents(self) -> list[AsyncDocumentReference]:
-        return []
-
-    @property
-    def fields(self) -> list[str]:
-        return []
-
-    @property
-    def lock_key(self) -> str | None:
-        return None
-
-    def request(
-        self, story: Mapping[str, Any], others: Mapping[str, dict[str, Any] | None]
-    ) -> SubmissionRequest:
-        return self.given
-
-    async def admit(
-        self, story_id: str, submission: int, others: Mapping[str, dict[str, Any] | None]
-    ) -> list[tuple[AsyncDocumentReference, dict[str, Any]]]:
-        return []
-
-
-async def _begin_and_write(
-    client: AsyncClient,
-    ref: AsyncDocumentReference,
-    admission: Admission,
-    timeout: float,
-    commit: _Commit,
-    seen: dict[str, Any],
-) -> Decision:
-    """One read of the story and the admission's documents, one commit of all the writes; a
-    refusal raised here writes nothing (the transaction is rolled back).
-
-    The transaction is begun by its read (`new_transaction`) rather than by a call of its own,
-    as the client library's transactions are: a narration is one round trip shorter. An
-    aborted one is tried again by the caller (`while_contended`), as the library would."""
-    commit.decision, commit.written_at = None, None
-    seen.clear()
-    refs = [ref, *admission.documents]
-    fields = list(dict.fromkeys([*READ_FIELDS, *admission.fields]))
-    transaction, read = await _read_beginning(client, refs, fields, timeout)
-    try:
-        snapshot = read.get(ref.path)
-        if snapshot is None or not snapshot.exists:
-            raise StoryNotFoundError
-        story = snapshot.to_dict() or {}
-        seen.update(story)
-        others = {
-            other.path: (read[other.path].to_dict() or {}) if read[other.path].exists else None
-            for other in refs[1:]
-        }
-        commit.begin(story)
-        request = admission.request(story, others)
-        decision = decide_submission(story, request)
-        batch = client.batch()
-        if decision.updates:
-            number = int(decision.updates["audioSubmission"])
-            for other, data in await admission.admit(ref.id, number, others):
-                batch.set(other, data)
-            batch.update(ref, dict(decision.updates))
-    except Exception:
-        await _rollback(client, transaction, timeout)
-        raise
-    commit.decision = decision if decision.updates else None
-    # from here on, a lost answer leaves the write unknown
-    answer = await client._firestore_api.commit(
-        request={
-            "database": client._database_string,
-            "writes": batch._write_pbs,
-            "transaction": transaction,
-        },
-        metadata=client._rpc_metadata,
-        timeout=timeout,
-    )
-    commit.written_at = answer.commit_time if decision.updates else None
-    return decision
-
-
-async def _read_beginning(
-    client: AsyncClient, refs: list[AsyncDocumentReference], fields: list[str], timeout: float
-) -> tuple[bytes, dict[str, DocumentSnapshot]]:
-    """`refs` read at once by a new read-write transaction: its id, and the snapshots."""
-    request, references, options = client._prep_get_all(
-        refs, fields, None, gapic_v1.method.DEFAULT, timeout, None
-    )
-    request.pop("transaction", None)
-    request["new_transaction"] = {"read_write": {}}
-    answers = await client._firestore_api.batch_get_documents(
-        request=request, metadata=client._rpc_metadata, **options
-    )
-    transaction, read = b"", {}
-    async for answer in answers:
-        transaction = answer.transaction or transaction
-        if answer._pb.WhichOneof("result") is not None:
-            snapshot = _parse_batch_get(answer, references, client)
-            read[snapshot.reference.path] = snapshot
-    if not transaction or len(read) != len(refs):
-        raise google_exceptions.Aborted("the read began no transaction")  # tried again
-    return transaction, read
-
-
-async def _rollback(client: AsyncClient, transaction: bytes, timeout: float) -> None:
-    """Release the transaction's locks at once; one that fails expires by itself."""
-    try:
-        await client._firestore_api.rollback(
-            request={"database": client._database_string, "transaction": transaction},
-            metadata=client._rpc_metadata,
-            timeout=timeout,
-        )
-    except google_exceptions.GoogleAPICallError:
-        logger.warning("transaction not rolled back; it expires by itself")
-
-
 class StoryStore:
     def __init__(
         self,
@@ -380,10 +110,9 @@ class StoryStore:
         self._collection = client.collection(collection)
         self._timeout = timeout
         self._attempts = transaction_attempts
-        self._on_firestore_error = on_firestore_error
+        self._deadline = Deadline(timeout, on_firestore_error)
         self._locks = KeyedLock()
         self._user_locks = KeyedLock()  # `Admission.lock_key`s
-        self._overdue: set[asyncio.Task[Any]] = set()
 
     @classmethod
     def for_settings(
@@ -451,12 +180,12 @@ class StoryStore:
         ours.
         An `Admission` reads its documents with the story and writes with it, in one
         transaction: a refusal it raises writes nothing."""
-        admission = _Plain(request) if isinstance(request, SubmissionRequest) else request
+        admission = PlainAdmission(request) if isinstance(request, SubmissionRequest) else request
         seen: dict[str, Any] = {}
-        commit = _Commit(fenced=True)
+        commit = Commit(fenced=True)
         work = self._begin_in_turn(story_id, admission, commit, seen)
         try:
-            decision = await self._call(work)
+            decision = await self._deadline.call(work)
         except (FirestoreUnavailableError, FirestoreRequestError) as exc:
             if commit.decision is None:
                 raise  # failed before anything was committed
@@ -474,7 +203,7 @@ class StoryStore:
         )
 
     async def _begin_in_turn(
-        self, story_id: str, admission: Admission, commit: _Commit, seen: dict[str, Any]
+        self, story_id: str, admission: Admission, commit: Commit, seen: dict[str, Any]
     ) -> Decision:
         ref = self._collection.document(story_id)
         key = admission.lock_key
@@ -482,7 +211,7 @@ class StoryStore:
         async with self._locks.hold(story_id), user_turn:
             async for attempt in self._while_contended():
                 with attempt:
-                    return await _begin_and_write(
+                    return await begin_and_write(
                         self._client, ref, admission, self._timeout, commit, seen
                     )
         raise AssertionError("unreachable: the retrying loop returns or raises")
@@ -500,7 +229,7 @@ class StoryStore:
     async def read(self, story_id: str, fields: list[str]) -> dict[str, Any] | None:
         """The story's `fields` (absent ones left out), None when there is no such story."""
         ref = self._collection.document(story_id)
-        snapshot = await self._call(ref.get(fields, timeout=self._timeout))
+        snapshot = await self._deadline.call(ref.get(fields, timeout=self._timeout))
         return (snapshot.to_dict() or {}) if snapshot.exists else None
 
     @property
@@ -513,7 +242,7 @@ class StoryStore:
 
     async def call(self, work: Coroutine[Any, Any, T]) -> T:
         """Firestore `work` under this store's deadline, its failures typed (503/422)."""
-        return await self._call(work)
+        return await self._deadline.call(work)
 
     async def record_job(
         self, story_id: str, submission: int, job_id: str, written_at: datetime | None = None
@@ -522,7 +251,7 @@ class StoryStore:
 
         With `written_at` (`Begun.written_at`), one write on the condition that the story is
         as the submission left it, which is exactly when the rule applies; else a transaction."""
-        if written_at is not None and await self._call(
+        if written_at is not None and await self._deadline.call(
             self._record_if_unchanged(story_id, job_id, written_at)
         ):
             return Decision(Outcome.APPLIED, {"audioJobId": job_id})
@@ -537,14 +266,14 @@ class StoryStore:
         status oldest first."""
         for status in (AudioStatus.PROCESSING, AudioStatus.PENDING):
             query = self.stale_query(cutoff, status).limit(page_size)
-            page = await self._call(query.get(timeout=self._timeout))
+            page = await self._deadline.call(query.get(timeout=self._timeout))
             while page:
                 for snapshot in page:
                     yield _stale_story(snapshot.id, status, snapshot.to_dict() or {})
                 if len(page) < page_size:
                     break
                 after = query.start_after(page[-1])
-                page = await self._call(after.get(timeout=self._timeout))
+                page = await self._deadline.call(after.get(timeout=self._timeout))
 
     def stale_query(self, cutoff: datetime, status: AudioStatus) -> AsyncQuery:
         """A query of `waiting_before`, oldest first; it needs the composite index of
@@ -559,7 +288,7 @@ class StoryStore:
     async def ping(self) -> None:
         """Raise `FirestoreUnavailableError` unless Firestore answers a read in time."""
         probe = self._collection.document(READY_PROBE_ID)
-        await self._call(probe.get(timeout=self._timeout))
+        await self._deadline.call(probe.get(timeout=self._timeout))
 
     async def _decided(
         self,
@@ -567,23 +296,23 @@ class StoryStore:
         choose: Choice,
         *,
         read_back: bool = True,
-        commit: _Commit | None = None,
+        commit: Commit | None = None,
     ) -> Decision:
-        commit = commit or _Commit()
+        commit = commit or Commit()
         try:
-            return await self._call(self._decide_in_turn(story_id, choose, commit))
+            return await self._deadline.call(self._decide_in_turn(story_id, choose, commit))
         except (FirestoreUnavailableError, FirestoreRequestError) as exc:
             if commit.decision is None or not read_back:
                 raise  # failed before anything was committed, or cannot be told apart
             return await self._read_back(story_id, commit, exc)
 
-    async def _decide_in_turn(self, story_id: str, choose: Choice, commit: _Commit) -> Decision:
+    async def _decide_in_turn(self, story_id: str, choose: Choice, commit: Commit) -> Decision:
         ref = self._collection.document(story_id)
         async with self._locks.hold(story_id):
             async for attempt in self._while_contended():
                 with attempt:
                     transaction = self._client.transaction(max_attempts=self._attempts)
-                    decision = await _decide_and_write(
+                    decision = await decide_and_write(
                         transaction, ref, choose, self._timeout, commit
                     )
                     commit.written_at = transaction.commit_time if decision.updates else None
@@ -593,7 +322,7 @@ class StoryStore:
     async def _read_back(
         self,
         story_id: str,
-        commit: _Commit,
+        commit: Commit,
         failure: FirestoreUnavailableError | FirestoreRequestError,
     ) -> Decision:
         """The committed decision if the story holds its write, else `failure` (a read that
@@ -602,9 +331,9 @@ class StoryStore:
         ref = self._collection.document(story_id)
         fields = list(commit.decision.updates)
         if commit.fenced:
-            story = await self._call(self._fenced_read(ref, fields))
+            story = await self._deadline.call(self._fenced_read(ref, fields))
         else:
-            snapshot = await self._call(ref.get(fields, timeout=self._timeout))
+            snapshot = await self._deadline.call(ref.get(fields, timeout=self._timeout))
             story = snapshot.to_dict() if snapshot.exists else None
         landed = commit.landed_in(story)
         logger.warning(
@@ -621,46 +350,15 @@ class StoryStore:
         async for attempt in self._while_contended():
             with attempt:
                 transaction = self._client.transaction(max_attempts=self._attempts)
-                return await _fence(transaction, ref, fields, self._timeout)
+                return await fence(transaction, ref, fields, self._timeout)
         raise AssertionError("unreachable: the retrying loop returns or raises")
 
     def _while_contended(self) -> AsyncRetrying:
         return while_contended(self._timeout)
 
-    async def _call(self, work: Coroutine[Any, Any, T]) -> T:
-        try:
-            return await self._within_deadline(work)
-        except StoryNotFoundError:
-            raise
-        except Exception as exc:
-            translated = _translate(exc)
-            if translated is exc:
-                raise
-            if isinstance(translated, FirestoreUnavailableError | FirestoreRequestError):
-                self._on_firestore_error(translated.kind)
-            raise translated from exc
-
-    async def _within_deadline(self, work: Coroutine[Any, Any, T]) -> T:
-        # Not asyncio.timeout(): that would wait for the cancelled transaction's rollback,
-        # which retries for up to a minute when Firestore is unreachable.
-        task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=self._timeout)
-        if task in done:
-            return task.result()
-        task.cancel()
-        self._overdue.add(task)
-        task.add_done_callback(self._forget)
-        raise TimeoutError
-
-    def _forget(self, task: asyncio.Task[Any]) -> None:
-        self._overdue.discard(task)
-        if not task.cancelled():
-            task.exception()  # retrieved, so asyncio does not report it as lost
-
     async def aclose(self) -> None:
         """Wait briefly for overdue work to finish after its deadline."""
-        if self._overdue:
-            await asyncio.wait(set(self._overdue), timeout=self._timeout)
+        await self._deadline.aclose()
 
 
 def _stale_story(story_id: str, status: AudioStatus, story: Mapping[str, Any]) -> StaleStory:
@@ -682,49 +380,3 @@ async def opened_store(
     finally:
         await store.aclose()
         close_firestore(firebase_app)
-
-
-def _translate(exc: BaseException) -> BaseException:
-    """A Firestore failure as a typed error; anything else unchanged (a bug, answered 500)."""
-    for cause in _chain(exc):
-        if isinstance(cause, StoryNotFoundError):
-            return cause
-        if isinstance(cause, _REQUEST_ERRORS):
-            return FirestoreRequestError(_kind(cause))
-        if isinstance(cause, google_exceptions.GoogleAPICallError):
-            return FirestoreUnavailableError(_kind(cause))
-        if isinstance(cause, TimeoutError):
-            return FirestoreUnavailableError("timeout")
-    return exc
-
-
-def while_contended(timeout: float) -> AsyncRetrying:
-    """Retries of a transaction that other writers keep aborting, up to `timeout`."""
-    # The client retries an aborted commit at once; when writers on other instances keep
-    # the document locked, that runs out of attempts. Back off and try again, up to the
-    # deadline, so that contention costs time rather than a 503.
-    return AsyncRetrying(
-        retry=retry_if_exception(_contended),
-        wait=wait_random_exponential(multiplier=0.05, max=1.0),
-        stop=stop_after_delay(timeout),
-        reraise=True,
-    )
-
-
-def _contended(exc: BaseException) -> bool:
-    """Whether a transaction gave up because other writers held the document."""
-    return any(isinstance(cause, google_exceptions.Aborted) for cause in _chain(exc))
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
-def _kind(exc: google_exceptions.GoogleAPICallError) -> str:
-    code = exc.grpc_status_code
-    return code.name.lower() if code is not None else type(exc).__name__.lower()

@@ -2,7 +2,7 @@
 
 The transaction reads the voice, lets `voice_rules` decide, and writes only what the decision
 says, so concurrent callbacks, webhooks and submissions on any number of API instances cannot
-undo each other; within one process they take turns per voice (`stories.KeyedLock`). Every
+undo each other; within one process they take turns per voice (`transactions.KeyedLock`). Every
 call runs under `FIRESTORE_TIMEOUT_SECONDS`; past it, or on a transient Firestore error, the
 caller gets `FirestoreUnavailableError` (503 + Retry-After).
 
@@ -34,7 +34,8 @@ from google.cloud.firestore_v1 import DELETE_FIELD, FieldFilter
 from callback_api.core.config import Settings
 from callback_api.core.errors import CallbackAPIError, FirestoreUnavailableError
 from callback_api.services.rules import Outcome, SubmissionRequest
-from callback_api.services.stories import KeyedLock, StoryStore, holds_write, while_contended
+from callback_api.services.stories import StoryStore
+from callback_api.services.transactions import KeyedLock, holds_write, while_contended
 from callback_api.services.voice_rules import (
     AWAITING,
     VoiceCallback,

@@ -13,7 +13,7 @@ import pytest
 from callback_api.core.config import Settings
 from callback_api.core.errors import FirestoreUnavailableError, StoryNotFoundError
 from callback_api.services.rules import Outcome
-from callback_api.services.stories import KeyedLock
+from callback_api.services.transactions import KeyedLock
 from shared.callbacks import TTSCallbackRequest
 from tests.helpers.callback_api import StoreHarness, Stories, error, progress, started, success
 
