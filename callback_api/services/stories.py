@@ -97,6 +97,9 @@ class Begun:
 
 
 class StoryStore:
+    """The stories collection: each decision in one Firestore transaction, in turn per story,
+    under one deadline; a commit whose answer is lost read back (see the module docstring)."""
+
     def __init__(
         self,
         client: AsyncClient,
