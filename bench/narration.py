@@ -220,7 +220,8 @@ async def narration_work(story_ids: list[str], clients: int) -> Run:
         answer = await client._firestore_api.commit(
             request=request | {"transaction": transaction}, metadata=client._rpc_metadata
         )
-        return answer.commit_time  # type: ignore[no-any-return]
+        committed: datetime = answer.commit_time  # the private API's answer is untyped
+        return committed
 
     run = Run()
 
@@ -375,8 +376,8 @@ def main(argv: list[str] | None = None) -> int:
         work_warmup = [f"x{index:05d}" for index in range(args.warmup_stories)]
         seed_stories(db, warmup + work_warmup + ids["api"] + ids["work"])
         seed(db, ids["raw"])
-        with api_server(emulator, runpod.port, args.profile) as (*address, pid):
-            api_address = (address[0], address[1])
+        with api_server(emulator, runpod.port, args.profile) as (host, port, pid):
+            api_address = (host, port)
             asyncio.run(narrate_all(api_address, warmup, args.concurrency))
             asyncio.run(raw_updates(ids["raw"][: args.warmup_stories], 2, args.concurrency))
             asyncio.run(narration_work(work_warmup, args.concurrency))
