@@ -33,7 +33,7 @@ from google.cloud.firestore_v1.watch import Watch
 from tools.auth_emulator import User
 from tools.dev import DevStack, dev_stack
 from tools.stack import REPO_ROOT
-from worker.checkpoints.keys import CHECKPOINT_PREFIX
+from worker.bucket import CHECKPOINT_PREFIX
 
 PROJECT = "demo-story-tts"
 STORY_ID = "demo_story"

@@ -13,8 +13,6 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
-# TRANSITIONAL re-export: remove once handler.py and tools/demo.py import it from worker.bucket
-from worker.bucket import CHECKPOINT_PREFIX as CHECKPOINT_PREFIX
 from worker.engines.base import EngineCapabilities, SynthesisParams, Voice
 
 KEY_VERSION = 1
