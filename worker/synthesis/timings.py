@@ -7,10 +7,12 @@ shares), from its own audio and text alone: a chunk from a checkpoint is placed 
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +31,11 @@ BLIP_S, BLIP_DB = 0.12, 12.0  # nor does a sound this short and this far below t
 QUIET_DB = 30.0  # a frame this far below the chunk's loud ones (its 90th percentile) is quiet
 SCALE, SEARCH_S = 0.15, (0.6, 3.0)  # a misplacement's unit: this share of the chunk, within these
 BONUS, LONG, MISS, STRETCH = 0.25, 0.6 / FRAME_S, 10.0, 2.0  # see `_assign`, fit on Piper
+NEAR, MISS_PHRASE = 0.1, 1.0  # ... and for a phrase's end (a comma's: a voice may not pause)
+PHRASE_END = re.compile(  # after a comma and its closing quotes, or a dash between spaces
+    r"[,;:][\"'»”’)\]]*(?=\s)|[,;:、，；：][」』”）]*(?=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])"
+    r"|\s[-–—](?=\s)"
+)
 _FLOOR_DB = -120.0
 _CUE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
@@ -68,6 +75,7 @@ class Sentence:
     char_start: int
     char_end: int
     spoken: int
+    phrases: tuple[int, ...] = ()  # spoken lengths of its parts between commas and the like
 
 
 @dataclass(frozen=True)
@@ -123,8 +131,10 @@ class Bounds:
         parts = range(bisect_right(self._closing, span[0]), bisect_left(self._opening, span[1]))
         if not parts:
             return
-        weights = np.cumsum([_weight(self.sentences[n], span) for n in parts])
-        placed = place(loudness, [float(w) for w in weights[:-1] / weights[-1]])
+        units, ends = _units([self.sentences[n] for n in parts], span)
+        weights = np.cumsum(units)
+        shares = [float(w) for w in weights[:-1] / weights[-1]]
+        placed = [at for at, end in zip(place(loudness, shares, ends), ends, strict=True) if end]
         self._starts.setdefault(parts[0], start / rate)
         self._ends[parts[-1]] = end / rate
         frame = frame_samples(rate)
@@ -145,6 +155,20 @@ class Bounds:
                     Cue(len(self._cues), text, s.char_start, s.char_end, begin, finish)
                 )
         return list(self._cues)
+
+
+def _units(sentences: Sequence[Sentence], span: tuple[int, int]) -> tuple[list[float], list[bool]]:
+    """The spoken lengths of the phrases of a chunk's sentences (one for a sentence the chunk
+    holds part of), and whether a sentence ends at each boundary between them or a phrase only.
+    Placing the phrases too gives a comma its own pause, so a sentence's start never takes it."""
+    units: list[float] = []
+    ends: list[bool] = []
+    for s in sentences:
+        whole = span[0] <= s.start and s.end <= span[1] and len(s.phrases) > 1
+        parts = s.phrases if whole else (_weight(s, span),)
+        units += parts
+        ends += [False] * (len(parts) - 1) + [True]
+    return units, ends[:-1]
 
 
 def _weight(s: Sentence, span: tuple[int, int]) -> float:
@@ -186,10 +210,13 @@ def envelope(samples: npt.NDArray[np.float32], rate: int) -> Envelope:
     return loudness
 
 
-def place(envelope: Envelope, shares: Sequence[float]) -> list[tuple[int, int]]:
-    """For each sentence boundary in a chunk (at `shares` of its spoken text, ascending), the
-    frames where the sentence before goes quiet and the next begins: a pause near where the
-    share falls on the voiced frames (where speech keeps an even pace), else that frame."""
+def place(
+    envelope: Envelope, shares: Sequence[float], sentence_ends: Sequence[bool] | None = None
+) -> list[tuple[int, int]]:
+    """For each boundary in a chunk (at `shares` of its spoken text, ascending; a sentence's
+    end unless `sentence_ends` says a phrase's only), the frames where the speech before goes
+    quiet and the next begins: a pause near where the share falls on the voiced frames (where
+    speech keeps an even pace), else that frame."""
     loud = float(np.percentile(envelope, 90))
     quiet = envelope < loud - QUIET_DB
     edges = np.diff(np.concatenate(([0], quiet.astype(np.int8), [0])))
@@ -202,7 +229,9 @@ def place(envelope: Envelope, shares: Sequence[float]) -> list[tuple[int, int]]:
     spoken = np.asarray(shares, dtype=np.float64) * voiced[-1]
     expected = np.searchsorted(voiced, spoken).astype(np.int64)
     scale = min(max(len(envelope) * SCALE, SEARCH_S[0] / FRAME_S), SEARCH_S[1] / FRAME_S)
-    return _assign(starts, ends, expected, spoken, voiced, scale) if len(shares) else []
+    firm = np.ones(len(shares), dtype=bool) if sentence_ends is None else np.array(sentence_ends)
+    miss = np.where(firm, MISS, MISS_PHRASE).astype(np.float64)
+    return _assign(starts, ends, expected, spoken, voiced, scale, miss) if len(shares) else []
 
 
 def _apart(envelope: Envelope, starts: Indices, ends: Indices, loud_db: float) -> Bools:
@@ -216,21 +245,31 @@ def _apart(envelope: Envelope, starts: Indices, ends: Indices, loud_db: float) -
 
 
 def _assign(
-    starts: Indices, ends: Indices, expected: Indices, spoken: Floats, voiced: Indices, scale: float
+    starts: Indices,
+    ends: Indices,
+    expected: Indices,
+    spoken: Floats,
+    voiced: Indices,
+    scale: float,
+    miss: Floats,
 ) -> list[tuple[int, int]]:
     """`place`'s pauses for all boundaries at once, in order, at the least cost, by dynamic
-    programming over the pauses and the expected frames (no pause there). A pause costs its
-    squared distance from the expected frame (in `scale`s) less a bonus for its length, up to
-    `LONG` (a comma's is mostly shorter), plus `SHORT` if under `MIN_PAUSE_S` (a voice in a
-    hurry may leave 90 ms after a sentence: better than a comma's pause a second off); none,
-    `MISS`; each sentence, `STRETCH` times the
-    squared misfit of its voiced frames to its share: short ones after a slow one shift too."""
+    programming over the pauses and the expected frames (no pause there). A pause costs `NEAR`
+    times its squared distance from the expected frame (in `scale`s) less a bonus for its
+    length, up to `LONG` (a comma's is mostly shorter), plus `SHORT` if under `MIN_PAUSE_S` (a
+    voice in a hurry may leave 90 ms after a sentence); no pause costs `miss` (`MISS` at a
+    sentence's end, `MISS_PHRASE` at a comma's); each phrase costs `STRETCH` times the squared
+    misfit of its voiced frames to its share. The misfits weigh most: a voice's pace drifts
+    over a chunk, but a phrase keeps close to its share, so short sentences after a quickly
+    read long one keep their own pauses."""
     k, m = len(expected), len(starts)
     lo, hi = np.concatenate((starts, expected)), np.concatenate((ends, expected))
     off = np.maximum(0, np.maximum(starts - expected[:, None], expected[:, None] - ends))
     length = ends - starts
     bonus = BONUS * np.minimum(length, LONG) / LONG - SHORT * (length < MIN_PAUSE_S / FRAME_S)
-    cost = np.hstack(((off / scale) ** 2 - bonus, np.where(np.eye(k) > 0, MISS, np.inf)))
+    cost = np.hstack(
+        (NEAR * (off / scale) ** 2 - bonus, np.where(np.eye(k), miss[:, None], np.inf))
+    )
     said = np.concatenate(([0], voiced))[hi] * STRETCH**0.5 / scale  # voiced before each end
     marks = np.concatenate(([0.0], spoken)) * STRETCH**0.5 / scale  # ... expected there
     total, back = cost[0] + (said - marks[1]) ** 2, np.zeros((k, m + k), dtype=np.int64)
@@ -260,8 +299,16 @@ def story_sentences(story: StoryText) -> list[Sentence]:
             char_end = int(origins[end - 1]) + 1
             while char_end < len(story.raw) and unicodedata.combining(story.raw[char_end]):
                 char_end += 1  # the marks on its last letter belong to it
-            sentences.append(Sentence(start, end, int(origins[start]), char_end, spoken))
+            phrases = _phrases(speech)
+            sentences.append(Sentence(start, end, int(origins[start]), char_end, spoken, phrases))
     return sentences
+
+
+def _phrases(speech: str) -> tuple[int, ...]:
+    """The spoken lengths of a sentence's parts between the marks a voice may pause at."""
+    cuts = [0, *(m.end() for m in PHRASE_END.finditer(speech)), len(speech)]
+    parts = (" ".join(PAUSE_PATTERN.sub(" ", speech[a:b]).split()) for a, b in pairwise(cuts))
+    return tuple(len(part) for part in parts if part)
 
 
 def _vtt_cue(cue: Cue) -> str:

@@ -129,6 +129,18 @@ def test_a_short_pause_where_the_text_says_beats_a_long_one_far_off() -> None:
     assert (quiet * FRAME_S, loud * FRAME_S) == pytest.approx((2.0, 2.09), abs=0.006)
 
 
+def test_a_commas_pause_goes_to_its_phrase_not_to_the_next_sentences_start() -> None:
+    """ "Twenty letters, read quick. Eight, then twenty more, read slowly." Alone, the sentence
+    boundary would take the comma's pause, nearer its share; placed with the phrases, the
+    comma claims its own pause and the sentence keeps the one before."""
+    audio = joined(voiced(1.0), silence(0.3), voiced(0.4, 1), silence(0.3), voiced(1.5, 2))
+    loudness = envelope(audio, RATE)
+    [(_, alone)] = place(loudness, [20 / 48])
+    [(_, sentence), (_, comma)] = place(loudness, [20 / 48, 28 / 48], [True, False])
+    assert alone * FRAME_S == pytest.approx(2.0, abs=0.006)
+    assert (sentence * FRAME_S, comma * FRAME_S) == pytest.approx((1.3, 2.0), abs=0.006)
+
+
 def test_a_stop_consonant_is_not_a_pause() -> None:
     audio = joined(voiced(1.0), silence(0.04), voiced(1.0, seed=1))
     [(quiet, loud)] = place(envelope(audio, RATE), [0.5])
@@ -294,6 +306,28 @@ def test_pronunciations_and_numbers_weigh_by_their_spoken_length() -> None:
     first, _ = story_sentences(story)
     assert raw[first.char_start : first.char_end] == "Siobhan paid $1,234,567."
     assert first.spoken > 3 * len("Siobhan paid $1,234,567.")  # a million and more, read out
+
+
+@pytest.mark.parametrize(
+    ("raw", "language", "phrases"),
+    [
+        ('"Excuse me," said a voice.', "en", ('"Excuse me,"', "said a voice.")),
+        ("Er lachte, obwohl er müde war; dann — endlich — schlief er.", "de",
+         ("Er lachte,", "obwohl er müde war;", "dann -", "endlich -", "schlief er.")),
+        ("« Pardon », dit une voix.", "fr", ('" Pardon ",', "dit une voix.")),
+        ("他说，我们走吧。", "zh", ("他说,", "我们走吧。")),
+        ("Ten to 3:30 it was.", "en", ("Ten to three thirty it was.",)),
+    ],
+)  # fmt: skip
+def test_a_sentence_is_weighed_by_its_phrases(
+    raw: str, language: str, phrases: tuple[str, ...]
+) -> None:
+    """The parts of its spoken form between the marks a voice may pause at (a time's colon is
+    read, never a pause)."""
+    normalized = prepare(raw, language)
+    story = StoryText(raw, normalized, language, ((0, len(normalized)),))
+    [sentence] = story_sentences(story)
+    assert sentence.phrases == tuple(len(p) for p in phrases)
 
 
 def test_offsets_of_a_long_story_are_quick() -> None:
