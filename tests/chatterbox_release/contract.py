@@ -140,14 +140,14 @@ class ReleaseContract:
             result = create_voice_profile(
                 request, engine=engine, store=store, settings=lenient_checks()
             )
-        profile = store.get_bytes(result["profile_key"])
+        profile = store.get_bytes(result.profile_key)
         assert profile is not None
-        assert len(profile) == result["profile_size_bytes"]
+        assert len(profile) == result.profile_size_bytes
         loaded = engine.load_profile(profile)
         assert_speech(say(engine, voice=Voice("granny", loaded), language=self.language))
-        sample = store.get_bytes(result["sample_key"])
+        sample = store.get_bytes(result.sample_key)
         assert sample is not None
-        assert result["engine_version"] == f"0.1.7 ({self.variant})"
+        assert result.engine_version == f"0.1.7 ({self.variant})"
 
     @staticmethod
     def builtin_profile(engine: ChatterboxEngine) -> bytes:

@@ -3,9 +3,10 @@ output and success callback built from it.
 
 A story's `StoryOutcome` is made in one place (`StoryOutcome.of`) from the synthesis result
 and the stored audio, then told what its live stream and checkpoints did; a voice's
-`VoiceProfileOutcome` is what `create_voice_profile` stored. Each becomes both the RunPod job
-output and the success callback, so the two can never disagree: the callback takes every
-field its model names alike from the outcome, never a copy made field by field.
+`VoiceProfileOutcome` is what `create_voice_profile` (`worker.voices.creation`) stored. Each
+becomes both the RunPod job output and the success callback, so the two can never disagree:
+the callback takes every field its model names alike from the outcome, never a copy made
+field by field.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from worker.delivery.payloads import CallbackIdentity
 from worker.storage import StoredObject
 from worker.streaming.publisher import StreamStats
 from worker.synthesis.synthesizer import SynthesisResult
+from worker.voices.creation import VoiceProfileOutcome
 
 TTS_METADATA = (
     "retries",
@@ -141,41 +143,6 @@ class StoryOutcome:
         """How the audio was made, for the success callback's `metadata.tts`."""
         output = asdict(self) | {"scripts_dropped": list(self.scripts_dropped)}
         return {name: output[name] for name in TTS_METADATA}
-
-
-@dataclass(frozen=True)
-class VoiceProfileOutcome:
-    """A created, stored voice: everything the output and the success callback report."""
-
-    voice_id: str
-    user_id: str
-    name: str
-    profile_key: str
-    profile_url: str
-    profile_size_bytes: int
-    profile_sha256: str
-    sample_key: str
-    sample_url: str
-    sample_content_type: str
-    sample_duration_seconds: float
-    language: str
-    generation_method: str
-    engine: str
-    engine_version: str
-    sample_rate: int
-    created_at: str
-    """ISO 8601, to the second, UTC."""
-    timings: Mapping[str, float]
-
-    @classmethod
-    def of(cls, created: Mapping[str, Any]) -> VoiceProfileOutcome:
-        """What `create_voice_profile` returned; a key it adds or drops fails here, loudly,
-        rather than in a callback."""
-        return cls(**created)
-
-    def to_output(self) -> dict[str, Any]:
-        """The RunPod job output, before what it says of its callback."""
-        return asdict(self)
 
 
 def success_callback(

@@ -16,9 +16,9 @@ from worker.delivery.sender import CallbackSender
 from worker.delivery.targets import check_outbound_url, derive_error_callback_url
 from worker.engines.base import Engine
 from worker.jobs.common import Loaded, failure_output, salvage_id, salvage_submission
-from worker.jobs.outcomes import VoiceProfileOutcome, voice_profile_callback
+from worker.jobs.outcomes import voice_profile_callback
 from worker.storage import ObjectStore
-from worker.voices.creation import VoiceProfileRequest, create_voice_profile
+from worker.voices.creation import VoiceProfileOutcome, VoiceProfileRequest, create_voice_profile
 from worker.voices.sources import decode_base64
 
 logger = logging.getLogger(__name__)
@@ -48,10 +48,9 @@ class VoiceProfileJobRunner:
             job = parse_job_input(raw_input, VoiceProfileJobInput)
             urls = self._urls(job.callback_url, job.error_callback_url)
             self._started(job, job_id)
-            created = create_voice_profile(
+            outcome = create_voice_profile(
                 _request(job), engine=self.engine.get(), store=self.store, settings=self.synthesis
             )
-            outcome = VoiceProfileOutcome.of(created)
         except Exception as exc:
             return self._fail(as_tts_error(exc), job_id, job, urls[1], raw_input)
         delivered = self._callback(job, job_id, urls[0], outcome)

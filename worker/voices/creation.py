@@ -4,8 +4,8 @@ The recording becomes Chatterbox conditionals (`prepare_conditionals`), saved wi
 `save()` at `voices/{user_id}/{voice_id}.pt`, or `voices/{user_id}/{voice_id}/{submission}.pt`
 for the API's numbered submissions (`profile_key`); a short sample is narrated in the
 new voice and stored beside it (`…_sample.mp3`). Independent of RunPod: the handler supplies
-the engine, the store and the request, and turns the returned dict or the raised `TTSError`
-into its output and callbacks.
+the engine, the store and the request, and turns the returned `VoiceProfileOutcome` or the
+raised `TTSError` into its output and callbacks.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import hashlib
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -80,14 +81,43 @@ class VoiceProfileRequest:
     """The API's submission number: the profile and sample get keys of their own."""
 
 
+@dataclass(frozen=True)
+class VoiceProfileOutcome:
+    """A created, stored voice: everything the output and the success callback report."""
+
+    voice_id: str
+    user_id: str
+    name: str
+    profile_key: str
+    profile_url: str
+    profile_size_bytes: int
+    profile_sha256: str
+    sample_key: str
+    sample_url: str
+    sample_content_type: str
+    sample_duration_seconds: float
+    language: str
+    generation_method: str
+    engine: str
+    engine_version: str
+    sample_rate: int
+    created_at: str
+    """ISO 8601, to the second, UTC."""
+    timings: Mapping[str, float]
+
+    def to_output(self) -> dict[str, Any]:
+        """The RunPod job output, before what it says of its callback."""
+        return asdict(self)
+
+
 def create_voice_profile(
     request: VoiceProfileRequest,
     *,
     engine: Engine,
     store: ObjectStore,
     settings: SynthesisSettings | None = None,
-) -> dict[str, Any]:
-    """Create, check and store a profile and its sample; returns keys, URLs and metadata."""
+) -> VoiceProfileOutcome:
+    """Create, check and store a profile and its sample."""
     started = time.perf_counter()
     cloner = _cloner(engine)
     name = _check_name(request.name)
@@ -114,29 +144,29 @@ def create_voice_profile(
         sample_at = sample_key(key, sample.spec.extension)
         stored_sample = store.put_file(sample_at, sample.path, sample.content_type, metadata)
     caps = cloner.capabilities
-    return {
-        "voice_id": voice_id,
-        "user_id": request.user_id,
-        "name": name,
-        "profile_key": stored_profile.key,
-        "profile_url": stored_profile.url,
-        "profile_size_bytes": stored_profile.size_bytes,
-        "profile_sha256": hashlib.sha256(profile).hexdigest(),
-        "sample_key": stored_sample.key,
-        "sample_url": stored_sample.url,
-        "sample_content_type": sample.content_type,
-        "sample_duration_seconds": round(sample.duration_seconds, 3),
-        "language": request.language,
-        "generation_method": GENERATION_METHOD,
-        "engine": caps.name,
-        "engine_version": caps.version,
-        "sample_rate": sample.sample_rate,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "timings": {
+    return VoiceProfileOutcome(
+        voice_id=voice_id,
+        user_id=request.user_id,
+        name=name,
+        profile_key=stored_profile.key,
+        profile_url=stored_profile.url,
+        profile_size_bytes=stored_profile.size_bytes,
+        profile_sha256=hashlib.sha256(profile).hexdigest(),
+        sample_key=stored_sample.key,
+        sample_url=stored_sample.url,
+        sample_content_type=sample.content_type,
+        sample_duration_seconds=round(sample.duration_seconds, 3),
+        language=request.language,
+        generation_method=GENERATION_METHOD,
+        engine=caps.name,
+        engine_version=caps.version,
+        sample_rate=sample.sample_rate,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        timings={
             "sample_engine_s": round(sample.timings.engine_s, 3),
             "total_s": round(time.perf_counter() - started, 3),
         },
-    }
+    )
 
 
 def _cloner(engine: Engine) -> VoiceCloningEngine:

@@ -49,25 +49,25 @@ def request(**overrides) -> VoiceProfileRequest:
 
 def test_creates_a_stored_profile_and_a_sample(engine, store) -> None:
     result = create_voice_profile(request(seed=3), engine=engine, store=store)
-    assert result["profile_key"] == "voices/user-1/voice-1.pt"
-    assert result["sample_key"] == "voices/user-1/voice-1_sample.mp3"
-    assert result["generation_method"] == GENERATION_METHOD
-    assert result["name"] == "Grandma"
-    assert result["engine"] == "chatterbox"
-    assert result["sample_content_type"] == "audio/mpeg"
-    assert result["profile_url"].endswith(result["profile_key"])
-    assert result["sample_url"].endswith(result["sample_key"])
-    assert result["sample_duration_seconds"] > 1
-    assert store.list_keys("voices/") == [result["profile_key"], result["sample_key"]]
-    sample, rate = sf.read(io.BytesIO(store.get_bytes(result["sample_key"])))
-    assert len(sample) / rate == pytest.approx(result["sample_duration_seconds"], abs=0.1)
+    assert result.profile_key == "voices/user-1/voice-1.pt"
+    assert result.sample_key == "voices/user-1/voice-1_sample.mp3"
+    assert result.generation_method == GENERATION_METHOD
+    assert result.name == "Grandma"
+    assert result.engine == "chatterbox"
+    assert result.sample_content_type == "audio/mpeg"
+    assert result.profile_url.endswith(result.profile_key)
+    assert result.sample_url.endswith(result.sample_key)
+    assert result.sample_duration_seconds > 1
+    assert store.list_keys("voices/") == [result.profile_key, result.sample_key]
+    sample, rate = sf.read(io.BytesIO(store.get_bytes(result.sample_key)))
+    assert len(sample) / rate == pytest.approx(result.sample_duration_seconds, abs=0.1)
     assert engine._model.faults.texts == [SAMPLE_TEXTS["en"]]
 
 
 def test_the_stored_profile_is_what_later_jobs_load(engine, store) -> None:
     result = create_voice_profile(request(), engine=engine, store=store)
-    profile = store.get_bytes(result["profile_key"])
-    assert result["profile_size_bytes"] == len(profile)
+    profile = store.get_bytes(result.profile_key)
+    assert result.profile_size_bytes == len(profile)
     voice = engine.prepare_voice(VoiceSource(voice_id="voice-1", user_id="user-1"))
     assert voice.data.t3.speaker_emb.shape == (1, 256)
     assert engine._model.prepared == 1
@@ -80,7 +80,7 @@ def test_reference_audio_can_come_from_storage(engine, store) -> None:
         engine=engine,
         store=store,
     )
-    assert store.get_bytes(result["profile_key"])
+    assert store.get_bytes(result.profile_key)
 
 
 def test_a_missing_recording_is_missing(engine, store) -> None:
@@ -117,8 +117,8 @@ def test_names_must_be_given(engine, store, name) -> None:
 
 def test_a_voice_id_is_generated_when_not_given(engine, store) -> None:
     result = create_voice_profile(request(voice_id=None), engine=engine, store=store)
-    assert len(result["voice_id"]) == 32
-    assert result["profile_key"] == f"voices/user-1/{result['voice_id']}.pt"
+    assert len(result.voice_id) == 32
+    assert result.profile_key == f"voices/user-1/{result.voice_id}.pt"
 
 
 def test_the_sample_is_read_in_the_voices_language(engine, store) -> None:
