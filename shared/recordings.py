@@ -2,7 +2,8 @@
 
 The API checks an upload with `check_recording` before it creates a voice, so that a listener
 learns at once that a recording is empty, too large, unreadable, too short or too long, in the
-sentences the worker uses when it decodes the recording itself (`worker/voices/sources.py`).
+sentences the worker uses when it decodes the recording itself
+(`worker/engines/reference_audio.py`).
 The length comes from the container: WAV's data size, FLAC's STREAMINFO, Ogg's last granule
 position (Opus, Vorbis), MP3's Xing/VBRI frame count (or its bitrate), MP4's `mvhd`, and
 Matroska/WebM's `Duration`. Browsers' MediaRecorder writes WebM without a duration, and
