@@ -22,7 +22,6 @@ from worker.synthesis.timings import (
     Landing,
     StoryText,
     Track,
-    story_sentences,
     stretches,
 )
 
@@ -48,7 +47,7 @@ class LiveTrack:
     def prepare(self) -> None:
         """Find the story's sentences (the costly part, done once)."""
         if self._bounds_ is None:
-            sentences = story_sentences(self._story)
+            sentences = self._story.sentences
             self._closing = [s.end for s in sentences]
             self._bounds_ = Bounds(sentences)
 

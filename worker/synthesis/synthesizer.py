@@ -9,6 +9,7 @@ hides behind generation.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Mapping
 from contextlib import suppress
@@ -261,6 +262,7 @@ class StorySynthesizer:
         caps = self._engine.capabilities
         identity = RenderIdentity.of(caps, voice, params, TEXT_PREPARATION)
         reuse = ChunkReuse(checkpoints, identity, caps.sample_rate)
+        _find_sentences(plan)
         try:
             retries, reused, sample_rate, duration, landings = self._run(
                 plan,
@@ -352,6 +354,20 @@ class StorySynthesizer:
         landed = iter(writer.landings)
         landings = [[next(landed) for _ in segments] for segments in pieces]
         return source.retries, reused_chunks, writer.sample_rate, writer.duration_s, landings
+
+
+def _find_sentences(plan: StoryPlan) -> None:
+    """Find the story's sentences for its track while its chunks are generated, off the job's
+    path (the engine holds the GPU, not the interpreter); the track takes them when done."""
+    if plan.story is None:
+        return
+    story = plan.story
+
+    def find() -> None:
+        with suppress(Exception):  # the track looks again, and reports what failed
+            _ = story.sentences
+
+    threading.Thread(target=find, name="track-sentences", daemon=True).start()
 
 
 def _track(

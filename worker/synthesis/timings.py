@@ -12,6 +12,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import pairwise
 
 import numpy as np
@@ -25,7 +26,7 @@ from worker.synthesis.text import has_words
 VERSION = 1
 FRAME_S = 0.005  # loudness is measured per frame this long: pauses are placed to within one
 MIN_PAUSE_S = 0.1  # a shorter quiet run is most often a stop consonant, ...
-SHORT_S, SHORT = 0.08, 0.75  # ... so one at least this long costs this much more (see `_assign`)
+SHORT_S, SHORT = 0.08, 0.5  # ... so one at least this long costs this much more (see `_assign`)
 GAP_S = 0.02  # a louder blip shorter than this (a click) does not cut a pause in two
 BLIP_S, BLIP_DB = 0.12, 12.0  # nor does a sound this short and this far below the loud frames
 QUIET_DB = 30.0  # a frame this far below the chunk's loud ones (its 90th percentile) is quiet
@@ -42,7 +43,6 @@ _CUE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 Envelope = npt.NDArray[np.float32]
 Indices = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
-Bools = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,12 @@ class StoryText:
     language: str
     spans: tuple[tuple[int, int], ...]  # what of `normalized` each planned chunk speaks
     pronunciations: Mapping[str, str] | None = None
+
+    @cached_property
+    def sentences(self) -> tuple[Sentence, ...]:
+        """Its sentences (`story_sentences`, the costly part: each one said in speech), found
+        once for the live track and the final one."""
+        return tuple(story_sentences(self))
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ def build_track(
 ) -> Track:
     """The track of a rendered story: `landings` in the order the pieces were added, `pieces`
     how many each planned chunk had."""
-    bounds = Bounds(story_sentences(story))
+    bounds = Bounds(story.sentences)
     for stretch in stretches(story.spans, landings, pieces, rate):
         bounds.add(*stretch, rate)
     return Track(duration, tuple(bounds.cues(story.raw, len(bounds.sentences))))
@@ -221,8 +227,7 @@ def place(
     quiet = envelope < loud - QUIET_DB
     edges = np.diff(np.concatenate(([0], quiet.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    apart = _apart(envelope, starts, ends, loud)
-    starts, ends = starts[np.r_[True, apart][: len(starts)]], ends[np.r_[apart, True][: len(ends)]]
+    starts, ends = _joined(envelope, starts, ends, loud)
     keep = (ends - starts >= round(SHORT_S / FRAME_S)) & (starts > 0) & (ends < len(quiet))
     starts, ends = starts[keep], ends[keep]  # inside: the chunk's ends are trimmed silence
     voiced = np.cumsum(~quiet, dtype=np.int64)  # voiced frames up to each frame
@@ -234,14 +239,27 @@ def place(
     return _assign(starts, ends, expected, spoken, voiced, scale, miss) if len(shares) else []
 
 
-def _apart(envelope: Envelope, starts: Indices, ends: Indices, loud_db: float) -> Bools:
-    """Whether the sound between each two quiet runs parts them. A click (under `GAP_S`) does
-    not, nor does a short faint one (under `BLIP_S`, `BLIP_DB` below the loud frames): the
-    breath or trailing consonant a voice leaves in the pause after a sentence."""
-    gaps = starts[1:] - ends[:-1]
-    peaks = np.array([envelope[a:b].max() for a, b in zip(ends[:-1], starts[1:], strict=True)])
-    faint = (gaps < round(BLIP_S / FRAME_S)) & (peaks < loud_db - BLIP_DB)
-    return (gaps >= round(GAP_S / FRAME_S)) & ~faint
+def _joined(
+    envelope: Envelope, starts: Indices, ends: Indices, loud_db: float
+) -> tuple[Indices, Indices]:
+    """The quiet runs, joined where the sound between two does not part them: a click (under
+    `GAP_S`), or a short faint sound (under `BLIP_S`, `BLIP_DB` below the loud frames) once the
+    runs make a pause together (`MIN_PAUSE_S`): the breath or trailing consonant a voice leaves
+    in the pause after a sentence, where a stop's closure and its faint release make none."""
+    runs: list[list[int]] = []  # start, end, quiet frames
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        if runs:
+            last = runs[-1]
+            gap, peak = start - last[1], float(envelope[last[1] : start].max())
+            faint = gap < BLIP_S / FRAME_S and peak < loud_db - BLIP_DB
+            if gap < round(GAP_S / FRAME_S) or (
+                faint and last[2] + end - start >= MIN_PAUSE_S / FRAME_S
+            ):
+                last[1:] = [end, last[2] + end - start]
+                continue
+        runs.append([start, end, end - start])
+    joined = np.array([run[:2] for run in runs], dtype=np.int64).reshape(-1, 2)
+    return joined[:, 0], joined[:, 1]
 
 
 def _assign(

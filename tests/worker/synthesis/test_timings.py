@@ -115,6 +115,15 @@ def test_a_breath_does_not_cut_a_pause_in_two() -> None:
     assert (quiet * FRAME_S, loud * FRAME_S) == pytest.approx((2.0, 2.35), abs=0.006)
 
 
+def test_a_stops_closure_and_its_faint_release_are_no_pause() -> None:
+    """60 ms of closure, a faint release, 20 ms more: not a pause, though as long as one."""
+    release = voiced(0.05, seed=2) * 0.1  # 20 dB under the speech
+    audio = joined(voiced(1.0), silence(0.06), release, silence(0.02), voiced(1.0, seed=1))
+    [(quiet, loud)] = place(envelope(audio, RATE), [0.7])
+    assert quiet == loud  # no pause: the share itself, 0.7 of the voiced frames
+    assert quiet * FRAME_S == pytest.approx(1.52, abs=0.05)
+
+
 def test_a_short_word_between_two_pauses_is_no_breath() -> None:
     """ "Oh! No." : a word as loud as the rest parts the pauses around it, however short."""
     audio = joined(voiced(2.0), silence(0.2), voiced(0.1, seed=2), silence(0.2), voiced(2.0, 1))
