@@ -25,7 +25,7 @@ back before anyone is answered: if it holds what the transaction wrote, the deci
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -242,10 +242,6 @@ class StoryStore:
     @property
     def timeout(self) -> float:
         return self._timeout
-
-    async def call(self, work: Coroutine[Any, Any, T]) -> T:
-        """Firestore `work` under this store's deadline, its failures typed (503/422)."""
-        return await self._deadline.call(work)
 
     async def record_job(
         self, story_id: str, submission: int, job_id: str, written_at: datetime | None = None

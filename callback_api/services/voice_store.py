@@ -303,7 +303,7 @@ class VoiceStore:
 
     async def _call(self, work: Coroutine[Any, Any, T]) -> T:
         # Not asyncio.timeout(): that would wait for a cancelled transaction's rollback, which
-        # retries for up to a minute when Firestore is unreachable (`stories.py`).
+        # retries for up to a minute when Firestore is unreachable (`transactions.Deadline`).
         task = asyncio.ensure_future(work)
         done, _ = await asyncio.wait({task}, timeout=self._timeout)
         if task not in done:

@@ -1,4 +1,6 @@
-"""Voice sources, reference audio and the conditionals cache, over the stand-in model."""
+"""Voice resolution (`engines/voice_resolution.py`), reference audio (`engines/reference_audio.py`)
+and the conditionals cache over the stand-in model; the job input's base64 voice fields
+(`voices/sources.py`)."""
 
 from __future__ import annotations
 
