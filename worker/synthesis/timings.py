@@ -33,6 +33,7 @@ QUIET_DB = 30.0  # a frame this far below the chunk's loud ones (its 90th percen
 SCALE, SEARCH_S = 0.15, (0.6, 3.0)  # a misplacement's unit: this share of the chunk, within these
 BONUS, LONG, MISS, STRETCH = 0.25, 0.6 / FRAME_S, 10.0, 2.0  # see `_assign`, fit on Piper
 NEAR, MISS_PHRASE = 0.1, 1.0  # ... and for a phrase's end (a comma's: a voice may not pause)
+PACE, PACE_S = 0.002, 0.5  # ... and for a phrase's misfit, on its length (+ this)
 PHRASE_END = re.compile(  # after a comma and its closing quotes, or a dash between spaces
     r"[,;:][\"'»”’)\]]*(?=\s)|[,;:、，；：][」』”）]*(?=[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af])"
     r"|\s[-–—](?=\s)"
@@ -276,10 +277,11 @@ def _assign(
     times its squared distance from the expected frame (in `scale`s) less a bonus for its
     length, up to `LONG` (a comma's is mostly shorter), plus `SHORT` if under `MIN_PAUSE_S` (a
     voice in a hurry may leave 90 ms after a sentence); no pause costs `miss` (`MISS` at a
-    sentence's end, `MISS_PHRASE` at a comma's); each phrase costs `STRETCH` times the squared
-    misfit of its voiced frames to its share. The misfits weigh most: a voice's pace drifts
-    over a chunk, but a phrase keeps close to its share, so short sentences after a quickly
-    read long one keep their own pauses."""
+    sentence's end, `MISS_PHRASE` at a comma's); each phrase costs its voiced frames' squared
+    misfit to its share, times `STRETCH` (in `scale`s) plus `PACE` over its expected frames
+    (and `PACE_S`), since a long phrase strays further than a short one. The misfits weigh
+    most: a voice's pace drifts over a chunk, but a phrase keeps close to its share, so short
+    sentences after a quickly read long one keep their own pauses."""
     k, m = len(expected), len(starts)
     lo, hi = np.concatenate((starts, expected)), np.concatenate((ends, expected))
     off = np.maximum(0, np.maximum(starts - expected[:, None], expected[:, None] - ends))
@@ -288,15 +290,18 @@ def _assign(
     cost = np.hstack(
         (NEAR * (off / scale) ** 2 - bonus, np.where(np.eye(k), miss[:, None], np.inf))
     )
-    said = np.concatenate(([0], voiced))[hi] * STRETCH**0.5 / scale  # voiced before each end
-    marks = np.concatenate(([0.0], spoken)) * STRETCH**0.5 / scale  # ... expected there
-    total, back = cost[0] + (said - marks[1]) ** 2, np.zeros((k, m + k), dtype=np.int64)
+    said = np.concatenate(([0], voiced))[hi].astype(np.float64)  # voiced before each end
+    marks = np.concatenate(([0.0], spoken, [float(voiced[-1])]))  # ... expected there
+    lengths = np.diff(marks)  # each phrase's expected voiced frames
+    weight = STRETCH / scale**2 + PACE / (lengths + PACE_S / FRAME_S)
+    total = cost[0] + weight[0] * (said - marks[1]) ** 2
+    back = np.zeros((k, m + k), dtype=np.int64)
     for i in range(1, k):
-        step = total[:, None] + (said[None, :] - said[:, None] - marks[i + 1] + marks[i]) ** 2
+        step = total[:, None] + weight[i] * (said[None, :] - said[:, None] - lengths[i]) ** 2
         step[hi[:, None] > lo[None, :]] = np.inf  # out of order
         back[i] = np.argmin(step, axis=0)
         total = cost[i] + step[back[i], np.arange(m + k)]
-    chosen = [int(np.argmin(total + (said - marks[-1]) ** 2))]  # and the last sentence
+    chosen = [int(np.argmin(total + weight[k] * (said - marks[k]) ** 2))]  # and the last phrase
     for i in range(k - 1, 0, -1):
         chosen.append(int(back[i, chosen[-1]]))
     return [(int(lo[c]), int(hi[c])) for c in reversed(chosen)]
